@@ -1,0 +1,33 @@
+/**
+ * The desired state's vocabulary: a Resource is one mirror of one kind, with the spec the
+ * model gave it (after validation) and a stable hash of that spec.
+ */
+export const RESOURCE_KINDS = ['deb', 'rpm', 'pypi', 'oci', 'git', 'file'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+export interface Resource<Spec = Record<string, unknown>> {
+  kind: ResourceKind;
+  name: string;
+  spec: Spec;
+  /** sha256 of the canonical JSON of {kind, name, spec}. */
+  hash: string;
+}
+
+export interface SiteSettings {
+  name: string;
+  retention: number;
+  [key: string]: unknown;
+}
+
+export interface DesiredState {
+  site: SiteSettings;
+  /** Sorted by kind, then name. */
+  resources: Resource[];
+  /** sha256 over the site settings that matter for content and every resource hash. */
+  hash: string;
+}
+
+/** `deb/debian-bookworm`: how resources are named in messages, plans and manifests. */
+export function resourceId(r: { kind: string; name: string }): string {
+  return `${r.kind}/${r.name}`;
+}

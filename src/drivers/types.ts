@@ -1,0 +1,57 @@
+/**
+ * The driver boundary: one driver per resource kind (DESIGN.md "Resources").
+ *
+ * A reconcile asks each driver to `resolve` its resource (read upstream indexes, work out
+ * the files the mirror must hold), lets the sync step download what the blob store lacks,
+ * then asks the driver to `generate` the indexes it serves. The snapshot tree of a resource is
+ * its wanted files plus its generated files under `<kind>/<name>/`.
+ */
+import type { DesiredState, Resource, ResourceKind } from '../core/resource.js';
+import type { Logger } from '../core/logger.js';
+import type { FerryError } from '../core/ferry-error.js';
+import type { Fetcher } from '../transport/types.js';
+import type { BlobStore, ManifestResource } from '../store/types.js';
+
+export interface WantedFile {
+  /** Path under the resource root, already checked by safeRelativePath. */
+  path: string;
+  url: string;
+  sha256: string;
+  size?: number;
+}
+
+export interface GeneratedFile {
+  path: string;
+  content: Uint8Array;
+}
+
+export interface Resolution {
+  files: WantedFile[];
+  /** State the driver wants back at the next refresh (ctx.previous.upstream). */
+  upstream?: Record<string, unknown>;
+  /** Problems that do not stop the resource (an optional relation unresolved, say). */
+  warnings?: FerryError[];
+  /** Anything resolve learnt that generate needs (parsed stanzas, say); not persisted. */
+  scratch?: unknown;
+}
+
+export interface DriverContext {
+  fetcher: Fetcher;
+  blobs: BlobStore;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Re-read upstream even if the published snapshot already holds this resource's spec. */
+  refresh: boolean;
+  /** What the published snapshot holds for this resource, if anything. */
+  previous?: ManifestResource;
+  /** The whole desired state, for resources that build on others (deb bases). */
+  desired: DesiredState;
+  /** The state directory (for site keys and driver caches). */
+  stateDir: string;
+}
+
+export interface Driver {
+  readonly kind: ResourceKind;
+  resolve(resource: Resource, ctx: DriverContext): Promise<Resolution>;
+  generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]>;
+}

@@ -1,0 +1,37 @@
+/**
+ * The model stage's contract. Rendering is a pure function of the inventory's files, given as
+ * a map from path (relative to the inventory root, `/`-separated: `classes/system/a/init.yml`,
+ * `nodes/mirror01.yml`, `reclass-config.yml`) to text. Reading those files from a directory or
+ * from a Git commit is the caller's I/O (src/controller/model-source.ts).
+ */
+export type ModelFiles = ReadonlyMap<string, string>;
+
+export interface SourcePos {
+  /** Path relative to the inventory root. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+}
+
+export interface RenderOptions {
+  /** Overrides of reclass-config.yml settings. */
+  settings?: Record<string, unknown>;
+}
+
+export interface RenderedNode {
+  /** Node name as reclass reports it (composed from the path when compose_node_name is set). */
+  name: string;
+  classes: string[];
+  applications: string[];
+  environment: string;
+  parameters: Record<string, unknown>;
+  exports: Record<string, unknown>;
+  /**
+   * Where the value at `path` came from: the file and line of the YAML value that won the
+   * merge. Falls back to the nearest ancestor that has a position.
+   */
+  locate(path: ReadonlyArray<string | number>): SourcePos | undefined;
+  /** Classes in the order that brought them in, each with its file. */
+  classFiles: Array<{ name: string; file: string }>;
+}

@@ -1,0 +1,81 @@
+/**
+ * The store boundary (DESIGN.md "Store, snapshots, rollback"):
+ *
+ *   <state>/objects/sha256/ab/cdef…       immutable blobs
+ *   <state>/objects/partial/<sha256>      downloads in progress, kept for resume
+ *   <state>/snapshots/<id>/manifest.json  what the snapshot holds
+ *   <state>/snapshots/<id>/tree/…         served tree: hard links into objects/
+ *   <state>/current -> snapshots/<id>     switched with rename(2)
+ *   <state>/history.jsonl                 one line per publish
+ *   <state>/lock                          one writer at a time
+ */
+import type { SiteSettings } from '../core/resource.js';
+
+export interface BlobStore {
+  has(sha256: string): Promise<boolean>;
+  /** Where the blob lives (whether or not it exists yet). */
+  pathOf(sha256: string): string;
+  /** Where a download of this digest is written while in progress; survives a crash for resume. */
+  partialPath(sha256: string): string;
+  /** A fresh temporary path in the store's file system (for downloads of unknown digest). */
+  tempPath(): string;
+  /**
+   * Moves a file whose digest the caller has verified into the store: fsync, rename to the
+   * digest path. Re-hashes when `verify` is set. Idempotent if the blob already exists.
+   */
+  adopt(file: string, sha256: string, options?: { verify?: boolean }): Promise<void>;
+  /** Stores bytes, returns their digest and size. */
+  putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
+}
+
+/** One file of a served tree, relative to its resource root. */
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  size: number;
+  /** Upstream URL, redacted; absent for generated files (indexes, signatures). */
+  url?: string;
+  generated?: boolean;
+}
+
+export interface ManifestResource {
+  kind: string;
+  name: string;
+  /** The resource's spec hash in the desired state that built it. */
+  hash: string;
+  /** Folder of the resource in the served tree, e.g. `file/images`, `deb/debian`. */
+  root: string;
+  files: ManifestFile[];
+  /** Driver state kept for the next refresh (etags, Release digests). Never secrets. */
+  upstream?: Record<string, unknown>;
+}
+
+export interface SnapshotManifest {
+  /** Sortable by creation time: `20261121T212000Z-<8 hex of desired hash>`. */
+  id: string;
+  createdAt: string;
+  commit?: string;
+  desiredHash: string;
+  site: SiteSettings;
+  resources: ManifestResource[];
+}
+
+export interface HistoryEntry {
+  snapshot: string;
+  commit?: string;
+  desiredHash: string;
+  /** `apply` built it, `reuse` re-published a retained one, `rollback` was asked by name. */
+  action: 'apply' | 'reuse' | 'rollback';
+  time: string;
+  stats?: Record<string, number>;
+}
+
+export interface FsckProblem {
+  kind: 'missing-blob' | 'digest-mismatch' | 'missing-link' | 'bad-link' | 'bad-manifest' | 'dangling-current';
+  path: string;
+  detail: string;
+}
+
+export interface LockHandle {
+  release(): Promise<void>;
+}

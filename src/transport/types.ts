@@ -1,0 +1,77 @@
+/**
+ * The transport boundary: everything Ferry takes from upstream goes through a Fetcher.
+ * The real one (http-fetcher.ts) is undici + p-queue + retry + streaming verification;
+ * tests pass the in-memory fake (fake-fetcher.ts) or a real one pointed at 127.0.0.1.
+ * Every call takes an AbortSignal.
+ */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+export interface GetOptions extends RequestOptions {
+  /** Conditional request: a 304 answer gives `notModified: true` and an empty body. */
+  etag?: string;
+  lastModified?: string;
+  /** Refuse bodies larger than this (indexes are read into memory). Default 1 GiB. */
+  maxBytes?: number;
+  /** Return 404/410 as a result (status set, empty body) instead of throwing. */
+  allowNotFound?: boolean;
+}
+
+export interface GetResult {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  notModified: boolean;
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface DownloadOptions extends RequestOptions {
+  /** Expected lowercase hex sha256: verified while streaming; a mismatch deletes the file. */
+  sha256?: string;
+  /** Expected size in bytes. */
+  size?: number;
+  /** Resume from what `dest` already holds (Range + If-Range), default true. */
+  resume?: boolean;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export interface DownloadResult {
+  url: string;
+  sha256: string;
+  size: number;
+  /** Bytes that crossed the network for this download (less than size when resumed). */
+  bytesFetched: number;
+  resumed: boolean;
+}
+
+export interface HostStats {
+  requests: number;
+  bytes: number;
+}
+
+export interface TransportStats {
+  requests: number;
+  bytes: number;
+  retries: number;
+  resumed: number;
+  byHost: Record<string, HostStats>;
+}
+
+export interface Fetcher {
+  /** GETs a (small) resource into memory: indexes, manifests, Release files. */
+  get(url: string, options?: GetOptions): Promise<GetResult>;
+  /**
+   * Streams `url` into the file `dest` (created or, when resuming, appended), hashing as it
+   * goes. Resolves only when size and sha256 match what was expected; on mismatch `dest` is
+   * removed and a FERRY_DIGEST_MISMATCH / FERRY_SIZE_MISMATCH error names url, expected, actual.
+   */
+  download(url: string, dest: string, options?: DownloadOptions): Promise<DownloadResult>;
+  /** Counters since creation (or the last reset). */
+  stats(): TransportStats;
+  resetStats(): void;
+  close(): Promise<void>;
+}
