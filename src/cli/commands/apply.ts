@@ -1,0 +1,48 @@
+/**
+ * `ferry apply`: reconcile once. Renders and validates the model, downloads only what is
+ * missing, builds a snapshot and publishes it atomically. A desired state that a retained
+ * snapshot already holds (a reverted commit) is published again without any download.
+ */
+import type { Command } from 'commander';
+import { reconcile } from '../../controller/reconcile.js';
+import { formatBytes, formatPlan } from '../../plan/format-plan.js';
+import { createLogger } from '../log.js';
+import { createProgress } from '../progress.js';
+import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
+
+export function register(program: Command): void {
+  addStateOption(
+    addModelOptions(
+      program
+        .command('apply')
+        .description('reconcile once: sync what is missing and publish a new snapshot atomically')
+        .option('--refresh', 're-read upstream indexes even for unchanged mirrors')
+        .option('--wait', 'wait for another writer to finish instead of failing')
+        .option('--json', 'JSON output'),
+    ),
+  ).action(
+    action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
+      const { files, commit } = await loadModel(opts);
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const progress = opts.json ? undefined : createProgress();
+      try {
+        const result = await reconcile({ stateDir: opts.state, model: files, node: opts.node, commit, refresh: opts.refresh, wait: opts.wait, signal: controller.signal, logger: createLogger(), progress });
+        progress?.stop();
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ ok: true, ...result }, null, 2) + '\n');
+          return;
+        }
+        if (result.outcome === 'published') process.stdout.write(formatPlan(result.plan) + '\n');
+        const verb = { published: 'published', reused: 're-published retained snapshot', unchanged: 'already published' }[result.outcome];
+        process.stdout.write(`${verb} ${result.snapshot} (${commit ? `commit ${commit.slice(0, 12)}, ` : ''}fetched ${result.stats.filesFetched} files, ${formatBytes(result.stats.bytesFetched)}, ${result.stats.requests} requests, ${result.stats.durationMs} ms)\n`);
+      } finally {
+        progress?.stop();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    }),
+  );
+}

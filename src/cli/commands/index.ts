@@ -1,0 +1,13 @@
+/** Every `ferry` command; each file exports `register(program)`. One line per command. */
+import type { Command } from 'commander';
+import * as apply from './apply.js';
+import * as fsck from './fsck.js';
+import * as gc from './gc.js';
+import * as history from './history.js';
+import * as plan from './plan.js';
+import * as render from './render.js';
+import * as rollback from './rollback.js';
+import * as serve from './serve.js';
+import * as validate from './validate.js';
+
+export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, gc, fsck];

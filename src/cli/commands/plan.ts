@@ -1,0 +1,56 @@
+/**
+ * `ferry plan`: what an apply would do against the published snapshot: mirrors added, changed,
+ * removed, and (unless --no-resolve) the files and bytes to fetch, read from upstream indexes.
+ */
+import type { Command } from 'commander';
+import { loadDesired } from '../../controller/apply-desired.js';
+import { resolveAll } from '../../controller/apply-sync.js';
+import { silentLogger } from '../../core/logger.js';
+import { formatPlan } from '../../plan/format-plan.js';
+import { planFiles, planResources } from '../../plan/plan.js';
+import { StateStore } from '../../store/state-store.js';
+import { createHttpFetcher } from '../../transport/http-fetcher.js';
+import { createLogger } from '../log.js';
+import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
+
+export function register(program: Command): void {
+  addStateOption(
+    addModelOptions(
+      program
+        .command('plan')
+        .description('show what apply would change: mirrors added/changed/removed, files and bytes to fetch')
+        .option('--no-resolve', 'do not read upstream indexes (mirror-level plan only)')
+        .option('--refresh', 'plan as if upstream were re-read for every mirror')
+        .option('--json', 'JSON output'),
+    ),
+  ).action(
+    action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
+      const { files, commit } = await loadModel(opts);
+      const { desired } = loadDesired(files, { node: opts.node });
+      const store = await StateStore.open(opts.state);
+      const published = await store.current();
+      let plan = planResources(desired, published);
+      if (opts.resolve && (!plan.upToDate || opts.refresh)) {
+        const fetcher = createHttpFetcher({ logger: silentLogger });
+        try {
+          const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
+          const resolved = await resolveAll(ctx).catch((e: unknown) => {
+            throw Array.isArray(e) ? e[0] : e;
+          });
+          const present = new Set<string>();
+          const byId: Record<string, Array<{ sha256: string; size?: number }>> = {};
+          for (const r of resolved) {
+            const list = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
+            byId[`${r.resource.kind}/${r.resource.name}`] = list;
+            for (const f of list) if (r.reused || (await store.blobs.has(f.sha256))) present.add(f.sha256);
+          }
+          plan = planFiles(plan, byId, present);
+        } finally {
+          await fetcher.close();
+        }
+      }
+      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, commit, ...plan }, null, 2) + '\n');
+      else process.stdout.write(formatPlan(plan) + '\n');
+    }),
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * From model files to a validated DesiredState: render the node, translate the MCP
+ * vocabulary, validate against the schemas, build the desired state. Every problem found is
+ * returned at once (as FerryErrors), each naming its file and line.
+ */
+import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
+import type { DesiredState } from '../core/resource.js';
+import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
+import { withMcpMirrors } from '../desired/with-mcp-mirrors.js';
+import { listNodes, renderNode } from '../model/index.js';
+import type { ModelFiles, RenderedNode } from '../model/types.js';
+import { checkSemantics } from '../validate/check-semantics.js';
+import { validateFerry } from '../validate/validate-ferry.js';
+import { supportedKinds } from '../drivers/registry.js';
+
+export interface DesiredResult {
+  node: RenderedNode;
+  desired: DesiredState;
+}
+
+/** Picks the node to render: the one asked for, or the only node of the inventory. */
+export function chooseNode(files: ModelFiles, node?: string): string {
+  if (node) return node;
+  const nodes = listNodes(files);
+  if (nodes.length === 1) return nodes[0];
+  if (nodes.length === 0) throw new FerryError('FERRY_NODE_NOT_FOUND', 'the model has no nodes (nodes/*.yml)', {});
+  throw new FerryError('FERRY_USAGE', `the model has ${nodes.length} nodes (${nodes.join(', ')}): say which one with --node`, { nodes });
+}
+
+export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
+  const nodeName = chooseNode(files, options.node);
+  const node = renderNode(files, nodeName);
+  const { ferry, origin } = withMcpMirrors(node.parameters);
+  const errors = validateFerry({ ferry, locate: (p) => node.locate(p), origin });
+  if (errors.length) throw new FerryErrors(errors);
+  const typed = ferry as unknown as FerryParameters;
+  const semantic = checkSemantics(typed, { locate: (p) => node.locate(origin(p) ?? ['ferry', ...p]), supportedKinds: supportedKinds() });
+  if (semantic.length) throw new FerryErrors(semantic);
+  return { node, desired: buildDesiredState(typed) };
+}
+
+/** Same as loadDesired, but returns the errors instead of throwing. */
+export function tryLoadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult | { errors: FerryError[] } {
+  try {
+    return loadDesired(files, options);
+  } catch (e) {
+    return { errors: toFerryErrors(e) };
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The sync steps of a reconcile: resolve each resource through its driver, download the files
+ * the blob store lacks (verified, resumable), and store the indexes each driver generates.
+ * A resource whose spec is unchanged and for which no refresh is asked is taken as it stands
+ * in the published snapshot, without asking upstream anything.
+ */
+import PQueue from 'p-queue';
+import { FerryError, toFerryErrors } from '../core/ferry-error.js';
+import type { Logger } from '../core/logger.js';
+import { redactUrl } from '../core/redact.js';
+import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
+import { driverFor } from '../drivers/registry.js';
+import type { DriverContext, Resolution } from '../drivers/types.js';
+import { stat } from 'node:fs/promises';
+import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
+import type { Fetcher } from '../transport/types.js';
+
+export interface SyncContext {
+  fetcher: Fetcher;
+  blobs: BlobStore;
+  logger: Logger;
+  signal: AbortSignal;
+  refresh: boolean;
+  stateDir: string;
+  desired: DesiredState;
+  published: SnapshotManifest | null;
+  /** Called with byte counts as downloads progress. */
+  progress?: { add(totalBytes: number, files: number): void; tick(bytes: number): void; fileDone(): void };
+}
+
+export interface ResolvedResource {
+  resource: Resource;
+  /** Taken unchanged from the published snapshot. */
+  reused?: ManifestResource;
+  resolution?: Resolution;
+}
+
+/** Resolves every resource (in parallel); collects every resource's errors before failing. */
+export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> {
+  const previous = new Map((ctx.published?.resources ?? []).map((r) => [resourceId(r), r]));
+  const errors: FerryError[] = [];
+  const results = await Promise.all(
+    ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
+      const old = previous.get(resourceId(resource));
+      if (old && old.hash === resource.hash && !ctx.refresh) return { resource, reused: old };
+      const driver = driverFor(resource.kind);
+      if (!driver) {
+        errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
+        return undefined;
+      }
+      try {
+        const resolution = await driver.resolve(resource, driverContext(ctx, old));
+        for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
+        return { resource, resolution };
+      } catch (e) {
+        errors.push(...toFerryErrors(e).map((err) => withResource(err, resource)));
+        return undefined;
+      }
+    }),
+  );
+  if (errors.length) throw errors;
+  return results as ResolvedResource[];
+}
+
+function driverContext(ctx: SyncContext, previous: ManifestResource | undefined): DriverContext {
+  return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: ctx.refresh, previous, desired: ctx.desired, stateDir: ctx.stateDir };
+}
+
+function withResource(e: FerryError, resource: Resource): FerryError {
+  if (e.data.resource) return e;
+  const id = resourceId(resource);
+  return new FerryError(e.code, `${id}: ${e.message}`, { ...e.data, resource: id }, e.cause ?? e);
+}
+
+/**
+ * Downloads every resolved file whose blob is missing. A blob wanted by several paths or
+ * resources is fetched once. Partial downloads stay in the store for the next attempt.
+ */
+export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
+  const wanted = new Map<string, { url: string; size?: number; resource: Resource }>();
+  for (const r of resolved) for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, resource: r.resource });
+  const missing: Array<[string, { url: string; size?: number; resource: Resource }]> = [];
+  for (const [sha256, w] of wanted) if (!(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
+  ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
+  const queue = new PQueue({ concurrency: options.concurrency ?? 16 });
+  const errors: FerryError[] = [];
+  let bytes = 0;
+  for (const [sha256, w] of missing) {
+    void queue.add(async () => {
+      if (ctx.signal.aborted) return;
+      const dest = ctx.blobs.partialPath(sha256);
+      let last = 0;
+      try {
+        const result = await ctx.fetcher.download(w.url, dest, {
+          sha256,
+          size: w.size,
+          signal: ctx.signal,
+          onProgress: (received) => {
+            ctx.progress?.tick(received - last);
+            last = received;
+          },
+        });
+        await ctx.blobs.adopt(dest, sha256);
+        bytes += result.bytesFetched;
+        ctx.progress?.fileDone();
+      } catch (e) {
+        errors.push(...toFerryErrors(e).map((err) => withResource(err, w.resource)));
+        ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: resourceId(w.resource) });
+      }
+    });
+  }
+  await queue.onIdle();
+  if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
+  if (errors.length) throw errors;
+  return { files: missing.length, bytes };
+}
+
+/** Turns each resolution into a manifest entry: its files plus its generated indexes, stored as blobs. */
+export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext): Promise<ManifestResource[]> {
+  const out: ManifestResource[] = [];
+  const errors: FerryError[] = [];
+  for (const r of resolved) {
+    if (r.reused) {
+      out.push(r.reused);
+      continue;
+    }
+    const resolution = r.resolution as Resolution;
+    const driver = driverFor(r.resource.kind);
+    if (!driver) continue;
+    try {
+      const generated = await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
+      const files: ManifestFile[] = await Promise.all(
+        resolution.files.map(async (f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size, url: redactUrl(f.url) })),
+      );
+      for (const g of generated) {
+        const { sha256, size } = await ctx.blobs.putBytes(g.content);
+        files.push({ path: g.path, sha256, size, generated: true });
+      }
+      out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, upstream: resolution.upstream });
+    } catch (e) {
+      errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));
+    }
+  }
+  if (errors.length) throw errors;
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * One reconcile: the model at a commit becomes the published snapshot.
+ *
+ *   lock → desired (render, validate) → guards (already published? retained?) → plan
+ *        → resolve → fetch missing → generate indexes → build snapshot → publish → prune
+ *
+ * Stops at the first failing step; a failure publishes nothing and leaves the current
+ * snapshot serving. Blobs already downloaded stay for the next attempt. Throws FerryErrors
+ * carrying every error found (the whole model's, or every failing resource's).
+ */
+import { FerryErrors, toFerryErrors, FerryError } from '../core/ferry-error.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { planFiles, planResources, type Plan } from '../plan/plan.js';
+import type { ModelFiles } from '../model/types.js';
+import { StateStore } from '../store/state-store.js';
+import type { Fetcher } from '../transport/types.js';
+import { createHttpFetcher } from '../transport/http-fetcher.js';
+import { loadDesired } from './apply-desired.js';
+import { fetchMissing, generateAll, resolveAll, type SyncContext } from './apply-sync.js';
+
+export interface ReconcileOptions {
+  stateDir: string;
+  model: ModelFiles;
+  /** Node of the inventory whose parameters.ferry describes this site (default: the only node). */
+  node?: string;
+  /** Commit the model was read at, recorded in the manifest and history. */
+  commit?: string;
+  /** Re-read upstream even for resources the published snapshot already holds. */
+  refresh?: boolean;
+  /** Wait for the store lock instead of failing at once. */
+  wait?: boolean;
+  signal?: AbortSignal;
+  fetcher?: Fetcher;
+  logger?: Logger;
+  progress?: SyncContext['progress'];
+}
+
+export type ReconcileOutcome = 'published' | 'reused' | 'unchanged';
+
+export interface ReconcileResult {
+  outcome: ReconcileOutcome;
+  snapshot: string;
+  desiredHash: string;
+  plan: Plan;
+  stats: { requests: number; bytesFetched: number; filesFetched: number; durationMs: number };
+}
+
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  const started = Date.now();
+  const logger = options.logger ?? silentLogger;
+  const signal = options.signal ?? new AbortController().signal;
+  const { desired } = loadDesired(options.model, { node: options.node });
+  const store = await StateStore.open(options.stateDir, { logger });
+  const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
+  const ownFetcher = options.fetcher ? undefined : createHttpFetcher({ logger });
+  const fetcher = options.fetcher ?? (ownFetcher as Fetcher);
+  const before = fetcher.stats();
+  const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {
+    const after = fetcher.stats();
+    return { outcome, snapshot, desiredHash: desired.hash, plan, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes, filesFetched, durationMs: Date.now() - started } };
+  };
+  try {
+    const published = await store.current();
+    let plan = planResources(desired, published);
+
+    // Guard: this desired state is what is being served.
+    if (published && plan.upToDate && !options.refresh) {
+      logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
+      return result('unchanged', published.id, plan);
+    }
+    // Guard: a retained snapshot holds exactly this desired state (a revert): switch back to it.
+    const retained = options.refresh ? null : await store.findByDesiredHash(desired.hash);
+    if (retained) {
+      await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
+      logger.info('re-published a retained snapshot', { snapshot: retained.id, commit: options.commit });
+      return result('reused', retained.id, plan);
+    }
+
+    const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
+    const resolved = await collect(() => resolveAll(ctx));
+    const present = new Set<string>();
+    const resolvedFiles: Record<string, Array<{ sha256: string; size?: number }>> = {};
+    for (const r of resolved) {
+      const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
+      resolvedFiles[`${r.resource.kind}/${r.resource.name}`] = files;
+      for (const f of files) if (r.reused || (await store.blobs.has(f.sha256))) present.add(f.sha256);
+    }
+    plan = planFiles(plan, resolvedFiles, present);
+    logger.info('plan', { ...plan.summary });
+
+    const fetched = await collect(() => fetchMissing(resolved, ctx));
+    const resources = await collect(() => generateAll(resolved, ctx));
+    const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal });
+    await store.publish(manifest.id, { commit: options.commit, desiredHash: desired.hash, action: 'apply', stats: { files: fetched.files, bytes: fetched.bytes } });
+    const dropped = await store.prune(desired.site.retention);
+    if (dropped.length) {
+      const gc = await store.gc();
+      logger.info('retention', { dropped: dropped.length, removedBlobs: gc.removedBlobs, removedBytes: gc.removedBytes });
+    }
+    logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes });
+    return result('published', manifest.id, plan, fetched.files);
+  } finally {
+    await lock.release();
+    await ownFetcher?.close();
+  }
+}
+
+/** Runs a step that throws a list of errors and rethrows them as one FerryErrors. */
+async function collect<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (Array.isArray(e)) throw new FerryErrors(e as FerryError[]);
+    throw new FerryErrors(toFerryErrors(e));
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Rendered, validated `parameters.ferry` becomes the DesiredState: the enabled mirrors as a
+ * list of Resources sorted by kind and name, each with the hash of its canonical spec, and one
+ * hash for the whole. Equal models give equal hashes whatever order their YAML was written in:
+ * this is what lets a reverted commit find its old snapshot.
+ */
+import { hashValue } from '../core/hash.js';
+import type { DesiredState, Resource, ResourceKind, SiteSettings } from '../core/resource.js';
+
+export interface FerryParameters {
+  site: { name: string; retention?: number; [key: string]: unknown };
+  mirrors: Record<string, { kind: ResourceKind; enabled?: boolean; [key: string]: unknown }>;
+}
+
+/** Settings that change what a snapshot holds (and so belong in the desired hash). */
+const CONTENT_SITE_KEYS = ['name', 'base_url', 'signing', 'valid_until_days'];
+
+export function buildDesiredState(ferry: FerryParameters): DesiredState {
+  const site: SiteSettings = { ...ferry.site, name: ferry.site.name, retention: ferry.site.retention ?? 10 };
+  const resources: Resource[] = Object.entries(ferry.mirrors ?? {})
+    .filter(([, m]) => m.enabled !== false)
+    .map(([name, mirror]) => {
+      const { kind, enabled: _enabled, ...rest } = mirror;
+      const spec = withDefaults(kind, rest);
+      return { kind, name, spec, hash: hashValue({ kind, name, spec }) };
+    })
+    .sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : cmp(a.kind, b.kind)));
+  const contentSite = Object.fromEntries(CONTENT_SITE_KEYS.filter((k) => site[k] !== undefined).map((k) => [k, site[k]]));
+  const hash = hashValue({ site: contentSite, resources: resources.map((r) => r.hash) });
+  return { site, resources, hash };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Fills the defaults a spec leaves implicit, so that writing them out does not change the hash. */
+function withDefaults(kind: ResourceKind, spec: Record<string, unknown>): Record<string, unknown> {
+  if (kind === 'file' && Array.isArray(spec.files)) {
+    const files = (spec.files as Array<Record<string, unknown>>).map((f) => ({
+      ...f,
+      path: typeof f.path === 'string' ? f.path : basename(String(f.url)),
+    }));
+    files.sort((a, b) => cmp(a.path, b.path));
+    return { ...spec, files };
+  }
+  return spec;
+}
+
+function basename(url: string): string {
+  try {
+    const parts = new URL(url).pathname.split('/').filter(Boolean);
+    return decodeURIComponent(parts[parts.length - 1] ?? 'index');
+  } catch {
+    return url;
+  }
+}

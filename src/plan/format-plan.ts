@@ -1,0 +1,28 @@
+/** Human-readable plan, one line per resource, in the spirit of `terraform plan`. */
+import type { Plan } from './plan.js';
+
+const SIGN = { add: '+', change: '~', keep: ' ', remove: '-' } as const;
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [];
+  lines.push(plan.publishedSnapshot ? `published: ${plan.publishedSnapshot}` : 'published: nothing yet');
+  lines.push(`desired:   ${plan.desiredHash.slice(0, 16)}${plan.upToDate ? ' (same as published)' : ''}`);
+  for (const r of plan.resources) {
+    const files = r.files === undefined ? '' : `  ${r.files} files, fetch ${r.fetchFiles ?? 0} (${formatBytes(r.fetchBytes ?? 0)})`;
+    lines.push(`  ${SIGN[r.change]} ${r.id.padEnd(32)} ${r.change}${files}`);
+  }
+  const s = plan.summary;
+  lines.push(`plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove, ${s.keep} unchanged; fetch ${s.fetchFiles} files, ${formatBytes(s.fetchBytes)}${s.unknownSizes ? ` (+${s.unknownSizes} of unknown size)` : ''}`);
+  return lines.join('\n');
+}
