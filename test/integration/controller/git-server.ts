@@ -155,7 +155,9 @@ http {
         if (p.exitCode === null && p.pid) {
           const exited = new Promise((r) => p.once('exit', r));
           p.kill('SIGTERM');
-          await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+          clearTimeout(timer);
         }
       }
       await rm(root, { recursive: true, force: true });
