@@ -1,0 +1,216 @@
+/**
+ * `ferry serve`'s static side: GET/HEAD of the published snapshot's tree at `/`
+ * (`/file/<name>/...`, `/deb/<name>/dists/...`) and of every retained snapshot at
+ * `/snapshots/<id>/...` (DESIGN.md "Store, snapshots, rollback").
+ *
+ * Contract:
+ * - `current` is resolved once per request, to a real path: a publish during a request never
+ *   mixes two snapshots in one answer.
+ * - Nothing outside the snapshot's `tree/` is ever opened: the request path is checked before
+ *   any file system access (see request-path.ts: `..`, encoded traversal, NUL → 400), and the
+ *   real path of the target must lie inside the tree's real path (a symlink leading out → 404).
+ * - Strong ETag from the manifest's sha256 when it lists the file, else from inode/size/mtime.
+ *   Retained snapshots are immutable and cached as such; the current tree is revalidated.
+ * - Folders: a request without the trailing slash is redirected (301); `index.html` is served
+ *   when present (PEP 503 simple indexes), else a plain HTML listing.
+ * - Resolves false (not ours) for a path whose first segment is neither a resource kind,
+ *   `snapshots`, nor a top-level folder of the current tree, so other handlers can share the
+ *   server. Other methods on our paths get 405.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { RESOURCE_KINDS } from '../core/resource.js';
+import { contentTypeFor } from './content-types.js';
+import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
+import { sendFile } from './file-response.js';
+import { encodePath, parseRequestPath } from './request-path.js';
+import { createSnapshotResolver, type ServedSnapshot } from './snapshot-resolver.js';
+import type { Handler } from './types.js';
+
+const SNAPSHOTS = 'snapshots';
+const CACHE_CURRENT = 'no-cache';
+const CACHE_RETAINED = 'public, max-age=31536000, immutable';
+const STAT_BATCH = 64;
+
+const isMissing = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && 'code' in e && ['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(String(e.code));
+
+const isClientGone = (e: unknown, signal: AbortSignal): boolean =>
+  signal.aborted ||
+  (typeof e === 'object' && e !== null && 'code' in e && ['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'].includes(String(e.code)));
+
+function sendText(res: ServerResponse, req: IncomingMessage, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('Content-Type', status === 200 ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+function redirect(res: ServerResponse, req: IncomingMessage, location: string): void {
+  sendText(res, req, 301, `moved to ${location}\n`, { Location: location });
+}
+
+/** The real path of `segments` under `root`, or null when missing or outside `root`. */
+async function resolveInside(root: string, segments: readonly string[]): Promise<string | null> {
+  let real: string;
+  try {
+    real = await realpath(join(root, ...segments));
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+  return real === root || real.startsWith(root + sep) ? real : null;
+}
+
+function etagOf(snapshot: ServedSnapshot, real: string, st: Stats): string {
+  const digest = snapshot.digests.get(relative(snapshot.treeDir, real).split(sep).join('/'));
+  if (digest && digest.size === st.size && /^[0-9a-f]{64}$/.test(digest.sha256)) return `"${digest.sha256}"`;
+  return `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+}
+
+async function readListing(dir: string): Promise<ListingEntry[]> {
+  const dirents = await readdir(dir, { withFileTypes: true });
+  const entries: ListingEntry[] = [];
+  for (let i = 0; i < dirents.length; i += STAT_BATCH) {
+    const batch = dirents.slice(i, i + STAT_BATCH);
+    const stats = await Promise.all(batch.map((d) => stat(join(dir, d.name)).catch(() => null)));
+    batch.forEach((d, j) => {
+      const st = stats[j];
+      if (st) entries.push({ name: d.name, isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs });
+    });
+  }
+  return entries;
+}
+
+export function createServeHandler(options: { stateDir: string; logger?: Logger }): Handler {
+  const logger = options.logger ?? silentLogger;
+  const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
+
+  /** Serves `segments` of `snapshot`'s tree; `base` is the URL prefix of that tree. */
+  async function serveTree(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { snapshot: ServedSnapshot; base: string[]; segments: string[]; trailingSlash: boolean; query: string; retained: boolean; signal: AbortSignal },
+  ): Promise<void> {
+    const { snapshot, base, segments } = ctx;
+    const headers = {
+      'Cache-Control': ctx.retained ? CACHE_RETAINED : CACHE_CURRENT,
+      'X-Ferry-Snapshot': snapshot.id,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    const real = await resolveInside(snapshot.treeDir, segments);
+    if (real === null) return sendText(res, req, 404, 'not found\n', headers);
+    const st = await stat(real);
+    if (st.isDirectory()) {
+      if (!ctx.trailingSlash) return redirect(res, req, encodePath([...base, ...segments], { trailingSlash: true }) + ctx.query);
+      const index = await resolveInside(snapshot.treeDir, [...segments, 'index.html']);
+      const indexStat = index === null ? null : await stat(index);
+      if (index !== null && indexStat?.isFile()) return serveFile(req, res, { snapshot, real: index, headers, signal: ctx.signal });
+      const urlPath = `/${[...base, ...segments].map((s) => `${s}/`).join('')}`;
+      const entries = await readListing(real);
+      if (segments.length === 0 && !ctx.retained) entries.push({ name: SNAPSHOTS, isDirectory: true });
+      const note = `snapshot ${snapshot.id}${ctx.retained ? '' : ' (current)'}`;
+      const parent = base.length > 0 || segments.length > 0;
+      return sendText(res, req, 200, renderDirectoryListing({ urlPath, entries, parent, note }), headers);
+    }
+    if (!st.isFile() || ctx.trailingSlash) return sendText(res, req, 404, 'not found\n', headers);
+    return serveFile(req, res, { snapshot, real, headers, signal: ctx.signal });
+  }
+
+  async function serveFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { snapshot: ServedSnapshot; real: string; headers: Record<string, string>; signal: AbortSignal },
+  ): Promise<void> {
+    const handle = await open(ctx.real, 'r');
+    let st: Stats;
+    try {
+      st = await handle.stat();
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+    const name = ctx.real.slice(ctx.real.lastIndexOf(sep) + 1);
+    await sendFile({
+      req,
+      res,
+      signal: ctx.signal,
+      file: { handle, size: st.size, mtimeMs: st.mtimeMs, etag: etagOf(ctx.snapshot, ctx.real, st), contentType: contentTypeFor(name), headers: ctx.headers },
+    });
+  }
+
+  async function serveSnapshotList(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const [ids, current] = await Promise.all([snapshots.list(), snapshots.current()]);
+    const entries = ids.map((id) => ({ name: id, isDirectory: true }));
+    const note = current ? `retained snapshots; current is ${current.id}` : 'retained snapshots; nothing published';
+    sendText(res, req, 200, renderDirectoryListing({ urlPath: `/${SNAPSHOTS}/`, entries, parent: true, note }), {
+      'Cache-Control': CACHE_CURRENT,
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
+    const path = parseRequestPath(req.url);
+    if (!path.ok) {
+      logger.warn('serve: unsafe request path refused', { reason: path.reason, method: req.method });
+      sendText(res, req, 400, `bad request: ${path.reason}\n`);
+      return true;
+    }
+    const { segments, trailingSlash, query } = path;
+    const first = segments[0];
+    const current = first === SNAPSHOTS ? null : await snapshots.current();
+    const ours =
+      first === undefined ||
+      first === SNAPSHOTS ||
+      (RESOURCE_KINDS as readonly string[]).includes(first) ||
+      (current !== null && (await resolveInside(current.treeDir, [first])) !== null);
+    if (!ours) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, req, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+      return true;
+    }
+    if (first !== SNAPSHOTS) {
+      if (current === null) sendText(res, req, 404, 'nothing published yet\n');
+      else await serveTree(req, res, { snapshot: current, base: [], segments, trailingSlash, query, retained: false, signal });
+      return true;
+    }
+    if (segments.length === 1) {
+      if (!trailingSlash) redirect(res, req, `/${SNAPSHOTS}/${query}`);
+      else await serveSnapshotList(req, res);
+      return true;
+    }
+    const snapshot = await snapshots.byId(segments[1]);
+    if (snapshot === null) sendText(res, req, 404, 'no such snapshot\n');
+    else {
+      const rest = segments.slice(2);
+      const base = segments.slice(0, 2);
+      await serveTree(req, res, { snapshot, base, segments: rest, trailingSlash, query, retained: true, signal });
+    }
+    return true;
+  }
+
+  return async (req, res) => {
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.once('close', onClose);
+    try {
+      return await handle(req, res, controller.signal);
+    } catch (e) {
+      if (isClientGone(e, controller.signal)) {
+        logger.debug('serve: client went away', { url: req.url });
+      } else {
+        logger.error('serve: request failed', { url: req.url, error: String(e) });
+        if (!res.headersSent) sendText(res, req, 500, 'internal error\n');
+      }
+      if (!res.writableEnded) res.destroy();
+      return true;
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+}
