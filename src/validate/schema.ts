@@ -20,7 +20,7 @@ export function ferrySchema(): Record<string, unknown> {
 /** The compiled validator of `parameters.ferry`, with every error reported (allErrors). */
 export function ferryValidator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false, allowUnionTypes: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, useDefaults: false, allowUnionTypes: true });
     addFormats(ajv);
     compiled = ajv.compile(ferrySchema());
   }

@@ -1,0 +1,44 @@
+# Ferry. `make demo` and `make test` work on a fresh Debian 12 machine with Node 20.18+.
+SHELL := /bin/bash
+NPM_FLAGS := --engine-strict --no-audit --no-fund
+JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
+
+.PHONY: all deps system-deps build typecheck lint test test-unit demo bench clean
+
+all: build
+
+# npm ci cannot be used here (the registry lacks some foreign-platform optional binaries that
+# the lockfile then omits); npm install with the committed lockfile leaves it unchanged.
+node_modules/.installed: package.json package-lock.json
+	npm install $(NPM_FLAGS)
+	@touch $@
+
+deps: node_modules/.installed
+
+# Real components the tests use (nginx, git, dpkg-dev, apt, gpg, reclass, ...), from Debian.
+system-deps:
+	@for s in scripts/install-*.sh; do [ -f "$$s" ] && { echo "== $$s"; bash "$$s" || exit 1; }; done; true
+
+build: deps
+	node_modules/.bin/tsc -p tsconfig.build.json
+
+typecheck: deps
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+lint: deps
+	node_modules/.bin/eslint .
+
+test: deps system-deps typecheck build
+	$(JEST) --maxWorkers=2
+
+test-unit: deps
+	$(JEST) test/unit
+
+demo: deps build
+	bash scripts/demo.sh
+
+bench: deps build
+	@for b in bench/*.ts; do echo "== $$b"; node_modules/.bin/tsx "$$b" || exit 1; done
+
+clean:
+	rm -rf dist .demo coverage

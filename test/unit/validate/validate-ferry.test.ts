@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { validateFerry } from '../../../src/validate/validate-ferry.js';
+import { checkSemantics } from '../../../src/validate/check-semantics.js';
+
+const sha = 'a'.repeat(64);
+const valid = {
+  site: { name: 'lab', retention: 5 },
+  mirrors: {
+    images: { kind: 'file', files: [{ url: 'http://127.0.0.1/x.img', sha256: sha, size: 3 }] },
+    debian: { kind: 'deb', url: 'http://deb.example/debian', suites: ['bookworm'], components: ['main'], architectures: ['amd64'] },
+    reg: { kind: 'oci', registry: 'https://r.example', images: [{ name: 'openstack/nova-api', tags: ['2024.1'] }] },
+  },
+};
+const locate = (path: ReadonlyArray<string | number>) => ({ file: `classes/${path.join('/')}.yml`, line: path.length, column: 1 });
+
+describe('validateFerry', () => {
+  it('accepts a valid site', () => {
+    expect(validateFerry({ ferry: valid, locate })).toEqual([]);
+  });
+
+  it('reports a missing parameters.ferry', () => {
+    const [e] = validateFerry({ ferry: undefined });
+    expect(e.message).toMatch(/parameters.ferry is missing/);
+  });
+
+  it('reports every error at once, each with file, line and path', () => {
+    const bad = {
+      site: { name: 'Lab Site', retention: 'ten' },
+      mirrors: {
+        images: { kind: 'file', files: [{ url: 'not a url', sha256: 'xyz' }] },
+        debian: { kind: 'deb', url: 'http://deb.example/debian', suits: ['bookworm'] },
+        what: { kind: 'floppy' },
+      },
+    };
+    const errors = validateFerry({ ferry: bad, locate });
+    const byPath = Object.fromEntries(errors.map((e) => [e.data.path, e]));
+    expect(Object.keys(byPath)).toEqual(
+      expect.arrayContaining([
+        'parameters.ferry.site.name',
+        'parameters.ferry.site.retention',
+        'parameters.ferry.mirrors.images.files.0.url',
+        'parameters.ferry.mirrors.images.files.0.sha256',
+        'parameters.ferry.mirrors.debian.suits',
+        'parameters.ferry.mirrors.what.kind',
+      ]),
+    );
+    expect(byPath['parameters.ferry.site.retention'].data).toMatchObject({ file: 'classes/ferry/site/retention.yml', line: 3, expected: 'integer', actual: 'ten' });
+    expect(byPath['parameters.ferry.mirrors.debian.suits'].message).toMatch(/unknown field "suits"/);
+    expect(byPath['parameters.ferry.mirrors.what.kind'].message).toMatch(/one of "deb"/);
+    expect(errors.every((e) => e.code === 'FERRY_SCHEMA')).toBe(true);
+  });
+
+  it('maps translated paths back to their origin', () => {
+    const ferry = { site: { name: 'lab' }, mirrors: { m: { kind: 'deb', url: 42, suites: ['x'] } } };
+    const [e] = validateFerry({ ferry, locate, origin: (p) => ['aptly', 'server', 'mirror', ...p.slice(1)] });
+    expect(e.data.path).toBe('parameters.aptly.server.mirror.m.url');
+    expect(e.data.file).toBe('classes/aptly/server/mirror/m/url.yml');
+  });
+
+  it('rejects a path that climbs out of its root', () => {
+    const ferry = { site: { name: 'lab' }, mirrors: { f: { kind: 'file', files: [{ url: 'http://h/x', sha256: sha, path: '../etc/passwd' }] } } };
+    expect(validateFerry({ ferry }).map((e) => e.data.path)).toContain('parameters.ferry.mirrors.f.files.0.path');
+  });
+});
+
+describe('checkSemantics', () => {
+  it('reports bases that do not exist or are of another kind, and kinds without a driver', () => {
+    const ferry = {
+      mirrors: {
+        product: { kind: 'deb', bases: ['nothing', 'images'] },
+        images: { kind: 'file' },
+        reg: { kind: 'oci' },
+        off: { kind: 'oci', enabled: false },
+      },
+    };
+    const messages = checkSemantics(ferry, { locate, supportedKinds: ['deb', 'file'] }).map((e) => e.message);
+    expect(messages).toEqual([
+      'mirror product: base nothing is not a mirror of this site',
+      'mirror product: base images is a file mirror, not deb',
+      expect.stringMatching(/^mirror reg: kind oci has no driver/),
+    ]);
+  });
+});
