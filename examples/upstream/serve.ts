@@ -14,7 +14,14 @@ export interface ExampleUpstream {
   close(): Promise<void>;
 }
 
-export async function startExampleUpstream(options: { port?: number; host?: string } = {}): Promise<ExampleUpstream> {
+export interface UpstreamOptions {
+  port?: number;
+  host?: string;
+  /** Send bodies in 64 KiB chunks this many ms apart (tests kill a download half-way). */
+  throttleMs?: number;
+}
+
+export async function startExampleUpstream(options: UpstreamOptions = {}): Promise<ExampleUpstream> {
   const files = new Map(CATALOG_FILES.map((f) => [`/files/${f.path}`, f]));
   const cache = new Map<string, Buffer>();
   const requests: string[] = [];
@@ -38,12 +45,27 @@ export async function startExampleUpstream(options: { port?: number; host?: stri
         return;
       }
       res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': end - start + 1, ETag: etag, 'Accept-Ranges': 'bytes' });
-      res.end(req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
+      send(res, req.method === 'HEAD' ? undefined : body.subarray(start, end + 1));
       return;
     }
     res.writeHead(200, { 'Content-Length': body.length, ETag: etag, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    send(res, req.method === 'HEAD' ? undefined : body);
   });
+  const send = (res: import('node:http').ServerResponse, data: Buffer | undefined) => {
+    if (!data || !options.throttleMs) {
+      res.end(data);
+      return;
+    }
+    let off = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      const chunk = data.subarray(off, off + 65536);
+      off += chunk.length;
+      if (off >= data.length) res.end(chunk);
+      else res.write(chunk, () => setTimeout(next, options.throttleMs));
+    };
+    next();
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

@@ -16,6 +16,7 @@ import { StateStore } from '../store/state-store.js';
 import type { Fetcher } from '../transport/types.js';
 import { createHttpFetcher } from '../transport/http-fetcher.js';
 import { loadDesired } from './apply-desired.js';
+import { faultPoint } from './fault-point.js';
 import { fetchMissing, generateAll, resolveAll, type SyncContext } from './apply-sync.js';
 
 export interface ReconcileOptions {
@@ -91,6 +92,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const fetched = await collect(() => fetchMissing(resolved, ctx));
     const resources = await collect(() => generateAll(resolved, ctx));
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal });
+    await faultPoint('publish', store.root, signal);
     await store.publish(manifest.id, { commit: options.commit, desiredHash: desired.hash, action: 'apply', stats: { files: fetched.files, bytes: fetched.bytes } });
     const dropped = await store.prune(desired.site.retention);
     if (dropped.length) {
