@@ -22,8 +22,9 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export interface ControllerEvent {
-  time: string;
+export interface ControllerEventInput {
+  /** Defaults to now. */
+  time?: string;
   type: EventType;
   message: string;
   revision?: string;
@@ -34,6 +35,8 @@ export interface ControllerEvent {
   [key: string]: unknown;
 }
 
+export type ControllerEvent = ControllerEventInput & { time: string };
+
 export function eventLogPath(stateDir: string): string {
   return join(stateDir, 'events.jsonl');
 }
@@ -43,7 +46,7 @@ const WARNING_TYPES = new Set<EventType>(['ValidationFailed', 'ApplyFailed', 'Fe
 /** Appends one event (a single write with O_APPEND, so concurrent writers do not interleave). */
 export async function appendEvent(
   stateDir: string,
-  event: Omit<ControllerEvent, 'time'> & { time?: string },
+  event: ControllerEventInput,
   options: { logger?: Logger } = {},
 ): Promise<ControllerEvent> {
   const full: ControllerEvent = { ...event, time: event.time ?? new Date().toISOString() };

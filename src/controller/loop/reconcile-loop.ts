@@ -22,7 +22,7 @@ export interface LoopDeps<R> {
   /** Applies a commit; throws FerryError(s) on failure. */
   apply(revision: string, ctx: RunContext): Promise<R>;
   onNotice?(notice: LoopNotice<R>): void;
-  now?(): number;
+  now?: () => number;
   /** Per-run timeout (fetch + apply), ms. */
   timeoutMs?: number;
   config?: LoopConfig;
