@@ -1,0 +1,97 @@
+/**
+ * Runs a throw-away nginx in the foreground on 127.0.0.1 with a given server block: its own
+ * prefix, temp folders, pid file and logs under a temp folder, nothing of the system's nginx
+ * touched. Fails with a clear message when nginx is not installed (scripts/install-nginx.sh).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface RunningNginx {
+  port: number;
+  errorLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function findNginx(): Promise<string> {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = join(dir, 'nginx');
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error('nginx is not installed: run `sh scripts/install-nginx.sh` (as root) first');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+export async function startNginx(options: { dir: string; serverBlock: (port: number) => string }): Promise<RunningNginx> {
+  const nginx = await findNginx();
+  const port = await freePort();
+  const prefix = join(options.dir, 'nginx');
+  await mkdir(join(prefix, 'temp'), { recursive: true });
+  const errorLog = join(prefix, 'error.log');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${join(prefix, 'temp', t)};`);
+  const conf = [
+    'daemon off;',
+    'worker_processes 1;',
+    `pid ${join(prefix, 'nginx.pid')};`,
+    `error_log ${errorLog} info;`,
+    'events { worker_connections 64; }',
+    'http {',
+    `    access_log ${join(prefix, 'access.log')};`,
+    ...temp,
+    options.serverBlock(port),
+    '}',
+    '',
+  ].join('\n');
+  const confPath = join(prefix, 'nginx.conf');
+  await writeFile(confPath, conf);
+  const child: ChildProcess = spawn(nginx, ['-p', prefix, '-c', confPath, '-e', errorLog], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let alive = true;
+  void exited.then(() => (alive = false));
+  const readLog = () => readFile(errorLog, 'utf8').catch(() => '');
+  for (let i = 0; i < 100 && !(await canConnect(port)); i++) {
+    if (!alive) throw new Error(`nginx exited at start: ${stderr}\n${await readLog()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!(await canConnect(port))) {
+    child.kill('SIGKILL');
+    throw new Error(`nginx did not listen on ${port}: ${stderr}\n${await readLog()}`);
+  }
+  return {
+    port,
+    errorLog: readLog,
+    async stop() {
+      if (alive) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
