@@ -1,0 +1,168 @@
+/**
+ * The `git` kind: mirrors Git repositories over HTTP and publishes each one as a static bare
+ * repository that `git clone` reads over the dumb HTTP protocol from any static web server:
+ * `<name>.git/{HEAD,info/refs,packed-refs,objects/info/packs}` and one pack with its index,
+ * holding every object reachable from the selected refs.
+ *
+ * `resolve` lists the upstream refs (one request per repository), picks the selected ones, and
+ * fetches into the driver cache only when an object is missing; it returns no files to
+ * download, as git objects are not fetched by URL. `generate` writes the repository files,
+ * which become blobs; a repository whose refs did not change is republished from the previous
+ * snapshot's blobs. The pack is deterministic: unchanged refs give unchanged blobs.
+ */
+import { readFile } from 'node:fs/promises';
+import PQueue from 'p-queue';
+import { Agent } from 'undici';
+import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
+import { redactUrl } from '../../core/redact.js';
+import { resourceId, type Resource } from '../../core/resource.js';
+import type { ManifestFile } from '../../store/types.js';
+import type { Driver, DriverContext, GeneratedFile, Resolution } from '../types.js';
+import { gitHttpClient } from './git-http-client.js';
+import { parseGitSpec, type GitRepository } from './git-spec.js';
+import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
+import { packReachable } from './pack-reachable.js';
+import { reusableFiles, type GitUpstreamState } from './previous-state.js';
+import { repositoryTextFiles } from './repository-files.js';
+import { selectRefs, type RefSelection } from './select-refs.js';
+
+/** What resolve hands generate for one repository. */
+interface RepositoryPlan {
+  repo: GitRepository;
+  selection: RefSelection;
+  gitdir: string;
+  /** The previous snapshot's files, when the refs are unchanged. */
+  reuse?: ManifestFile[];
+}
+
+interface GitScratch {
+  plans: RepositoryPlan[];
+}
+
+const CONCURRENCY = 4;
+
+/** Turns whatever a step on `repo` threw into a FerryError naming it (URL redacted). */
+function repositoryError(e: unknown, repo: GitRepository, step: string, signal: AbortSignal): FerryError {
+  const url = redactUrl(repo.url);
+  if (e instanceof FerryError) {
+    if (e.data.repository) return e;
+    return new FerryError(e.code, `git repository ${repo.name}: ${e.message}`, { ...e.data, url: e.data.url ?? url, repository: repo.name }, e.cause ?? e);
+  }
+  if (signal.aborted) return new FerryError('FERRY_ABORTED', `git repository ${repo.name}: ${step} of ${url} aborted`, { url, repository: repo.name }, e);
+  const message = (e instanceof Error ? e.message : String(e)).replaceAll(repo.url, url);
+  return new FerryError('FERRY_GIT', `git repository ${repo.name}: ${step} of ${url} failed: ${message}`, { url, repository: repo.name });
+}
+
+async function missingObjects(gitdir: string, oids: string[]): Promise<string[]> {
+  const cache = {};
+  const missing: string[] = [];
+  for (const oid of new Set(oids)) if (!(await hasObject(gitdir, oid, cache))) missing.push(oid);
+  return missing;
+}
+
+async function resolveRepository(repo: GitRepository, resource: Resource, ctx: DriverContext, http: ReturnType<typeof gitHttpClient>): Promise<{ plan: RepositoryPlan; warnings: FerryError[] }> {
+  let step = 'listing the refs';
+  try {
+    const advertised = await listRemoteRefs({ url: repo.url, http });
+    const selection = selectRefs(advertised, repo.refs, { repository: repo.name, url: repo.url });
+    const warnings = selection.emptyGlobs.map(
+      (p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }),
+    );
+    const gitdir = cacheDirFor(ctx.stateDir, repo.url);
+    const reuse = await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection, blobs: ctx.blobs });
+    if (reuse) {
+      ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, { resource: resourceId(resource) });
+      return { plan: { repo, selection, gitdir, reuse }, warnings };
+    }
+    step = 'fetching';
+    await withCache(gitdir, async () => {
+      const wanted = Object.values(selection.refs);
+      if ((await missingObjects(gitdir, wanted)).length === 0) return;
+      const before = http.counts.bytes;
+      const refNames = Object.keys(selection.refs);
+      await fetchIntoCache({ gitdir, url: repo.url, http, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
+      ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
+      const still = await missingObjects(gitdir, wanted);
+      if (still.length > 0) {
+        throw new FerryError('FERRY_GIT', `git repository ${repo.name}: ${redactUrl(repo.url)} changed while it was fetched (${still.length} ref(s) not received); try again`, {
+          url: redactUrl(repo.url),
+          repository: repo.name,
+          expected: still,
+        });
+      }
+    });
+    return { plan: { repo, selection, gitdir }, warnings };
+  } catch (e) {
+    throw repositoryError(e, repo, step, ctx.signal);
+  }
+}
+
+async function publishRepository(plan: RepositoryPlan, ctx: DriverContext): Promise<GeneratedFile[]> {
+  const { repo, selection } = plan;
+  if (plan.reuse) {
+    return Promise.all(plan.reuse.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256), { signal: ctx.signal }) })));
+  }
+  try {
+    const names = Object.keys(selection.refs).sort();
+    const built = await withCache(plan.gitdir, () => packReachable({ gitdir: plan.gitdir, tips: names.map((n) => selection.refs[n]), signal: ctx.signal }));
+    const peeled: Record<string, string> = {};
+    for (const n of names) if (built.peeled[selection.refs[n]]) peeled[n] = built.peeled[selection.refs[n]];
+    const text = repositoryTextFiles({ refs: selection.refs, peeled, head: selection.head, packChecksum: built.checksum });
+    const encoder = new TextEncoder();
+    const files: GeneratedFile[] = Object.entries(text).map(([path, body]) => ({ path: `${repo.dir}/${path}`, content: encoder.encode(body) }));
+    files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.pack`, content: built.pack });
+    files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.idx`, content: built.idx });
+    ctx.logger.info(`git ${repo.name}: packed ${built.objects} objects (${built.pack.length} bytes) for ${names.length} ref(s)`, {});
+    return files;
+  } catch (e) {
+    throw repositoryError(e, repo, 'packing', ctx.signal);
+  }
+}
+
+async function eachRepository<T, R>(items: T[], signal: AbortSignal, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const queue = new PQueue({ concurrency: CONCURRENCY });
+  const errors: FerryError[] = [];
+  const results: R[] = new Array<R>(items.length);
+  await Promise.all(
+    items.map((item, i) =>
+      queue.add(async () => {
+        if (signal.aborted) return;
+        try {
+          results[i] = await fn(item);
+        } catch (e) {
+          errors.push(...toFerryErrors(e));
+        }
+      }),
+    ),
+  );
+  signal.throwIfAborted();
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new FerryErrors(errors);
+  return results;
+}
+
+export const gitDriver: Driver = {
+  kind: 'git',
+
+  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
+    const repos = parseGitSpec(resource.spec, resourceId(resource));
+    const agent = new Agent({ connections: CONCURRENCY });
+    try {
+      const http = gitHttpClient({ signal: ctx.signal, dispatcher: agent });
+      const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx, http));
+      const upstream: GitUpstreamState = { repositories: {} };
+      for (const { plan } of resolved) upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs };
+      const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };
+      return { files: [], upstream, warnings: resolved.flatMap((r) => r.warnings), scratch };
+    } finally {
+      await agent.close().catch(() => undefined);
+    }
+  },
+
+  async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
+    const scratch = resolution.scratch as GitScratch | undefined;
+    if (!scratch?.plans) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: generate called without a git resolution`, { resource: resourceId(resource) });
+    const generated = await eachRepository(scratch.plans, ctx.signal, (plan) => publishRepository(plan, ctx));
+    return generated.flat();
+  },
+};
