@@ -135,7 +135,7 @@ async function eachRepository<T, R>(items: T[], signal: AbortSignal, fn: (item: 
       }),
     ),
   );
-  signal.throwIfAborted();
+  if (signal.aborted) throw new FerryError('FERRY_ABORTED', 'git mirror run cancelled', {}, signal.reason);
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new FerryErrors(errors);
   return results;

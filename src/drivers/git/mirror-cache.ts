@@ -61,9 +61,14 @@ async function ensureRepository(gitdir: string): Promise<void> {
     () => true,
     () => false,
   );
-  if (exists) return;
-  await mkdir(gitdir, { recursive: true });
-  await git.init({ fs, gitdir, bare: true });
+  if (!exists) {
+    await mkdir(gitdir, { recursive: true });
+    await git.init({ fs, gitdir, bare: true });
+  }
+  // isomorphic-git maps fetched branches through this refspec; the URL stays out of the config.
+  if (!(await git.getConfig({ fs, gitdir, path: 'remote.origin.fetch' }))) {
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+  }
 }
 
 export interface FetchIntoCacheOptions {

@@ -1,0 +1,210 @@
+/**
+ * The git driver against a real smart-HTTP upstream (git http-backend behind a node CGI bridge),
+ * its output served by a plain static server and read back with the real git client over the
+ * dumb HTTP protocol.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FerryError } from '../../../src/core/ferry-error.js';
+import type { Resource } from '../../../src/core/resource.js';
+import type { BlobStore } from '../../../src/store/types.js';
+import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree, type DriverRun } from './driver-harness.js';
+import { git, startSmartServer, startStaticServer, type Listening, type SmartServer } from './git-servers.js';
+
+let tmp: string;
+let work: string;
+let upstreamRoot: string;
+let upstream: SmartServer;
+let blobs: BlobStore;
+let stateDir: string;
+let resource: Resource;
+let first: DriverRun;
+const servers: Listening[] = [];
+
+async function commitFile(dir: string, path: string, content: string, message: string): Promise<string> {
+  await mkdir(join(dir, path, '..'), { recursive: true });
+  await writeFile(join(dir, path), content);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '-q', '-m', message]);
+  return git(dir, ['rev-parse', 'HEAD']);
+}
+
+/** Serves a tree built from `generated` and returns the clone URL base of the mirror. */
+async function publish(run: DriverRun, name: string): Promise<string> {
+  const tree = join(tmp, `tree-${name}`);
+  await writeTree(tree, 'formulas', run.generated);
+  const server = await startStaticServer(tree);
+  servers.push(server);
+  return `${server.base}/git/formulas`;
+}
+
+function refsOf(lsRemote: string): string[] {
+  return lsRemote
+    .split('\n')
+    .filter((l) => l.includes('\trefs/'))
+    .sort();
+}
+
+function upload(): number {
+  return upstream.counts.get('POST git-upload-pack') ?? 0;
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'ferry-git-driver-'));
+  work = join(tmp, 'work');
+  upstreamRoot = join(tmp, 'upstream');
+  await mkdir(work);
+  await git(work, ['init', '-q', '-b', 'master']);
+  await commitFile(work, 'README.md', 'nginx formula\n', 'first');
+  await mkdir(join(work, 'scripts'));
+  await writeFile(join(work, 'scripts/run.sh'), '#!/bin/sh\necho run\n');
+  await chmod(join(work, 'scripts/run.sh'), 0o755);
+  await symlink('README.md', join(work, 'link'));
+  await commitFile(work, 'nginx/init.sls', 'nginx:\n  pkg.installed\n', 'state');
+  await git(work, ['tag', '-a', 'v1.0', '-m', 'release 1.0']);
+  await git(work, ['tag', 'light']);
+  await git(work, ['checkout', '-q', '-b', 'develop']);
+  await commitFile(work, 'develop.txt', 'work in progress\n', 'develop');
+  await git(work, ['checkout', '-q', 'master']);
+  await commitFile(work, 'README.md', 'nginx formula, second edition\n', 'second');
+  await mkdir(upstreamRoot);
+  await git(tmp, ['clone', '-q', '--bare', work, join(upstreamRoot, 'nginx.git')]);
+  const tools = join(tmp, 'tools-work');
+  await mkdir(tools);
+  await git(tools, ['init', '-q', '-b', 'master']);
+  await commitFile(tools, 'tool.py', 'print(1)\n', 'tool');
+  await git(tools, ['branch', 'feature']);
+  await git(tmp, ['clone', '-q', '--bare', tools, join(upstreamRoot, 'tools.git')]);
+  upstream = await startSmartServer(upstreamRoot);
+  blobs = dirBlobStore(join(tmp, 'blobs'));
+  stateDir = join(tmp, 'state');
+  resource = gitResource('formulas', {
+    repositories: [
+      { name: 'salt-formulas/nginx', url: `${upstream.base}/nginx.git` },
+      { name: 'tools', url: `${upstream.base}/tools.git`, refs: ['master'] },
+    ],
+  });
+  first = await runGitDriver(resource, { stateDir, blobs });
+});
+
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  await upstream?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('git driver: publish', () => {
+  it('returns no files to download and records the refs it published', () => {
+    expect(first.resolution.files).toEqual([]);
+    const repos = (first.resolution.upstream as { repositories: Record<string, { head: string; refs: Record<string, string> }> }).repositories;
+    expect(Object.keys(repos).sort()).toEqual(['salt-formulas/nginx', 'tools']);
+    expect(repos['salt-formulas/nginx'].head).toBe('refs/heads/master');
+    expect(Object.keys(repos['salt-formulas/nginx'].refs)).toEqual(['refs/heads/develop', 'refs/heads/master', 'refs/tags/light', 'refs/tags/v1.0']);
+    expect(Object.keys(repos.tools.refs)).toEqual(['refs/heads/master']);
+    const paths = first.generated.map((g) => g.path).filter((p) => p.startsWith('tools.git/')).map((p) => p.replace(/pack-[0-9a-f]{40}/, 'pack-X'));
+    expect(paths.sort()).toEqual(['tools.git/HEAD', 'tools.git/info/refs', 'tools.git/objects/info/packs', 'tools.git/objects/pack/pack-X.idx', 'tools.git/objects/pack/pack-X.pack', 'tools.git/packed-refs']);
+  });
+
+  it('is cloned over dumb HTTP by the real git client, refs, tags and contents intact', async () => {
+    const base = await publish(first, 'first');
+    const clone = join(tmp, 'clone-nginx');
+    await git(tmp, ['clone', '-q', `${base}/salt-formulas/nginx.git`, clone]);
+    expect(await git(clone, ['rev-parse', 'HEAD'])).toBe(await git(work, ['rev-parse', 'master']));
+    expect(await readFile(join(clone, 'README.md'), 'utf8')).toBe('nginx formula, second edition\n');
+    expect(await readFile(join(clone, 'nginx/init.sls'), 'utf8')).toBe('nginx:\n  pkg.installed\n');
+    const modes = await git(clone, ['ls-files', '-s']);
+    expect(modes).toMatch(/^100755 [0-9a-f]{40} 0\tscripts\/run\.sh$/m);
+    expect(modes).toMatch(/^120000 [0-9a-f]{40} 0\tlink$/m);
+    expect(await git(clone, ['cat-file', '-t', 'v1.0'])).toBe('tag');
+    expect(await git(clone, ['rev-parse', 'v1.0^{commit}'])).toBe(await git(work, ['rev-parse', 'v1.0^{commit}']));
+    expect(await git(clone, ['rev-parse', 'origin/develop'])).toBe(await git(work, ['rev-parse', 'develop']));
+    await git(clone, ['fsck', '--full', '--strict']);
+    const published = refsOf(await git(tmp, ['ls-remote', `${base}/salt-formulas/nginx.git`]));
+    expect(published).toEqual(refsOf(await git(tmp, ['ls-remote', `${upstream.base}/nginx.git`])));
+    expect(published).toContain(`${await git(work, ['rev-parse', 'v1.0^{}'])}\trefs/tags/v1.0^{}`);
+  });
+
+  it('publishes only the selected refs, and a pack git itself verifies', async () => {
+    const base = await publish(first, 'tools');
+    expect(refsOf(await git(tmp, ['ls-remote', `${base}/tools.git`]))).toEqual([`${await git(join(tmp, 'tools-work'), ['rev-parse', 'master'])}\trefs/heads/master`]);
+    const idx = first.generated.find((g) => g.path.startsWith('tools.git/objects/pack/') && g.path.endsWith('.idx'));
+    const dir = join(tmp, 'verify');
+    await writeTree(dir, 'v', first.generated);
+    const verified = await git(tmp, ['verify-pack', '-v', join(dir, 'git/v', idx?.path ?? 'missing')]);
+    expect(verified).toMatch(/^[0-9a-f]{40} commit /m);
+    expect(verified).toMatch(/non delta: 3 objects/);
+  });
+
+  it('builds the same bytes from a fresh cache (deterministic pack)', async () => {
+    const again = await runGitDriver(resource, { stateDir: join(tmp, 'state-fresh'), blobs });
+    const digests = (r: DriverRun) => r.manifest.files.map((f) => `${f.path} ${f.sha256}`).sort();
+    expect(digests(again)).toEqual(digests(first));
+  });
+});
+
+describe('git driver: refresh', () => {
+  it('an unchanged refresh lists the refs and fetches nothing', async () => {
+    const uploads = upload();
+    const adverts = upstream.counts.get('GET git-upload-pack') ?? 0;
+    const logger = recordingLogger();
+    const again = await runGitDriver(resource, { stateDir, blobs, previous: first.manifest, logger });
+    expect(upload()).toBe(uploads);
+    expect(upstream.counts.get('GET git-upload-pack')).toBe(adverts + 2);
+    expect(again.manifest.files).toEqual(first.manifest.files);
+    expect(logger.lines.filter((l) => l.includes('nothing to fetch'))).toHaveLength(2);
+  });
+
+  it('publishes a new upstream commit, fetching only the new objects', async () => {
+    const newHead = await commitFile(work, 'nginx/map.jinja', '{% set nginx = {} %}\n', 'third');
+    await git(work, ['push', '-q', join(upstreamRoot, 'nginx.git'), 'master']);
+    const uploads = upload();
+    const logger = recordingLogger();
+    const cacheBefore = await readdir(join(stateDir, 'cache/git'));
+    const next = await runGitDriver(resource, { stateDir, blobs, previous: first.manifest, logger });
+    expect(upload()).toBe(uploads + 1);
+    expect(await readdir(join(stateDir, 'cache/git'))).toEqual(cacheBefore);
+    const fetched = logger.lines.map((l) => /fetched (\d+) bytes/.exec(l)).filter((m) => m !== null);
+    expect(fetched).toHaveLength(1);
+    expect(Number(fetched[0]?.[1])).toBeLessThan(2000);
+    const tools = (r: DriverRun) => r.manifest.files.filter((f) => f.path.startsWith('tools.git/'));
+    expect(tools(next)).toEqual(tools(first));
+    const base = await publish(next, 'next');
+    const clone = join(tmp, 'clone-nginx');
+    await git(clone, ['pull', '-q', `${base}/salt-formulas/nginx.git`, 'master']);
+    expect(await git(clone, ['rev-parse', 'HEAD'])).toBe(newHead);
+    expect(await readFile(join(clone, 'nginx/map.jinja'), 'utf8')).toBe('{% set nginx = {} %}\n');
+    const fresh = join(tmp, 'clone-fresh');
+    await git(tmp, ['clone', '-q', `${base}/salt-formulas/nginx.git`, fresh]);
+    expect(await git(fresh, ['rev-parse', 'HEAD'])).toBe(newHead);
+  });
+});
+
+describe('git driver: errors', () => {
+  it('names the repository when a ref is missing upstream', async () => {
+    const bad = gitResource('bad', { repositories: [{ name: 'tools', url: `${upstream.base}/tools.git`, refs: ['nope'] }] });
+    const error = await runGitDriver(bad, { stateDir, blobs }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe('FERRY_INVALID_MODEL');
+    expect((error as FerryError).data).toMatchObject({ repository: 'tools', expected: 'nope' });
+  });
+
+  it('reports an unreachable repository as FERRY_GIT with its URL redacted', async () => {
+    const url = `${upstream.base.replace('http://', 'http://user:hunter2@')}/missing.git`;
+    const bad = gitResource('bad', { repositories: [{ name: 'missing', url }] });
+    const error = await runGitDriver(bad, { stateDir, blobs }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe('FERRY_GIT');
+    expect((error as FerryError).data.repository).toBe('missing');
+    expect(JSON.stringify((error as FerryError).toJSON())).not.toContain('hunter2');
+    expect((error as FerryError).data.url).toContain('***');
+  });
+
+  it('stops with FERRY_ABORTED when the run is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await runGitDriver(resource, { stateDir: join(tmp, 'state-aborted'), blobs, signal: controller.signal }).catch((e: unknown) => e);
+    expect((error as FerryError).code).toBe('FERRY_ABORTED');
+  });
+});
