@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError } from '../core/ferry-error.js';
+import { sha256Hex } from '../core/hash.js';
+import type { BlobStore } from './types.js';
+import { fsyncDir, isCode, tempSuffix } from './fs-util.js';
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** Blobs are read-only: the served trees are hard links to them, a write there would corrupt every snapshot. */
+const BLOB_MODE = 0o444;
+
+/**
+ * Content-addressed blobs on the local file system (DESIGN.md "Store"):
+ * `objects/sha256/ab/cdef…` (the first two hex digits fan out, the other 62 name the file).
+ * Bytes reach a digest path only after an fsync and a rename, so a blob that exists is whole.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly objects: string;
+  readonly tmpDir: string;
+  readonly partialDir: string;
+
+  constructor(stateRoot: string) {
+    this.objects = join(stateRoot, 'objects', 'sha256');
+    this.tmpDir = join(stateRoot, 'objects', 'tmp');
+    this.partialDir = join(stateRoot, 'objects', 'partial');
+  }
+
+  /** Creates objects/sha256/00..ff, tmp/ and partial/ (idempotent). */
+  async init(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.partialDir, { recursive: true });
+    await mkdir(this.objects, { recursive: true });
+    const fans = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    await Promise.all(fans.map((f) => mkdir(join(this.objects, f), { recursive: true })));
+  }
+
+  pathOf(sha256: string): string {
+    const d = checkDigest(sha256);
+    return join(this.objects, d.slice(0, 2), d.slice(2));
+  }
+
+  partialPath(sha256: string): string {
+    return join(this.partialDir, checkDigest(sha256));
+  }
+
+  tempPath(): string {
+    return join(this.tmpDir, tempSuffix());
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(sha256))).isFile();
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Moves a verified file into the store. With `verify` the file is re-hashed first and a
+   * mismatch is FERRY_DIGEST_MISMATCH (the file is left where it was). When the blob already
+   * exists the file is simply removed. A file on another file system is copied in.
+   */
+  async adopt(file: string, sha256: string, options: { verify?: boolean } = {}): Promise<void> {
+    const digest = checkDigest(sha256);
+    if (options.verify) {
+      const actual = await hashFile(file);
+      if (actual !== digest) {
+        throw new FerryError('FERRY_DIGEST_MISMATCH', `sha256 of ${file} is ${actual}, expected ${digest}`, { file, expected: digest, actual });
+      }
+    }
+    const dest = this.pathOf(digest);
+    if (await this.has(digest)) {
+      await unlink(file).catch((e: unknown) => {
+        if (!isCode(e, 'ENOENT')) throw e;
+      });
+      return;
+    }
+    await syncFile(file);
+    await chmod(file, BLOB_MODE);
+    try {
+      await rename(file, dest);
+    } catch (e) {
+      if (!isCode(e, 'EXDEV')) throw e;
+      const tmp = this.tempPath();
+      await copyFile(file, tmp);
+      await syncFile(tmp);
+      await chmod(tmp, BLOB_MODE);
+      await rename(tmp, dest);
+      await unlink(file);
+    }
+    await fsyncDir(join(this.objects, digest.slice(0, 2)));
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
+    const sha256 = sha256Hex(bytes);
+    const size = bytes.byteLength;
+    if (await this.has(sha256)) return { sha256, size };
+    const tmp = this.tempPath();
+    let fh: FileHandle | undefined = await open(tmp, 'wx', BLOB_MODE);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      await rename(tmp, this.pathOf(sha256));
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await fsyncDir(join(this.objects, sha256.slice(0, 2)));
+    return { sha256, size };
+  }
+}
+
+function checkDigest(sha256: string): string {
+  if (typeof sha256 !== 'string' || !SHA256_RE.test(sha256)) {
+    throw new FerryError('FERRY_INTERNAL', `not a lowercase sha256 digest: ${JSON.stringify(sha256)}`, { actual: sha256 });
+  }
+  return sha256;
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** sha256 of a file's content, streamed (small files in one read). */
+export async function hashFile(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+  const hash = createHash('sha256');
+  const stream = createReadStream(path, { signal: options.signal, highWaterMark: 1 << 20 });
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { FerryError } from '../core/ferry-error.js';
+import { resourceId } from '../core/resource.js';
+import { safeRelativePath } from '../core/safe-path.js';
+import type { TreeEntry } from './tree-builder.js';
+import type { BlobStore, SnapshotManifest } from './types.js';
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks a snapshot's content before anything is written and turns it into the links to make:
+ * every resource root and file path is safe (src/core/safe-path.ts), digests are sha256 hex,
+ * no two files land on the same path and no file sits where another needs a directory.
+ */
+export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, blobs: BlobStore): TreeEntry[] {
+  if (!input || !Array.isArray(input.resources)) {
+    throw new FerryError('FERRY_INTERNAL', 'snapshot input has no resources list');
+  }
+  const entries: TreeEntry[] = [];
+  const files = new Set<string>();
+  for (const r of input.resources) {
+    const resource = resourceId(r);
+    const root = safeRelativePath(r.root, { resource, path: 'root' });
+    for (const f of r.files) {
+      const rel = `${root}/${safeRelativePath(f.path, { resource })}`;
+      if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) {
+        throw new FerryError('FERRY_INTERNAL', `file ${rel} of ${resource} has no valid sha256`, { resource, path: f.path, actual: f.sha256 });
+      }
+      if (files.has(rel)) {
+        throw new FerryError('FERRY_UNSAFE_PATH', `two files want the same path ${rel}`, { resource, path: f.path, actual: rel });
+      }
+      files.add(rel);
+      const sha256 = f.sha256;
+      entries.push({ rel, source: blobs.pathOf(sha256), describe: () => ({ resource, path: f.path, expected: sha256 }) });
+    }
+  }
+  for (const rel of files) {
+    for (let slash = rel.indexOf('/'); slash > 0; slash = rel.indexOf('/', slash + 1)) {
+      const dir = rel.slice(0, slash);
+      if (files.has(dir)) {
+        throw new FerryError('FERRY_UNSAFE_PATH', `${dir} is both a file and a directory of ${rel}`, { actual: dir });
+      }
+    }
+  }
+  return entries;
+}
+
+/** Parses manifest.json text, or throws FERRY_STORE_CORRUPT naming the file. */
+export function parseManifest(text: string, file: string, id: string): SnapshotManifest {
+  let m: SnapshotManifest;
+  try {
+    m = JSON.parse(text) as SnapshotManifest;
+  } catch (e) {
+    throw new FerryError('FERRY_STORE_CORRUPT', `snapshot manifest ${file} is not valid JSON`, { file }, e);
+  }
+  if (!m || m.id !== id || !Array.isArray(m.resources) || typeof m.desiredHash !== 'string') {
+    throw new FerryError('FERRY_STORE_CORRUPT', `snapshot manifest ${file} is malformed`, { file, expected: id, actual: m?.id });
+  }
+  return m;
+}
+
+export function manifestPath(snapshotsDir: string, id: string): string {
+  return join(snapshotsDir, id, 'manifest.json');
+}

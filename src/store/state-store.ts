@@ -1,0 +1,263 @@
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { FerryError } from '../core/ferry-error.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { FsBlobStore } from './blob-store.js';
+import { fsyncDir, isCode, tempSuffix, writeFileAtomic } from './fs-util.js';
+import { collectGarbage, type GcResult } from './gc.js';
+import { appendHistory, readHistory } from './history.js';
+import { manifestPath, parseManifest, planTree } from './manifest.js';
+import { checkSnapshotId, hashTag, newSnapshotId, SNAPSHOT_ID_RE } from './snapshot-id.js';
+import { acquireLock, lockHeldBy } from './store-lock.js';
+import { buildTree } from './tree-builder.js';
+import { checkStore } from './fsck.js';
+import type { FsckProblem, HistoryEntry, LockHandle, SnapshotManifest } from './types.js';
+
+const MANIFEST_CACHE = 8;
+
+/**
+ * The state directory of DESIGN.md "Store, snapshots, rollback": blobs, immutable snapshots
+ * (manifest + tree of hard links), the `current` symlink switched atomically, history.jsonl and
+ * the writer lock. Manifests are immutable once written, so a few recent ones are cached.
+ */
+export class StateStore {
+  readonly root: string;
+  readonly blobs: FsBlobStore;
+  private readonly snapshotsDir: string;
+  private readonly logger: Logger;
+  private readonly cache = new Map<string, SnapshotManifest>();
+  private heldToken: string | undefined;
+
+  private constructor(root: string, logger: Logger) {
+    this.root = root;
+    this.blobs = new FsBlobStore(root);
+    this.snapshotsDir = join(root, 'snapshots');
+    this.logger = logger;
+  }
+
+  /** Opens a state directory, creating its layout if needed. */
+  static async open(stateDir: string, options: { logger?: Logger } = {}): Promise<StateStore> {
+    const store = new StateStore(stateDir, options.logger ?? silentLogger);
+    await mkdir(store.snapshotsDir, { recursive: true });
+    await store.blobs.init();
+    return store;
+  }
+
+  /**
+   * Takes the writer lock. A live holder makes it fail at once with FERRY_LOCKED (data: pid,
+   * purpose), or wait with `wait: true` (until `signal` aborts). A dead holder's lock is taken over.
+   */
+  async lock(options: { wait?: boolean; signal?: AbortSignal; purpose?: string } = {}): Promise<LockHandle> {
+    const handle = await acquireLock(this.root, { ...options, logger: this.logger });
+    this.heldToken = handle.info.token;
+    return {
+      release: async () => {
+        if (this.heldToken === handle.info.token) this.heldToken = undefined;
+        await handle.release();
+      },
+    };
+  }
+
+  /** The published snapshot, or null before the first publish. A dangling link is FERRY_STORE_CORRUPT. */
+  async current(): Promise<SnapshotManifest | null> {
+    const id = await this.currentId();
+    if (id === null) return null;
+    try {
+      return await this.get(id);
+    } catch (e) {
+      throw new FerryError('FERRY_STORE_CORRUPT', `current points at snapshot ${id}, which is not complete`, { path: join(this.root, 'current'), actual: id }, e);
+    }
+  }
+
+  /** The id `current` points at, or null. */
+  async currentId(): Promise<string | null> {
+    let target: string;
+    try {
+      target = await readlink(join(this.root, 'current'));
+    } catch (e) {
+      if (isCode(e, 'ENOENT')) return null;
+      throw new FerryError('FERRY_STORE_CORRUPT', `${join(this.root, 'current')} is not a symlink`, { path: join(this.root, 'current') }, e);
+    }
+    return basename(target);
+  }
+
+  /** Ids of complete snapshots (manifest present), newest first. Half-built ones are left out. */
+  async listIds(): Promise<string[]> {
+    const names = (await readdir(this.snapshotsDir)).filter((n) => SNAPSHOT_ID_RE.test(n)).sort().reverse();
+    const complete: string[] = [];
+    for (const id of names) {
+      const st = await lstat(manifestPath(this.snapshotsDir, id)).catch(() => undefined);
+      if (st?.isFile()) complete.push(id);
+    }
+    return complete;
+  }
+
+  /** Retained snapshots, newest first. An unreadable manifest is skipped with a warning (fsck reports it). */
+  async list(): Promise<SnapshotManifest[]> {
+    const out: SnapshotManifest[] = [];
+    for (const id of await this.listIds()) {
+      try {
+        out.push(await this.get(id));
+      } catch (e) {
+        this.logger.warn('skipping an unreadable snapshot', { snapshot: id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return out;
+  }
+
+  /** One complete snapshot's manifest; FERRY_SNAPSHOT_NOT_FOUND when absent or half-built. */
+  async get(id: string): Promise<SnapshotManifest> {
+    checkSnapshotId(id);
+    const hit = this.cache.get(id);
+    if (hit) return hit;
+    const file = manifestPath(this.snapshotsDir, id);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if (isCode(e, 'ENOENT', 'ENOTDIR')) throw new FerryError('FERRY_SNAPSHOT_NOT_FOUND', `no snapshot ${id}`, { actual: id });
+      throw e;
+    }
+    const m = parseManifest(text, file, id);
+    this.cache.set(id, m);
+    if (this.cache.size > MANIFEST_CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    return m;
+  }
+
+  /** The newest retained snapshot built for this desired hash, or null. */
+  async findByDesiredHash(hash: string): Promise<SnapshotManifest | null> {
+    const tag = `-${hashTag(hash)}`;
+    for (const id of await this.listIds()) {
+      if (!id.endsWith(tag)) continue;
+      const m = await this.get(id).catch(() => undefined);
+      if (m?.desiredHash === hash) return m;
+    }
+    return null;
+  }
+
+  /**
+   * Builds a complete, unpublished snapshot: checks every path, lays out
+   * `snapshots/<id>/tree/<root>/<path>` as hard links to blobs (a missing blob is
+   * FERRY_STORE_CORRUPT naming the file), fsyncs the tree, then writes manifest.json last.
+   * On failure or abort the half-built folder is removed; after a crash gc removes it.
+   */
+  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal } = {}): Promise<SnapshotManifest> {
+    options.signal?.throwIfAborted();
+    const entries = planTree(input, this.blobs);
+    const now = new Date();
+    const id = await this.reserveId(input.desiredHash, now);
+    const dir = join(this.snapshotsDir, id);
+    const started = performance.now();
+    try {
+      const { dirs } = await buildTree(join(dir, 'tree'), entries, { signal: options.signal });
+      const { resources, desiredHash, site, commit, ...rest } = input;
+      const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
+      options.signal?.throwIfAborted();
+      await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      await fsyncDir(this.snapshotsDir);
+      this.logger.info('snapshot built', { snapshot: id, files: entries.length, dirs, ms: Math.round(performance.now() - started) });
+      this.cache.set(id, manifest);
+      return manifest;
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Creates `snapshots/<id>/` for a fresh id, stepping past ids another process already took. */
+  private async reserveId(desiredHash: string, now: Date): Promise<string> {
+    for (let bump = 0; ; bump++) {
+      const id = newSnapshotId(desiredHash, { now, bump });
+      try {
+        await mkdir(join(this.snapshotsDir, id));
+        return id;
+      } catch (e) {
+        if (!isCode(e, 'EEXIST') || bump > 1000) throw e;
+      }
+    }
+  }
+
+  /**
+   * Publishes a complete snapshot: a symlink made under a temp name is renamed over `current`
+   * (readers see the old or the new snapshot, never none), the directory is fsynced, then one
+   * line is appended to history.jsonl.
+   */
+  async publish(id: string, entry: Omit<HistoryEntry, 'snapshot' | 'time'>): Promise<void> {
+    await this.get(id);
+    const tmp = join(this.root, `.current-${tempSuffix()}`);
+    await symlink(join('snapshots', id), tmp);
+    try {
+      await rename(tmp, join(this.root, 'current'));
+    } catch (e) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+    await fsyncDir(this.root);
+    const { commit, desiredHash, action, stats } = entry;
+    await appendHistory(join(this.root, 'history.jsonl'), {
+      snapshot: id,
+      ...(commit === undefined ? {} : { commit }),
+      desiredHash,
+      action,
+      time: new Date().toISOString(),
+      ...(stats === undefined ? {} : { stats }),
+    });
+    this.logger.info('snapshot published', { snapshot: id, action });
+  }
+
+  /** Every publish, oldest first. */
+  async history(): Promise<HistoryEntry[]> {
+    return readHistory(join(this.root, 'history.jsonl'), this.logger);
+  }
+
+  /**
+   * Keeps the `retention` newest snapshots and the current one; removes the others (renamed
+   * out of sight first, so none is ever seen half-deleted). Returns the removed ids, oldest first.
+   */
+  async prune(retention: number): Promise<string[]> {
+    if (!Number.isInteger(retention) || retention < 0) {
+      throw new FerryError('FERRY_USAGE', `retention must be a whole number >= 0, got ${retention}`, { actual: retention });
+    }
+    const current = await this.currentId();
+    const ids = await this.listIds();
+    const drop = ids.slice(retention).filter((id) => id !== current).reverse();
+    for (const id of drop) {
+      const trash = join(this.snapshotsDir, `.trash-${id}-${tempSuffix()}`);
+      await rename(join(this.snapshotsDir, id), trash);
+      this.cache.delete(id);
+      await rm(trash, { recursive: true, force: true });
+    }
+    if (drop.length > 0) {
+      await fsyncDir(this.snapshotsDir);
+      this.logger.info('snapshots pruned', { removed: drop, retention });
+    }
+    return drop;
+  }
+
+  /**
+   * Removes blobs that no retained snapshot references, half-built snapshots and stale temp
+   * files. Only the lock holder may run it (FERRY_INTERNAL otherwise).
+   */
+  async gc(): Promise<GcResult> {
+    if (this.heldToken === undefined || !(await lockHeldBy(this.root, this.heldToken))) {
+      throw new FerryError('FERRY_INTERNAL', 'gc needs the store lock: call lock() first', { path: join(this.root, 'lock') });
+    }
+    const result = await collectGarbage({ snapshotsDir: this.snapshotsDir, blobs: this.blobs, get: (id) => this.get(id), listIds: () => this.listIds() });
+    this.logger.info('gc done', { ...result });
+    return result;
+  }
+
+  /** Re-hashes every blob and checks every retained snapshot's tree and `current`. */
+  async fsck(options: { signal?: AbortSignal } = {}): Promise<FsckProblem[]> {
+    return checkStore({ root: this.root, snapshotsDir: this.snapshotsDir, blobs: this.blobs, signal: options.signal });
+  }
+
+  treePath(id: string): string {
+    return join(this.snapshotsDir, checkSnapshotId(id), 'tree');
+  }
+
+  /** The served tree through the `current` link (resolves to the new snapshot after a switch). */
+  currentTreePath(): string {
+    return join(this.root, 'current', 'tree');
+  }
+}

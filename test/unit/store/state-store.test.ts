@@ -1,0 +1,111 @@
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateStore } from '../../../src/store/state-store.js';
+import { FerryError } from '../../../src/core/ferry-error.js';
+import { sha256Hex } from '../../../src/core/hash.js';
+import type { SnapshotManifest } from '../../../src/store/types.js';
+
+type Input = Omit<SnapshotManifest, 'id' | 'createdAt'>;
+
+async function snapshotOf(store: StateStore, files: Record<string, string>, desiredHash = sha256Hex(JSON.stringify(files))): Promise<Input> {
+  const list = [];
+  for (const [path, content] of Object.entries(files)) {
+    const { sha256, size } = await store.blobs.putBytes(Buffer.from(content));
+    list.push({ path, sha256, size });
+  }
+  return { desiredHash, commit: 'c0ffee', site: { name: 'lab', retention: 3 }, resources: [{ kind: 'file', name: 'images', hash: 'h1', root: 'file/images', files: list }] };
+}
+
+describe('StateStore', () => {
+  let dir: string;
+  let store: StateStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-store-'));
+    store = await StateStore.open(join(dir, 'state'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds, publishes and reads back the current snapshot', async () => {
+    expect(await store.current()).toBeNull();
+    const input = await snapshotOf(store, { 'a.txt': 'alpha', 'sub/dir/b.txt': 'beta' });
+    const m = await store.build(input);
+    expect(m.id).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/);
+    expect(m.id.endsWith(input.desiredHash.slice(0, 8))).toBe(true);
+    expect(await readFile(join(store.treePath(m.id), 'file/images/sub/dir/b.txt'), 'utf8')).toBe('beta');
+    const treeIno = (await stat(join(store.treePath(m.id), 'file/images/a.txt'))).ino;
+    expect(treeIno).toBe((await stat(store.blobs.pathOf(sha256Hex('alpha')))).ino);
+    expect(await store.current()).toBeNull();
+    await store.publish(m.id, { desiredHash: m.desiredHash, commit: 'c0ffee', action: 'apply', stats: { files: 2 } });
+    expect((await store.current())?.id).toBe(m.id);
+    expect(await readlink(join(store.root, 'current'))).toBe(`snapshots/${m.id}`);
+    expect(await readFile(join(store.currentTreePath(), 'file/images/a.txt'), 'utf8')).toBe('alpha');
+    const history = await store.history();
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ snapshot: m.id, commit: 'c0ffee', action: 'apply', stats: { files: 2 } });
+    expect(await store.fsck()).toEqual([]);
+  });
+
+  it('gives distinct sortable ids to snapshots built in the same second', async () => {
+    const input = await snapshotOf(store, { x: '1' }, 'ab'.repeat(32));
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await store.build(input)).id);
+    expect(new Set(ids).size).toBe(5);
+    expect([...ids].sort()).toEqual(ids);
+    expect((await store.list()).map((m) => m.id)).toEqual([...ids].reverse());
+    expect((await store.findByDesiredHash('ab'.repeat(32)))?.id).toBe(ids[4]);
+    expect(await store.findByDesiredHash('cd'.repeat(32))).toBeNull();
+  });
+
+  it('refuses a snapshot whose blob is missing, naming the file, and leaves nothing listed', async () => {
+    const input = await snapshotOf(store, { 'ok.txt': 'ok' });
+    input.resources[0].files.push({ path: 'gone.bin', sha256: sha256Hex('never stored'), size: 12 });
+    const err = await store.build(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FerryError);
+    expect((err as FerryError).code).toBe('FERRY_STORE_CORRUPT');
+    expect((err as FerryError).message).toContain('file/images/gone.bin');
+    expect((err as FerryError).data.resource).toBe('file/images');
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('refuses unsafe and clashing paths before writing anything', async () => {
+    for (const files of [{ '../escape': 'x' }, { '/abs': 'x' }, { a: '1', 'a/b': '2' }]) {
+      const err = await store.build(await snapshotOf(store, files)).catch((e: unknown) => e);
+      expect((err as FerryError).code).toBe('FERRY_UNSAFE_PATH');
+    }
+    const dup = await snapshotOf(store, { a: '1' });
+    dup.resources[0].files.push({ ...dup.resources[0].files[0] });
+    expect(((await store.build(dup).catch((e: unknown) => e)) as FerryError).code).toBe('FERRY_UNSAFE_PATH');
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('get of an unknown or malformed id is FERRY_SNAPSHOT_NOT_FOUND', async () => {
+    for (const id of ['20260101T000000000Z-deadbeef', '../../etc', 'current']) {
+      expect(((await store.get(id).catch((e: unknown) => e)) as FerryError).code).toBe('FERRY_SNAPSHOT_NOT_FOUND');
+    }
+    expect(() => store.treePath('../x')).toThrow(FerryError);
+  });
+
+  it('prune keeps the newest N and always the current snapshot', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await store.build(await snapshotOf(store, { f: `v${i}` }))).id);
+    await store.publish(ids[0], { desiredHash: 'x', action: 'rollback' });
+    const removed = await store.prune(2);
+    expect(removed).toEqual([ids[1], ids[2]]);
+    expect((await store.list()).map((m) => m.id)).toEqual([ids[4], ids[3], ids[0]]);
+    expect((await store.current())?.id).toBe(ids[0]);
+    expect(await store.prune(0)).toEqual([ids[3], ids[4]]);
+    expect((await store.list()).map((m) => m.id)).toEqual([ids[0]]);
+  });
+
+  it('skips a torn history line', async () => {
+    const m = await store.build(await snapshotOf(store, { f: '1' }));
+    await store.publish(m.id, { desiredHash: m.desiredHash, action: 'apply' });
+    await writeFile(join(store.root, 'history.jsonl'), '{"snapshot":"x', { flag: 'a' });
+    await store.publish(m.id, { desiredHash: m.desiredHash, action: 'reuse' });
+    expect((await store.history()).map((h) => h.action)).toEqual(['apply', 'reuse']);
+  });
+});
