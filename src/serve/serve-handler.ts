@@ -193,18 +193,24 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   }
 
   return async (req, res) => {
+    const started = Date.now();
     const controller = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) controller.abort();
     };
     res.once('close', onClose);
     try {
-      return await handle(req, res, controller.signal);
+      const answered = await handle(req, res, controller.signal);
+      if (answered) {
+        const path = (req.url ?? '').replace(/\?.*$/, '');
+        logger.debug('serve: request', { method: req.method, path, status: res.statusCode, ms: Date.now() - started });
+      }
+      return answered;
     } catch (e) {
       if (isClientGone(e, controller.signal)) {
-        logger.debug('serve: client went away', { url: req.url });
+        logger.debug('serve: client went away', { path: (req.url ?? '').replace(/\?.*$/, '') });
       } else {
-        logger.error('serve: request failed', { url: req.url, error: String(e) });
+        logger.error('serve: request failed', { path: (req.url ?? '').replace(/\?.*$/, ''), error: String(e) });
         if (!res.headersSent) sendText(res, req, 500, 'internal error\n');
       }
       if (!res.writableEnded) res.destroy();

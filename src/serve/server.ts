@@ -37,7 +37,7 @@ export async function startServer(options: {
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end(req.method === 'HEAD' ? undefined : 'not found\n');
     } catch (e) {
-      logger.error('serve: handler failed', { url: req.url, error: String(e) });
+      logger.error('serve: handler failed', { path: (req.url ?? '').replace(/\?.*$/, ''), error: String(e) });
       if (!res.headersSent) {
         res.statusCode = 500;
         res.end();
