@@ -30,6 +30,8 @@ export interface DebPackage {
   type: PackageType;
   /** Mirror (resource name) whose upstream lists it. */
   mirror: string;
+  /** Suite (or flat directory) and component it was listed in. */
+  suite: string;
   component: string;
   /** Index it came from (a key of the resolution's index table) and the stanza's place in it. */
   index: string;
@@ -49,6 +51,7 @@ export class PackageFieldError extends Error {
 
 export interface PackageOrigin {
   mirror: string;
+  suite: string;
   component: string;
   index: string;
   offset: number;

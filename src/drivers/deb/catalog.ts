@@ -1,0 +1,146 @@
+/**
+ * A mirror's catalog: every binary package (and udeb and source package when asked) that its
+ * upstream lists for the spec's suites, components and architectures, parsed as a stream from
+ * the verified index blobs. Filter queries are evaluated while parsing, with the whole stanza
+ * at hand, so no field has to be kept afterwards.
+ */
+import { FerryError } from '../../core/ferry-error.js';
+import { redactUrl } from '../../core/redact.js';
+import type { DriverContext } from '../types.js';
+import { compressionOf, type Compression } from './compression.js';
+import { readIndex } from './index-reader.js';
+import { toPackage, type DebPackage, type PackageType } from './package.js';
+import { matchQuery, type Query } from './query.js';
+import { toSource, type DebSource } from './sources.js';
+import type { DebSpec } from './spec.js';
+import { chooseIndex, fetchIndex, fetchSuite, type FetchedSuite, type UpstreamState } from './upstream.js';
+
+export interface IndexRef {
+  key: string;
+  /** sha256 of the (compressed) blob. */
+  blob: string;
+  compression: Compression;
+}
+
+export interface Catalog {
+  mirror: string;
+  suites: FetchedSuite[];
+  packages: DebPackage[];
+  udebs: DebPackage[];
+  sources: DebSource[];
+  indexes: Map<string, IndexRef>;
+  /** Packages (and udebs) the filter matched, when a filter was given. */
+  matched: Set<DebPackage>;
+  upstream: UpstreamState;
+  unchanged: boolean;
+  requests: number;
+}
+
+export interface LoadOptions {
+  mirror: string;
+  spec: DebSpec;
+  previous?: UpstreamState;
+  offline: boolean;
+  /** Evaluate this query on every stanza (the mirror's own filter). */
+  filter?: Query;
+}
+
+interface IndexJob {
+  suite: FetchedSuite;
+  component: string;
+  plain: string;
+  type: PackageType | 'source';
+  optional: boolean;
+}
+
+function jobsFor(suite: FetchedSuite, spec: DebSpec): IndexJob[] {
+  const jobs: IndexJob[] = [];
+  if (spec.flat) {
+    jobs.push({ suite, component: '', plain: 'Packages', type: 'deb', optional: false });
+    if (spec.withSources) jobs.push({ suite, component: '', plain: 'Sources', type: 'source', optional: false });
+    return jobs;
+  }
+  for (const c of spec.components) {
+    for (const a of [...spec.architectures, 'all']) {
+      jobs.push({ suite, component: c, plain: `${c}/binary-${a}/Packages`, type: 'deb', optional: a === 'all' });
+      if (spec.withUdebs) jobs.push({ suite, component: c, plain: `${c}/debian-installer/binary-${a}/Packages`, type: 'udeb', optional: a === 'all' });
+    }
+    if (spec.withSources) jobs.push({ suite, component: c, plain: `${c}/source/Sources`, type: 'source', optional: false });
+  }
+  return jobs;
+}
+
+/** Fetches (as needed) and parses everything the spec covers. */
+export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<Catalog> {
+  const { spec, mirror } = o;
+  const cat: Catalog = {
+    mirror,
+    suites: [],
+    packages: [],
+    udebs: [],
+    sources: [],
+    indexes: new Map(),
+    matched: new Set(),
+    upstream: { url: spec.url, suites: {} },
+    unchanged: true,
+    requests: 0,
+  };
+  const samePrevious = o.previous?.url === spec.url ? o.previous : undefined;
+  for (const suite of spec.suites) {
+    const fetched = await fetchSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys: spec.keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
+    cat.suites.push(fetched);
+    cat.upstream.suites[suite] = fetched.state;
+    cat.unchanged &&= fetched.unchanged;
+    cat.requests += fetched.requests;
+    if (!spec.flat) {
+      const listed = fetched.release.components.map((c) => c.split('/').pop());
+      for (const c of spec.components) {
+        if (fetched.release.components.length && !fetched.release.components.includes(c) && !listed.includes(c)) {
+          throw new FerryError('FERRY_BAD_INDEX', `${mirror}: ${redactUrl(fetched.base)}/Release: component ${c} is not in Components (${fetched.release.components.join(' ')})`, { resource: mirror, url: redactUrl(`${fetched.base}/Release`), field: 'Components', expected: c, actual: fetched.release.components });
+        }
+      }
+    }
+  }
+  const seen = new Set<string>();
+  for (const job of cat.suites.flatMap((s) => jobsFor(s, spec))) {
+    const choice = chooseIndex(job.suite.release, job.plain);
+    if (!choice) {
+      if (job.optional) continue;
+      throw new FerryError('FERRY_BAD_INDEX', `${mirror}: ${redactUrl(job.suite.base)}/Release lists no ${job.plain} (plain, .gz or .xz) with a SHA256`, { resource: mirror, url: redactUrl(`${job.suite.base}/Release`), field: 'SHA256', expected: job.plain });
+    }
+    const { sha256, requests } = await fetchIndex(ctx, job.suite, choice, mirror);
+    cat.requests += requests;
+    const key = `${job.suite.suite}|${job.plain}`;
+    const ref: IndexRef = { key, blob: sha256, compression: compressionOf(choice.path) };
+    cat.indexes.set(key, ref);
+    const url = redactUrl(`${job.suite.base}/${choice.path}`);
+    const origin = { mirror, suite: job.suite.suite, component: job.component, index: key };
+    await readIndex({
+      path: ctx.blobs.pathOf(sha256),
+      compression: ref.compression,
+      url,
+      resource: mirror,
+      plainSha256: choice.plainSha256,
+      signal: ctx.signal,
+      onStanza: (fields, offset, length) => {
+        if (job.type === 'source') {
+          cat.sources.push(toSource(fields, { ...origin, offset, length }));
+          return;
+        }
+        const p = toPackage(fields, { ...origin, offset, length, type: job.type });
+        const id = `${p.type}|${p.suite}|${p.name}_${p.version}_${p.arch}`;
+        if (seen.has(id)) return;
+        seen.add(id);
+        (job.type === 'udeb' ? cat.udebs : cat.packages).push(p);
+        if (o.filter) {
+          const get = (name: string) => {
+            const low = name.toLowerCase();
+            return fields.find((f) => f.name.toLowerCase() === low)?.value;
+          };
+          if (matchQuery(o.filter, { name: p.name, version: p.version, arch: p.arch, source: p.source, sourceVersion: p.sourceVersion, type: p.type, field: get })) cat.matched.add(p);
+        }
+      },
+    });
+  }
+  return cat;
+}

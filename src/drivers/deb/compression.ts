@@ -1,0 +1,66 @@
+/**
+ * Index compression: gzip in-process (node:zlib), xz through the `xz` program (xz-utils; argv,
+ * no shell) since Node has no xz codec. Output is deterministic (gzip header without name or
+ * time, single-threaded xz) so that unchanged indexes keep their digests.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { createGunzip, gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { FerryError } from '../../core/ferry-error.js';
+
+export type Compression = '' | 'gz' | 'xz';
+
+const gzipAsync = promisify(gzip);
+
+export function compressionOf(path: string): Compression {
+  if (path.endsWith('.gz')) return 'gz';
+  if (path.endsWith('.xz')) return 'xz';
+  return '';
+}
+
+/** The decompressed bytes of the file at `path`, as a stream of chunks. */
+export async function* readDecompressed(path: string, compression: Compression, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  if (compression === 'xz') {
+    const child = spawn('xz', ['-dc', '--', path], { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await done;
+    if (code !== 0) throw new FerryError('FERRY_BAD_INDEX', `xz could not decompress ${path}: ${stderr.trim() || `exit ${code}`}`, { file: path });
+    return;
+  }
+  const file = createReadStream(path, { signal, highWaterMark: 1 << 20 });
+  const stream = compression === 'gz' ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  if (compression === 'gz') file.on('error', (e) => stream.destroy(e));
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (e) {
+    if (e instanceof Error && e.name === 'AbortError') throw e;
+    throw new FerryError('FERRY_BAD_INDEX', `could not read ${compression ? `${compression}-compressed ` : ''}index ${path}: ${(e as Error).message}`, { file: path }, e);
+  }
+}
+
+export async function gzipBytes(data: Uint8Array): Promise<Buffer> {
+  return gzipAsync(data, { level: 9 });
+}
+
+export function xzBytes(data: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('xz', ['-c', '-6', '-T1', '--format=xz', '--check=crc64'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (e) => reject(new FerryError('FERRY_INTERNAL', `cannot run xz (install xz-utils): ${e.message}`, {}, e)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new FerryError('FERRY_INTERNAL', `xz failed: ${stderr.trim() || `exit ${code}`}`));
+    });
+    child.stdin.end(data);
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * The `deb` kind: Debian/Ubuntu archives, full or partial, served under `/deb/<name>/` as
+ *
+ *   deb [signed-by=/path/archive-key.asc] http://host:port/deb/<name> <suite> <component>
+ *
+ * resolve: verified Release per suite (asked conditionally on a refresh), indexes into the blob
+ * store (verified by Release SHA256), streamed parse, selection and dependency closure across
+ * the mirror's bases; the wanted files are the pool files at upstream's paths.
+ * generate: dists/ rebuilt from the selected upstream stanzas, signed with the site key; by-hash
+ * files of earlier snapshots are kept. An unchanged upstream and spec reuse the previous
+ * snapshot's generated files without re-signing.
+ */
+import { readFile } from 'node:fs/promises';
+import { FerryError, isFerryError } from '../../core/ferry-error.js';
+import { redactUrl } from '../../core/redact.js';
+import { resourceId, type Resource } from '../../core/resource.js';
+import { safeRelativePath } from '../../core/safe-path.js';
+import type { ManifestFile } from '../../store/types.js';
+import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
+import { loadCatalog, type Catalog } from './catalog.js';
+import { extractStanzas } from './index-reader.js';
+import type { DebPackage } from './package.js';
+import { publishDists } from './publish.js';
+import { selectPackages, type Selection } from './select.js';
+import { siteSigningKey } from './site-key.js';
+import type { DebSource } from './sources.js';
+import { normalizeSpec, type DebSpec } from './spec.js';
+import type { UpstreamState } from './upstream.js';
+
+interface DebUpstream {
+  self?: UpstreamState;
+  bases?: Record<string, UpstreamState>;
+  /** by-hash paths of the last generations, newest first (kept for `site.retention`). */
+  byHash?: string[][];
+  [key: string]: unknown;
+}
+
+interface DebScratch {
+  spec: DebSpec;
+  catalog: Catalog;
+  selection: Selection;
+  /** Previous generated files to publish again (nothing changed). */
+  reuse?: ManifestFile[];
+  requests: number;
+}
+
+function isByHash(path: string): boolean {
+  return path.includes('/by-hash/') || path.startsWith('by-hash/');
+}
+
+function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFile[] {
+  const byPath = new Map<string, WantedFile>();
+  const add = (rel: string, sha256: string, size: number, field: string) => {
+    const url = `${spec.url}/${rel}`;
+    let path: string;
+    try {
+      path = safeRelativePath(rel, { resource, url: redactUrl(url), field });
+    } catch (e) {
+      if (isFerryError(e)) throw new FerryError(e.code, `${resource}: ${redactUrl(url)}: ${field}: ${e.message}`, { ...e.data, resource, field }, e);
+      throw e;
+    }
+    const other = byPath.get(path);
+    if (other && other.sha256 !== sha256) {
+      throw new FerryError('FERRY_BAD_INDEX', `${resource}: two different files claim ${path}`, { resource, field, path, expected: other.sha256, actual: sha256 });
+    }
+    byPath.set(path, { path, url, sha256, size });
+  };
+  for (const p of [...sel.packages, ...sel.udebs]) add(p.filename, p.sha256, p.size, 'Filename');
+  for (const s of sel.sources) for (const f of s.files) add(`${s.directory}/${f.name}`, f.sha256, f.size, 'Directory');
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function baseSpec(ctx: DriverContext, resource: string, name: string): { spec: DebSpec; res: Resource } {
+  const res = ctx.desired.resources.find((r) => r.kind === 'deb' && r.name === name);
+  if (!res) throw new FerryError('FERRY_INVALID_MODEL', `${resource}: base ${name} is not a deb mirror of this site`, { resource, path: 'bases', actual: name });
+  return { spec: { ...normalizeSpec(res), withSources: false, withUdebs: false }, res };
+}
+
+async function previousReusable(ctx: DriverContext): Promise<ManifestFile[] | undefined> {
+  const gen = ctx.previous?.files.filter((f) => f.generated);
+  if (!gen?.length) return undefined;
+  for (const f of gen) if (!(await ctx.blobs.has(f.sha256))) return undefined;
+  return gen;
+}
+
+export const debDriver: Driver = {
+  kind: 'deb',
+
+  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
+    const id = resourceId(resource);
+    const spec = normalizeSpec(resource);
+    const prev = (ctx.previous?.upstream ?? {}) as DebUpstream;
+    const sameSpec = ctx.previous?.hash === resource.hash;
+    const offline = !ctx.refresh && sameSpec;
+    const catalog = await loadCatalog(ctx, { mirror: resource.name, spec, previous: prev.self, offline, filter: spec.filterQuery });
+    let requests = catalog.requests;
+    let unchanged = catalog.unchanged;
+    const basePackages: DebPackage[] = [];
+    const bases: Record<string, UpstreamState> = {};
+    for (const name of spec.bases) {
+      const b = baseSpec(ctx, id, name);
+      const c = await loadCatalog(ctx, { mirror: name, spec: b.spec, previous: prev.bases?.[name], offline });
+      basePackages.push(...c.packages);
+      bases[name] = c.upstream;
+      requests += c.requests;
+      unchanged &&= c.unchanged;
+    }
+    const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
+    const files = wantedFiles(id, spec, selection);
+    for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
+    const reuse = unchanged && sameSpec ? await previousReusable(ctx) : undefined;
+    const scratch: DebScratch = { spec, catalog, selection, reuse, requests };
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash };
+    ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
+    return { files, upstream, warnings: selection.warnings, scratch };
+  },
+
+  async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
+    const scratch = (resolution.scratch as DebScratch | undefined) ?? ((await debDriver.resolve(resource, ctx)).scratch as DebScratch);
+    if (scratch.reuse) {
+      return Promise.all(scratch.reuse.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) })));
+    }
+    const { spec, catalog, selection } = scratch;
+    const site = ctx.desired.site as { name: string; retention?: number; signing?: { key_file?: string }; valid_until_days?: number };
+    const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
+    const texts = new Map<DebPackage | DebSource, string>();
+    const byIndex = new Map<string, Array<DebPackage | DebSource>>();
+    for (const item of [...selection.packages, ...selection.udebs, ...selection.sources]) {
+      const l = byIndex.get(item.index);
+      if (l) l.push(item);
+      else byIndex.set(item.index, [item]);
+    }
+    for (const [index, items] of byIndex) {
+      const ref = catalog.indexes.get(index);
+      if (!ref) throw new FerryError('FERRY_INTERNAL', `index ${index} missing from the catalog`);
+      const got = await extractStanzas(ctx.blobs.pathOf(ref.blob), ref.compression, items, ctx.signal);
+      items.forEach((it, i) => texts.set(it, got[i]));
+    }
+    const out = await publishDists({
+      resource: resource.name,
+      url: redactUrl(spec.url),
+      flat: spec.flat,
+      components: spec.components,
+      architectures: spec.architectures,
+      suites: catalog.suites,
+      packages: selection.packages,
+      udebs: selection.udebs,
+      sources: selection.sources,
+      stanza: (item) => texts.get(item)!,
+      key,
+      validUntilDays: Number(site.valid_until_days ?? 0),
+      signal: ctx.signal,
+    });
+    return keepByHash(out, resolution, ctx, site.retention ?? 10);
+  },
+};
+
+/** Adds the by-hash files of earlier generations (from the blob store) for `retention` generations. */
+async function keepByHash(out: GeneratedFile[], resolution: Resolution, ctx: DriverContext, retention: number): Promise<GeneratedFile[]> {
+  const current = out.filter((f) => isByHash(f.path)).map((f) => f.path);
+  const have = new Set(out.map((f) => f.path));
+  const upstream = (resolution.upstream ?? {}) as DebUpstream;
+  const history = upstream.byHash;
+  const keep = history ? new Set(history.slice(0, Math.max(0, retention - 1)).flat()) : undefined;
+  for (const f of ctx.previous?.files ?? []) {
+    if (!f.generated || !isByHash(f.path) || have.has(f.path)) continue;
+    if (keep && !keep.has(f.path)) continue;
+    if (!(await ctx.blobs.has(f.sha256))) continue;
+    out.push({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) });
+    have.add(f.path);
+  }
+  const same = history?.[0] && history[0].length === current.length && history[0].every((p, i) => p === current[i]);
+  upstream.byHash = same ? history : [current, ...(history ?? [])].slice(0, retention);
+  resolution.upstream = upstream;
+  return out;
+}

@@ -1,0 +1,78 @@
+/**
+ * The `kind: deb` vocabulary (parameters.ferry.mirrors.<name>) with its defaults filled in.
+ * Schema validation happened earlier (src/validate); this only normalises and checks what the
+ * schema cannot (a flat repository has no suites, a filter must parse).
+ */
+import { FerryError } from '../../core/ferry-error.js';
+import { resourceId, type Resource } from '../../core/resource.js';
+import { parseQuery, QuerySyntaxError, type Query } from './query.js';
+
+export interface DebSpec {
+  url: string;
+  suites: string[];
+  components: string[];
+  /** Target architectures, without `all` (always included). */
+  architectures: string[];
+  keys: string[];
+  packages?: string[];
+  filter?: string;
+  withDeps: boolean;
+  withRecommends: boolean;
+  withSources: boolean;
+  withUdebs: boolean;
+  withRequired: boolean;
+  bases: string[];
+  flat: boolean;
+  /** Flat repositories: the directory holding Release and Packages, relative to url ('' = url itself). */
+  directory: string;
+  /** Parsed `filter` and `packages` (each package entry is a name condition). */
+  filterQuery?: Query;
+  packageQueries: Query[];
+  /** Full mirror: neither packages, filter nor with_required. */
+  full: boolean;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+
+export function normalizeSpec(resource: Resource): DebSpec {
+  const s = resource.spec;
+  const id = resourceId(resource);
+  const bad = (msg: string, path: string) => new FerryError('FERRY_INVALID_MODEL', `${id}: ${msg}`, { resource: id, path });
+  const url = (typeof s.url === 'string' ? s.url : '').replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(url)) throw bad(`url must be an http(s) URL, got ${JSON.stringify(s.url)}`, 'url');
+  const flat = s.flat === true;
+  const suites = strings(s.suites);
+  if (!flat && suites.length === 0) throw bad('suites is empty (or set flat: true)', 'suites');
+  const directory = flat ? (typeof s.directory === 'string' ? s.directory : './').replace(/^\.\/?/, '').replace(/\/+$/, '') : '';
+  const parse = (text: string, path: string): Query => {
+    try {
+      return parseQuery(text);
+    } catch (e) {
+      if (e instanceof QuerySyntaxError) throw bad(e.message, path);
+      throw bad((e as Error).message, path);
+    }
+  };
+  const packages = s.packages === undefined ? undefined : strings(s.packages);
+  const filter = typeof s.filter === 'string' && s.filter.trim() ? s.filter : undefined;
+  const withRequired = s.with_required === true;
+  return {
+    url,
+    suites: flat ? [directory] : suites,
+    components: flat ? [''] : strings(s.components).length ? strings(s.components) : ['main'],
+    architectures: (strings(s.architectures).length ? strings(s.architectures) : ['amd64']).filter((a) => a !== 'all'),
+    keys: strings(s.keys),
+    packages,
+    filter,
+    withDeps: s.with_deps !== false,
+    withRecommends: s.with_recommends === true,
+    withSources: s.with_sources === true,
+    withUdebs: s.with_udebs === true,
+    withRequired,
+    bases: strings(s.bases),
+    flat,
+    directory,
+    filterQuery: filter ? parse(filter, 'filter') : undefined,
+    packageQueries: (packages ?? []).map((p, i) => parse(p, `packages[${i}]`)),
+    full: packages === undefined && !filter && !withRequired,
+  };
+}

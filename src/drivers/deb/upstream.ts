@@ -1,0 +1,152 @@
+/**
+ * Reading a deb upstream (wiki.debian.org/DebianRepository/Format): the signed Release of each
+ * suite (InRelease, else Release + Release.gpg), asked conditionally on a refresh, then the
+ * indexes it lists, downloaded into the blob store and verified against Release's SHA256 (by
+ * hash when the upstream offers Acquire-By-Hash). I/O goes through ctx.fetcher and ctx.blobs.
+ */
+import { readFile } from 'node:fs/promises';
+import { FerryError, isFerryError } from '../../core/ferry-error.js';
+import { redactUrl } from '../../core/redact.js';
+import type { DriverContext } from '../types.js';
+import { parseRelease, ReleaseSyntaxError, type ReleaseEntry, type ReleaseFile } from './release.js';
+import { verifyRelease } from './signing.js';
+
+export interface SuiteState {
+  etag?: string;
+  lastModified?: string;
+  /** sha256 of the verified Release text, stored as a blob. */
+  release: string;
+  signedBy: 'InRelease' | 'Release.gpg';
+}
+
+export interface UpstreamState {
+  url: string;
+  suites: Record<string, SuiteState>;
+}
+
+export interface FetchedSuite {
+  suite: string;
+  /** URL of the directory holding Release (no trailing slash). */
+  base: string;
+  release: ReleaseFile;
+  state: SuiteState;
+  /** True when the Release text is the one the previous state recorded. */
+  unchanged: boolean;
+  requests: number;
+}
+
+export function suiteBase(url: string, suite: string, flat: boolean): string {
+  if (flat) return suite ? `${url}/${suite}` : url;
+  return `${url}/dists/${suite}`;
+}
+
+function withResource(e: unknown, resource: string): unknown {
+  if (isFerryError(e) && !e.data.resource) return new FerryError(e.code, `${resource}: ${e.message}`, { ...e.data, resource }, e.cause ?? e);
+  return e;
+}
+
+function parseReleaseText(text: string, url: string, resource: string): ReleaseFile {
+  try {
+    return parseRelease(text);
+  } catch (e) {
+    const field = e instanceof ReleaseSyntaxError ? e.field : undefined;
+    throw new FerryError('FERRY_BAD_INDEX', `${resource}: ${redactUrl(url)}: ${(e as Error).message}`, { resource, url: redactUrl(url), field }, e);
+  }
+}
+
+export interface FetchSuiteOptions {
+  url: string;
+  suite: string;
+  flat: boolean;
+  keys: string[];
+  resource: string;
+  previous?: SuiteState;
+  /** Use the previous Release without asking upstream (no refresh asked, same spec). */
+  offline: boolean;
+}
+
+/** Fetches and verifies one suite's Release (or reuses the stored one when upstream says 304). */
+export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<FetchedSuite> {
+  const base = suiteBase(o.url, o.suite, o.flat);
+  const prev = o.previous && (await ctx.blobs.has(o.previous.release)) ? o.previous : undefined;
+  const stored = async (state: SuiteState, requests: number): Promise<FetchedSuite> => {
+    const text = await readFile(ctx.blobs.pathOf(state.release), 'utf8');
+    return { suite: o.suite, base, release: parseReleaseText(text, `${base}/Release`, o.resource), state, unchanged: true, requests };
+  };
+  if (prev && o.offline) return stored(prev, 0);
+  let requests = 0;
+  try {
+    requests++;
+    const inRel = await ctx.fetcher.get(`${base}/InRelease`, { signal: ctx.signal, allowNotFound: true, etag: prev?.etag, lastModified: prev?.lastModified });
+    if (inRel.notModified && prev) return stored(prev, requests);
+    let verified: { text: string };
+    let signedBy: SuiteState['signedBy'];
+    let etag = inRel.etag;
+    let lastModified = inRel.lastModified;
+    if (inRel.status === 404 || inRel.status === 410) {
+      requests += 2;
+      const rel = await ctx.fetcher.get(`${base}/Release`, { signal: ctx.signal });
+      const gpg = await ctx.fetcher.get(`${base}/Release.gpg`, { signal: ctx.signal, allowNotFound: true });
+      verified = await verifyRelease({ release: rel.body, releaseGpg: gpg.status === 200 ? gpg.body : undefined, keys: o.keys, url: redactUrl(`${base}/Release.gpg`), resource: o.resource });
+      signedBy = 'Release.gpg';
+      etag = rel.etag;
+      lastModified = rel.lastModified;
+    } else {
+      verified = await verifyRelease({ inRelease: inRel.body, keys: o.keys, url: redactUrl(`${base}/InRelease`), resource: o.resource });
+      signedBy = 'InRelease';
+    }
+    const release = parseReleaseText(verified.text, `${base}/${signedBy === 'InRelease' ? 'InRelease' : 'Release'}`, o.resource);
+    const { sha256 } = await ctx.blobs.putBytes(Buffer.from(verified.text, 'utf8'));
+    const state: SuiteState = { release: sha256, signedBy, etag, lastModified };
+    return { suite: o.suite, base, release, state, unchanged: o.previous?.release === sha256, requests };
+  } catch (e) {
+    throw withResource(e, o.resource);
+  }
+}
+
+export interface IndexChoice {
+  /** Path relative to the Release directory of the variant fetched (e.g. main/binary-amd64/Packages.gz). */
+  path: string;
+  entry: ReleaseEntry & { sha256: string };
+  /** sha256 of the uncompressed index, when Release lists it. */
+  plainSha256?: string;
+}
+
+/** Picks the variant of `plainPath` to fetch: gzip (decompressed in-process), then xz, then plain. */
+export function chooseIndex(release: ReleaseFile, plainPath: string): IndexChoice | undefined {
+  for (const suffix of ['.gz', '.xz', '']) {
+    const e = release.entries.get(plainPath + suffix);
+    if (e?.sha256) return { path: plainPath + suffix, entry: e as ReleaseEntry & { sha256: string }, plainSha256: release.entries.get(plainPath)?.sha256 };
+  }
+  return undefined;
+}
+
+/**
+ * Makes sure the index blob is in the store (downloading it by hash when offered, falling back
+ * to its path) and returns its digest. 0 requests when the blob is already there.
+ */
+export async function fetchIndex(ctx: DriverContext, suite: FetchedSuite, choice: IndexChoice, resource: string): Promise<{ sha256: string; requests: number }> {
+  const sha = choice.entry.sha256;
+  if (await ctx.blobs.has(sha)) return { sha256: sha, requests: 0 };
+  const dest = ctx.blobs.partialPath(sha);
+  const dir = choice.path.includes('/') ? choice.path.slice(0, choice.path.lastIndexOf('/')) : '';
+  const urls = [`${suite.base}/${choice.path}`];
+  if (suite.release.acquireByHash) urls.unshift(`${suite.base}/${dir ? `${dir}/` : ''}by-hash/SHA256/${sha}`);
+  let requests = 0;
+  for (const [i, url] of urls.entries()) {
+    try {
+      requests++;
+      await ctx.fetcher.download(url, dest, { sha256: sha, size: choice.entry.size, signal: ctx.signal, resume: false });
+      await ctx.blobs.adopt(dest, sha);
+      return { sha256: sha, requests };
+    } catch (e) {
+      const notFound = isFerryError(e) && e.code === 'FERRY_HTTP_STATUS' && (e.data.status === 404 || e.data.actual === 404);
+      if (i < urls.length - 1 && notFound) continue;
+      if (isFerryError(e) && e.code === 'FERRY_DIGEST_MISMATCH') {
+        throw new FerryError('FERRY_DIGEST_MISMATCH', `${resource}: ${redactUrl(url)}: index does not match the SHA256 that Release lists`, { ...e.data, resource, url: redactUrl(url), field: 'SHA256', expected: sha }, e);
+      }
+      throw withResource(e, resource);
+    }
+  }
+  throw new FerryError('FERRY_INTERNAL', 'unreachable');
+}
