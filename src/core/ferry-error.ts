@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   FERRY_CONSTANT_CHANGED: 'stalled',
   FERRY_BAD_CLASS_NAME: 'stalled',
   FERRY_INVENTORY_QUERY: 'stalled',
+  FERRY_REFERENCE_SYNTAX: 'stalled',
   FERRY_SCHEMA: 'stalled',
   FERRY_INVALID_MODEL: 'stalled',
   FERRY_UNSAFE_PATH: 'stalled',

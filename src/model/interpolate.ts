@@ -1,0 +1,390 @@
+/**
+ * Interpolation of merged parameters (reclass datatypes/parameters.py `interpolate`): first
+ * every value that needs nothing is rendered in place; values with references, inventory
+ * queries or conflicting merges stay pending and are rendered one by one, each after the
+ * values it references (so a reference sees the final merged value, whole-value references
+ * keep the target's type, and a reference inside text is Python-str()'d). Cycles, missing
+ * references and type conflicts are recorded, not thrown: the caller reports them all.
+ *
+ * Positions: `positions` maps each rendered container to the SourcePos of each key's winning
+ * value, for RenderedNode.locate.
+ */
+import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
+import { getAt, isPlainObject, MISSING, pathKey, setAt, splitPath } from './path.js';
+import { pyStr } from './python-str.js';
+import { RenderError } from './render-error.js';
+import type { ReclassSettings } from './settings.js';
+import type { SourcePos } from './types.js';
+import type { InvQuery } from './inv-query.js';
+import { mergeDict } from './merge.js';
+
+export type QueryFn = (q: InvQuery, context: unknown) => unknown;
+export type Path = Array<string | number>;
+
+export interface RecordedError {
+  error: RenderError;
+  path: Path;
+}
+
+interface Pending {
+  path: Path;
+  busy: boolean;
+}
+
+export class Interpolator {
+  root: Record<string, unknown> = {};
+  readonly errors: RecordedError[] = [];
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly st: ReclassSettings,
+    readonly positions: WeakMap<object, Map<string, SourcePos>>,
+    private readonly opts: { query?: QueryFn; external?: Interpolator } = {},
+  ) {}
+
+  /** Renders what needs nothing; the rest waits for run(). */
+  init(tree: PDict): this {
+    this.root = this.renderSimple(tree, []) as Record<string, unknown>;
+    return this;
+  }
+
+  /** Renders every pending value. */
+  run(): this {
+    while (this.pending.size > 0) {
+      const key = this.pending.keys().next().value as string;
+      this.inner(key);
+    }
+    return this;
+  }
+
+  /** Renders only the pending values at, under or above `path` (an export a query reads). */
+  runFor(path: Path): void {
+    const k = pathKey(path);
+    for (;;) {
+      const todo = [...this.pending.entries()].filter(([pk]) => pk === k || pk.startsWith(k + '\u0001') || k.startsWith(pk + '\u0001'));
+      if (todo.length === 0) return;
+      for (const [pk] of todo) if (this.pending.has(pk)) this.inner(pk);
+    }
+  }
+
+  get context(): Interpolator {
+    return this.opts.external ?? this;
+  }
+
+  private inner(key: string): void {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    const value = getAt(this.root, entry.path);
+    if (!(value instanceof Value || value instanceof ValueList)) {
+      this.pending.delete(key);
+      return;
+    }
+    entry.busy = true;
+    let out: unknown = null;
+    let pos: SourcePos | undefined = value.pos;
+    try {
+      this.context.resolveRefs(value, entry.path);
+      const r = this.renderValue(value, this.context.root);
+      out = r.out;
+      pos = r.pos ?? pos;
+    } catch (e) {
+      if (!(e instanceof RenderError)) throw e;
+      this.errors.push({ error: e, path: entry.path });
+    }
+    if (isContainer(out)) out = this.renderSimple(out, entry.path);
+    setAt(this.root, entry.path, out);
+    this.setPosAt(entry.path, pos);
+    this.pending.delete(key);
+  }
+
+  /** Makes sure every reference of `value` is rendered (reclass `_interpolate_references`). */
+  resolveRefs(value: Value | ValueList, ownerPath: Path): void {
+    let refs = this.refsOf(value);
+    for (;;) {
+      for (const ref of refs.refs) this.ensure(splitPath(ref, this.st.delimiter), value, ownerPath);
+      if (refs.all) return;
+      const again = this.refsOf(value);
+      if (again.refs.length === refs.refs.length) {
+        throw new RenderError('FERRY_MISSING_REFERENCE', `cannot resolve the nested reference(s) in ${describe(value)}: ${again.refs.join(', ') || 'inner reference missing'}`, value.pos);
+      }
+      refs = again;
+    }
+  }
+
+  private ensure(parts: string[], value: Value | ValueList, ownerPath: Path): void {
+    for (let i = 1; i <= parts.length; i++) {
+      const k = pathKey(parts.slice(0, i));
+      const p = this.pending.get(k);
+      if (!p) continue;
+      if (p.busy) {
+        throw new RenderError('FERRY_CIRCULAR_REFERENCE', `circular reference: ${this.fmt(ownerPath)} needs ${parts.join(this.st.delimiter)}, which needs it back`, value.pos, {
+          reference: parts.join(this.st.delimiter),
+        });
+      }
+      this.inner(k);
+    }
+  }
+
+  private fmt(path: Path): string {
+    return path.join(this.st.delimiter);
+  }
+
+  private refsOf(value: Value | ValueList): { refs: string[]; all: boolean } {
+    const flatten = (parts: Item[], ctx: unknown): string | undefined => this.flatten(parts, ctx);
+    if (value instanceof Value) return value.references(this.root, flatten);
+    const acc = { refs: [] as string[], all: true };
+    for (const v of value.values) {
+      const r = v.references(this.root, flatten);
+      acc.refs.push(...r.refs);
+      if (!r.all) acc.all = false;
+    }
+    return acc;
+  }
+
+  /** The path a reference names, or undefined while an inner reference is not rendered. */
+  private flatten(parts: Item[], ctx: unknown): string | undefined {
+    let s = '';
+    for (const p of parts) {
+      if (p.t === 'sca') s += pyStr(p.v);
+      else if (p.t === 'ref') {
+        const inner = this.flatten(p.parts, ctx);
+        if (inner === undefined) return undefined;
+        const v = getAt(ctx, splitPath(inner, this.st.delimiter));
+        if (v === MISSING || v instanceof Value || v instanceof ValueList) return undefined;
+        s += pyStr(v);
+      }
+    }
+    return s;
+  }
+
+  private renderItem(item: Item, ctx: unknown, pos: SourcePos | undefined): unknown {
+    switch (item.t) {
+      case 'sca':
+        return item.v;
+      case 'dict':
+        return item.d;
+      case 'list':
+        return item.l;
+      case 'comp':
+        if (item.parts.length === 1) return this.renderItem(item.parts[0], ctx, pos);
+        return item.parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
+      case 'ref': {
+        const path = this.flattenStrict(item.parts, ctx, pos);
+        const v = getAt(ctx, splitPath(path, this.st.delimiter));
+        if (v === MISSING) throw new RenderError('FERRY_MISSING_REFERENCE', `cannot resolve \${${path}}`, pos, { reference: path });
+        return v;
+      }
+      case 'inv':
+        if (!this.opts.query) throw new RenderError('FERRY_INVENTORY_QUERY', `inventory query $[${item.text}] cannot be evaluated here`, pos);
+        return this.opts.query(item.q, ctx);
+    }
+  }
+
+  private flattenStrict(parts: Item[], ctx: unknown, pos: SourcePos | undefined): string {
+    return parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
+  }
+
+  /** Renders one pending value (reclass Value.render / ValueList.render). */
+  private renderValue(value: Value | ValueList, ctx: unknown): { out: unknown; pos?: SourcePos } {
+    if (value instanceof Value) return { out: this.renderItem(value.item, ctx, value.pos), pos: value.pos };
+    const st = this.st;
+    const vals = value.values;
+    let output: unknown = null;
+    let outPos: SourcePos | undefined;
+    let lastError: RenderError | undefined;
+    let constant = false;
+    let constantPos: SourcePos | undefined;
+    for (let n = 0; n < vals.length; n++) {
+      const v = vals[n];
+      let next: unknown;
+      try {
+        next = this.renderItem(v.item, ctx, v.pos);
+      } catch (e) {
+        if (e instanceof RenderError && e.code === 'FERRY_MISSING_REFERENCE' && st.ignoreOverwrittenMissingReferences && !isContainer(output) && n !== vals.length - 1) {
+          next = null;
+          lastError = e;
+        } else throw e;
+      }
+      if (constant) {
+        if (st.strictConstantParameters) {
+          throw new RenderError('FERRY_CONSTANT_CHANGED', `a constant parameter (set at ${where(constantPos)}) is changed at ${where(v.pos)}`, v.pos, { constantAt: constantPos });
+        }
+        continue;
+      }
+      if (output === null || v.overwrite) {
+        output = next;
+        outPos = v.pos;
+      } else if (isDict(output)) {
+        if (isDict(next)) {
+          output = mergeDict(mergeDict(new PDict(), wrapPlain(output), st), wrapPlain(next), st);
+          outPos = v.pos;
+        } else if (!isList(next) && (st.allowScalarOverDict || (st.allowNoneOverride && next === null))) {
+          output = next;
+          outPos = v.pos;
+        } else throw this.typeError(next, output, v, vals[n - 1]);
+      } else if (isList(output)) {
+        if (isList(next)) {
+          output = [...listItems(output), ...listItems(next)];
+          outPos = v.pos;
+        } else if (!isDict(next) && (st.allowScalarOverList || (st.allowNoneOverride && next === null))) {
+          output = next;
+          outPos = v.pos;
+        } else throw this.typeError(next, output, v, vals[n - 1]);
+      } else if (isDict(next)) {
+        if (!st.allowDictOverScalar) throw this.typeError(next, output, v, vals[n - 1]);
+        output = next;
+        outPos = v.pos;
+      } else if (isList(next)) {
+        if (!st.allowListOverScalar) throw this.typeError(next, output, v, vals[n - 1]);
+        output = [output, ...listItems(next)];
+        outPos = v.pos;
+      } else {
+        output = next;
+        outPos = v.pos;
+      }
+      if (v.constant) {
+        constant = true;
+        constantPos = v.pos;
+      }
+    }
+    if (isContainer(output) && lastError) throw lastError;
+    return { out: output, pos: outPos };
+  }
+
+  private typeError(next: unknown, output: unknown, v: Value, prev: Value): RenderError {
+    return new RenderError('FERRY_TYPE_CONFLICT', `cannot merge ${typeName(next)} over ${typeName(output)} (${where(prev.pos)} then ${where(v.pos)})`, v.pos, {
+      expected: typeName(output),
+      actual: typeName(next),
+      previous: prev.pos,
+    });
+  }
+
+  /** Renders everything that needs nothing, registering the rest (reclass `_render_simple_*`). */
+  renderSimple(x: unknown, path: Path): unknown {
+    if (x instanceof Value || x instanceof ValueList) {
+      if (x.isComplex) {
+        this.register(path);
+        return x;
+      }
+      return this.renderSimple(simpleOf(x), path);
+    }
+    if (x instanceof PDict) {
+      const o: Record<string, unknown> = {};
+      const pm = new Map<string, SourcePos>();
+      for (const [k, child] of x.entries) {
+        o[k] = this.renderSimple(child, [...path, k]);
+        const p = child instanceof Value && child.item.t !== 'dict' && child.item.t !== 'list' ? child.pos : (x.keyPos.get(k) ?? nodePos(child));
+        if (p) pm.set(k, p);
+      }
+      this.positions.set(o, pm);
+      return o;
+    }
+    if (x instanceof PList) {
+      const pm = new Map<string, SourcePos>();
+      const a = x.items.map((child, i) => {
+        const p = nodePos(child);
+        if (p) pm.set(String(i), p);
+        return this.renderSimple(child, [...path, i]);
+      });
+      this.positions.set(a, pm);
+      return a;
+    }
+    if (Array.isArray(x)) {
+      const src = this.positions.get(x);
+      const a = x.map((child: unknown, i) => this.renderSimple(child, [...path, i]));
+      if (src) this.positions.set(a, new Map(src));
+      return a;
+    }
+    if (isPlainObject(x)) {
+      const src = this.positions.get(x);
+      const o: Record<string, unknown> = {};
+      for (const [k, child] of Object.entries(x)) o[k] = this.renderSimple(child, [...path, k]);
+      if (src) this.positions.set(o, new Map(src));
+      return o;
+    }
+    return x;
+  }
+
+  private register(path: Path): void {
+    const k = pathKey(path);
+    if (!this.pending.has(k)) this.pending.set(k, { path, busy: false });
+  }
+
+  private setPosAt(path: Path, pos: SourcePos | undefined): void {
+    if (!pos || path.length === 0) return;
+    const parent = getAt(this.root, path.slice(0, -1));
+    if (parent === null || typeof parent !== 'object') return;
+    let m = this.positions.get(parent);
+    if (!m) this.positions.set(parent, (m = new Map()));
+    m.set(String(path[path.length - 1]), pos);
+  }
+}
+
+/** A non-complex Value or ValueList reduced to one node: lists concatenate, scalars replace. */
+function simpleOf(x: Value | ValueList): unknown {
+  if (x instanceof Value) {
+    const it = x.item;
+    if (it.t === 'dict') return it.d;
+    if (it.t === 'list') return it.l;
+    if (it.t === 'comp') return it.parts.map((p) => (p.t === 'sca' ? pyStr(p.v) : '')).join('');
+    return it.t === 'sca' ? it.v : null;
+  }
+  const first = x.values[0].item;
+  if (first.t === 'list') {
+    const items: PNode[] = [];
+    for (const v of x.values) if (v.item.t === 'list') items.push(...v.item.l.items);
+    return new PList(items, x.pos);
+  }
+  return simpleOf(x.values[x.values.length - 1]);
+}
+
+function nodePos(n: unknown): SourcePos | undefined {
+  if (n instanceof Value || n instanceof ValueList || n instanceof PDict || n instanceof PList) return n.pos;
+  return undefined;
+}
+
+function isDict(v: unknown): boolean {
+  return v instanceof PDict || isPlainObject(v);
+}
+function isList(v: unknown): boolean {
+  return v instanceof PList || Array.isArray(v);
+}
+function isContainer(v: unknown): boolean {
+  return isDict(v) || isList(v);
+}
+function listItems(v: unknown): unknown[] {
+  return v instanceof PList ? v.items : (v as unknown[]);
+}
+
+/** A rendered (or half-rendered) dict as a PDict, so that two dicts merge the reclass way. */
+function wrapPlain(v: unknown): PDict {
+  if (v instanceof PDict) return v;
+  const d = new PDict();
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) d.entries.set(k, wrapAny(x));
+  return d;
+}
+function wrapAny(x: unknown): PNode {
+  if (x instanceof Value || x instanceof ValueList || x instanceof PDict || x instanceof PList) return x;
+  if (isPlainObject(x)) return wrapPlain(x);
+  if (Array.isArray(x)) return new PList(x.map(wrapAny));
+  return new Value({ t: 'sca', v: x });
+}
+
+/** For str() of a rendered value that may still hold pending parts. */
+function plainOf(v: unknown): unknown {
+  return v;
+}
+
+export function typeName(v: unknown): string {
+  if (isDict(v)) return 'dictionary';
+  if (isList(v)) return 'list';
+  return 'scalar';
+}
+
+export function where(p: SourcePos | undefined): string {
+  return p ? `${p.file}:${p.line}` : 'unknown place';
+}
+
+function describe(v: Value | ValueList): string {
+  return v.pos ? `the value at ${where(v.pos)}` : 'a value';
+}

@@ -1,0 +1,59 @@
+/**
+ * reclass's parameter merge (datatypes/parameters.py `_merge_recurse`): dicts merge key by
+ * key, anything else meeting an existing value is queued in a ValueList and decided at
+ * interpolation time (lists concatenate, scalars replace, `~key` overrides, `=key` is
+ * constant). A key's `~`/`=` prefix is applied when the entity is loaded (`initMerge`).
+ *
+ * `mergeInto` never mutates its `next` argument nor anything reachable from it.
+ */
+import { PDict, PList, Value, ValueList, type PNode } from './values.js';
+import type { ReclassSettings } from './settings.js';
+
+export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings): PNode {
+  if (next instanceof PDict) {
+    if (cur === undefined) return mergeDict(new PDict(next.pos), next, s);
+    if (cur instanceof PDict) return mergeDict(cur, next, s);
+    return updateValue(cur, next);
+  }
+  if (cur === undefined) return next;
+  return updateValue(cur, next);
+}
+
+/** Merges `next` into `cur` (which the caller owns), handling prefixed keys. */
+export function mergeDict(cur: PDict, next: PDict, s: ReclassSettings): PDict {
+  for (const [rawKey, rawValue] of next.entries) {
+    let key = rawKey;
+    let value = rawValue;
+    const c = key[0];
+    if (c !== undefined && (c === s.overridePrefix || c === s.constantPrefix)) {
+      key = key.slice(1);
+      const v = toValue(value);
+      value = c === s.overridePrefix ? v.withFlags({ overwrite: true }) : v.withFlags({ constant: true });
+    }
+    cur.entries.set(key, mergeInto(cur.entries.get(key), value, s));
+    const kp = next.keyPos.get(rawKey);
+    if (kp) cur.keyPos.set(key, kp);
+  }
+  cur.pos = next.pos ?? cur.pos;
+  return cur;
+}
+
+function toValue(node: PNode): Value {
+  if (node instanceof Value) return node;
+  if (node instanceof PDict) return new Value({ t: 'dict', d: node }, node.pos);
+  if (node instanceof PList) return new Value({ t: 'list', l: node }, node.pos);
+  // A ValueList under a prefixed key (only from a key like `~~x`): keep its last word.
+  return node.values[node.values.length - 1];
+}
+
+function updateValue(cur: PNode, next: PNode): ValueList {
+  const values: Value[] = cur instanceof ValueList ? [...cur.values] : [toValue(cur)];
+  if (next instanceof ValueList) values.push(...next.values);
+  else values.push(toValue(next));
+  return new ValueList(values);
+}
+
+/** Merges a freshly wrapped tree into an empty dict: applies `~`/`=` prefixes (entity load). */
+export function initMerge(tree: PDict, s: ReclassSettings): PDict {
+  return mergeDict(new PDict(tree.pos), tree, s);
+}

@@ -1,0 +1,77 @@
+/**
+ * What rendering needs from an inventory, computed once per ModelFiles and settings: the
+ * settings (reclass-config.yml plus overrides), the class and node index, the class mappings,
+ * and every file parsed at most once.
+ */
+import { FerryError } from '../core/ferry-error.js';
+import { indexInventory, type InventoryIndex } from './inventory-index.js';
+import { loadEntity, type Entity } from './entity.js';
+import { makeSettings, type ReclassSettings } from './settings.js';
+import { parseMapping, type ClassMapping } from './class-mappings.js';
+import { loadYaml, plain } from './yaml-load.js';
+import { isPlainObject } from './path.js';
+import type { ModelFiles, RenderOptions } from './types.js';
+
+export interface ModelContext {
+  files: ModelFiles;
+  st: ReclassSettings;
+  index: InventoryIndex;
+  mappings: ClassMapping[];
+  errors: FerryError[];
+  entity(file: string, name: string): Entity;
+}
+
+export const CONFIG_FILE = 'reclass-config.yml';
+
+const cache = new WeakMap<ModelFiles, Map<string, ModelContext>>();
+
+export function modelContext(files: ModelFiles, options: RenderOptions = {}): ModelContext {
+  const key = JSON.stringify(options.settings ?? {});
+  let perFiles = cache.get(files);
+  if (!perFiles) cache.set(files, (perFiles = new Map()));
+  const hit = perFiles.get(key);
+  if (hit) return hit;
+  const ctx = build(files, options);
+  perFiles.set(key, ctx);
+  return ctx;
+}
+
+function build(files: ModelFiles, options: RenderOptions): ModelContext {
+  const errors: FerryError[] = [];
+  let config: Record<string, unknown> | undefined;
+  const text = files.get(CONFIG_FILE);
+  if (text !== undefined) {
+    const y = loadYaml(CONFIG_FILE, text);
+    errors.push(...y.errors);
+    const v = y.root ? plain(y.root) : undefined;
+    if (isPlainObject(v)) config = v;
+  }
+  const st = makeSettings(config, options.settings);
+  const index = indexInventory(files, st);
+  errors.push(...index.errors);
+  const mappings: ClassMapping[] = [];
+  for (const line of st.classMappings) {
+    try {
+      mappings.push(parseMapping(String(line)));
+    } catch (e) {
+      errors.push(new FerryError('FERRY_INVALID_MODEL', `class_mappings: ${(e as Error).message}`, { file: CONFIG_FILE }));
+    }
+  }
+  const entities = new Map<string, Entity>();
+  return {
+    files,
+    st,
+    index,
+    mappings,
+    errors,
+    entity(file: string, name: string): Entity {
+      const k = `${file}\u0000${name}`;
+      let e = entities.get(k);
+      if (!e) {
+        e = loadEntity(file, files.get(file) ?? '', name, st);
+        entities.set(k, e);
+      }
+      return e;
+    },
+  };
+}

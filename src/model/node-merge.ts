@@ -1,0 +1,229 @@
+/**
+ * Merges one node as reclass 1.7 does (core.py `_node_entity` / `_recurse_entity`): the classes
+ * from class_mappings, then the automatic `_reclass_` parameters, then the node's classes depth
+ * first (each class once per node, its own classes before itself), the node file last and
+ * winning. Class names may hold references, resolved against what is merged so far.
+ * The result is not interpolated yet (see interpolate.ts).
+ */
+import { FerryError } from '../core/ferry-error.js';
+import { Applications, OrderedNames } from './applications.js';
+import { mappedClasses } from './class-mappings.js';
+import { mergeDict } from './merge.js';
+import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
+import { parseValueString } from './ref-parser.js';
+import { pyIndex, splitPath } from './path.js';
+import { pyStr } from './python-str.js';
+import type { Entity } from './entity.js';
+import type { ModelContext } from './model-context.js';
+import type { SourcePos } from './types.js';
+
+export interface MergedNode {
+  name: string;
+  file: string;
+  environment: string;
+  classes: string[];
+  applications: string[];
+  parameters: PDict;
+  exports: PDict;
+  classFiles: Array<{ name: string; file: string }>;
+  /** For each file merged: the chain of classes that brought it in, node first. */
+  chains: Map<string, string[]>;
+  errors: FerryError[];
+}
+
+interface Frame {
+  classes: OrderedNames;
+  apps: Applications;
+}
+
+type Range = () => [number, number];
+
+export function mergeNode(ctx: ModelContext, name: string): MergedNode {
+  const entry = ctx.index.nodes.get(name);
+  if (!entry) {
+    throw new FerryError('FERRY_NODE_NOT_FOUND', `node ${name} not found in ${ctx.st.nodesUri}/`, { node: name });
+  }
+  return new NodeMerger(ctx, name).run(entry.file, entry.pathname);
+}
+
+class NodeMerger {
+  private readonly st;
+  private params = new PDict();
+  private exps = new PDict();
+  private readonly entries: PDict[] = [];
+  private readonly seen = new Set<string>();
+  private readonly busy = new Set<string>();
+  private readonly classFiles: Array<{ name: string; file: string }> = [];
+  private readonly chains = new Map<string, string[]>();
+  private readonly errors: FerryError[] = [];
+
+  constructor(
+    private readonly ctx: ModelContext,
+    private readonly node: string,
+  ) {
+    this.st = ctx.st;
+  }
+
+  run(file: string, pathname: string): MergedNode {
+    const st = this.st;
+    const nodeEnt = this.ctx.entity(file, this.node);
+    this.errors.push(...nodeEnt.errors);
+    const environment = nodeEnt.environment ?? st.defaultEnvironment;
+    const mapped = mappedClasses(this.ctx.mappings, st.classMappingsMatchPath ? pathname : this.node);
+    const base: Entity = {
+      name: 'base',
+      file: '',
+      classes: mapped.map((n) => ({ name: n, pos: { file: 'reclass-config.yml', line: 1, column: 1 } })),
+      applications: [],
+      parameters: this.baseParameters(nodeEnt, environment),
+      exports: new PDict(),
+      environment: null,
+      errors: [],
+    };
+    const empty: Range = () => [0, 0];
+    const frame0 = this.recurse(base, newFrame(), empty, [this.node], false);
+    this.chains.set(file, [this.node]);
+    const nodeFrame = this.recurse(nodeEnt, frame0, () => [0, this.entries.length], [this.node], true);
+    return {
+      name: this.node,
+      file,
+      environment,
+      classes: nodeFrame.classes.items,
+      applications: nodeFrame.apps.items,
+      parameters: this.params,
+      exports: this.exps,
+      classFiles: this.classFiles,
+      chains: this.chains,
+      errors: this.errors,
+    };
+  }
+
+  private baseParameters(nodeEnt: Entity, environment: string): PDict {
+    const d = new PDict();
+    if (this.st.automaticParameters) {
+      const v = (x: unknown): Value => new Value({ t: 'sca', v: x });
+      const nameDict = new PDict();
+      nameDict.entries.set('full', v(this.node));
+      nameDict.entries.set('short', v(this.node.split('.')[0]));
+      const r = new PDict();
+      r.entries.set('name', nameDict);
+      r.entries.set('environment', v(environment));
+      d.entries.set('_reclass_', r);
+    }
+    const sp = this.st.scalarParameters;
+    if (sp) {
+      const own = nodeEnt.parameters.entries.get(sp);
+      const holder = new PDict();
+      holder.entries.set(sp, own ?? new PDict());
+      mergeDict(d, holder, this.st);
+    }
+    return d;
+  }
+
+  /**
+   * reclass `_recurse_entity`: merges the classes of `ent` (depth first) into `frame`, then
+   * `ent` itself. `context` is the range of merged entries a class-name reference may also use.
+   */
+  private recurse(ent: Entity, frame: Frame, context: Range, chain: string[], topLevel: boolean): Frame {
+    const frameStart = topLevel ? 0 : this.entries.length;
+    for (const c of ent.classes) {
+      const name = this.className(c.name, c.pos, [frameStart, this.entries.length], context(), chain);
+      if (name === undefined || this.seen.has(name)) continue;
+      if (this.busy.has(name)) {
+        this.errors.push(this.err('FERRY_CIRCULAR_REFERENCE', `class ${name} includes itself (${[...chain, name].join(' -> ')})`, c.pos, chain));
+        continue;
+      }
+      const file = this.ctx.index.classes.get(name);
+      if (file === undefined) {
+        if (this.st.ignoreClassNotfound && this.ignorable(name)) continue;
+        this.errors.push(this.err('FERRY_CLASS_NOT_FOUND', `class ${name} not found (no ${this.st.classesUri}/${name.replace(/\./g, '/')}.yml nor .../init.yml), included from ${chain.join(' -> ')}`, c.pos, chain, { class: name }));
+        continue;
+      }
+      const child = this.ctx.entity(file, name);
+      this.errors.push(...child.errors);
+      const childChain = [...chain, name];
+      if (!this.chains.has(file)) this.chains.set(file, childChain);
+      this.busy.add(name);
+      const topStart = this.entries.length;
+      const childContext: Range = topLevel ? () => [0, topStart] : context;
+      const descent = this.recurse(child, newFrame(), childContext, childChain, false);
+      this.busy.delete(name);
+      frame.classes.addAll(descent.classes.items);
+      frame.apps.mergeApps(descent.apps);
+      this.seen.add(name);
+    }
+    frame.classes.addAll(ent.classes.map((c) => c.name));
+    frame.apps.mergeApps(Applications.fromList(ent.applications));
+    this.params = mergeDict(this.params, ent.parameters, this.st);
+    this.exps = mergeDict(this.exps, ent.exports, this.st);
+    this.entries.push(ent.parameters);
+    if (ent.file && ent.name !== this.node) this.classFiles.push({ name: ent.name, file: ent.file });
+    return frame;
+  }
+
+  private ignorable(name: string): boolean {
+    return this.st.ignoreClassNotfoundRegexp.some((r) => {
+      try {
+        return new RegExp(`^(?:${r})`).test(name);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** A class name with references rendered (reclass renders them against raw merged values). */
+  private className(raw: string, pos: SourcePos, local: [number, number], context: [number, number], chain: string[]): string | undefined {
+    if (!raw.includes(this.st.refOpen) && !raw.includes(this.st.invOpen)) return raw;
+    let item: Item;
+    try {
+      item = parseValueString(raw, this.st);
+    } catch (e) {
+      this.errors.push(this.err('FERRY_REFERENCE_SYNTAX', `class name ${raw}: ${(e as Error).message}`, pos, chain));
+      return undefined;
+    }
+    const name = this.renderName(item, local) ?? this.renderName(item, context);
+    if (name === undefined) {
+      this.errors.push(this.err('FERRY_MISSING_REFERENCE', `cannot resolve the reference in class name ${raw} (only parameters merged before it can be used)`, pos, chain, { class: raw }));
+    }
+    return name;
+  }
+
+  private renderName(item: Item, range: [number, number]): string | undefined {
+    if (item.t === 'sca') return pyStr(item.v);
+    if (item.t === 'comp') {
+      const parts = item.parts.map((p) => this.renderName(p, range));
+      return parts.some((p) => p === undefined) ? undefined : parts.join('');
+    }
+    if (item.t !== 'ref') return undefined;
+    const path = item.parts.map((p) => this.renderName(p, range));
+    if (path.some((p) => p === undefined)) return undefined;
+    const parts = splitPath(path.join(''), this.st.delimiter);
+    for (let i = range[1] - 1; i >= range[0]; i--) {
+      const hit = rawAt(this.entries[i], parts);
+      if (hit instanceof Value && hit.item.t === 'sca') return pyStr(hit.item.v);
+      if (hit !== undefined) return undefined;
+    }
+    return undefined;
+  }
+
+  private err(code: 'FERRY_CLASS_NOT_FOUND' | 'FERRY_MISSING_REFERENCE' | 'FERRY_CIRCULAR_REFERENCE' | 'FERRY_REFERENCE_SYNTAX', message: string, pos: SourcePos, chain: string[], extra: Record<string, unknown> = {}): FerryError {
+    return new FerryError(code, message, { file: pos.file, line: pos.line, column: pos.column, classChain: chain, ...extra });
+  }
+}
+
+function newFrame(): Frame {
+  return { classes: new OrderedNames(), apps: new Applications() };
+}
+
+function rawAt(d: PDict, parts: string[]): PNode | undefined {
+  let cur: PNode | undefined = d;
+  for (const p of parts) {
+    if (cur instanceof PDict) cur = cur.entries.get(p);
+    else if (cur instanceof PList) {
+      const i = pyIndex(p, cur.items.length);
+      cur = i === undefined ? undefined : cur.items[i];
+    } else return undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur instanceof ValueList ? cur.values[cur.values.length - 1] : cur;
+}

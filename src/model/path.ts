@@ -1,0 +1,67 @@
+/**
+ * Paths into parameters, as reclass's DictPath: `a:b:0` split on the delimiter unless it is
+ * preceded by a backslash (which stays in the key); in a list a part is an index (Python's
+ * int(), negative counts from the end).
+ */
+export function splitPath(s: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < s.length; ) {
+    if (s.startsWith(delimiter, i) && !(i > 0 && s[i - 1] === '\\')) {
+      out.push(cur);
+      cur = '';
+      i += delimiter.length;
+    } else {
+      cur += s[i];
+      i++;
+    }
+  }
+  out.push(cur);
+  return out;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** Python int() of a path part, or undefined. */
+export function pyIndex(part: string | number, length: number): number | undefined {
+  if (typeof part === 'number') return part < 0 ? part + length : part;
+  const t = part.trim().replace(/_/g, '');
+  if (!/^[-+]?[0-9]+$/.test(t)) return undefined;
+  const n = Number(t);
+  return n < 0 ? n + length : n;
+}
+
+export const MISSING: unique symbol = Symbol('missing');
+
+/** Reads `parts` from a rendered tree; MISSING when a part is absent or a scalar is in the way. */
+export function getAt(root: unknown, parts: ReadonlyArray<string | number>): unknown {
+  let cur: unknown = root;
+  for (const part of parts) {
+    if (Array.isArray(cur)) {
+      const i = pyIndex(part, cur.length);
+      if (i === undefined || i < 0 || i >= cur.length) return MISSING;
+      cur = cur[i];
+    } else if (isPlainObject(cur)) {
+      const k = String(part);
+      if (!Object.prototype.hasOwnProperty.call(cur, k)) return MISSING;
+      cur = cur[k];
+    } else return MISSING;
+  }
+  return cur;
+}
+
+/** Writes `value` at `parts` (the parent must exist). */
+export function setAt(root: unknown, parts: ReadonlyArray<string | number>, value: unknown): void {
+  const parent = getAt(root, parts.slice(0, -1));
+  const last = parts[parts.length - 1];
+  if (Array.isArray(parent)) {
+    const i = pyIndex(last, parent.length);
+    if (i !== undefined) parent[i] = value;
+  } else if (isPlainObject(parent)) parent[String(last)] = value;
+}
+
+export function pathKey(parts: ReadonlyArray<string | number>): string {
+  return parts.join('\u0001');
+}

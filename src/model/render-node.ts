@@ -1,0 +1,77 @@
+/**
+ * renderNode: one node of a reclass inventory rendered as reclass 1.7 does (--nodeinfo), from
+ * files in memory. Throws FerryErrors with every problem found, each naming the file, line,
+ * rendered path and the chain of classes that brought the file in.
+ */
+import { FerryError, FerryErrors } from '../core/ferry-error.js';
+import { Interpolator, type RecordedError } from './interpolate.js';
+import { InventoryExports } from './inventory-exports.js';
+import { modelContext, type ModelContext } from './model-context.js';
+import { getAt, isPlainObject } from './path.js';
+import type { MergedNode } from './node-merge.js';
+import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
+
+export function renderNode(files: ModelFiles, node: string, options: RenderOptions = {}): RenderedNode {
+  const ctx = modelContext(files, options);
+  if (ctx.errors.length) throw new FerryErrors(ctx.errors);
+  return renderWith(ctx, new InventoryExports(ctx), node);
+}
+
+/** Renders `node` with a shared inventory cache (renderInventory uses one for all nodes). */
+export function renderWith(ctx: ModelContext, inv: InventoryExports, node: string): RenderedNode {
+  if (!ctx.index.nodes.has(node)) {
+    throw new FerryErrors([new FerryError('FERRY_NODE_NOT_FOUND', `node ${node} not found in ${ctx.st.nodesUri}/ (nodes: ${[...ctx.index.nodes.keys()].slice(0, 20).join(', ')})`, { node })]);
+  }
+  const m = inv.merge(node);
+  if (Array.isArray(m)) throw new FerryErrors(m);
+  const positions = new WeakMap<object, Map<string, SourcePos>>();
+  const params = new Interpolator(ctx.st, positions, {
+    query: (q, context) => inv.query(q, context, m.environment),
+  })
+    .init(m.parameters)
+    .run();
+  const exps = new Interpolator(ctx.st, positions, { external: params }).init(m.exports).run();
+  const errors = [...params.errors.map((e) => toFerry(e, 'parameters', m, ctx)), ...exps.errors.map((e) => toFerry(e, 'exports', m, ctx))];
+  if (errors.length) throw new FerryErrors(errors);
+  const parameters = params.root;
+  const exportsRoot = exps.root;
+  return {
+    name: m.name,
+    classes: m.classes,
+    applications: m.applications,
+    environment: m.environment,
+    parameters,
+    exports: exportsRoot,
+    classFiles: m.classFiles,
+    locate: (path) => locate(positions, parameters, path) ?? { file: m.file, line: 1, column: 1 },
+  };
+}
+
+/** The position of the value at `path` (below parameters), or of its nearest located ancestor. */
+export function locate(positions: WeakMap<object, Map<string, SourcePos>>, root: unknown, path: ReadonlyArray<string | number>): SourcePos | undefined {
+  let best: SourcePos | undefined;
+  let cur: unknown = root;
+  for (const part of path) {
+    if (cur === null || typeof cur !== 'object') break;
+    const p = positions.get(cur)?.get(String(part));
+    if (p) best = p;
+    const next = getAt(cur, [part]);
+    if (!isPlainObject(next) && !Array.isArray(next)) break;
+    cur = next;
+  }
+  return best;
+}
+
+function toFerry(e: RecordedError, section: string, m: MergedNode, ctx: ModelContext): FerryError {
+  const pos = e.error.pos;
+  const path = [section, ...e.path].join('.');
+  return new FerryError(e.error.code, `${e.error.message} (in ${section}${ctx.st.delimiter}${e.path.join(ctx.st.delimiter)} of node ${m.name})`, {
+    file: pos?.file ?? m.file,
+    line: pos?.line,
+    column: pos?.column,
+    path,
+    node: m.name,
+    classChain: pos ? (m.chains.get(pos.file) ?? []) : [],
+    ...e.error.extra,
+  });
+}

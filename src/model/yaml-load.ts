@@ -1,0 +1,130 @@
+/**
+ * Reads one YAML file of the inventory into a small tree that keeps the source position of
+ * every key and value. Scalars are resolved as PyYAML's SafeLoader does (yaml-scalars.ts);
+ * `<<` merge keys and aliases are expanded; duplicate keys keep the last value, as PyYAML.
+ */
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml';
+import { FerryError } from '../core/ferry-error.js';
+import type { SourcePos } from './types.js';
+import { resolvePlain, resolveTagged } from './yaml-scalars.js';
+import { pyFloatRepr, pyStr } from './python-str.js';
+
+export type YVal =
+  | { kind: 'map'; entries: YEntry[]; pos: SourcePos }
+  | { kind: 'seq'; items: YVal[]; pos: SourcePos }
+  | { kind: 'scalar'; v: unknown; isFloat?: boolean; pos: SourcePos };
+
+export interface YEntry {
+  key: string;
+  keyPos: SourcePos;
+  value: YVal;
+}
+
+export interface LoadedYaml {
+  root: YVal | null;
+  errors: FerryError[];
+}
+
+export function loadYaml(file: string, text: string): LoadedYaml {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });
+  const errors = doc.errors.map((e) => {
+    const lp = e.linePos?.[0];
+    return new FerryError('FERRY_YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, {
+      file,
+      line: lp?.line,
+      column: lp?.col,
+    });
+  });
+  if (errors.length > 0) return { root: null, errors };
+  const at = (offset: number | undefined): SourcePos => {
+    const p = lc.linePos(offset ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  const conv = new Converter(doc, at);
+  return { root: doc.contents ? conv.node(doc.contents) : null, errors: conv.errors.map((m) => new FerryError('FERRY_YAML_SYNTAX', m.message, { file, line: m.pos.line, column: m.pos.column })) };
+}
+
+class Converter {
+  readonly errors: Array<{ message: string; pos: SourcePos }> = [];
+  private depth = 0;
+  constructor(
+    private readonly doc: Document,
+    private readonly at: (offset: number | undefined) => SourcePos,
+  ) {}
+
+  node(n: Node): YVal {
+    if (isAlias(n)) {
+      const target = n.resolve(this.doc);
+      if (!target || this.depth > 200) {
+        const pos = this.at(n.range?.[0]);
+        this.errors.push({ message: `unknown or recursive alias *${n.source}`, pos });
+        return { kind: 'scalar', v: null, pos };
+      }
+      this.depth++;
+      try {
+        return this.node(target);
+      } finally {
+        this.depth--;
+      }
+    }
+    const pos = this.at(n.range?.[0]);
+    if (isMap(n)) return { kind: 'map', entries: this.entries(n.items), pos };
+    if (isSeq(n)) return { kind: 'seq', items: (n.items as Node[]).map((i) => (i ? this.node(i) : { kind: 'scalar', v: null, pos })), pos };
+    if (isScalar(n)) return this.scalar(n, pos);
+    return { kind: 'scalar', v: null, pos };
+  }
+
+  private scalar(n: Scalar, pos: SourcePos): YVal {
+    const text = typeof n.value === 'string' ? n.value : String(n.value);
+    if (n.tag && n.tag !== '!' && n.tag !== 'tag:yaml.org,2002:str' && n.tag !== '!!str') {
+      return { kind: 'scalar', ...resolveTagged(n.tag, text), pos };
+    }
+    if (n.type === Scalar.PLAIN && !n.tag) return { kind: 'scalar', ...resolvePlain(text), pos };
+    return { kind: 'scalar', v: text, pos };
+  }
+
+  private entries(items: Array<{ key: unknown; value: unknown }>): YEntry[] {
+    const own: YEntry[] = [];
+    let merged: YEntry[] = [];
+    for (const pair of items) {
+      const keyNode = pair.key as Node | null;
+      const valueNode = pair.value as Node | null;
+      if (isScalar(keyNode) && keyNode.type === Scalar.PLAIN && keyNode.value === '<<' && valueNode) {
+        merged = [...this.mergeSources(valueNode), ...merged];
+        continue;
+      }
+      const keyPos = this.at(keyNode?.range?.[0]);
+      const key = keyNode ? this.keyString(this.node(keyNode)) : 'None';
+      const value: YVal = valueNode ? this.node(valueNode) : { kind: 'scalar', v: null, pos: keyPos };
+      own.push({ key, keyPos, value });
+    }
+    return merged.length ? [...merged, ...own] : own;
+  }
+
+  private mergeSources(n: Node): YEntry[] {
+    const v = this.node(n);
+    if (v.kind === 'map') return v.entries;
+    if (v.kind === 'seq') {
+      const out: YEntry[] = [];
+      for (const item of [...v.items].reverse()) if (item.kind === 'map') out.push(...item.entries);
+      return out;
+    }
+    this.errors.push({ message: 'a << merge key needs a mapping or a list of mappings', pos: v.pos });
+    return [];
+  }
+
+  private keyString(k: YVal): string {
+    if (k.kind === 'scalar') return k.isFloat && typeof k.v === 'number' ? pyFloatRepr(k.v) : pyStr(k.v);
+    return pyStr(plain(k));
+  }
+}
+
+/** The tree as plain JS values (no positions). */
+export function plain(v: YVal): unknown {
+  if (v.kind === 'scalar') return v.v;
+  if (v.kind === 'seq') return v.items.map(plain);
+  const o: Record<string, unknown> = {};
+  for (const e of v.entries) o[e.key] = plain(e.value);
+  return o;
+}

@@ -1,0 +1,77 @@
+/**
+ * YAML 1.1 plain-scalar resolution as PyYAML's SafeLoader does it (reclass reads YAML with
+ * PyYAML): `yes`/`no`/`on`/`off` are booleans, `0755` is octal, `1:30` is 90, `1e3` is a
+ * string (a float needs a dot). Timestamps stay strings (PyYAML would make dates).
+ */
+const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const NULL = /^(?:~|null|Null|NULL|)$/;
+
+export interface Resolved {
+  v: unknown;
+  isFloat?: boolean;
+}
+
+function sexagesimal(body: string): number {
+  let n = 0;
+  for (const part of body.split(':')) n = n * 60 + Number(part);
+  return n;
+}
+
+export function constructInt(text: string): number {
+  let t = text.replace(/_/g, '');
+  let sign = 1;
+  if (t[0] === '-' || t[0] === '+') {
+    if (t[0] === '-') sign = -1;
+    t = t.slice(1);
+  }
+  if (t === '0') return 0;
+  if (t.startsWith('0b')) return sign * parseInt(t.slice(2), 2);
+  if (t.startsWith('0x')) return sign * parseInt(t.slice(2), 16);
+  if (t.startsWith('0')) return sign * parseInt(t, 8);
+  if (t.includes(':')) return sign * sexagesimal(t);
+  return sign * Number(t);
+}
+
+export function constructFloat(text: string): number {
+  let t = text.replace(/_/g, '').toLowerCase();
+  let sign = 1;
+  if (t[0] === '-' || t[0] === '+') {
+    if (t[0] === '-') sign = -1;
+    t = t.slice(1);
+  }
+  if (t === '.inf') return sign * Infinity;
+  if (t === '.nan') return NaN;
+  if (t.includes(':')) return sign * sexagesimal(t);
+  return sign * Number(t);
+}
+
+/** Resolves an untagged plain scalar. */
+export function resolvePlain(text: string): Resolved {
+  if (NULL.test(text)) return { v: null };
+  if (BOOL.test(text)) return { v: TRUE.test(text) };
+  if (INT.test(text)) return { v: constructInt(text) };
+  if (FLOAT.test(text)) return { v: constructFloat(text), isFloat: true };
+  return { v: text };
+}
+
+/** Resolves a scalar with an explicit standard tag (`!!int "3"`); unknown tags keep the text. */
+export function resolveTagged(tag: string, text: string): Resolved {
+  switch (tag.replace(/^tag:yaml\.org,2002:/, '!!')) {
+    case '!!str':
+      return { v: text };
+    case '!!int':
+      return { v: constructInt(text) };
+    case '!!float':
+      return { v: constructFloat(text), isFloat: true };
+    case '!!bool':
+      return { v: TRUE.test(text) };
+    case '!!null':
+      return { v: null };
+    default:
+      return { v: text };
+  }
+}
