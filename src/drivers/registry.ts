@@ -3,10 +3,12 @@
  * model error naming the mirror, so a model never silently mirrors less than it says.
  */
 import type { ResourceKind } from '../core/resource.js';
+import { debDriver } from './deb/driver.js';
 import { fileDriver } from './file/driver.js';
+import { gitDriver } from './git/driver.js';
 import type { Driver } from './types.js';
 
-const drivers = new Map<ResourceKind, Driver>([[fileDriver.kind, fileDriver]]);
+const drivers = new Map<ResourceKind, Driver>([fileDriver, debDriver, gitDriver].map((d) => [d.kind, d]));
 
 export function driverFor(kind: ResourceKind): Driver | undefined {
   return drivers.get(kind);
