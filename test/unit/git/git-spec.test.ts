@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import { FerryError } from '../../../src/core/ferry-error.js';
+import { DEFAULT_REF_PATTERNS, checkRefPattern, parseGitSpec } from '../../../src/drivers/git/git-spec.js';
+
+const url = 'http://git.example.org/nginx.git';
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    return (e as FerryError).code;
+  }
+};
+
+describe('parseGitSpec', () => {
+  it('normalises names, defaults the refs, sorts by published folder', () => {
+    const repos = parseGitSpec({ repositories: [{ name: 'salt-formulas/nginx.git', url }, { name: './a', url, refs: ['master'] }] }, 'git/m');
+    expect(repos).toEqual([
+      { name: 'a', url, refs: ['master'], dir: 'a.git' },
+      { name: 'salt-formulas/nginx', url, refs: [...DEFAULT_REF_PATTERNS], dir: 'salt-formulas/nginx.git' },
+    ]);
+  });
+
+  it.each([
+    ['a path escaping the mirror', '../etc', 'FERRY_UNSAFE_PATH'],
+    ['an absolute path', '/srv/x', 'FERRY_UNSAFE_PATH'],
+    ['a hidden segment', 'a/.hidden', 'FERRY_INVALID_MODEL'],
+    ['a folder ending in .git (would nest repositories)', 'a.git/b', 'FERRY_INVALID_MODEL'],
+    ['a space', 'my repo', 'FERRY_INVALID_MODEL'],
+  ])('rejects %s', (_what, name, code) => {
+    expect(codeOf(() => parseGitSpec({ repositories: [{ name, url }] }, 'git/m'))).toBe(code);
+  });
+
+  it('rejects two repositories published at the same folder', () => {
+    const error = (() => {
+      try {
+        parseGitSpec({ repositories: [{ name: 'x', url }, { name: 'x.git', url: 'http://other/x.git' }] }, 'git/m');
+      } catch (e) {
+        return e as FerryError;
+      }
+    })();
+    expect(error?.code).toBe('FERRY_INVALID_MODEL');
+    expect(error?.message).toMatch(/x\.git/);
+  });
+
+  it('rejects non-http URLs and empty repository lists, redacting credentials', () => {
+    expect(codeOf(() => parseGitSpec({ repositories: [] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
+    expect(codeOf(() => parseGitSpec({ repositories: [{ name: 'a', url: 'ssh://git@host/a.git' }] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
+    try {
+      parseGitSpec({ repositories: [{ name: '../a', url: 'http://u:pw@host/a.git' }] }, 'git/m');
+    } catch (e) {
+      expect(JSON.stringify((e as FerryError).toJSON())).not.toContain(':pw@');
+    }
+  });
+
+  it('rejects an empty ref list', () => {
+    expect(codeOf(() => parseGitSpec({ repositories: [{ name: 'a', url, refs: [] }] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
+  });
+});
+
+describe('checkRefPattern', () => {
+  const ctx = { repository: 'a', url };
+  it.each(['master', 'release/2024.1', 'refs/heads/*', 'refs/tags/v*', 'refs/heads/stable/*', 'v1.0'])('accepts %s', (p) => {
+    expect(checkRefPattern(p, ctx)).toBe(p);
+  });
+  it.each(['', 'a..b', 'refs/changes/*', 'refs/pull/1/head', 'a b', 'x:y', 'a*b*', 'HEAD@{1}', 'x.lock', '-/a/', '.hidden', 'a\u0001'])('rejects %j', (p) => {
+    expect(codeOf(() => checkRefPattern(p, ctx))).toBe('FERRY_INVALID_MODEL');
+  });
+});
