@@ -25,7 +25,7 @@ import { selectPackages, type Selection } from './select.js';
 import { siteSigningKey } from './site-key.js';
 import type { DebSource } from './sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
-import type { UpstreamState } from './upstream.js';
+import { suiteBase, type UpstreamState } from './upstream.js';
 
 interface DebUpstream {
   self?: UpstreamState;
@@ -50,13 +50,15 @@ function isByHash(path: string): boolean {
 
 function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFile[] {
   const byPath = new Map<string, WantedFile>();
-  const add = (rel: string, sha256: string, size: number, field: string) => {
+  const add = (rel: string, sha256: string, size: number, field: string, item: { name: string; index: string }) => {
     const url = `${spec.url}/${rel}`;
     let path: string;
     try {
-      path = safeRelativePath(rel, { resource, url: redactUrl(url), field });
+      path = safeRelativePath(rel);
     } catch (e) {
-      if (isFerryError(e)) throw new FerryError(e.code, `${resource}: ${redactUrl(url)}: ${field}: ${e.message}`, { ...e.data, resource, field }, e);
+      const [suite, plain] = item.index.split('|');
+      const index = redactUrl(`${suiteBase(spec.url, suite, spec.flat)}/${plain}`);
+      if (isFerryError(e)) throw new FerryError(e.code, `${resource}: ${index}: package ${item.name}: ${field}: ${e.message}`, { ...e.data, resource, url: index, field, package: item.name }, e);
       throw e;
     }
     const other = byPath.get(path);
@@ -65,8 +67,8 @@ function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFil
     }
     byPath.set(path, { path, url, sha256, size });
   };
-  for (const p of [...sel.packages, ...sel.udebs]) add(p.filename, p.sha256, p.size, 'Filename');
-  for (const s of sel.sources) for (const f of s.files) add(`${s.directory}/${f.name}`, f.sha256, f.size, 'Directory');
+  for (const p of [...sel.packages, ...sel.udebs]) add(p.filename, p.sha256, p.size, 'Filename', p);
+  for (const s of sel.sources) for (const f of s.files) add(`${s.directory}/${f.name}`, f.sha256, f.size, 'Directory', s);
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
