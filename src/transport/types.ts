@@ -51,6 +51,10 @@ export interface DownloadResult {
 export interface HostStats {
   requests: number;
   bytes: number;
+  /** Attempts repeated after a transient failure. */
+  retries: number;
+  /** Downloads that continued a partial file. */
+  resumed: number;
 }
 
 export interface TransportStats {

@@ -1,0 +1,42 @@
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+
+export interface DispatcherOptions {
+  /** Connections per origin (undici keeps one pool per origin). */
+  perHost: number;
+  /** Idle limit while waiting for headers and between body chunks, ms. */
+  timeoutMs: number;
+  /** Proxy URL for http and https; NO_PROXY still applies. Else the *_PROXY variables. */
+  proxy?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The undici dispatcher of a fetcher: an Agent (one Pool per origin, `perHost` connections
+ * each) or, when a proxy is configured or named by HTTP_PROXY / HTTPS_PROXY, an
+ * EnvHttpProxyAgent, which sends proxied origins through undici's ProxyAgent (CONNECT tunnel)
+ * and the NO_PROXY ones straight through.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const env = options.env ?? process.env;
+  const agentOptions = {
+    connections: options.perHost,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: Math.min(options.timeoutMs, 30_000),
+  };
+  const noProxy = env.no_proxy ?? env.NO_PROXY ?? '';
+  if (options.proxy) {
+    return new EnvHttpProxyAgent({ ...agentOptions, httpProxy: options.proxy, httpsProxy: options.proxy, noProxy });
+  }
+  const httpProxy = env.http_proxy ?? env.HTTP_PROXY;
+  const httpsProxy = env.https_proxy ?? env.HTTPS_PROXY;
+  if (httpProxy || httpsProxy) {
+    return new EnvHttpProxyAgent({
+      ...agentOptions,
+      httpProxy: httpProxy ?? '',
+      httpsProxy: httpsProxy ?? httpProxy ?? '',
+      noProxy,
+    });
+  }
+  return new Agent(agentOptions);
+}

@@ -1,0 +1,160 @@
+import { FerryError } from '../core/ferry-error.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { redactUrl } from '../core/redact.js';
+import { createDispatcher } from './dispatcher.js';
+import { downloadAttempt, removePartial, type AttemptContext, type Progress } from './download-file.js';
+import { HostLimiter } from './host-limiter.js';
+import { removePartialMeta } from './partial-meta.js';
+import { readBody } from './read-body.js';
+import { toTarget } from './request-target.js';
+import { discard, isAbort, sendRequest, statusError } from './send-request.js';
+import { StatsCounter } from './transport-stats.js';
+import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult } from './types.js';
+import { withRetries, type RetrySettings } from './with-retries.js';
+
+export interface HttpFetcherOptions {
+  /** Requests in flight over all hosts. Default 8. */
+  concurrency?: number;
+  /** Requests in flight (and connections) per host. Default 4. */
+  perHost?: number;
+  /** Further attempts after a transient failure. Default 5. */
+  retries?: number;
+  /** First backoff step, ms; doubles per retry, with jitter. Default 500. */
+  backoffMs?: number;
+  /** Largest backoff step, ms. Default 30000. */
+  maxBackoffMs?: number;
+  /** Longest Retry-After honoured, ms (longer ones are cut to this). Default 120000. */
+  maxRetryAfterMs?: number;
+  /** Idle limit waiting for headers or for the next body bytes, ms. Default 60000. */
+  timeoutMs?: number;
+  /** Proxy for http and https (NO_PROXY applies); else HTTPS_PROXY / HTTP_PROXY from the env. */
+  proxy?: string;
+  /** Redirects followed per request. Default 5. */
+  maxRedirects?: number;
+  userAgent?: string;
+  logger?: Logger;
+  /** Environment read for *_PROXY variables; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_MAX_BYTES = 1 << 30;
+
+/**
+ * The real Fetcher: undici (one pool per origin) behind two p-queue limits (global, per host),
+ * retries with backoff, streaming sha256 and size verification, resumable downloads.
+ * See types.ts for the contract of each method.
+ */
+export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
+  const perHost = options.perHost ?? 4;
+  const logger = options.logger ?? silentLogger;
+  const dispatcher = createDispatcher({ perHost, timeoutMs: options.timeoutMs ?? 60_000, proxy: options.proxy, env: options.env });
+  const limiter = new HostLimiter({ concurrency: options.concurrency ?? 8, perHost });
+  const stats = new StatsCounter();
+  const retry: RetrySettings = {
+    retries: options.retries ?? 5,
+    baseMs: options.backoffMs ?? 500,
+    maxMs: options.maxBackoffMs ?? 30_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+  };
+  const baseHeaders = { 'user-agent': options.userAgent ?? 'ferry/0.1', 'accept-encoding': 'identity' };
+  const maxRedirects = options.maxRedirects ?? 5;
+
+  function onRetry(host: string, url: string) {
+    return (error: unknown, delayMs: number, attempt: number) => {
+      stats.retry(host);
+      const code = error instanceof FerryError ? error.code : 'unknown';
+      const message = error instanceof Error ? error.message : String(error);
+      logger.warn('retrying request', { url, attempt: attempt + 1, delayMs, code, error: message });
+    };
+  }
+
+  async function get(url: string, o: GetOptions = {}): Promise<GetResult> {
+    const target = toTarget(url);
+    const host = target.url.host;
+    const headers: Record<string, string> = { ...baseHeaders, ...o.headers };
+    if (o.etag) headers['if-none-match'] = o.etag;
+    if (o.lastModified) headers['if-modified-since'] = o.lastModified;
+    return withRetries(
+      () =>
+        limiter.run(host, async () => {
+          const r = await sendRequest(target, { dispatcher, stats, headers, signal: o.signal, maxRedirects });
+          const common = { url: r.target.url.href, status: r.status, headers: r.headers, etag: r.headers.etag, lastModified: r.headers['last-modified'] };
+          if (r.status === 304 && (o.etag || o.lastModified)) {
+            await discard(r.body);
+            return { ...common, body: Buffer.alloc(0), notModified: true };
+          }
+          if (o.allowNotFound && (r.status === 404 || r.status === 410)) {
+            await discard(r.body);
+            return { ...common, body: Buffer.alloc(0), notModified: false };
+          }
+          if (r.status < 200 || r.status > 299) {
+            await discard(r.body);
+            throw statusError(r.target, r.status, r.headers);
+          }
+          const body = await readBody(r, { maxBytes: o.maxBytes ?? DEFAULT_MAX_BYTES, stats });
+          return { ...common, body, notModified: false };
+        }, o.signal).catch(rethrowAbort(url)),
+      retry,
+      { signal: o.signal, onRetry: onRetry(host, redactUrl(url)) },
+    );
+  }
+
+  async function download(url: string, dest: string, o: DownloadOptions = {}): Promise<DownloadResult> {
+    const target = toTarget(url);
+    const host = target.url.host;
+    const ctx: AttemptContext = { dispatcher, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
+    const progress: Progress = { fetched: 0 };
+    let fromScratch = o.resume === false;
+    for (let round = 0; ; round++) {
+      try {
+        const result = await withRetries(
+          (n) => limiter.run(host, () => downloadAttempt(ctx, target, dest, { ...o, fromScratch: fromScratch && n === 0 }, progress), o.signal).catch(rethrowAbort(url)),
+          retry,
+          { signal: o.signal, onRetry: onRetry(host, redactUrl(url)) },
+        );
+        verify(url, o, result);
+        await removePartialMeta(dest);
+        return { url: target.url.href, sha256: result.sha256, size: result.size, bytesFetched: progress.fetched, resumed: result.resumed };
+      } catch (error) {
+        const code = error instanceof FerryError ? error.code : undefined;
+        const verification = code === 'FERRY_DIGEST_MISMATCH' || code === 'FERRY_SIZE_MISMATCH';
+        if (verification || code === 'FERRY_HTTP_STATUS') await removePartial(dest);
+        if (verification && round === 0) {
+          logger.warn('verification failed, downloading again from scratch', { url: redactUrl(url), code });
+          stats.retry(host);
+          fromScratch = true;
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  return {
+    get,
+    download,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    close: () => dispatcher.close(),
+  };
+}
+
+function verify(url: string, o: DownloadOptions, result: { sha256: string; size: number }): void {
+  const where = redactUrl(url);
+  if (o.size !== undefined && result.size !== o.size) {
+    throw new FerryError('FERRY_SIZE_MISMATCH', `${where}: expected ${o.size} bytes, got ${result.size}`, { url: where, expected: o.size, actual: result.size });
+  }
+  if (o.sha256 !== undefined && result.sha256 !== o.sha256.toLowerCase()) {
+    throw new FerryError('FERRY_DIGEST_MISMATCH', `${where}: sha256 mismatch`, { url: where, expected: o.sha256.toLowerCase(), actual: result.sha256 });
+  }
+}
+
+/** Aborts from p-queue or undici become FERRY_ABORTED; FerryErrors pass through. */
+function rethrowAbort(url: string) {
+  return (error: unknown): never => {
+    if (!(error instanceof FerryError) && isAbort(error)) {
+      throw new FerryError('FERRY_ABORTED', `${redactUrl(url)}: aborted`, { url: redactUrl(url) }, error);
+    }
+    throw error;
+  };
+}
