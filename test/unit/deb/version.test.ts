@@ -85,7 +85,7 @@ function dpkgAgrees(a: string, op: string, b: string): Promise<boolean> {
       if (stderr && /error/i.test(stderr)) reject(new Error(`dpkg rejected ${a} ${op} ${b}: ${stderr}`));
       else if (!err) resolve(true);
       else if (typeof err.code === 'number' && err.code === 1) resolve(false);
-      else reject(err);
+      else reject(err instanceof Error ? err : new Error(String(err)));
     });
   });
 }

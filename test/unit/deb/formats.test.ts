@@ -1,0 +1,117 @@
+import { describe, it, expect } from '@jest/globals';
+import { parseControlFile, parseStanzaFields, writeStanza, StanzaSyntaxError } from '../../../src/drivers/deb/control.js';
+import { parseRelations, parseRelation } from '../../../src/drivers/deb/relations.js';
+import { parseRelease, buildRelease } from '../../../src/drivers/deb/release.js';
+import { parseQuery, matchQuery, type QueryTarget } from '../../../src/drivers/deb/query.js';
+import { splitStanzas } from '../../../src/drivers/deb/stanza-stream.js';
+
+describe('control stanzas (Policy §5.1)', () => {
+  it('reads fields, continuation lines and round-trips', () => {
+    const text = 'Package: a\nDescription: short\n line two\n .\n line four\nDepends: b,\n c\n';
+    const [fields] = parseControlFile(text);
+    expect(fields.map((f) => f.name)).toEqual(['Package', 'Description', 'Depends']);
+    expect(fields[1].value).toBe('short\n line two\n .\n line four');
+    expect(`${writeStanza(fields)}\n`).toBe(text);
+  });
+
+  it('splits stanzas on blank lines', () => {
+    expect(parseControlFile('A: 1\n\n\nB: 2\n \nC: 3\n').map((s) => s.map((f) => f.name))).toEqual([['A'], ['B'], ['C']]);
+  });
+
+  it('names the line of a malformed field', () => {
+    expect(() => parseStanzaFields('A: 1\nno colon here', 10)).toThrow(StanzaSyntaxError);
+    try {
+      parseStanzaFields('A: 1\nno colon here', 10);
+    } catch (e) {
+      expect((e as StanzaSyntaxError).line).toBe(11);
+    }
+    expect(() => parseStanzaFields(' leading continuation')).toThrow(/continuation/);
+  });
+
+  it('streams stanzas with byte offsets across chunk boundaries', async () => {
+    const text = 'Package: é\nV: 1\n\nPackage: b\nV: 2\n\n\nPackage: c\n';
+    const bytes = Buffer.from(text);
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+    }
+    const got = [];
+    for await (const s of splitStanzas(chunks())) got.push(s);
+    expect(got.map((s) => s.text)).toEqual(['Package: é\nV: 1', 'Package: b\nV: 2', 'Package: c']);
+    expect(got.map((s) => s.line)).toEqual([1, 4, 8]);
+    for (const s of got) expect(bytes.subarray(s.offset, s.offset + s.length).toString()).toBe(s.text);
+  });
+});
+
+describe('relations (Policy §7.1)', () => {
+  it('parses groups, versions, qualifiers and restrictions', () => {
+    expect(parseRelations('libc6 (>= 2.36), python3:any, exim4 | mail-transport-agent, foo (<< 1:2.0~rc1) [amd64 !i386] <!nocheck>')).toEqual([
+      [{ name: 'libc6', op: '>=', version: '2.36' }],
+      [{ name: 'python3', archQualifier: 'any' }],
+      [{ name: 'exim4' }, { name: 'mail-transport-agent' }],
+      [{ name: 'foo', op: '<<', version: '1:2.0~rc1', archRestriction: ['amd64', '!i386'] }],
+    ]);
+    expect(parseRelation('old (< 1)').op).toBe('<=');
+    expect(parseRelations('a,\n b')).toHaveLength(2);
+    expect(() => parseRelation('Bad Name')).toThrow(/malformed/);
+  });
+});
+
+describe('Release files', () => {
+  it('parses checksum lists and writes them back', () => {
+    const text = buildRelease({
+      header: [['Origin', 'Debian'], ['Suite', 'stable'], ['Date', 'Sat, 21 Nov 2026 21:00:00 UTC'], ['Acquire-By-Hash', 'yes'], ['Skipped', undefined]],
+      entries: [{ path: 'main/binary-amd64/Packages', size: 10, md5: 'a'.repeat(32), sha1: 'b'.repeat(40), sha256: 'c'.repeat(64), sha512: 'd'.repeat(128) }],
+    });
+    expect(text).not.toContain('Skipped');
+    const r = parseRelease(text);
+    expect(r.acquireByHash).toBe(true);
+    expect(r.date?.toISOString()).toBe('2026-11-21T21:00:00.000Z');
+    expect(r.entries.get('main/binary-amd64/Packages')).toEqual({ path: 'main/binary-amd64/Packages', size: 10, md5: 'a'.repeat(32), sha1: 'b'.repeat(40), sha256: 'c'.repeat(64), sha512: 'd'.repeat(128) });
+    expect(() => parseRelease('SHA256:\n zz 1 x\n')).toThrow(/malformed sha256 line/);
+  });
+});
+
+describe('aptly filter queries', () => {
+  const target = (name: string, version: string, fields: Record<string, string> = {}, arch = 'amd64'): QueryTarget => ({
+    name,
+    version,
+    arch,
+    source: fields.Source ?? name,
+    sourceVersion: version,
+    type: 'deb',
+    field: (f) => (f === 'Package' ? name : fields[f]),
+  });
+  const m = (q: string, t: QueryTarget) => matchQuery(parseQuery(q), t);
+
+  it('matches names, versions and architectures', () => {
+    expect(m('nginx', target('nginx', '1.22'))).toBe(true);
+    expect(m('nginx (>= 1.22)', target('nginx', '1.21'))).toBe(false);
+    expect(m('nginx (>= 1.22) {amd64}', target('nginx', '1.22.1'))).toBe(true);
+    expect(m('nginx {arm64}', target('nginx', '1.22.1'))).toBe(false);
+    expect(m('$Architecture (amd64)', target('x', '1'))).toBe(true);
+    expect(m('$Version (<< 2~)', target('x', '1.9'))).toBe(true);
+  });
+
+  it('matches fields with equality, globs and regular expressions', () => {
+    expect(m('Priority (required)', target('x', '1', { Priority: 'required' }))).toBe(true);
+    expect(m('Name (% *-dbg)', target('foo-dbg', '1'))).toBe(true);
+    expect(m('Name (% *-dbg)', target('foo-dbgsym', '1'))).toBe(false);
+    expect(m('Section (~ ^de)', target('x', '1', { Section: 'debug' }))).toBe(true);
+    expect(m('Essential', target('x', '1', { Essential: 'yes' }))).toBe(true);
+    expect(m('Essential', target('x', '1'))).toBe(false);
+  });
+
+  it('combines with |, , and ! (! binds tightest, then , then |)', () => {
+    const dbg = target('foo-dbg', '1', { Priority: 'optional', Section: 'debug' });
+    expect(m('Priority (required) | Section (debug), !Name (% *-dbg)', dbg)).toBe(false);
+    expect(m('(Priority (required) | Section (debug)), !Name (% *-dbg)', dbg)).toBe(false);
+    expect(m('Priority (required) | Name (% *-dbg), Section (debug)', dbg)).toBe(true);
+    expect(m('!!foo-dbg', dbg)).toBe(true);
+  });
+
+  it('reports syntax errors with a position', () => {
+    expect(() => parseQuery('nginx (>= 1')).toThrow(/missing \)/);
+    expect(() => parseQuery('a |')).toThrow(/position/);
+    expect(() => parseQuery('a b')).toThrow(/unexpected/);
+  });
+});
