@@ -4,10 +4,8 @@
  * the order its content lists them. The same tips over the same history therefore give the same
  * pack, byte for byte, whatever packs the cache holds them in.
  */
-import * as fs from 'node:fs';
-import git from 'isomorphic-git';
-import { FerryError } from '../../core/ferry-error.js';
-import { objectLinks, type GitObjectType } from './object-links.js';
+import { openCacheObjects } from './cache-objects.js';
+import { objectLinks } from './object-links.js';
 import { PackWriter, type BuiltPack } from './pack-writer.js';
 
 export interface ReachablePack extends BuiltPack {
@@ -20,21 +18,10 @@ export interface PackReachableOptions {
   /** Object ids to start from (deduplicated, order kept). */
   tips: string[];
   signal: AbortSignal;
-  /** isomorphic-git's object cache, shared across calls on the same repository. */
-  cache?: object;
-}
-
-async function readRaw(gitdir: string, oid: string, cache: object): Promise<{ type: GitObjectType; object: Uint8Array }> {
-  try {
-    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content', cache });
-    return { type: type as GitObjectType, object: object as Uint8Array };
-  } catch (e) {
-    throw new FerryError('FERRY_GIT', `git object ${oid} is missing from the mirror cache ${gitdir}`, { expected: oid, file: gitdir }, e);
-  }
 }
 
 export async function packReachable(options: PackReachableOptions): Promise<ReachablePack> {
-  const cache = options.cache ?? {};
+  const read = await openCacheObjects(options.gitdir, { signal: options.signal });
   const writer = new PackWriter();
   const seen = new Set<string>();
   const tagTargets = new Map<string, string>();
@@ -44,9 +31,9 @@ export async function packReachable(options: PackReachableOptions): Promise<Reac
     if (seen.has(oid)) continue;
     seen.add(oid);
     if (seen.size % 512 === 0) options.signal.throwIfAborted();
-    const { type, object } = await readRaw(options.gitdir, oid, cache);
-    writer.add(oid, type, object);
-    const links = objectLinks(type, object, oid);
+    const { type, content } = await read(oid);
+    writer.add(oid, type, content);
+    const links = objectLinks(type, content, oid);
     if (type === 'tag' && links[0]) tagTargets.set(oid, links[0]);
     for (let i = links.length - 1; i >= 0; i--) if (!seen.has(links[i])) stack.push(links[i]);
   }
