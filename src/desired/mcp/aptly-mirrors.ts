@@ -1,0 +1,70 @@
+/**
+ * salt-formula-aptly's `aptly:server:mirror:<name>` as Ferry deb mirrors:
+ *   source -> url; distribution -> suites (a distribution ending in `/` is a flat repository:
+ *   flat + directory); components, architectures (string or list) -> lists; gpgkeys -> keys
+ *   (armored blocks) or key_ids (IDs, which need a keyserver); key_url -> key_urls; filter ->
+ *   filter; filter_with_deps -> with_deps; sources -> with_sources; udebs -> with_udebs.
+ *   publisher, snapshots, update and the rest describe aptly's own publishing and are dropped.
+ */
+import { ferryName, isRecord, text, words, type McpPath, type Translated } from './types.js';
+
+const BASE: McpPath = ['aptly', 'server', 'mirror'];
+
+const FIELDS: Record<string, string> = {
+  url: 'source',
+  suites: 'distribution',
+  flat: 'distribution',
+  directory: 'distribution',
+  components: 'components',
+  architectures: 'architectures',
+  keys: 'gpgkeys',
+  key_ids: 'gpgkeys',
+  key_urls: 'key_url',
+  filter: 'filter',
+  with_deps: 'filter_with_deps',
+  with_sources: 'sources',
+  with_udebs: 'udebs',
+};
+
+export function aptlyMirrors(parameters: Record<string, unknown>): Translated[] {
+  const server = (parameters.aptly as Record<string, unknown> | undefined)?.server;
+  const mirrors = isRecord(server) ? server.mirror : undefined;
+  if (!isRecord(mirrors)) return [];
+  const out: Translated[] = [];
+  for (const [mcpName, m] of Object.entries(mirrors)) {
+    if (!isRecord(m)) continue;
+    const origin = [...BASE, mcpName];
+    const spec: Record<string, unknown> = { kind: 'deb' };
+    if (m.enabled === false) spec.enabled = false;
+    if (m.source !== undefined) spec.url = m.source;
+    const dist = m.distribution === undefined || m.distribution === null ? undefined : text(m.distribution);
+    if (dist !== undefined && dist.endsWith('/')) {
+      spec.flat = true;
+      spec.directory = dist;
+    } else if (dist !== undefined) spec.suites = [dist];
+    const components = words(m.components);
+    if (components && !spec.flat) spec.components = components;
+    const archs = words(m.architectures);
+    if (archs) spec.architectures = archs.filter((a) => a !== 'source');
+    const keys = Array.isArray(m.gpgkeys) ? m.gpgkeys.map(text) : words(m.gpgkeys);
+    if (keys) {
+      const armored = keys.filter((k) => k.includes('BEGIN PGP'));
+      const ids = keys.filter((k) => !k.includes('BEGIN PGP'));
+      if (armored.length) spec.keys = armored;
+      if (ids.length) spec.key_ids = ids;
+    }
+    const keyUrls = words(m.key_url);
+    if (keyUrls) spec.key_urls = keyUrls;
+    if (m.filter !== undefined && m.filter !== null && m.filter !== '') spec.filter = text(m.filter);
+    if (m.filter_with_deps !== undefined) spec.with_deps = Boolean(m.filter_with_deps);
+    if (m.sources) spec.with_sources = true;
+    if (m.udebs) spec.with_udebs = true;
+    out.push({
+      name: ferryName(mcpName),
+      spec,
+      origin,
+      field: (rest) => (rest.length && FIELDS[String(rest[0])] ? [...origin, FIELDS[String(rest[0])], ...rest.slice(1)] : origin),
+    });
+  }
+  return out;
+}
