@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FerryError, toFerryErrors } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
-import { readModelAtCommit, readModelDir } from '../controller/model-source.js';
 
 export interface ModelOptions {
   model?: string;
@@ -34,11 +33,13 @@ export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles
   if (opts.repo) {
     const dir = resolve(opts.repo);
     const bare = !existsSync(join(dir, '.git'));
+    const { readModelAtCommit } = await import('../controller/model-source.js');
     const { commit, files } = await readModelAtCommit({ dir, gitdir: bare ? dir : undefined, ref: opts.ref ?? 'HEAD', subdir: opts.subdir });
     return { files, commit, source: `${opts.repo}@${commit.slice(0, 12)}` };
   }
   const dir = opts.model ?? process.env.FERRY_MODEL;
   if (!dir) throw new FerryError('FERRY_USAGE', 'say where the model is: --model DIR or --repo PATH [--ref REF]', {});
+  const { readModelDir } = await import('../controller/model-source.js');
   return { files: await readModelDir(resolve(dir)), source: dir };
 }
 

@@ -9,7 +9,7 @@ import { FerryError, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
-import { driverFor } from '../drivers/registry.js';
+import { loadDriver } from '../drivers/registry.js';
 import type { DriverContext, Resolution } from '../drivers/types.js';
 import { stat } from 'node:fs/promises';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
@@ -43,7 +43,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
       const old = previous.get(resourceId(resource));
       if (old && old.hash === resource.hash && !ctx.refresh) return { resource, reused: old };
-      const driver = driverFor(resource.kind);
+      const driver = await loadDriver(resource.kind);
       if (!driver) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
         return undefined;
@@ -125,7 +125,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       continue;
     }
     const resolution = r.resolution as Resolution;
-    const driver = driverFor(r.resource.kind);
+    const driver = await loadDriver(r.resource.kind);
     if (!driver) continue;
     try {
       const generated = await driver.generate(r.resource, resolution, driverContext(ctx, undefined));

@@ -8,6 +8,7 @@
  * snapshot serving. Blobs already downloaded stay for the next attempt. Throws FerryErrors
  * carrying every error found (the whole model's, or every failing resource's).
  */
+import { setMaxListeners } from 'node:events';
 import { FerryErrors, toFerryErrors, FerryError } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planFiles, planResources, type Plan } from '../plan/plan.js';
@@ -50,6 +51,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const started = Date.now();
   const logger = options.logger ?? silentLogger;
   const signal = options.signal ?? new AbortController().signal;
+  // Every download in flight listens for the cancel: far more than the default 10.
+  setMaxListeners(0, signal);
   const { desired } = loadDesired(options.model, { node: options.node });
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
