@@ -1,0 +1,55 @@
+/**
+ * Where the controller's revisions come from. A git source fetches the tracked branch into the
+ * persistent clone and reads the model at a commit without a checkout; a directory source (an
+ * engineer's checkout, watched) names each state of the folder by the sha256 of its files.
+ */
+import { sha256Hex, canonicalJson } from '../core/hash.js';
+import { redactUrl } from '../core/redact.js';
+import type { ModelFiles } from '../model/types.js';
+import type { ControllerConfig } from './config/ferry-config.js';
+import { fetchBranch } from './git/fetch-branch.js';
+import type { GitAuth } from './git/git-auth.js';
+import { readModelAtCommit, readModelDir } from './model-source.js';
+
+export interface RevisionSource {
+  /** Where the tracked branch (or folder) is now. */
+  head(options: { signal: AbortSignal }): Promise<string>;
+  /** The model files at a revision head() returned. */
+  model(revision: string, options: { signal: AbortSignal }): Promise<ModelFiles>;
+  /** The bare clone (git sources): for signature checks. */
+  gitdir?: string;
+  /** For /status: nothing secret. */
+  describe: Record<string, unknown>;
+}
+
+export function gitRevisionSource(source: Extract<ControllerConfig['source'], { kind: 'git' }>, options: { auth?: GitAuth; onBytes?: (n: number) => void }): RevisionSource {
+  return {
+    gitdir: source.cloneDir,
+    describe: { kind: 'git', url: redactUrl(source.url), branch: source.branch, path: source.path, clone: source.cloneDir },
+    async head({ signal }) {
+      const { commit } = await fetchBranch({ gitdir: source.cloneDir, url: source.url, ref: source.branch, auth: options.auth, signal, onBytes: options.onBytes });
+      return commit;
+    },
+    async model(revision) {
+      const { files } = await readModelAtCommit({ dir: source.cloneDir, gitdir: source.cloneDir, ref: revision, subdir: source.path });
+      return files;
+    },
+  };
+}
+
+export function dirRevisionSource(dir: string): RevisionSource {
+  const seen = new Map<string, ModelFiles>();
+  return {
+    describe: { kind: 'dir', dir },
+    async head() {
+      const files = await readModelDir(dir);
+      const revision = sha256Hex(canonicalJson([...files.entries()]));
+      seen.clear();
+      seen.set(revision, files);
+      return revision;
+    },
+    async model(revision) {
+      return seen.get(revision) ?? readModelDir(dir);
+    },
+  };
+}
