@@ -18,7 +18,7 @@
  *   server. Other methods on our paths get 405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -28,6 +28,7 @@ import { renderDirectoryListing, type ListingEntry } from './directory-listing.j
 import { sendFile } from './file-response.js';
 import { encodePath, parseRequestPath } from './request-path.js';
 import { createSnapshotResolver, type ServedSnapshot } from './snapshot-resolver.js';
+import { openInTree } from './tree-entry.js';
 import type { Handler } from './types.js';
 
 const SNAPSHOTS = 'snapshots';
@@ -35,11 +36,7 @@ const CACHE_CURRENT = 'no-cache';
 const CACHE_RETAINED = 'public, max-age=31536000, immutable';
 const STAT_BATCH = 64;
 
-const isMissing = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && 'code' in e && ['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(String(e.code));
-
-const isClientGone = (e: unknown, signal: AbortSignal): boolean =>
-  signal.aborted ||
+const isClientGone = (e: unknown): boolean =>
   (typeof e === 'object' && e !== null && 'code' in e && ['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'].includes(String(e.code)));
 
 function sendText(res: ServerResponse, req: IncomingMessage, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -52,18 +49,6 @@ function sendText(res: ServerResponse, req: IncomingMessage, status: number, tex
 
 function redirect(res: ServerResponse, req: IncomingMessage, location: string): void {
   sendText(res, req, 301, `moved to ${location}\n`, { Location: location });
-}
-
-/** The real path of `segments` under `root`, or null when missing or outside `root`. */
-async function resolveInside(root: string, segments: readonly string[]): Promise<string | null> {
-  let real: string;
-  try {
-    real = await realpath(join(root, ...segments));
-  } catch (e) {
-    if (isMissing(e)) return null;
-    throw e;
-  }
-  return real === root || real.startsWith(root + sep) ? real : null;
 }
 
 function etagOf(snapshot: ServedSnapshot, real: string, st: Stats): string {
@@ -94,7 +79,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   async function serveTree(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: { snapshot: ServedSnapshot; base: string[]; segments: string[]; trailingSlash: boolean; query: string; retained: boolean; signal: AbortSignal },
+    ctx: { snapshot: ServedSnapshot; base: string[]; segments: string[]; trailingSlash: boolean; query: string; retained: boolean },
   ): Promise<void> {
     const { snapshot, base, segments } = ctx;
     const headers = {
@@ -102,44 +87,37 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       'X-Ferry-Snapshot': snapshot.id,
       'X-Content-Type-Options': 'nosniff',
     };
-    const real = await resolveInside(snapshot.treeDir, segments);
-    if (real === null) return sendText(res, req, 404, 'not found\n', headers);
-    const st = await stat(real);
-    if (st.isDirectory()) {
-      if (!ctx.trailingSlash) return redirect(res, req, encodePath([...base, ...segments], { trailingSlash: true }) + ctx.query);
-      const index = await resolveInside(snapshot.treeDir, [...segments, 'index.html']);
-      const indexStat = index === null ? null : await stat(index);
-      if (index !== null && indexStat?.isFile()) return serveFile(req, res, { snapshot, real: index, headers, signal: ctx.signal });
-      const urlPath = `/${[...base, ...segments].map((s) => `${s}/`).join('')}`;
-      const entries = await readListing(real);
-      if (segments.length === 0 && !ctx.retained) entries.push({ name: SNAPSHOTS, isDirectory: true });
-      const note = `snapshot ${snapshot.id}${ctx.retained ? '' : ' (current)'}`;
-      const parent = base.length > 0 || segments.length > 0;
-      return sendText(res, req, 200, renderDirectoryListing({ urlPath, entries, parent, note }), headers);
+    const entry = await openInTree(snapshot, segments);
+    if (entry === null) return sendText(res, req, 404, 'not found\n', headers);
+    if (entry.kind === 'file') {
+      if (ctx.trailingSlash) {
+        await entry.handle.close();
+        return sendText(res, req, 404, 'not found\n', headers);
+      }
+      return serveFile(req, res, { snapshot, file: entry, headers });
     }
-    if (!st.isFile() || ctx.trailingSlash) return sendText(res, req, 404, 'not found\n', headers);
-    return serveFile(req, res, { snapshot, real, headers, signal: ctx.signal });
+    if (!ctx.trailingSlash) return redirect(res, req, encodePath([...base, ...segments], { trailingSlash: true }) + ctx.query);
+    const index = await openInTree(snapshot, [...segments, 'index.html']);
+    if (index?.kind === 'file') return serveFile(req, res, { snapshot, file: index, headers });
+    const urlPath = `/${[...base, ...segments].map((s) => `${s}/`).join('')}`;
+    const entries = await readListing(entry.real);
+    if (segments.length === 0 && !ctx.retained) entries.push({ name: SNAPSHOTS, isDirectory: true });
+    const note = `snapshot ${snapshot.id}${ctx.retained ? '' : ' (current)'}`;
+    const parent = base.length > 0 || segments.length > 0;
+    return sendText(res, req, 200, renderDirectoryListing({ urlPath, entries, parent, note }), headers);
   }
 
   async function serveFile(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: { snapshot: ServedSnapshot; real: string; headers: Record<string, string>; signal: AbortSignal },
+    ctx: { snapshot: ServedSnapshot; file: { handle: FileHandle; stat: Stats; real: string }; headers: Record<string, string> },
   ): Promise<void> {
-    const handle = await open(ctx.real, 'r');
-    let st: Stats;
-    try {
-      st = await handle.stat();
-    } catch (e) {
-      await handle.close();
-      throw e;
-    }
-    const name = ctx.real.slice(ctx.real.lastIndexOf(sep) + 1);
+    const { handle, stat: st, real } = ctx.file;
+    const name = real.slice(real.lastIndexOf(sep) + 1);
     await sendFile({
       req,
       res,
-      signal: ctx.signal,
-      file: { handle, size: st.size, mtimeMs: st.mtimeMs, etag: etagOf(ctx.snapshot, ctx.real, st), contentType: contentTypeFor(name), headers: ctx.headers },
+      file: { handle, size: st.size, mtimeMs: st.mtimeMs, etag: etagOf(ctx.snapshot, real, st), contentType: contentTypeFor(name), headers: ctx.headers },
     });
   }
 
@@ -152,7 +130,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = parseRequestPath(req.url);
     if (!path.ok) {
       logger.warn('serve: unsafe request path refused', { reason: path.reason, method: req.method });
@@ -166,7 +144,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       first === undefined ||
       first === SNAPSHOTS ||
       (RESOURCE_KINDS as readonly string[]).includes(first) ||
-      (current !== null && (await resolveInside(current.treeDir, [first])) !== null);
+      (current !== null && (await current.realDir([first])) !== null);
     if (!ours) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, req, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
@@ -174,7 +152,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     }
     if (first !== SNAPSHOTS) {
       if (current === null) sendText(res, req, 404, 'nothing published yet\n');
-      else await serveTree(req, res, { snapshot: current, base: [], segments, trailingSlash, query, retained: false, signal });
+      else await serveTree(req, res, { snapshot: current, base: [], segments, trailingSlash, query, retained: false });
       return true;
     }
     if (segments.length === 1) {
@@ -187,36 +165,30 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     else {
       const rest = segments.slice(2);
       const base = segments.slice(0, 2);
-      await serveTree(req, res, { snapshot, base, segments: rest, trailingSlash, query, retained: true, signal });
+      await serveTree(req, res, { snapshot, base, segments: rest, trailingSlash, query, retained: true });
     }
     return true;
   }
 
   return async (req, res) => {
     const started = Date.now();
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort();
-    };
-    res.once('close', onClose);
     try {
-      const answered = await handle(req, res, controller.signal);
+      const answered = await handle(req, res);
       if (answered) {
         const path = (req.url ?? '').replace(/\?.*$/, '');
         logger.debug('serve: request', { method: req.method, path, status: res.statusCode, ms: Date.now() - started });
       }
       return answered;
     } catch (e) {
-      if (isClientGone(e, controller.signal)) {
-        logger.debug('serve: client went away', { path: (req.url ?? '').replace(/\?.*$/, '') });
+      const path = (req.url ?? '').replace(/\?.*$/, '');
+      if (isClientGone(e) || res.destroyed) {
+        logger.debug('serve: client went away', { path });
       } else {
-        logger.error('serve: request failed', { path: (req.url ?? '').replace(/\?.*$/, ''), error: String(e) });
+        logger.error('serve: request failed', { path, error: String(e) });
         if (!res.headersSent) sendText(res, req, 500, 'internal error\n');
       }
       if (!res.writableEnded) res.destroy();
       return true;
-    } finally {
-      res.off('close', onClose);
     }
   };
 }

@@ -1,11 +1,13 @@
 /**
- * Finds the snapshot a request reads: `current` or a retained one by id, as real paths, so that
- * the rest of the request works on one snapshot even if `current` is switched meanwhile.
- * Manifests are read once per snapshot and kept (snapshots are immutable): they give each served
- * file its sha256 for a strong ETag.
+ * Finds the snapshot a request reads: `current` or a retained one by id. `current` is read with
+ * one readlink per request, so a publish takes effect at once and one request never sees two
+ * snapshots. What a snapshot holds never changes once published, so its facts (real paths, the
+ * manifest's digests, which folders of its tree lie inside it) are kept and re-checked at most
+ * once a second against the manifest's inode and mtime (a snapshot deleted and rebuilt under
+ * the same id is noticed).
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { SnapshotManifest } from '../store/types.js';
 
@@ -17,110 +19,159 @@ export interface ServedSnapshot {
   treeDir: string;
   /** Tree-relative path (`file/images/a.qcow2`) to the file's digest and size, from the manifest. */
   digests: ReadonlyMap<string, { sha256: string; size: number }>;
+  /**
+   * The real path of a folder of the tree (segments already checked by request-path.ts), or
+   * null when it is missing or its real path leaves the tree. Cached.
+   */
+  realDir(segments: readonly string[]): Promise<string | null>;
 }
 
 export interface SnapshotResolver {
   /** The published snapshot, or null when nothing is published yet. */
   current(): Promise<ServedSnapshot | null>;
-  /** A retained snapshot (one with a manifest), or null. `id` must already be a safe segment. */
+  /** A retained snapshot (one with a manifest), or null. */
   byId(id: string): Promise<ServedSnapshot | null>;
   /** Ids of the retained snapshots, sorted. */
   list(): Promise<string[]>;
 }
 
-const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const MAX_CACHED_MANIFESTS = 8;
+export const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_CACHED_SNAPSHOTS = 16;
+const MAX_CACHED_DIRS = 8192;
+const RECHECK_MS = 1000;
 
-const isMissing = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && 'code' in e && ['ENOENT', 'ENOTDIR', 'ELOOP'].includes(String(e.code));
+export const isMissing = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && 'code' in e && ['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(String(e.code));
+
+/** The real path of `segments` under `root`, or null when missing or outside `root`. */
+export async function realPathInside(root: string, segments: readonly string[]): Promise<string | null> {
+  let real: string;
+  try {
+    real = await realpath(join(root, ...segments));
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+  return real === root || real.startsWith(root + sep) ? real : null;
+}
+
+interface Entry {
+  snapshot: ServedSnapshot;
+  /** Manifest inode:mtime, or `none` for a snapshot without one. */
+  key: string;
+  checkedAt: number;
+}
 
 export function createSnapshotResolver(options: { stateDir: string; logger: Logger }): SnapshotResolver {
-  const { stateDir, logger } = options;
+  const { logger } = options;
+  const stateDir = resolve(options.stateDir);
   const snapshotsDir = join(stateDir, 'snapshots');
-  const manifests = new Map<string, { key: string; digests: Promise<Map<string, { sha256: string; size: number }>> }>();
+  const entries = new Map<string, Promise<Entry | null>>();
 
-  async function loadDigests(dir: string): Promise<Map<string, { sha256: string; size: number }>> {
+  async function manifestKey(dir: string): Promise<string> {
+    try {
+      const s = await stat(join(dir, 'manifest.json'));
+      return `${s.ino}:${s.mtimeMs}`;
+    } catch (e) {
+      if (isMissing(e)) return 'none';
+      throw e;
+    }
+  }
+
+  async function loadDigests(dir: string, id: string): Promise<Map<string, { sha256: string; size: number }>> {
     const digests = new Map<string, { sha256: string; size: number }>();
     try {
       const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as SnapshotManifest;
       for (const resource of manifest.resources ?? []) {
-        for (const file of resource.files ?? []) {
-          digests.set(`${resource.root}/${file.path}`, { sha256: file.sha256, size: file.size });
-        }
+        for (const file of resource.files ?? []) digests.set(`${resource.root}/${file.path}`, { sha256: file.sha256, size: file.size });
       }
     } catch (e) {
-      logger.warn('serve: manifest unreadable, falling back to inode ETags', { snapshot: basename(dir), error: String(e) });
+      logger.warn('serve: manifest unreadable, falling back to inode ETags', { snapshot: id, error: String(e) });
     }
     return digests;
   }
 
-  async function digestsOf(dir: string): Promise<Map<string, { sha256: string; size: number }>> {
-    let key = 'none';
-    try {
-      const s = await stat(join(dir, 'manifest.json'));
-      key = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch (e) {
-      if (!isMissing(e)) throw e;
-    }
-    const cached = manifests.get(dir);
-    if (cached && cached.key === key) return cached.digests;
-    const digests = key === 'none' ? Promise.resolve(new Map()) : loadDigests(dir);
-    manifests.delete(dir);
-    manifests.set(dir, { key, digests });
-    while (manifests.size > MAX_CACHED_MANIFESTS) manifests.delete(manifests.keys().next().value as string);
-    return digests;
+  async function load(id: string, key: string): Promise<Entry | null> {
+    const realSnapshots = await realpath(snapshotsDir);
+    const treeDir = await realPathInside(realSnapshots, [id, 'tree']);
+    // Exactly <snapshots>/<id>/tree: no link to another snapshot's tree.
+    if (treeDir !== join(realSnapshots, id, 'tree')) return null;
+    const dir = dirname(treeDir);
+    const digests = key === 'none' ? new Map() : await loadDigests(dir, id);
+    const dirs = new Map<string, Promise<string | null>>();
+    const snapshot: ServedSnapshot = {
+      id,
+      dir,
+      treeDir,
+      digests,
+      realDir(segments) {
+        const rel = segments.join('/');
+        let found = dirs.get(rel);
+        if (!found) {
+          if (dirs.size >= MAX_CACHED_DIRS) dirs.clear();
+          found = realPathInside(treeDir, segments);
+          dirs.set(rel, found);
+          found.catch(() => dirs.delete(rel));
+        }
+        return found;
+      },
+    };
+    return { snapshot, key, checkedAt: Date.now() };
   }
 
-  /** Shared by concurrent requests, so not tied to one request's signal. */
-  async function open(link: string): Promise<ServedSnapshot | null> {
-    let dir: string;
-    let treeDir: string;
-    let root: string;
-    try {
-      dir = await realpath(link);
-      treeDir = await realpath(join(dir, 'tree'));
-      root = await realpath(snapshotsDir);
-    } catch (e) {
+  /** `retained` asks for a snapshot with a manifest (what /snapshots/<id>/ serves). */
+  async function get(id: string, options: { retained: boolean }): Promise<ServedSnapshot | null> {
+    if (!SNAPSHOT_ID.test(id)) return null;
+    const cached = entries.get(id);
+    const entry = cached ? await cached.catch(() => null) : null;
+    const usable = (e: Entry): ServedSnapshot | null => (options.retained && e.key === 'none' ? null : e.snapshot);
+    if (entry && Date.now() - entry.checkedAt < RECHECK_MS) return usable(entry);
+    const key = await manifestKey(join(snapshotsDir, id));
+    if (entry && entry.key === key) {
+      entry.checkedAt = Date.now();
+      return usable(entry);
+    }
+    if (options.retained && key === 'none') return null;
+    const loading = load(id, key).catch((e: unknown) => {
       if (isMissing(e)) return null;
       throw e;
-    }
-    if (dirname(dir) !== root || dirname(treeDir) !== dir) {
-      logger.warn('serve: snapshot outside the snapshots folder refused', { path: dir });
-      return null;
-    }
-    return { id: basename(dir), dir, treeDir, digests: await digestsOf(dir) };
+    });
+    entries.delete(id);
+    entries.set(id, loading);
+    while (entries.size > MAX_CACHED_SNAPSHOTS) entries.delete(entries.keys().next().value as string);
+    const loaded = await loading;
+    if (loaded === null) entries.delete(id);
+    return loaded === null ? null : usable(loaded);
   }
 
   return {
-    current: () => open(join(stateDir, 'current')),
-    async byId(id) {
-      if (!SNAPSHOT_ID.test(id)) return null;
+    async current() {
+      let target: string;
       try {
-        await stat(join(snapshotsDir, id, 'manifest.json'));
+        target = await readlink(join(stateDir, 'current'));
       } catch (e) {
-        if (isMissing(e)) return null;
+        if (isMissing(e) || (typeof e === 'object' && e !== null && 'code' in e && e.code === 'EINVAL')) return null;
         throw e;
       }
-      return open(join(snapshotsDir, id));
+      const linked = resolve(stateDir, target);
+      if (dirname(linked) !== snapshotsDir && dirname(linked) !== (await realpath(snapshotsDir).catch(() => snapshotsDir))) {
+        logger.warn('serve: current points outside the snapshots folder, refused', { target });
+        return null;
+      }
+      return get(basename(linked), { retained: false });
     },
+    byId: (id) => get(id, { retained: true }),
     async list() {
-      let entries: string[];
+      let names: string[];
       try {
-        entries = await readdir(snapshotsDir);
+        names = await readdir(snapshotsDir);
       } catch (e) {
         if (isMissing(e)) return [];
         throw e;
       }
-      const retained: string[] = [];
-      for (const id of entries.filter((e) => SNAPSHOT_ID.test(e)).sort()) {
-        try {
-          await stat(join(snapshotsDir, id, 'manifest.json'));
-          retained.push(id);
-        } catch (e) {
-          if (!isMissing(e)) throw e;
-        }
-      }
-      return retained;
+      const ids = names.filter((n) => SNAPSHOT_ID.test(n)).sort();
+      const keys = await Promise.all(ids.map((id) => manifestKey(join(snapshotsDir, id))));
+      return ids.filter((_, i) => keys[i] !== 'none');
     },
   };
 }
