@@ -9,5 +9,10 @@ import * as render from './render.js';
 import * as rollback from './rollback.js';
 import * as serve from './serve.js';
 import * as validate from './validate.js';
+import * as run from './run.js';
+import * as reconcile from './reconcile.js';
+import * as suspend from './suspend.js';
+import * as resume from './resume.js';
+import * as events from './events.js';
 
-export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, gc, fsck];
+export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, gc, fsck, run, reconcile, suspend, resume, events];

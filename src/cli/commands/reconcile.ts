@@ -1,0 +1,60 @@
+/**
+ * `ferry reconcile`: ask the controller running on this state directory for a run now
+ * (POST /control/reconcile with the control token from <state>/controller.json). `--wait`
+ * follows /status until that run ends and exits 1 if it failed. Refused while suspended.
+ */
+import type { Command } from 'commander';
+import { FerryError } from '../../core/ferry-error.js';
+import { readEndpoint } from '../../controller/persisted-state.js';
+import type { ControllerStatus } from '../../controller/status/status-board.js';
+import { action, addStateOption } from '../common.js';
+
+interface Opts {
+  state: string;
+  force?: boolean;
+  wait?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  addStateOption(
+    program
+      .command('reconcile')
+      .description('ask the running controller (ferry run) to reconcile now')
+      .option('-f, --force', 'run even if the head is already applied or in backoff')
+      .option('-w, --wait', 'wait for the run to end and report its result')
+      .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '3600')
+      .option('--json', 'print the status as JSON'),
+  ).action(
+    action(async (opts: Opts) => {
+      const endpoint = await readEndpoint(opts.state);
+      if (!endpoint) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or use \`ferry apply\`)`, {});
+      const headers = { authorization: `Bearer ${endpoint.token}` };
+      const res = await fetch(`${endpoint.url}/control/reconcile${opts.force ? '?force=1' : ''}`, { method: 'POST', headers });
+      const body = (await res.json()) as { requestedAt?: string; error?: string };
+      if (res.status === 409) throw new FerryError('FERRY_USAGE', `${body.error ?? 'suspended'}: run \`ferry resume\` first`, {});
+      if (res.status !== 202 || !body.requestedAt) throw new FerryError('FERRY_INTERNAL', `the controller answered ${res.status}: ${body.error ?? ''}`, {});
+      if (!opts.wait) {
+        process.stdout.write(`reconcile requested from ${endpoint.url}\n`);
+        return;
+      }
+      const deadline = Date.now() + Number(opts.timeout) * 1000;
+      for (;;) {
+        const s = (await (await fetch(`${endpoint.url}/status`)).json()) as ControllerStatus;
+        const run = s.lastRun;
+        if (run && run.startedAt >= body.requestedAt && run.result !== 'running' && s.phase === 'idle') {
+          if (opts.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+          else {
+            process.stdout.write(`${run.result}${run.detail ? ` (${run.detail})` : ''}: revision ${run.revision?.slice(0, 12) ?? '?'}${run.snapshot ? `, snapshot ${run.snapshot}` : ''}${run.bytesFetched !== undefined ? `, ${run.bytesFetched} bytes downloaded` : ''}\n`);
+            for (const e of s.lastErrors) process.stderr.write(`  ${e.code}: ${e.message}\n`);
+          }
+          if (run.result === 'failed') process.exitCode = 1;
+          return;
+        }
+        if (Date.now() > deadline) throw new FerryError('FERRY_ABORTED', 'timed out waiting for the run to end', {});
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }),
+  );
+}

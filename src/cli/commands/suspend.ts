@@ -1,0 +1,18 @@
+/**
+ * `ferry suspend`: stop automatic reconciliation (webhooks, polls, watches are ignored and a run
+ * in progress is aborted) until `ferry resume`. Works whether or not a controller is running:
+ * the state is a file in the state directory, and the change is recorded as an event.
+ */
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { setSuspended } from '../../controller/suspension.js';
+import { action, addStateOption } from '../common.js';
+
+export function register(program: Command): void {
+  addStateOption(program.command('suspend').description('suspend automatic reconciliation until `ferry resume`').option('-r, --reason <text>', 'why (shown in status and events)')).action(
+    action(async (opts: { state: string; reason?: string }) => {
+      await setSuspended(opts.state, { suspended: true, reason: opts.reason, by: `ferry suspend (${userInfo().username})` });
+      process.stdout.write('automatic reconciliation suspended\n');
+    }),
+  );
+}
