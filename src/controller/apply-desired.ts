@@ -33,7 +33,7 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   const { ferry, origin } = withMcpMirrors(node.parameters);
   const errors = validateFerry({ ferry, locate: (p) => node.locate(p), origin });
   if (errors.length) throw new FerryErrors(errors);
-  const typed = ferry as unknown as FerryParameters;
+  const typed = ferry as FerryParameters;
   const semantic = checkSemantics(typed, { locate: (p) => node.locate(origin(p) ?? ['ferry', ...p]), supportedKinds: supportedKinds() });
   if (semantic.length) throw new FerryErrors(semantic);
   return { node, desired: buildDesiredState(typed) };

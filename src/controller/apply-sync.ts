@@ -5,7 +5,7 @@
  * in the published snapshot, without asking upstream anything.
  */
 import PQueue from 'p-queue';
-import { FerryError, toFerryErrors } from '../core/ferry-error.js';
+import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
@@ -58,7 +58,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
       }
     }),
   );
-  if (errors.length) throw errors;
+  if (errors.length) throw new FerryErrors(errors);
   return results as ResolvedResource[];
 }
 
@@ -111,7 +111,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
   }
   await queue.onIdle();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
-  if (errors.length) throw errors;
+  if (errors.length) throw new FerryErrors(errors);
   return { files: missing.length, bytes };
 }
 
@@ -141,6 +141,6 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));
     }
   }
-  if (errors.length) throw errors;
+  if (errors.length) throw new FerryErrors(errors);
   return out;
 }

@@ -9,7 +9,7 @@
  * carrying every error found (the whole model's, or every failing resource's).
  */
 import { setMaxListeners } from 'node:events';
-import { FerryErrors, toFerryErrors, FerryError } from '../core/ferry-error.js';
+import { FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planFiles, planResources, type Plan } from '../plan/plan.js';
 import type { ModelFiles } from '../model/types.js';
@@ -57,7 +57,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
   const ownFetcher = options.fetcher ? undefined : createHttpFetcher({ logger });
-  const fetcher = options.fetcher ?? (ownFetcher as Fetcher);
+  const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
   const before = fetcher.stats();
   const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {
     const after = fetcher.stats();
@@ -110,12 +110,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
 }
 
-/** Runs a step that throws a list of errors and rethrows them as one FerryErrors. */
+/** Runs a step and rethrows whatever it throws as one FerryErrors. */
 async function collect<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    if (Array.isArray(e)) throw new FerryErrors(e as FerryError[]);
     throw new FerryErrors(toFerryErrors(e));
   }
 }

@@ -34,9 +34,7 @@ export function register(program: Command): void {
         const fetcher = createHttpFetcher({ logger: silentLogger });
         try {
           const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
-          const resolved = await resolveAll(ctx).catch((e: unknown) => {
-            throw Array.isArray(e) ? e[0] : e;
-          });
+          const resolved = await resolveAll(ctx);
           const present = new Set<string>();
           const byId: Record<string, Array<{ sha256: string; size?: number }>> = {};
           for (const r of resolved) {
