@@ -1,0 +1,23 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Blob {
+  data: Buffer;
+  sha256: string;
+  size: number;
+}
+
+export function makeBlob(size: number): Blob {
+  const data = randomBytes(size);
+  return { data, sha256: createHash('sha256').update(data).digest('hex'), size };
+}
+
+export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'ferry-transport-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Fast retries for tests: no real backoff waits unless a test asks for them. */
+export const quick = { backoffMs: 1, maxBackoffMs: 5 } as const;
