@@ -136,7 +136,7 @@ class NodeMerger {
       const file = this.ctx.index.classes.get(name);
       if (file === undefined) {
         if (this.st.ignoreClassNotfound && this.ignorable(name)) continue;
-        this.errors.push(this.err('FERRY_CLASS_NOT_FOUND', `class ${name} not found (no ${this.st.classesUri}/${name.replace(/\./g, '/')}.yml nor .../init.yml), included from ${chain.join(' -> ')}`, c.pos, chain, { class: name }));
+        this.errors.push(this.err('FERRY_CLASS_NOT_FOUND', `class ${name} not found${notFoundHint(this.st.classesUri, name)}, included from ${chain.join(' -> ')}`, c.pos, chain, { class: name }));
         continue;
       }
       const child = this.ctx.entity(file, name);
@@ -209,6 +209,12 @@ class NodeMerger {
   private err(code: 'FERRY_CLASS_NOT_FOUND' | 'FERRY_MISSING_REFERENCE' | 'FERRY_CIRCULAR_REFERENCE' | 'FERRY_REFERENCE_SYNTAX', message: string, pos: SourcePos, chain: string[], extra: Record<string, unknown> = {}): FerryError {
     return new FerryError(code, message, { file: pos.file, line: pos.line, column: pos.column, classChain: chain, ...extra });
   }
+}
+
+function notFoundHint(root: string, name: string): string {
+  const path = `${root}/${name.replace(/\./g, '/')}`;
+  if (name.endsWith('.init')) return ` (${path}.yml is class ${name.slice(0, -5)}: a class name never ends in .init)`;
+  return ` (neither ${path}.yml nor ${path}/init.yml exists)`;
 }
 
 function newFrame(): Frame {
