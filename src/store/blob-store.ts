@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { sha256Hex } from '../core/hash.js';
@@ -10,6 +10,7 @@ import { fsyncDir, isCode, tempSuffix } from './fs-util.js';
 const SHA256_RE = /^[0-9a-f]{64}$/;
 /** Blobs are read-only: the served trees are hard links to them, a write there would corrupt every snapshot. */
 const BLOB_MODE = 0o444;
+const SMALL_FILE = 1 << 20;
 
 /**
  * Content-addressed blobs on the local file system (DESIGN.md "Store"):
@@ -132,8 +133,11 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** sha256 of a file's content, streamed (small files in one read). */
-export async function hashFile(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+/** sha256 of a file's content: files under 1 MiB (pass `size` when known) in one read, others streamed. */
+export async function hashFile(path: string, options: { signal?: AbortSignal; size?: number } = {}): Promise<string> {
+  if (options.size !== undefined && options.size < SMALL_FILE) {
+    return sha256Hex(await readFile(path, { signal: options.signal }));
+  }
   const hash = createHash('sha256');
   const stream = createReadStream(path, { signal: options.signal, highWaterMark: 1 << 20 });
   for await (const chunk of stream) hash.update(chunk as Buffer);

@@ -140,8 +140,9 @@ export class StateStore {
    * `snapshots/<id>/tree/<root>/<path>` as hard links to blobs (a missing blob is
    * FERRY_STORE_CORRUPT naming the file), fsyncs the tree, then writes manifest.json last.
    * On failure or abort the half-built folder is removed; after a crash gc removes it.
+   * `concurrency` bounds the file system operations in flight (default 64).
    */
-  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal } = {}): Promise<SnapshotManifest> {
+  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; concurrency?: number } = {}): Promise<SnapshotManifest> {
     options.signal?.throwIfAborted();
     const entries = planTree(input, this.blobs);
     const now = new Date();
@@ -149,7 +150,7 @@ export class StateStore {
     const dir = join(this.snapshotsDir, id);
     const started = performance.now();
     try {
-      const { dirs } = await buildTree(join(dir, 'tree'), entries, { signal: options.signal });
+      const { dirs } = await buildTree(join(dir, 'tree'), entries, { signal: options.signal, concurrency: options.concurrency });
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();

@@ -72,7 +72,8 @@ describe('StateStore', () => {
   });
 
   it('refuses unsafe and clashing paths before writing anything', async () => {
-    for (const files of [{ '../escape': 'x' }, { '/abs': 'x' }, { a: '1', 'a/b': '2' }]) {
+    const cases: Record<string, string>[] = [{ '../escape': 'x' }, { '/abs': 'x' }, { a: '1', 'a/b': '2' }];
+    for (const files of cases) {
       const err = await store.build(await snapshotOf(store, files)).catch((e: unknown) => e);
       expect((err as FerryError).code).toBe('FERRY_UNSAFE_PATH');
     }

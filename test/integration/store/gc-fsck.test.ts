@@ -1,0 +1,106 @@
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateStore } from '../../../src/store/state-store.js';
+import { sha256Hex } from '../../../src/core/hash.js';
+import type { SnapshotManifest } from '../../../src/store/types.js';
+
+async function build(store: StateStore, files: Record<string, string>): Promise<SnapshotManifest> {
+  const list = [];
+  for (const [path, content] of Object.entries(files)) list.push({ path, ...(await store.blobs.putBytes(Buffer.from(content))) });
+  return store.build({ desiredHash: sha256Hex(JSON.stringify(files)), site: { name: 's', retention: 2 }, resources: [{ kind: 'file', name: 'f', hash: 'h', root: 'file/f', files: list }] });
+}
+
+describe('gc and fsck', () => {
+  let dir: string;
+  let store: StateStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-gc-'));
+    store = await StateStore.open(join(dir, 'state'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gc removes only unreferenced blobs, half-built snapshots and stale temp files', async () => {
+    const a = await build(store, { 'a.txt': 'only in A', 'shared.txt': 'shared' });
+    const b = await build(store, { 'b.txt': 'only in B', 'shared.txt': 'shared' });
+    await store.publish(b.id, { desiredHash: b.desiredHash, action: 'apply' });
+    const orphan = await store.blobs.putBytes(Buffer.from('orphan blob'));
+    const partial = join(store.root, 'snapshots', '20200101T000000000Z-00000000');
+    await mkdir(join(partial, 'tree', 'file'), { recursive: true });
+    const oldTemp = store.blobs.tempPath();
+    await writeFile(oldTemp, 'abandoned');
+    await utimes(oldTemp, new Date(0), new Date(0));
+    const freshTemp = store.blobs.tempPath();
+    await writeFile(freshTemp, 'in progress');
+
+    const lock = await store.lock({ purpose: 'gc' });
+    try {
+      const first = await store.gc();
+      expect(first).toEqual({ removedBlobs: 1, removedBytes: 'orphan blob'.length, removedPartials: 2 });
+      expect(await store.blobs.has(orphan.sha256)).toBe(false);
+      for (const content of ['only in A', 'only in B', 'shared']) expect(await store.blobs.has(sha256Hex(content))).toBe(true);
+      expect(await readdir(join(store.root, 'snapshots'))).not.toContain('20200101T000000000Z-00000000');
+      expect(await readdir(store.blobs.tmpDir)).toEqual([freshTemp.split('/').pop()]);
+
+      expect(await store.prune(1)).toEqual([a.id]);
+      const second = await store.gc();
+      expect(second.removedBlobs).toBe(1);
+      expect(await store.blobs.has(sha256Hex('only in A'))).toBe(false);
+      expect(await store.blobs.has(sha256Hex('shared'))).toBe(true);
+    } finally {
+      await lock.release();
+    }
+    expect(await store.fsck()).toEqual([]);
+  });
+
+  it('gc stops rather than delete blobs when a manifest cannot be read', async () => {
+    const a = await build(store, { 'a.txt': 'A' });
+    await chmod(join(store.root, 'snapshots', a.id, 'manifest.json'), 0o644);
+    await writeFile(join(store.root, 'snapshots', a.id, 'manifest.json'), '{not json');
+    const fresh = await StateStore.open(store.root); // no cached manifest
+    const lock = await fresh.lock();
+    try {
+      await expect(fresh.gc()).rejects.toMatchObject({ code: 'FERRY_STORE_CORRUPT' });
+      expect(await fresh.blobs.has(sha256Hex('A'))).toBe(true);
+    } finally {
+      await lock.release();
+    }
+    expect((await fresh.fsck()).map((p) => p.kind)).toEqual(['bad-manifest']);
+  });
+
+  it('fsck finds a corrupted blob, a missing link, a replaced link and a missing blob', async () => {
+    const a = await build(store, { 'one.txt': 'one', 'two.txt': 'two', 'three.txt': 'three', 'four.txt': 'four' });
+    await store.publish(a.id, { desiredHash: a.desiredHash, action: 'apply' });
+    expect(await store.fsck()).toEqual([]);
+    const tree = join(store.treePath(a.id), 'file/f');
+    const corrupt = store.blobs.pathOf(sha256Hex('one'));
+    await chmod(corrupt, 0o644);
+    await writeFile(corrupt, 'bit rot');
+    await unlink(join(tree, 'two.txt'));
+    await unlink(join(tree, 'three.txt'));
+    await copyFile(store.blobs.pathOf(sha256Hex('three')), join(tree, 'three.txt'));
+    await unlink(store.blobs.pathOf(sha256Hex('four')));
+    const problems = await store.fsck();
+    const byKind = Object.fromEntries(problems.map((p) => [p.kind, p.path]));
+    expect(problems).toHaveLength(4);
+    expect(byKind['digest-mismatch']).toBe(corrupt);
+    expect(byKind['missing-link']).toBe(join(tree, 'two.txt'));
+    expect(byKind['bad-link']).toBe(join(tree, 'three.txt'));
+    expect(byKind['missing-blob']).toBe(join(tree, 'four.txt'));
+  });
+
+  it('fsck reports a dangling current', async () => {
+    const a = await build(store, { 'x.txt': 'x' });
+    await store.publish(a.id, { desiredHash: a.desiredHash, action: 'apply' });
+    await rm(join(store.root, 'snapshots', a.id, 'manifest.json'));
+    const fresh = await StateStore.open(store.root);
+    expect((await fresh.fsck()).map((p) => p.kind)).toEqual(['dangling-current']);
+    await expect(fresh.current()).rejects.toMatchObject({ code: 'FERRY_STORE_CORRUPT' });
+    await rm(join(store.root, 'current'));
+    await symlink('snapshots/20990101T000000000Z-ffffffff', join(store.root, 'current'));
+    expect((await fresh.fsck()).map((p) => p.kind)).toEqual(['dangling-current']);
+  });
+});
