@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { FerryError } from '../../../src/core/ferry-error.js';
+import { sha256Hex } from '../../../src/core/hash.js';
+import { createHttpFetcher } from '../../../src/transport/http-fetcher.js';
+import { makeBlob, quick, tempDir } from './fixtures.js';
+import { serveBytes, startUpstream, type Upstream } from './upstream.js';
+
+/** Leaves `dest` as an earlier, interrupted download of `url` would: some bytes and the sidecar. */
+async function leavePartial(dest: string, url: string, bytes: Buffer, validator = '"v1"'): Promise<void> {
+  await writeFile(dest, bytes);
+  await writeFile(`${dest}.meta`, JSON.stringify({ url: sha256Hex(new URL(url).href), validator }));
+}
+
+describe('http fetcher: resume and verification', () => {
+  let up: Upstream;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const blob = makeBlob(512 * 1024);
+  const half = blob.size / 2;
+  beforeAll(async () => {
+    up = await startUpstream();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await up.close();
+    await dir.remove();
+  });
+
+  it('continues a partial file with Range + If-Range and hashes the bytes already there', async () => {
+    up.route('/partial', serveBytes(blob.data));
+    const dest = join(dir.path, 'partial');
+    await leavePartial(dest, up.url('/partial'), blob.data.subarray(0, half));
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/partial'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r).toMatchObject({ resumed: true, bytesFetched: blob.size - half, sha256: blob.sha256 });
+    expect(f.stats()).toMatchObject({ requests: 1, bytes: blob.size - half, resumed: 1 });
+    expect(up.requests.at(-1)?.headers).toMatchObject({ range: `bytes=${half}-`, 'if-range': '"v1"' });
+    await expect(stat(`${dest}.meta`)).rejects.toThrow();
+  });
+
+  it('starts over when a 206 does not start where the partial ends', async () => {
+    up.route('/bad-range', (req, res) => {
+      if (req.headers.range) {
+        res.writeHead(206, { etag: '"v1"', 'content-range': `bytes 0-${blob.size - 1}/${blob.size}`, 'content-length': blob.size });
+        res.end(blob.data);
+        return;
+      }
+      res.writeHead(200, { etag: '"v1"', 'content-length': blob.size }).end(blob.data);
+    });
+    const dest = join(dir.path, 'bad-range');
+    await leavePartial(dest, up.url('/bad-range'), blob.data.subarray(0, half));
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/bad-range'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r).toMatchObject({ resumed: false, sha256: blob.sha256 });
+    expect((await readFile(dest)).equals(blob.data)).toBe(true);
+    expect(f.stats()).toMatchObject({ requests: 2, resumed: 0 });
+  });
+
+  it('starts over, without appending, when a Range request gets a 200', async () => {
+    up.route('/no-ranges', (_req, res) => res.writeHead(200, { etag: '"v1"', 'content-length': blob.size }).end(blob.data));
+    const dest = join(dir.path, 'no-ranges');
+    await leavePartial(dest, up.url('/no-ranges'), blob.data.subarray(0, half));
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/no-ranges'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r).toMatchObject({ resumed: false, bytesFetched: blob.size });
+    expect((await stat(dest)).size).toBe(blob.size);
+    expect(f.stats()).toMatchObject({ requests: 1, resumed: 0 });
+  });
+
+  it('starts over when the upstream file changed (If-Range no longer matches)', async () => {
+    up.route('/changed', serveBytes(blob.data, { etag: '"v2"' }));
+    const dest = join(dir.path, 'changed');
+    await leavePartial(dest, up.url('/changed'), Buffer.alloc(half, 7), '"v1"');
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/changed'), dest, { sha256: blob.sha256 });
+    await f.close();
+    expect(r).toMatchObject({ resumed: false, sha256: blob.sha256, bytesFetched: blob.size });
+  });
+
+  it('fetches nothing when dest already holds the verified file', async () => {
+    up.route('/complete', serveBytes(blob.data));
+    const dest = join(dir.path, 'complete');
+    await writeFile(dest, blob.data);
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/complete'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r).toMatchObject({ bytesFetched: 0, sha256: blob.sha256 });
+    expect(f.stats().requests).toBe(0);
+  });
+
+  it('retries a digest mismatch once from scratch, then fails naming expected and actual', async () => {
+    const wrong = Buffer.from(blob.data);
+    wrong[10] ^= 0xff;
+    up.route('/wrong', serveBytes(wrong));
+    const dest = join(dir.path, 'wrong');
+    const f = createHttpFetcher(quick);
+    const error = (await f.download(up.url('/wrong'), dest, { sha256: blob.sha256, size: blob.size }).catch((e: unknown) => e)) as FerryError;
+    await f.close();
+    expect(error.code).toBe('FERRY_DIGEST_MISMATCH');
+    expect(error.data).toMatchObject({ expected: blob.sha256, actual: sha256Hex(wrong), url: up.url('/wrong') });
+    expect(up.hits('/wrong')).toBe(2);
+    await expect(stat(dest)).rejects.toThrow();
+    await expect(stat(`${dest}.meta`)).rejects.toThrow();
+  });
+
+  it('recovers when only the first copy was corrupt', async () => {
+    const wrong = Buffer.from(blob.data);
+    wrong[10] ^= 0xff;
+    const bad = serveBytes(wrong);
+    const good = serveBytes(blob.data);
+    up.route('/flip', (req, res, hit) => (hit === 1 ? bad : good)(req, res, hit));
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/flip'), join(dir.path, 'flip'), { sha256: blob.sha256 });
+    await f.close();
+    expect(r).toMatchObject({ sha256: blob.sha256, bytesFetched: 2 * blob.size });
+  });
+
+  it('fails on a body longer than the expected size', async () => {
+    up.route('/long', serveBytes(Buffer.concat([blob.data, Buffer.alloc(10)])));
+    const f = createHttpFetcher(quick);
+    await expect(f.download(up.url('/long'), join(dir.path, 'long'), { size: blob.size })).rejects.toMatchObject({ code: 'FERRY_SIZE_MISMATCH', data: { expected: blob.size } });
+    await f.close();
+  });
+
+  it('continues a download whose process was killed, fetching only the missing bytes', async () => {
+    const good = serveBytes(blob.data);
+    up.route('/killed', (req, res, hit) => {
+      if (hit > 1) return good(req, res, hit);
+      res.writeHead(200, { etag: '"v1"', 'content-length': blob.size });
+      res.write(blob.data.subarray(0, half)); // then hang until the client dies
+    });
+    const dest = join(dir.path, 'killed');
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./download-child.ts', import.meta.url)), up.url('/killed'), dest, blob.sha256, String(blob.size)], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let partial = 0;
+    for (let i = 0; i < 200 && partial < half; i++) {
+      await sleep(50);
+      partial = await stat(dest).then((s) => s.size, () => 0);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    partial = (await stat(dest)).size;
+    expect(partial).toBe(half);
+
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/killed'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r).toMatchObject({ resumed: true, bytesFetched: blob.size - partial, sha256: blob.sha256 });
+    expect(f.stats()).toMatchObject({ requests: 1, bytes: blob.size - partial, resumed: 1 });
+  }, 30_000);
+});
