@@ -3,7 +3,9 @@
  * which exit code they give (0 ok, 1 failure, 2 usage or invalid model).
  */
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { redactUrl } from '../core/redact.js';
 import type { Command } from 'commander';
 import { FerryError, toFerryErrors } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
@@ -14,6 +16,8 @@ export interface ModelOptions {
   ref?: string;
   subdir?: string;
   node?: string;
+  /** Where bare clones of remote model repositories are cached. */
+  cacheDir?: string;
 }
 
 export function addStateOption(cmd: Command): Command {
@@ -23,13 +27,27 @@ export function addStateOption(cmd: Command): Command {
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .option('-m, --model <dir>', 'model inventory directory (a checkout)')
-    .option('--repo <path>', 'Git repository holding the model (read at --ref, no checkout)')
+    .option('--repo <path|url>', 'Git repository holding the model: a local path, or an http(s) URL (auth from FERRY_GIT_USERNAME/PASSWORD/TOKEN)')
     .option('--ref <ref>', 'branch, tag or commit of --repo', 'HEAD')
     .option('--subdir <dir>', 'folder of the inventory inside --repo')
     .option('-n, --node <name>', 'node whose parameters.ferry describes this site (default: the only node)');
 }
 
 export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles; commit?: string; source: string }> {
+  if (opts.repo && /^https?:\/\//.test(opts.repo)) {
+    // A remote repository (a Gerrit verify job's patchset): fetched into a cache of bare clones.
+    const { fetchModelAtRef } = await import('../controller/git/fetch-ref.js');
+    const { resolveGitAuth } = await import('../controller/git/git-auth.js');
+    const env = process.env;
+    const auth = await resolveGitAuth({
+      usernameEnv: env.FERRY_GIT_USERNAME ? 'FERRY_GIT_USERNAME' : undefined,
+      passwordEnv: env.FERRY_GIT_PASSWORD ? 'FERRY_GIT_PASSWORD' : undefined,
+      tokenEnv: env.FERRY_GIT_TOKEN ? 'FERRY_GIT_TOKEN' : undefined,
+    });
+    const cacheDir = opts.cacheDir ?? join(tmpdir(), 'ferry-git-cache');
+    const { commit, files } = await fetchModelAtRef({ url: opts.repo, ref: opts.ref ?? 'HEAD', cacheDir, auth, modelPath: opts.subdir });
+    return { files, commit, source: `${redactUrl(opts.repo)}@${commit.slice(0, 12)}` };
+  }
   if (opts.repo) {
     const dir = resolve(opts.repo);
     const bare = !existsSync(join(dir, '.git'));

@@ -14,6 +14,7 @@ import type { DriverContext, Resolution } from '../drivers/types.js';
 import { stat } from 'node:fs/promises';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
 import type { Fetcher } from '../transport/types.js';
+import { planFiles, type Plan } from '../plan/plan.js';
 
 export interface SyncContext {
   fetcher: Fetcher;
@@ -143,4 +144,16 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
   }
   if (errors.length) throw new FerryErrors(errors);
   return out;
+}
+
+/** Adds file counts, bytes to fetch and added/removed paths to a resource-level plan. */
+export async function planResolved(plan: Plan, resolved: ResolvedResource[], blobs: BlobStore, published: SnapshotManifest | null): Promise<Plan> {
+  const present = new Set<string>();
+  const byId: Record<string, ReadonlyArray<{ sha256: string; size?: number; path: string }>> = {};
+  for (const r of resolved) {
+    const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
+    byId[resourceId(r.resource)] = files;
+    for (const f of files) if (r.reused || (await blobs.has(f.sha256))) present.add(f.sha256);
+  }
+  return planFiles(plan, byId, present, published);
 }

@@ -11,14 +11,14 @@
 import { setMaxListeners } from 'node:events';
 import { FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { planFiles, planResources, type Plan } from '../plan/plan.js';
+import { planResources, type Plan } from '../plan/plan.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
 import type { Fetcher } from '../transport/types.js';
 import { createHttpFetcher } from '../transport/http-fetcher.js';
 import { loadDesired } from './apply-desired.js';
 import { faultPoint } from './fault-point.js';
-import { fetchMissing, generateAll, resolveAll, type SyncContext } from './apply-sync.js';
+import { fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
 
 export interface ReconcileOptions {
   stateDir: string;
@@ -82,14 +82,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
     const resolved = await collect(() => resolveAll(ctx));
-    const present = new Set<string>();
-    const resolvedFiles: Record<string, Array<{ sha256: string; size?: number }>> = {};
-    for (const r of resolved) {
-      const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
-      resolvedFiles[`${r.resource.kind}/${r.resource.name}`] = files;
-      for (const f of files) if (r.reused || (await store.blobs.has(f.sha256))) present.add(f.sha256);
-    }
-    plan = planFiles(plan, resolvedFiles, present);
+    plan = await planResolved(plan, resolved, store.blobs, published);
     logger.info('plan', { ...plan.summary });
 
     const fetched = await collect(() => fetchMissing(resolved, ctx));

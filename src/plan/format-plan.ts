@@ -14,6 +14,15 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
+const SHOWN = 20;
+
+function listPaths(sign: string, paths: string[] | undefined): string[] {
+  if (!paths?.length) return [];
+  const out = paths.slice(0, SHOWN).map((p) => `      ${sign} ${p}`);
+  if (paths.length > SHOWN) out.push(`      ${sign} … and ${paths.length - SHOWN} more`);
+  return out;
+}
+
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   lines.push(plan.publishedSnapshot ? `published: ${plan.publishedSnapshot}` : 'published: nothing yet');
@@ -21,6 +30,7 @@ export function formatPlan(plan: Plan): string {
   for (const r of plan.resources) {
     const files = r.files === undefined ? '' : `  ${r.files} files, fetch ${r.fetchFiles ?? 0} (${formatBytes(r.fetchBytes ?? 0)})`;
     lines.push(`  ${SIGN[r.change]} ${r.id.padEnd(32)} ${r.change}${files}`);
+    lines.push(...listPaths('+', r.addedPaths), ...listPaths('-', r.removedPaths));
   }
   const s = plan.summary;
   lines.push(`plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove, ${s.keep} unchanged; fetch ${s.fetchFiles} files, ${formatBytes(s.fetchBytes)}${s.unknownSizes ? ` (+${s.unknownSizes} of unknown size)` : ''}`);

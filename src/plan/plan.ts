@@ -13,7 +13,7 @@ export interface PublishedState {
   id: string;
   desiredHash: string;
   commit?: string;
-  resources: ReadonlyArray<{ kind: string; name: string; hash: string; files: ReadonlyArray<{ size: number }> }>;
+  resources: ReadonlyArray<{ kind: string; name: string; hash: string; files: ReadonlyArray<{ size: number; path?: string; generated?: boolean }> }>;
 }
 
 export type Change = 'add' | 'change' | 'keep' | 'remove';
@@ -29,6 +29,9 @@ export interface ResourceChange {
   fetchBytes?: number;
   /** Files the published snapshot held for this resource. */
   publishedFiles?: number;
+  /** Mirrored files (not generated indexes) that appear or disappear: packages, images, … */
+  addedPaths?: string[];
+  removedPaths?: string[];
 }
 
 export interface Plan {
@@ -66,18 +69,25 @@ export function planResources(desired: DesiredState, published: PublishedState |
 
 export interface ResolvedFiles {
   /** resourceId -> the files its driver resolved. */
-  [id: string]: ReadonlyArray<{ sha256: string; size?: number }>;
+  [id: string]: ReadonlyArray<{ sha256: string; size?: number; path?: string }>;
 }
 
 /**
  * Adds file counts to a resource plan. A file must be fetched when its digest is not in
  * `present` (and not already counted for another path or resource: a blob is fetched once).
  */
-export function planFiles(plan: Plan, resolved: ResolvedFiles, present: ReadonlySet<string>): Plan {
+export function planFiles(plan: Plan, resolved: ResolvedFiles, present: ReadonlySet<string>, published?: PublishedState | null): Plan {
   const counted = new Set<string>();
+  const before = new Map((published?.resources ?? []).map((r) => [resourceId(r), r.files.filter((f) => !f.generated && f.path).map((f) => f.path as string)]));
   const resources = plan.resources.map((rc) => {
     const files = resolved[rc.id];
-    if (!files) return rc;
+    if (!files) {
+      return rc.change === 'remove' ? { ...rc, removedPaths: before.get(rc.id) ?? [] } : rc;
+    }
+    const oldPaths = new Set(before.get(rc.id) ?? []);
+    const newPaths = new Set(files.map((f) => f.path).filter((p): p is string => !!p));
+    const addedPaths = [...newPaths].filter((p) => !oldPaths.has(p)).sort();
+    const removedPaths = [...oldPaths].filter((p) => !newPaths.has(p)).sort();
     let fetchFiles = 0;
     let fetchBytes = 0;
     for (const f of files) {
@@ -86,7 +96,7 @@ export function planFiles(plan: Plan, resolved: ResolvedFiles, present: Readonly
       fetchFiles++;
       fetchBytes += f.size ?? 0;
     }
-    return { ...rc, files: files.length, fetchFiles, fetchBytes };
+    return { ...rc, files: files.length, fetchFiles, fetchBytes, addedPaths, removedPaths };
   });
   const unknownSizes = Object.values(resolved).reduce((n, files) => n + files.filter((f) => f.size === undefined && !present.has(f.sha256)).length, 0);
   const out = summarize({ ...plan, resources });

@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import { loadDesired } from '../../controller/apply-desired.js';
-import { resolveAll } from '../../controller/apply-sync.js';
+import { planResolved, resolveAll } from '../../controller/apply-sync.js';
 import { silentLogger } from '../../core/logger.js';
 import { formatPlan } from '../../plan/format-plan.js';
-import { planFiles, planResources } from '../../plan/plan.js';
+import { planResources } from '../../plan/plan.js';
 import { StateStore } from '../../store/state-store.js';
 import { createHttpFetcher } from '../../transport/http-fetcher.js';
 import { createLogger } from '../log.js';
@@ -35,14 +35,7 @@ export function register(program: Command): void {
         try {
           const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
           const resolved = await resolveAll(ctx);
-          const present = new Set<string>();
-          const byId: Record<string, Array<{ sha256: string; size?: number }>> = {};
-          for (const r of resolved) {
-            const list = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
-            byId[`${r.resource.kind}/${r.resource.name}`] = list;
-            for (const f of list) if (r.reused || (await store.blobs.has(f.sha256))) present.add(f.sha256);
-          }
-          plan = planFiles(plan, byId, present);
+          plan = await planResolved(plan, resolved, store.blobs, published);
         } finally {
           await fetcher.close();
         }

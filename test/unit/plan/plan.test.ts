@@ -63,3 +63,20 @@ describe('planFiles', () => {
     expect(formatPlan(plan)).toMatch(/fetch 2 files, 100 B \(\+1 of unknown size\)/);
   });
 });
+
+describe('planFiles path changes', () => {
+  it('lists mirrored files added and removed, not generated indexes', () => {
+    const pub = {
+      ...published,
+      resources: [
+        { kind: 'file', name: 'change', hash: 'different', files: [{ size: 1, path: 'old.img' }, { size: 1, path: 'same.img' }, { size: 1, path: 'SHA256SUMS', generated: true }] },
+        { kind: 'file', name: 'gone', hash: 'x', files: [{ size: 1, path: 'g1' }] },
+      ],
+    };
+    const plan = planFiles(planResources(desired, pub), { 'file/change': [{ sha256: sha('2'), size: 1, path: 'same.img' }, { sha256: sha('5'), size: 1, path: 'new.img' }] }, new Set(), pub);
+    const change = plan.resources.find((r) => r.id === 'file/change');
+    expect(change).toMatchObject({ addedPaths: ['new.img'], removedPaths: ['old.img'] });
+    expect(plan.resources.find((r) => r.id === 'file/gone')).toMatchObject({ change: 'remove', removedPaths: ['g1'] });
+    expect(formatPlan(plan)).toMatch(/\+ new\.img[\s\S]*- old\.img/);
+  });
+});
