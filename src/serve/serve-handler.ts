@@ -4,8 +4,9 @@
  * `/snapshots/<id>/...` (DESIGN.md "Store, snapshots, rollback").
  *
  * Contract:
- * - `current` is resolved once per request, to a real path: a publish during a request never
- *   mixes two snapshots in one answer.
+ * - `current` is read once per request (one readlink) and the request then works on that
+ *   snapshot's own folder: a publish during a request never mixes two snapshots in one answer,
+ *   and the next request sees the new one.
  * - Nothing outside the snapshot's `tree/` is ever opened: the request path is checked before
  *   any file system access (see request-path.ts: `..`, encoded traversal, NUL → 400), and the
  *   real path of the target must lie inside the tree's real path (a symlink leading out → 404).
@@ -18,7 +19,7 @@
  *   server. Other methods on our paths get 405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, readdir, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -62,10 +63,12 @@ async function readListing(dir: string): Promise<ListingEntry[]> {
   const entries: ListingEntry[] = [];
   for (let i = 0; i < dirents.length; i += STAT_BATCH) {
     const batch = dirents.slice(i, i + STAT_BATCH);
-    const stats = await Promise.all(batch.map((d) => stat(join(dir, d.name)).catch(() => null)));
+    // lstat: a link is listed, never followed (its target may lie outside the tree).
+    const stats = await Promise.all(batch.map((d) => lstat(join(dir, d.name)).catch(() => null)));
     batch.forEach((d, j) => {
       const st = stats[j];
-      if (st) entries.push({ name: d.name, isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs });
+      if (st?.isSymbolicLink()) entries.push({ name: d.name, isDirectory: false });
+      else if (st) entries.push({ name: d.name, isDirectory: st.isDirectory(), size: st.size, mtimeMs: st.mtimeMs });
     });
   }
   return entries;

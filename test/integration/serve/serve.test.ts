@@ -204,6 +204,8 @@ describe('ferry serve', () => {
     expect(html).toContain('odd name &lt;b&gt;&amp;.txt');
     expect(html).toContain('href="odd%20name%20%3Cb%3E%26.txt"');
     expect(html).not.toContain('<b>');
+    // Links are listed without being followed: no size or time of what lies outside.
+    expect(html).toContain('<a href="escape-abs">escape-abs</a></td><td>-</td><td></td>');
     const root = await get('/');
     expect(root.status).toBe(200);
     expect(root.body.toString()).toContain('href="snapshots/"');
