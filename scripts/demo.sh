@@ -11,6 +11,7 @@ SERVE_PORT=${SERVE_PORT:-18080}
 NODE=mirror01.lab.local
 FERRY="$ROOT/bin/ferry"
 export FERRY_STATE=$DEMO/state
+export FERRY_LOG_FORMAT=${FERRY_LOG_FORMAT:-human} FERRY_LOG_LEVEL=${FERRY_LOG_LEVEL:-warn}
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 pids=()
@@ -65,7 +66,7 @@ $FERRY apply --repo "$DEMO/model" --ref main --node $NODE
 curl -fsS "http://127.0.0.1:$SERVE_PORT/file/images-cirros/SHA256SUMS"
 
 step "git revert B, apply: A's snapshot is published again, nothing downloaded"
-(cd "$DEMO/model" && git -c user.name=demo -c user.email=demo@example.org revert --no-edit HEAD -q && git log --oneline -1)
+(cd "$DEMO/model" && git -c user.name=demo -c user.email=demo@example.org revert --no-edit HEAD >/dev/null && git log --oneline -1)
 $FERRY apply --repo "$DEMO/model" --ref main --node $NODE
 SNAP_NOW=$(readlink "$FERRY_STATE/current" | xargs basename)
 [ "$SNAP_NOW" = "$SNAP_A" ] && echo "current is A's snapshot again: $SNAP_A"

@@ -6,7 +6,8 @@ import winston from 'winston';
 import type { Logger } from '../core/logger.js';
 
 export function createLogger(options: { level?: string; json?: boolean } = {}): Logger {
-  const json = options.json ?? !process.stderr.isTTY;
+  const format = process.env.FERRY_LOG_FORMAT;
+  const json = options.json ?? (format ? format === 'json' : !process.stderr.isTTY);
   const human = winston.format.printf((info) => {
     const { level, message, timestamp: _t, ...fields } = info;
     const extra = Object.entries(fields)
