@@ -44,8 +44,8 @@ export interface StartControllerOptions {
 export interface RunningController {
   url: string;
   status(): ControllerStatus;
-  /** Ask for a run (as `ferry reconcile` does); false when suspended. */
-  requestRun(options?: { force?: boolean; by?: string }): boolean;
+  /** Ask for a run (as `ferry reconcile` does): the id of the run that serves it, false when suspended. */
+  requestRun(options?: { force?: boolean; by?: string }): number | false;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
   loop: ReconcileLoop<ApplyReport>;
@@ -134,11 +134,13 @@ export async function startController(config: ControllerConfig, options: StartCo
   }, options.suspensionPollMs ?? 500);
   suspensionTimer.unref();
 
-  const requestRun = (o: { force?: boolean; by?: string; hint?: string } = {}): boolean => {
+  const requestRun = (o: { force?: boolean; by?: string; hint?: string } = {}): number | false => {
     if (suspension.suspended) return false;
     loop.trigger({ by: o.by ?? 'cli', force: o.force, hint: o.hint });
     board.setLoopState(loop.state);
-    return true;
+    const s = loop.state;
+    // The run that serves this request: the collapsed one after the current run, or the one just started.
+    return s.pending ? s.nextRunId : (s.running?.id ?? s.nextRunId - 1);
   };
 
   // Webhook secrets are read once; the handler compares in constant time.

@@ -32,7 +32,7 @@ export function register(program: Command): void {
       if (!endpoint) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or use \`ferry apply\`)`, {});
       const headers = { authorization: `Bearer ${endpoint.token}` };
       const res = await fetch(`${endpoint.url}/control/reconcile${opts.force ? '?force=1' : ''}`, { method: 'POST', headers });
-      const body = (await res.json()) as { requestedAt?: string; error?: string };
+      const body = (await res.json()) as { requestedAt?: string; runId?: number; error?: string };
       if (res.status === 409) throw new FerryError('FERRY_USAGE', `${body.error ?? 'suspended'}: run \`ferry resume\` first`, {});
       if (res.status !== 202 || !body.requestedAt) throw new FerryError('FERRY_INTERNAL', `the controller answered ${res.status}: ${body.error ?? ''}`, {});
       if (!opts.wait) {
@@ -42,8 +42,8 @@ export function register(program: Command): void {
       const deadline = Date.now() + Number(opts.timeout) * 1000;
       for (;;) {
         const s = (await (await fetch(`${endpoint.url}/status`)).json()) as ControllerStatus;
-        const run = s.lastRun;
-        if (run && run.startedAt >= body.requestedAt && run.result !== 'running' && s.phase === 'idle') {
+        const run = s.recentRuns.find((r) => r.runId === body.runId);
+        if (run && run.result !== 'running') {
           if (opts.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
           else {
             process.stdout.write(`${run.result}${run.detail ? ` (${run.detail})` : ''}: revision ${run.revision?.slice(0, 12) ?? '?'}${run.snapshot ? `, snapshot ${run.snapshot}` : ''}${run.bytesFetched !== undefined ? `, ${run.bytesFetched} bytes downloaded` : ''}\n`);

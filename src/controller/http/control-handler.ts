@@ -19,8 +19,8 @@ export interface ControlHandlerOptions {
   status(): ControllerStatus;
   metrics: ControllerMetrics;
   controlToken: string;
-  /** Returns false when suspended (the request is refused with 409). */
-  requestRun(options: { force: boolean }): boolean;
+  /** Returns the id of the run that will serve the request, or false when suspended (409). */
+  requestRun(options: { force: boolean }): number | false;
   cancel(): void;
   /** The loop has been stuck in one run for longer than this (ms): unhealthy. */
   stuckAfterMs: number;
@@ -74,12 +74,13 @@ export function createControlHandler(options: ControlHandlerOptions): (req: Inco
     if (path === '/control/reconcile') {
       const requestedAt = new Date().toISOString();
       const force = url.searchParams.get('force') === '1' || url.searchParams.get('force') === 'true';
-      if (!options.requestRun({ force })) {
+      const runId = options.requestRun({ force });
+      if (runId === false) {
         const s = options.status();
         sendJson(res, 409, { error: 'automatic reconciliation is suspended', suspension: s.suspension });
         return true;
       }
-      sendJson(res, 202, { accepted: true, requestedAt, force });
+      sendJson(res, 202, { accepted: true, requestedAt, force, runId });
       return true;
     }
     if (path === '/control/cancel') {

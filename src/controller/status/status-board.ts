@@ -51,6 +51,8 @@ export interface ControllerStatus {
   nextPollAt?: string;
   lastFetch?: { at: string; ok: boolean; durationMs: number; revision?: string; error?: string };
   lastRun?: RunRecord;
+  /** The last runs, newest last (at most 20). */
+  recentRuns: RunRecord[];
   lastErrors: Array<{ code: string; message: string; data: Record<string, unknown> }>;
   published: { snapshot: string; commit?: string; desiredHash: string; createdAt: string } | null;
   mirrors: MirrorStatus[];
@@ -64,6 +66,7 @@ export class StatusBoard {
   private suspension: Suspension = { suspended: false };
   private lastFetch?: ControllerStatus['lastFetch'];
   private lastRun?: RunRecord;
+  private recentRuns: RunRecord[] = [];
   private lastErrors: FerryError[] = [];
   private published: SnapshotManifest | null = null;
   private readonly startedAt = new Date().toISOString();
@@ -89,6 +92,7 @@ export class StatusBoard {
     switch (n.type) {
       case 'runStarted':
         this.lastRun = { runId: n.runId, by: n.by, result: 'running', startedAt: iso(n.at) ?? now };
+        this.recentRuns = [...this.recentRuns.slice(-19), this.lastRun];
         return;
       case 'fetched':
         this.lastFetch = { at: now, ok: true, durationMs: n.durationMs, revision: n.revision };
@@ -139,6 +143,8 @@ export class StatusBoard {
       finishedAt: finishedAt.toISOString(),
       durationMs: fields.durationMs ?? finishedAt.getTime() - Date.parse(this.lastRun.startedAt),
     };
+    const done = this.lastRun;
+    this.recentRuns = this.recentRuns.map((r) => (r.runId === done.runId ? done : r));
   }
 
   mirrors(): MirrorStatus[] {
@@ -175,6 +181,7 @@ export class StatusBoard {
       nextPollAt: iso(this.nextPoll()),
       lastFetch: this.lastFetch,
       lastRun: this.lastRun,
+      recentRuns: this.recentRuns,
       lastErrors: this.lastErrors.map((e) => ({ code: e.code, message: e.message, data: e.data })),
       published: this.published ? { snapshot: this.published.id, commit: this.published.commit, desiredHash: this.published.desiredHash, createdAt: this.published.createdAt } : null,
       mirrors: this.mirrors(),
