@@ -19,5 +19,5 @@ export async function tempDir(): Promise<{ path: string; remove: () => Promise<v
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Fast retries for tests: no real backoff waits unless a test asks for them. */
-export const quick = { backoffMs: 1, maxBackoffMs: 5 } as const;
+/** Fast retries for tests (no real backoff waits unless a test asks), and no proxy from the env. */
+export const quick = { backoffMs: 1, maxBackoffMs: 5, env: {} };
