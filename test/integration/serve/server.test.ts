@@ -95,6 +95,15 @@ describe('startServer', () => {
     expect((await httpGet(server.port, '/file/small/a.txt')).status).toBe(200);
   });
 
+  it('streams a large range from the middle of a large file', async () => {
+    const start = 1_000_003;
+    const end = 9_000_017;
+    const r = await httpGet(server.port, '/file/big/blob.bin', { headers: { range: `bytes=${start}-${end}` } });
+    expect(r.status).toBe(206);
+    expect(r.headers['content-range']).toBe(`bytes ${start}-${end}/${big.length}`);
+    expect(r.body.equals(big.subarray(start, end + 1))).toBe(true);
+  });
+
   it('answers HEAD on a listing with no body', async () => {
     const r = await httpGet(server.port, '/file/', { method: 'HEAD' });
     expect(r.status).toBe(200);
