@@ -10,7 +10,7 @@
  * which become blobs; a repository whose refs did not change is republished from the previous
  * snapshot's blobs. The pack is deterministic: unchanged refs give unchanged blobs.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import { Agent } from 'undici';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
@@ -40,6 +40,9 @@ interface GitScratch {
 }
 
 const CONCURRENCY = 4;
+
+/** Errors packing raises when the cache is missing objects or holds corrupt ones. */
+const DAMAGED_CACHE = new Set(['FERRY_GIT', 'FERRY_BAD_INDEX', 'FERRY_DIGEST_MISMATCH']);
 
 /** Turns whatever a step on `repo` threw into a FerryError naming it (URL redacted). */
 function repositoryError(e: unknown, repo: GitRepository, step: string, signal: AbortSignal): FerryError {
@@ -78,17 +81,23 @@ async function resolveRepository(repo: GitRepository, resource: Resource, ctx: D
     await withCache(gitdir, async () => {
       const wanted = Object.values(selection.refs);
       if ((await missingObjects(gitdir, wanted)).length === 0) return;
-      const before = http.counts.bytes;
       const refNames = Object.keys(selection.refs);
-      await fetchIntoCache({ gitdir, url: repo.url, http, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
-      ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
-      const still = await missingObjects(gitdir, wanted);
-      if (still.length > 0) {
-        throw new FerryError('FERRY_GIT', `git repository ${repo.name}: ${redactUrl(repo.url)} changed while it was fetched (${still.length} ref(s) not received); try again`, {
-          url: redactUrl(repo.url),
-          repository: repo.name,
-          expected: still,
-        });
+      for (let attempt = 1; ; attempt++) {
+        const before = http.counts.bytes;
+        await fetchIntoCache({ gitdir, url: repo.url, http, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
+        ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
+        const still = await missingObjects(gitdir, wanted);
+        if (still.length === 0) return;
+        if (attempt === 2) {
+          throw new FerryError('FERRY_GIT', `git repository ${repo.name}: ${redactUrl(repo.url)} changed while it was fetched (${still.length} ref(s) not received); try again`, {
+            url: redactUrl(repo.url),
+            repository: repo.name,
+            expected: still,
+          });
+        }
+        // Objects a fetch should have brought are unreadable: the cache is damaged, start it over.
+        ctx.logger.warn(`git ${repo.name}: the mirror cache lacks objects after a fetch; fetching again from scratch`, { url: redactUrl(repo.url) });
+        await rm(gitdir, { recursive: true, force: true });
       }
     });
     return { plan: { repo, selection, gitdir }, warnings };
@@ -115,6 +124,12 @@ async function publishRepository(plan: RepositoryPlan, ctx: DriverContext): Prom
     ctx.logger.info(`git ${repo.name}: packed ${built.objects} objects (${built.pack.length} bytes) for ${names.length} ref(s)`, {});
     return files;
   } catch (e) {
+    if (e instanceof FerryError && DAMAGED_CACHE.has(e.code) && !ctx.signal.aborted) {
+      // A cache that lost or garbled objects cannot heal by fetching more: start it over.
+      await rm(plan.gitdir, { recursive: true, force: true });
+      ctx.logger.warn(`git ${repo.name}: the mirror cache was damaged (${e.message}); cleared it, the next run fetches again`, { url: redactUrl(repo.url) });
+      throw new FerryError('FERRY_GIT', `git repository ${repo.name}: the mirror cache of ${redactUrl(repo.url)} was damaged and has been cleared; run again`, { url: redactUrl(repo.url), repository: repo.name }, e);
+    }
     throw repositoryError(e, repo, 'packing', ctx.signal);
   }
 }

@@ -87,7 +87,12 @@ export class PackReader {
     } else if (!TYPES[code]) {
       throw this.bad(offset, `unknown object type ${code}`);
     }
-    const data = inflateSync(pack.subarray(p));
+    let data: Buffer;
+    try {
+      data = inflateSync(pack.subarray(p));
+    } catch (e) {
+      throw this.bad(offset, `corrupt zlib data (${e instanceof Error ? e.message : String(e)})`);
+    }
     if (data.length !== size) throw this.bad(offset, `inflated to ${data.length} bytes, header says ${size}`);
     const object: RawObject = base ? { type: base.type, content: applyDelta(data, base.content) } : { type: TYPES[code], content: data };
     this.remember(offset, object);

@@ -4,11 +4,13 @@
  * dumb HTTP protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import type { Resource } from '../../../src/core/resource.js';
+import { cacheDirFor } from '../../../src/drivers/git/mirror-cache.js';
 import type { BlobStore } from '../../../src/store/types.js';
 import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree, type DriverRun } from './driver-harness.js';
 import { git, startSmartServer, startStaticServer, type Listening, type SmartServer } from './git-servers.js';
@@ -199,6 +201,47 @@ describe('git driver: errors', () => {
     expect((error as FerryError).data.repository).toBe('missing');
     expect(JSON.stringify((error as FerryError).toJSON())).not.toContain('hunter2');
     expect((error as FerryError).data.url).toContain('***');
+  });
+
+  it('starts a damaged cache over when a fetch cannot make its objects readable', async () => {
+    const damaged = join(tmp, 'state-damaged');
+    await cp(join(tmp, 'state-fresh'), damaged, { recursive: true });
+    for (const dir of await readdir(join(damaged, 'cache/git'))) {
+      const packDir = join(damaged, 'cache/git', dir, 'objects/pack');
+      for (const name of (await readdir(packDir)).filter((n) => n.endsWith('.pack'))) {
+        const file = await open(join(packDir, name), 'r+');
+        const { size } = await stat(join(packDir, name));
+        await file.write(Buffer.alloc(size - 32, 0x55), 0, size - 32, 12);
+        await file.close();
+      }
+    }
+    const logger = recordingLogger();
+    const healed = await runGitDriver(resource, { stateDir: damaged, blobs, logger });
+    expect(logger.lines.filter((l) => l.includes('fetching again from scratch'))).toHaveLength(2);
+    const digests = (r: DriverRun) => r.manifest.files.filter((f) => f.path.startsWith('tools.git/')).map((f) => f.sha256);
+    expect(digests(healed)).toEqual(digests(first));
+  });
+
+  it('clears a cache that lacks an object packing needs, and the next run rebuilds it', async () => {
+    const url = `${upstream.base}/tools.git`;
+    const tools = gitResource('tools', { repositories: [{ name: 'tools', url, refs: ['master'] }] });
+    const lacking = join(tmp, 'state-lacking');
+    const good = await runGitDriver(tools, { stateDir: lacking, blobs });
+    const gitdir = cacheDirFor(lacking, url);
+    const bare = join(upstreamRoot, 'tools.git');
+    const blob = await git(bare, ['rev-parse', 'master:tool.py']);
+    const objects = (await git(bare, ['rev-list', '--objects', '--all'])).split('\n').map((l) => l.slice(0, 40)).filter((o) => o !== blob);
+    await rm(join(gitdir, 'objects/pack'), { recursive: true });
+    await mkdir(join(gitdir, 'objects/pack'));
+    const packer = spawn('git', ['pack-objects', '-q', join(gitdir, 'objects/pack/pack')], { cwd: bare, stdio: ['pipe', 'ignore', 'inherit'] });
+    packer.stdin.end(objects.join('\n') + '\n');
+    await new Promise((resolve) => packer.on('close', resolve));
+    const error = await runGitDriver(tools, { stateDir: lacking, blobs }).catch((e: unknown) => e);
+    expect((error as FerryError).code).toBe('FERRY_GIT');
+    expect((error as FerryError).message).toMatch(/damaged and has been cleared/);
+    expect((error as FerryError).data.repository).toBe('tools');
+    await expect(stat(gitdir)).rejects.toThrow();
+    expect((await runGitDriver(tools, { stateDir: lacking, blobs })).manifest.files).toEqual(good.manifest.files);
   });
 
   it('stops with FERRY_ABORTED when the run is cancelled', async () => {
