@@ -2,17 +2,25 @@ import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { resourceId } from '../core/resource.js';
 import { safeRelativePath } from '../core/safe-path.js';
-import type { TreeEntry } from './tree-builder.js';
-import type { BlobStore, SnapshotManifest } from './types.js';
+import { directoriesOf, type TreeEntry } from './tree-builder.js';
+import type { SnapshotManifest } from './types.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/** The links a snapshot needs and the folders that hold them. */
+export interface TreePlan {
+  entries: TreeEntry[];
+  /** Every folder below the tree root, each once. */
+  dirs: string[];
+}
 
 /**
  * Checks a snapshot's content before anything is written and turns it into the links to make:
  * every resource root and file path is safe (src/core/safe-path.ts), digests are sha256 hex,
- * no two files land on the same path and no file sits where another needs a directory.
+ * no two files land on the same path and no file sits where another needs a folder.
+ * Runs once per file of a 100k-file snapshot: no closures or path.join per entry.
  */
-export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, blobs: BlobStore): TreeEntry[] {
+export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): TreePlan {
   if (!input || !Array.isArray(input.resources)) {
     throw new FerryError('FERRY_INTERNAL', 'snapshot input has no resources list');
   }
@@ -30,19 +38,14 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, blob
         throw new FerryError('FERRY_UNSAFE_PATH', `two files want the same path ${rel}`, { resource, path: f.path, actual: rel });
       }
       files.add(rel);
-      const sha256 = f.sha256;
-      entries.push({ rel, source: blobs.pathOf(sha256), describe: () => ({ resource, path: f.path, expected: sha256 }) });
+      entries.push({ rel, sha256: f.sha256, resource, path: f.path });
     }
   }
-  for (const rel of files) {
-    for (let slash = rel.indexOf('/'); slash > 0; slash = rel.indexOf('/', slash + 1)) {
-      const dir = rel.slice(0, slash);
-      if (files.has(dir)) {
-        throw new FerryError('FERRY_UNSAFE_PATH', `${dir} is both a file and a directory of ${rel}`, { actual: dir });
-      }
-    }
+  const dirs = directoriesOf(entries);
+  for (const dir of dirs) {
+    if (files.has(dir)) throw new FerryError('FERRY_UNSAFE_PATH', `${dir} is both a file and a folder of other files`, { actual: dir });
   }
-  return entries;
+  return { entries, dirs };
 }
 
 /** Parses manifest.json text, or throws FERRY_STORE_CORRUPT naming the file. */

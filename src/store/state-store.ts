@@ -1,5 +1,5 @@
 import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { FsBlobStore } from './blob-store.js';
@@ -37,7 +37,7 @@ export class StateStore {
 
   /** Opens a state directory, creating its layout if needed. */
   static async open(stateDir: string, options: { logger?: Logger } = {}): Promise<StateStore> {
-    const store = new StateStore(stateDir, options.logger ?? silentLogger);
+    const store = new StateStore(resolve(stateDir), options.logger ?? silentLogger);
     await mkdir(store.snapshotsDir, { recursive: true });
     await store.blobs.init();
     return store;
@@ -144,19 +144,19 @@ export class StateStore {
    */
   async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; concurrency?: number } = {}): Promise<SnapshotManifest> {
     options.signal?.throwIfAborted();
-    const entries = planTree(input, this.blobs);
+    const plan = planTree(input);
     const now = new Date();
     const id = await this.reserveId(input.desiredHash, now);
     const dir = join(this.snapshotsDir, id);
     const started = performance.now();
     try {
-      const { dirs } = await buildTree(join(dir, 'tree'), entries, { signal: options.signal, concurrency: options.concurrency });
+      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, concurrency: options.concurrency });
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();
       await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
       await fsyncDir(this.snapshotsDir);
-      this.logger.info('snapshot built', { snapshot: id, files: entries.length, dirs, ms: Math.round(performance.now() - started) });
+      this.logger.info('snapshot built', { snapshot: id, files: plan.entries.length, dirs, ms: Math.round(performance.now() - started) });
       this.cache.set(id, manifest);
       return manifest;
     } catch (e) {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { fsyncDir } from './fs-util.js';
 
-/** One hard link to make: `rel` inside the tree, pointing at the blob `source`. */
+/** One hard link to make: `rel` inside the tree, to the blob of `sha256` (of `resource`'s file `path`). */
 export interface TreeEntry {
   rel: string;
-  source: string;
-  /** Named in errors (resource id, manifest path, digest). */
-  describe: () => Record<string, unknown>;
+  sha256: string;
+  resource: string;
+  path: string;
 }
 
 export interface TreeBuildOptions {
@@ -23,11 +23,17 @@ export interface TreeBuildOptions {
  * links are made with a bounded window of callbacks in flight (no stat per file: a missing
  * blob shows up as ENOENT on link and becomes FERRY_STORE_CORRUPT naming the file); then every
  * directory is fsynced so that the tree is durable before the manifest is written.
- * Entries must already be checked (safe paths, no duplicates, no file/directory clash).
+ * The plan must already be checked (planTree: safe paths, no duplicates, no file/folder clash).
  */
-export async function buildTree(treeRoot: string, entries: readonly TreeEntry[], options: TreeBuildOptions = {}): Promise<{ dirs: number; links: number }> {
+export async function buildTree(
+  treeRoot: string,
+  plan: { entries: readonly TreeEntry[]; dirs: readonly string[] },
+  blobPath: (sha256: string) => string,
+  options: TreeBuildOptions = {},
+): Promise<{ dirs: number; links: number }> {
   const concurrency = options.concurrency ?? 64;
-  const dirs = directoriesOf(entries);
+  const { entries, dirs } = plan;
+  const base = `${treeRoot}/`;
   const levels = new Map<number, string[]>();
   for (const d of dirs) {
     const depth = d.split('/').length;
@@ -37,11 +43,11 @@ export async function buildTree(treeRoot: string, entries: readonly TreeEntry[],
   }
   await mkdirOnce(treeRoot, options.signal);
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
-    await pool(levels.get(depth) ?? [], concurrency, (d, done) => mkdir(join(treeRoot, d), done), options.signal);
+    await pool(levels.get(depth) ?? [], concurrency, (d, done) => mkdir(base + d, done), options.signal);
   }
-  await pool(entries, concurrency, (e, done) => link(e.source, join(treeRoot, e.rel), done), options.signal, (e, err) => {
+  await pool(entries, concurrency, (e, done) => link(blobPath(e.sha256), base + e.rel, done), options.signal, (e, err) => {
     if (err.code === 'ENOENT') {
-      return new FerryError('FERRY_STORE_CORRUPT', `blob missing from the store for ${e.rel}`, { ...e.describe(), path: e.source }, err);
+      return new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} missing from the store for ${e.rel}`, { resource: e.resource, path: e.path, expected: e.sha256, blob: blobPath(e.sha256) }, err);
     }
     return err;
   });
