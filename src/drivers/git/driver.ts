@@ -20,6 +20,7 @@ import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution } from '../types.js';
 import { gitHttpClient } from './git-http-client.js';
 import { parseGitSpec, type GitRepository } from './git-spec.js';
+import { compactCache } from './compact-cache.js';
 import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
 import { packReachable } from './pack-reachable.js';
 import { reusableFiles, type GitUpstreamState } from './previous-state.js';
@@ -87,7 +88,10 @@ async function resolveRepository(repo: GitRepository, resource: Resource, ctx: D
         await fetchIntoCache({ gitdir, url: repo.url, http, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
         ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
         const still = await missingObjects(gitdir, wanted);
-        if (still.length === 0) return;
+        if (still.length === 0) {
+          if (await compactCache(gitdir, { signal: ctx.signal })) ctx.logger.info(`git ${repo.name}: merged the packs of the mirror cache`, {});
+          return;
+        }
         if (attempt === 2) {
           throw new FerryError('FERRY_GIT', `git repository ${repo.name}: ${redactUrl(repo.url)} changed while it was fetched (${still.length} ref(s) not received); try again`, {
             url: redactUrl(repo.url),

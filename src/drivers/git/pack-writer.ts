@@ -58,6 +58,16 @@ export class PackWriter {
     this.offset += header.length + data.length;
   }
 
+  /**
+   * Appends an entry already encoded for a pack (header and zlib data), as a compaction copies
+   * it; `oid` is what the entry resolves to. Not verified here: the caller vouches for it.
+   */
+  addEntry(oid: string, entry: Buffer): void {
+    this.entries.push({ oid, offset: this.offset, crc32: crc32(entry) });
+    this.chunks.push(entry);
+    this.offset += entry.length;
+  }
+
   finish(): BuiltPack {
     const head = Buffer.alloc(12);
     head.write('PACK', 0, 'latin1');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import type { Resource } from '../../../src/core/resource.js';
+import { compactCache } from '../../../src/drivers/git/compact-cache.js';
 import { cacheDirFor } from '../../../src/drivers/git/mirror-cache.js';
 import type { BlobStore } from '../../../src/store/types.js';
 import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree, type DriverRun } from './driver-harness.js';
@@ -180,6 +181,23 @@ describe('git driver: refresh', () => {
     const fresh = join(tmp, 'clone-fresh');
     await git(tmp, ['clone', '-q', `${base}/salt-formulas/nginx.git`, fresh]);
     expect(await git(fresh, ['rev-parse', 'HEAD'])).toBe(newHead);
+  });
+});
+
+describe('git driver: cache', () => {
+  it('merges the cache packs into one, deltas kept, and packs the same repository from it', async () => {
+    const gitdir = cacheDirFor(stateDir, `${upstream.base}/nginx.git`);
+    const packs = async () => (await readdir(join(gitdir, 'objects/pack'))).filter((n) => n.endsWith('.pack'));
+    expect((await packs()).length).toBeGreaterThan(1);
+    const before = await runGitDriver(resource, { stateDir, blobs });
+    expect(await compactCache(gitdir, { signal: new AbortController().signal, maxPacks: 1 })).toBe(true);
+    const [merged] = await packs();
+    expect(await packs()).toHaveLength(1);
+    await git(gitdir, ['verify-pack', join(gitdir, 'objects/pack', merged.replace('.pack', '.idx'))]);
+    await git(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--no-dangling']);
+    const after = await runGitDriver(resource, { stateDir, blobs });
+    expect(after.manifest.files).toEqual(before.manifest.files);
+    expect(await compactCache(gitdir, { signal: new AbortController().signal, maxPacks: 1 })).toBe(false);
   });
 });
 

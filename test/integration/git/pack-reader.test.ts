@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compactCache } from '../../../src/drivers/git/compact-cache.js';
 import { PackReader, readPackIndex, type RawObject } from '../../../src/drivers/git/pack-reader.js';
 import { gitObjectId } from '../../../src/drivers/git/pack-writer.js';
 import { git } from './git-servers.js';
@@ -52,6 +53,34 @@ async function readAll(options: { refDelta: boolean }): Promise<{ objects: Map<s
   }
   return { objects, deltas, kinds };
 }
+
+describe('compactCache', () => {
+  it('merges packs with offset deltas into one pack git verifies, every object unchanged', async () => {
+    await readAll({ refDelta: false });
+    for (let c = 0; c < 3; c++) {
+      await writeFile(join(repo, 'a.txt'), `${await readFile(join(repo, 'a.txt'), 'utf8')}more ${c}\n`);
+      await git(repo, ['commit', '-qam', `more ${c}`]);
+      await git(repo, ['repack', '-dq']);
+    }
+    const gitdir = join(repo, '.git');
+    const packDir = join(gitdir, 'objects/pack');
+    expect((await readdir(packDir)).filter((n) => n.endsWith('.pack')).length).toBe(4);
+    const objects = (await git(repo, ['rev-list', '--objects', '--all'])).split('\n').map((l) => l.slice(0, 40));
+    expect(await compactCache(gitdir, { signal: new AbortController().signal, maxPacks: 2 })).toBe(true);
+    const idxName = (await readdir(packDir)).filter((n) => n.endsWith('.idx'));
+    expect(idxName).toHaveLength(1);
+    const verify = await git(repo, ['verify-pack', '-v', join(packDir, idxName[0])]);
+    expect(verify).toMatch(/chain length = [2-9]/);
+    await git(repo, ['fsck', '--full', '--strict', '--no-dangling']);
+    const pack = await readFile(join(packDir, idxName[0].replace('.idx', '.pack')));
+    const index = readPackIndex(await readFile(join(packDir, idxName[0])), idxName[0]);
+    const reader: PackReader = new PackReader(pack, idxName[0], (oid) => reader.readAt(index.get(oid) as number));
+    for (const oid of objects) {
+      const o = await reader.readAt(index.get(oid) as number);
+      expect(gitObjectId(o.type, o.content)).toBe(oid);
+    }
+  });
+});
 
 describe('PackReader', () => {
   it.each([
