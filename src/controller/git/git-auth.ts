@@ -81,3 +81,22 @@ export function describeGitAuth(auth: GitAuth | undefined): string {
   if (auth.token && !auth.username) return 'bearer token';
   return `basic (user ${auth.username ?? '(empty)'})`;
 }
+
+/**
+ * Credentials for one-shot commands (`ferry plan --repo URL` in a Gerrit verify job) from the
+ * environment: FERRY_GIT_USERNAME with FERRY_GIT_PASSWORD or FERRY_GIT_PASSWORD_FILE, or
+ * FERRY_GIT_TOKEN / FERRY_GIT_TOKEN_FILE. Undefined when none is set.
+ */
+export async function gitAuthFromEnv(env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<GitAuth | undefined> {
+  const pick = (name: string) => (env[name] ? name : undefined);
+  return resolveGitAuth(
+    {
+      usernameEnv: pick('FERRY_GIT_USERNAME'),
+      passwordEnv: pick('FERRY_GIT_PASSWORD'),
+      passwordFile: pick('FERRY_GIT_PASSWORD') ? undefined : env.FERRY_GIT_PASSWORD_FILE,
+      tokenEnv: pick('FERRY_GIT_TOKEN'),
+      tokenFile: pick('FERRY_GIT_TOKEN') ? undefined : env.FERRY_GIT_TOKEN_FILE,
+    },
+    { env, signal },
+  );
+}
