@@ -5,14 +5,9 @@ import type { FsBlobStore } from './blob-store.js';
 import { forEachLimit } from './for-each-limit.js';
 import { isCode } from './fs-util.js';
 import { SNAPSHOT_ID_RE } from './snapshot-id.js';
-import type { SnapshotManifest } from './types.js';
+import type { GcResult, SnapshotManifest } from './types.js';
 
-export interface GcResult {
-  removedBlobs: number;
-  removedBytes: number;
-  /** Half-built snapshots, leftovers of prune, stale temp files and abandoned partial downloads. */
-  removedPartials: number;
-}
+export type { GcResult };
 
 export interface GcContext {
   snapshotsDir: string;

@@ -4,14 +4,14 @@ import { FerryError } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { FsBlobStore } from './blob-store.js';
 import { fsyncDir, isCode, tempSuffix, writeFileAtomic } from './fs-util.js';
-import { collectGarbage, type GcResult } from './gc.js';
+import { collectGarbage } from './gc.js';
 import { appendHistory, readHistory } from './history.js';
 import { manifestPath, parseManifest, planTree } from './manifest.js';
 import { checkSnapshotId, hashTag, newSnapshotId, SNAPSHOT_ID_RE } from './snapshot-id.js';
 import { acquireLock, lockHeldBy } from './store-lock.js';
 import { buildTree } from './tree-builder.js';
 import { checkStore } from './fsck.js';
-import type { FsckProblem, HistoryEntry, LockHandle, SnapshotManifest } from './types.js';
+import type { FsckProblem, GcResult, HistoryEntry, LockHandle, SnapshotManifest, SnapshotStore } from './types.js';
 
 const MANIFEST_CACHE = 8;
 
@@ -20,7 +20,7 @@ const MANIFEST_CACHE = 8;
  * (manifest + tree of hard links), the `current` symlink switched atomically, history.jsonl and
  * the writer lock. Manifests are immutable once written, so a few recent ones are cached.
  */
-export class StateStore {
+export class StateStore implements SnapshotStore {
   readonly root: string;
   readonly blobs: FsBlobStore;
   private readonly snapshotsDir: string;

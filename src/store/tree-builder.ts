@@ -1,4 +1,4 @@
-import { link, mkdir } from 'node:fs';
+import { constants, copyFile, link, mkdir } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { fsyncDir } from './fs-util.js';
@@ -21,7 +21,8 @@ export interface TreeBuildOptions {
  * Lays out a served tree of hard links (the hot path of a snapshot build). Each directory is
  * created exactly once, parents before children (one level at a time, in parallel); then the
  * links are made with a bounded window of callbacks in flight (no stat per file: a missing
- * blob shows up as ENOENT on link and becomes FERRY_STORE_CORRUPT naming the file); then every
+ * blob shows up as ENOENT on link and becomes FERRY_STORE_CORRUPT naming the file; a blob at
+ * the file system's link limit is copied instead, which fsck accepts); then every
  * directory is fsynced so that the tree is durable before the manifest is written.
  * The plan must already be checked (planTree: safe paths, no duplicates, no file/folder clash).
  */
@@ -45,7 +46,15 @@ export async function buildTree(
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
     await pool(levels.get(depth) ?? [], concurrency, (d, done) => mkdir(base + d, done), options.signal);
   }
-  await pool(entries, concurrency, (e, done) => link(blobPath(e.sha256), base + e.rel, done), options.signal, (e, err) => {
+  const linkOrCopy = (e: TreeEntry, done: Done) => {
+    const source = blobPath(e.sha256);
+    link(source, base + e.rel, (err) => {
+      // A blob shared by more paths than the file system allows links (ext4: 65000) is copied.
+      if (err?.code === 'EMLINK') copyFile(source, base + e.rel, constants.COPYFILE_FICLONE, done);
+      else done(err);
+    });
+  };
+  await pool(entries, concurrency, linkOrCopy, options.signal, (e, err) => {
     if (err.code === 'ENOENT') {
       return new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} missing from the store for ${e.rel}`, { resource: e.resource, path: e.path, expected: e.sha256, blob: blobPath(e.sha256) }, err);
     }

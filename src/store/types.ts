@@ -79,3 +79,32 @@ export interface FsckProblem {
 export interface LockHandle {
   release(): Promise<void>;
 }
+
+/** What `gc` removed. `removedPartials` counts half-built snapshots and abandoned temp/partial files. */
+export interface GcResult {
+  removedBlobs: number;
+  removedBytes: number;
+  removedPartials: number;
+}
+
+/**
+ * The snapshot store as its callers see it (implemented by StateStore in state-store.ts), so
+ * that controller and CLI code can be handed another implementation in tests.
+ */
+export interface SnapshotStore {
+  readonly root: string;
+  readonly blobs: BlobStore;
+  lock(options?: { wait?: boolean; signal?: AbortSignal; purpose?: string }): Promise<LockHandle>;
+  current(): Promise<SnapshotManifest | null>;
+  list(): Promise<SnapshotManifest[]>;
+  get(id: string): Promise<SnapshotManifest>;
+  findByDesiredHash(hash: string): Promise<SnapshotManifest | null>;
+  build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options?: { signal?: AbortSignal }): Promise<SnapshotManifest>;
+  publish(id: string, entry: Omit<HistoryEntry, 'snapshot' | 'time'>): Promise<void>;
+  history(): Promise<HistoryEntry[]>;
+  prune(retention: number): Promise<string[]>;
+  gc(): Promise<GcResult>;
+  fsck(options?: { signal?: AbortSignal }): Promise<FsckProblem[]>;
+  treePath(id: string): string;
+  currentTreePath(): string;
+}

@@ -72,7 +72,7 @@ describe('gc and fsck', () => {
   });
 
   it('fsck finds a corrupted blob, a missing link, a replaced link and a missing blob', async () => {
-    const a = await build(store, { 'one.txt': 'one', 'two.txt': 'two', 'three.txt': 'three', 'four.txt': 'four' });
+    const a = await build(store, { 'one.txt': 'one', 'two.txt': 'two', 'three.txt': 'three', 'four.txt': 'four', 'five.txt': 'five' });
     await store.publish(a.id, { desiredHash: a.desiredHash, action: 'apply' });
     expect(await store.fsck()).toEqual([]);
     const tree = join(store.treePath(a.id), 'file/f');
@@ -81,7 +81,9 @@ describe('gc and fsck', () => {
     await writeFile(corrupt, 'bit rot');
     await unlink(join(tree, 'two.txt'));
     await unlink(join(tree, 'three.txt'));
-    await copyFile(store.blobs.pathOf(sha256Hex('three')), join(tree, 'three.txt'));
+    await writeFile(join(tree, 'three.txt'), 'THREE');
+    await unlink(join(tree, 'five.txt'));
+    await copyFile(store.blobs.pathOf(sha256Hex('five')), join(tree, 'five.txt')); // a copy with the right bytes is fine
     await unlink(store.blobs.pathOf(sha256Hex('four')));
     const problems = await store.fsck();
     const byKind = Object.fromEntries(problems.map((p) => [p.kind, p.path]));

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateStore } from '../../../src/store/state-store.js';
@@ -108,5 +108,30 @@ describe('StateStore', () => {
     await writeFile(join(store.root, 'history.jsonl'), '{"snapshot":"x', { flag: 'a' });
     await store.publish(m.id, { desiredHash: m.desiredHash, action: 'reuse' });
     expect((await store.history()).map((h) => h.action)).toEqual(['apply', 'reuse']);
+  });
+
+  it('an aborted build rejects and leaves no snapshot folder behind', async () => {
+    const input = await snapshotOf(store, { seed: 'x' });
+    const seed = input.resources[0].files[0];
+    input.resources[0].files = Array.from({ length: 3000 }, (_, i) => ({ ...seed, path: `d${i % 30}/f${i}` }));
+    const ac = new AbortController();
+    const building = store.build(input, { signal: ac.signal });
+    setImmediate(() => ac.abort());
+    await expect(building).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await readdir(join(store.root, 'snapshots'))).toEqual([]);
+    await expect(store.build(input, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('a waiting lock gives up when its signal aborts, and a second lock in one process is refused', async () => {
+    const other = await StateStore.open(store.root);
+    const held = await other.lock({ purpose: 'first' });
+    const err = (await store.lock().catch((e: unknown) => e)) as FerryError;
+    expect(err.code).toBe('FERRY_LOCKED');
+    expect(err.data).toMatchObject({ pid: process.pid, purpose: 'first' });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 150);
+    await expect(store.lock({ wait: true, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await held.release();
+    await (await store.lock()).release();
   });
 });
