@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http';
 
 function request(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    httpGet(url, { headers }, resolve).on('error', (e) => reject(new FerryError('FERRY_NETWORK', `${url}: ${e.message}`, { url }, e)));
+    httpGet(url, { headers, agent: false }, resolve).on('error', (e) => reject(new FerryError('FERRY_NETWORK', `${url}: ${e.message}`, { url }, e)));
   });
 }
 

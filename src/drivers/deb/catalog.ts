@@ -9,7 +9,8 @@ import { redactUrl } from '../../core/redact.js';
 import type { DriverContext } from '../types.js';
 import { compressionOf, type Compression } from './compression.js';
 import { readIndex } from './index-reader.js';
-import { toPackage, type DebPackage, type PackageType } from './package.js';
+import { parsePackageStanza, type DebPackage, type PackageType } from './package.js';
+import { parseStanzaFields, type StanzaField } from './control.js';
 import { matchQuery, type Query } from './query.js';
 import { toSource, type DebSource } from './sources.js';
 import type { DebSpec } from './spec.js';
@@ -115,6 +116,7 @@ export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<C
     cat.indexes.set(key, ref);
     const url = redactUrl(`${job.suite.base}/${choice.path}`);
     const origin = { mirror, suite: job.suite.suite, component: job.component, index: key };
+    const binOrigin = { ...origin, type: job.type === 'udeb' ? ('udeb' as const) : ('deb' as const) };
     await readIndex({
       path: ctx.blobs.pathOf(sha256),
       compression: ref.compression,
@@ -122,17 +124,21 @@ export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<C
       resource: mirror,
       plainSha256: choice.plainSha256,
       signal: ctx.signal,
-      onStanza: (fields, offset, length) => {
+      onStanza: (text, ordinal, line) => {
         if (job.type === 'source') {
-          cat.sources.push(toSource(fields, { ...origin, offset, length }));
+          cat.sources.push(toSource(parseStanzaFields(text, line), { ...origin, ordinal }));
           return;
         }
-        const p = toPackage(fields, { ...origin, offset, length, type: job.type });
-        const id = `${p.type}|${p.suite}|${p.name}_${p.version}_${p.arch}`;
-        if (seen.has(id)) return;
-        seen.add(id);
+        const fields: StanzaField[] | undefined = o.filter ? [] : undefined;
+        const p = parsePackageStanza(text, line, binOrigin, ordinal, fields);
+        if (p.arch === 'all') {
+          // Architecture: all packages are listed in every binary-<arch> index.
+          const id = `${p.type}|${p.suite}|${p.name}|${p.version}`;
+          if (seen.has(id)) return;
+          seen.add(id);
+        }
         (job.type === 'udeb' ? cat.udebs : cat.packages).push(p);
-        if (o.filter) {
+        if (o.filter && fields) {
           const get = (name: string) => {
             const low = name.toLowerCase();
             return fields.find((f) => f.name.toLowerCase() === low)?.value;

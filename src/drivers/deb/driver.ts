@@ -135,7 +135,7 @@ export const debDriver: Driver = {
     for (const [index, items] of byIndex) {
       const ref = catalog.indexes.get(index);
       if (!ref) throw new FerryError('FERRY_INTERNAL', `index ${index} missing from the catalog`);
-      const got = await extractStanzas(ctx.blobs.pathOf(ref.blob), ref.compression, items, ctx.signal);
+      const got = await extractStanzas(ctx.blobs.pathOf(ref.blob), ref.compression, items.map((it) => it.ordinal), ctx.signal);
       items.forEach((it, i) => texts.set(it, got[i]));
     }
     const out = await publishDists({

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { FerryError } from '../../core/ferry-error.js';
-import { parseStanzaFields, StanzaSyntaxError, type StanzaField } from './control.js';
+import { StanzaSyntaxError } from './control.js';
 import { readDecompressed, type Compression } from './compression.js';
-import { splitStanzas } from './stanza-stream.js';
+import { forEachStanza } from './stanza-stream.js';
 
 export interface ReadIndexOptions {
   path: string;
@@ -19,7 +19,8 @@ export interface ReadIndexOptions {
   /** sha256 of the uncompressed index, if Release lists it. */
   plainSha256?: string;
   signal?: AbortSignal;
-  onStanza(fields: StanzaField[], offset: number, length: number, line: number): void;
+  /** Called with each stanza's text; throws StanzaSyntaxError or an error with a `field`. */
+  onStanza: (text: string, ordinal: number, line: number) => void;
 }
 
 async function* hashing(source: AsyncIterable<Buffer>, hash: ReturnType<typeof createHash>): AsyncGenerator<Buffer> {
@@ -33,23 +34,18 @@ async function* hashing(source: AsyncIterable<Buffer>, hash: ReturnType<typeof c
 export async function readIndex(o: ReadIndexOptions): Promise<number> {
   const hash = createHash('sha256');
   let count = 0;
-  for await (const raw of splitStanzas(hashing(readDecompressed(o.path, o.compression, o.signal), hash))) {
-    let fields: StanzaField[];
+  await forEachStanza(hashing(readDecompressed(o.path, o.compression, o.signal), hash), (raw) => {
     try {
-      fields = parseStanzaFields(raw.text, raw.line);
-    } catch (e) {
-      const line = e instanceof StanzaSyntaxError ? e.line : raw.line;
-      throw new FerryError('FERRY_BAD_INDEX', `${o.resource}: ${o.url}: line ${line}: ${(e as Error).message}`, { resource: o.resource, url: o.url, line }, e);
-    }
-    try {
-      o.onStanza(fields, raw.offset, raw.length, raw.line);
+      o.onStanza(raw.text, raw.ordinal, raw.line);
     } catch (e) {
       if (e instanceof FerryError) throw e;
+      const line = e instanceof StanzaSyntaxError ? e.line : raw.line;
       const field = (e as { field?: string }).field;
-      throw new FerryError('FERRY_BAD_INDEX', `${o.resource}: ${o.url}: stanza at line ${raw.line}: ${(e as Error).message}`, { resource: o.resource, url: o.url, line: raw.line, field }, e);
+      const where = e instanceof StanzaSyntaxError ? `line ${line}` : `stanza at line ${line}`;
+      throw new FerryError('FERRY_BAD_INDEX', `${o.resource}: ${o.url}: ${where}: ${(e as Error).message}`, { resource: o.resource, url: o.url, line, field }, e);
     }
     count++;
-  }
+  });
   const actual = hash.digest('hex');
   if (o.plainSha256 && actual !== o.plainSha256) {
     throw new FerryError('FERRY_DIGEST_MISMATCH', `${o.resource}: ${o.url}: uncompressed content does not match Release SHA256`, { resource: o.resource, url: o.url, expected: o.plainSha256, actual, field: 'SHA256' });
@@ -57,29 +53,23 @@ export async function readIndex(o: ReadIndexOptions): Promise<number> {
   return count;
 }
 
-/** Copies the given byte ranges (distinct, non-overlapping) out of an index, as strings, in one pass. */
-export async function extractStanzas(path: string, compression: Compression, ranges: Array<{ offset: number; length: number }>, signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = new Array<string>(ranges.length);
-  const order = ranges.map((_r, i) => i).sort((a, b) => ranges[a].offset - ranges[b].offset);
-  let k = 0;
-  let pos = 0;
-  let pending: Buffer[] = [];
-  for await (const chunk of readDecompressed(path, compression, signal)) {
-    const cstart = pos;
-    const cend = pos + chunk.length;
-    while (k < order.length) {
-      const r = ranges[order[k]];
-      const end = r.offset + r.length;
-      if (r.offset >= cend) break;
-      pending.push(chunk.subarray(Math.max(r.offset, cstart) - cstart, Math.min(end, cend) - cstart));
-      if (end > cend) break;
-      out[order[k]] = (pending.length === 1 ? pending[0] : Buffer.concat(pending)).toString('utf8');
-      pending = [];
-      k++;
+/** The text of the stanzas at the given ordinals (distinct), in the order asked, in one pass. */
+export async function extractStanzas(path: string, compression: Compression, ordinals: number[], signal?: AbortSignal): Promise<string[]> {
+  const want = new Map<number, number>();
+  ordinals.forEach((o, i) => want.set(o, i));
+  const out: string[] = new Array<string>(ordinals.length);
+  let left = ordinals.length;
+  let last = -1;
+  for (const o of ordinals) last = Math.max(last, o);
+  if (left === 0) return out;
+  await forEachStanza(readDecompressed(path, compression, signal), (raw) => {
+    const i = want.get(raw.ordinal);
+    if (i !== undefined) {
+      out[i] = raw.text;
+      left--;
     }
-    pos = cend;
-    if (k >= order.length) break;
-  }
-  if (k < order.length) throw new FerryError('FERRY_STORE_CORRUPT', `index ${path} is shorter than when it was read`, { file: path });
+    return left > 0 && raw.ordinal < last;
+  });
+  if (left > 0) throw new FerryError('FERRY_STORE_CORRUPT', `index ${path} is shorter than when it was read`, { file: path });
   return out;
 }

@@ -5,8 +5,8 @@
  * wiki.debian.org/DebianRepository/Format#A.22Packages.22_Indices), plus where the stanza sits
  * in its index so that it can be copied verbatim into the published index. Pure; no I/O.
  */
-import type { StanzaField } from './control.js';
-import { parseVersion } from './version.js';
+import { StanzaSyntaxError, type StanzaField } from './control.js';
+import { isValidVersion, parseVersion } from './version.js';
 
 export type PackageType = 'deb' | 'udeb';
 
@@ -33,10 +33,9 @@ export interface DebPackage {
   /** Suite (or flat directory) and component it was listed in. */
   suite: string;
   component: string;
-  /** Index it came from (a key of the resolution's index table) and the stanza's place in it. */
+  /** Index it came from (a key of the catalog's index table) and the stanza's place in it. */
   index: string;
-  offset: number;
-  length: number;
+  ordinal: number;
 }
 
 export class PackageFieldError extends Error {
@@ -54,8 +53,7 @@ export interface PackageOrigin {
   suite: string;
   component: string;
   index: string;
-  offset: number;
-  length: number;
+  ordinal: number;
   type: PackageType;
 }
 
@@ -114,4 +112,135 @@ export function toPackage(fields: StanzaField[], origin: PackageOrigin): DebPack
 /** `name_version_arch`, the identity aptly and apt use for a binary package. */
 export function packageKey(p: { name: string; version: string; arch: string }): string {
   return `${p.name}_${p.version}_${p.arch}`;
+}
+
+/** Packages fields the record keeps, by their usual spelling, to a slot number. */
+const SLOTS: Record<string, number> = {
+  Package: 0,
+  Version: 1,
+  Architecture: 2,
+  'Multi-Arch': 3,
+  Priority: 4,
+  Section: 5,
+  Source: 6,
+  Depends: 7,
+  'Pre-Depends': 8,
+  Recommends: 9,
+  Provides: 10,
+  Filename: 11,
+  Size: 12,
+  SHA256: 13,
+};
+const SLOTS_LOWER = new Map(Object.entries(SLOTS).map(([k, v]) => [k.toLowerCase(), v]));
+/** Field name as written -> slot (-1: not kept); field names repeat, so this stays small. */
+const slotCache = new Map<string, number>(Object.entries(SLOTS));
+
+function slotOf(name: string): number {
+  let slot = slotCache.get(name);
+  if (slot === undefined) {
+    slot = SLOTS_LOWER.get(name.toLowerCase()) ?? -1;
+    if (slotCache.size < 4096) slotCache.set(name, slot);
+  }
+  return slot;
+}
+const SLOT_NAMES = Object.keys(SLOTS);
+
+/**
+ * Parses one Packages stanza straight into a record, looking only at the fields it keeps (the
+ * fast path for large indexes: no per-field objects). Checks the syntax of every line like
+ * parseStanzaFields; `all`, when given, receives every field (for filter queries).
+ */
+export function parsePackageStanza(text: string, firstLine: number, origin: Omit<PackageOrigin, 'ordinal'>, ordinal: number, all?: StanzaField[]): DebPackage {
+  const v: Array<string | undefined> = new Array<string | undefined>(14);
+  let last = -1;
+  let lastAll: StanzaField | undefined;
+  let sawField = false;
+  let pos = 0;
+  let lineNo = firstLine;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const c = text.charCodeAt(pos);
+    if (c === 32 || c === 9) {
+      if (!sawField) throw new StanzaSyntaxError('continuation line before any field', lineNo);
+      if (last >= 0 || lastAll) {
+        const cont = `\n${text.slice(pos, end)}`;
+        if (last >= 0) v[last] += cont;
+        if (lastAll) lastAll.value += cont;
+      }
+    } else {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon > end || colon === pos) {
+        throw new StanzaSyntaxError(`malformed line ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}: expected "Field: value"`, lineNo);
+      }
+      sawField = true;
+      const name = text.slice(pos, colon);
+      const slot = slotOf(name);
+      last = slot;
+      if (slot >= 0 || all) {
+        let vs = colon + 1;
+        while (vs < end && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+        let ve = end;
+        while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 13)) ve--;
+        const value = text.slice(vs, ve);
+        if (slot >= 0) v[slot] = value;
+        if (all) {
+          lastAll = { name, value };
+          all.push(lastAll);
+        }
+      }
+    }
+    pos = end + 1;
+    lineNo++;
+  }
+  const need = (slot: number) => {
+    const x = v[slot];
+    if (x === undefined || x === '') throw new PackageFieldError(`${v[0] ? `${v[0]}: ` : ''}missing ${SLOT_NAMES[slot]} field`, SLOT_NAMES[slot]);
+    return x;
+  };
+  const name = need(0);
+  const version = need(1);
+  if (!isValidVersion(version)) throw new PackageFieldError(`${name}: invalid version ${JSON.stringify(version)}`, 'Version');
+  const arch = need(2);
+  const filename = need(11);
+  const sizeText = need(12);
+  const size = Number(sizeText);
+  if (!Number.isSafeInteger(size) || size < 0 || !/^[0-9]+$/.test(sizeText)) throw new PackageFieldError(`${name}: bad Size ${JSON.stringify(sizeText)}`, 'Size');
+  const sha256 = need(13).toLowerCase();
+  if (sha256.length !== 64 || !/^[0-9a-f]+$/.test(sha256)) throw new PackageFieldError(`${name}: bad SHA256 ${JSON.stringify(sha256)}`, 'SHA256');
+  let source = name;
+  let sourceVersion = version;
+  const src = v[6];
+  if (src) {
+    const sp = src.indexOf(' ');
+    if (sp < 0) source = src;
+    else {
+      source = src.slice(0, sp);
+      const m = /\(\s*(\S+?)\s*\)/.exec(src);
+      if (m) sourceVersion = m[1];
+    }
+  }
+  return {
+    name,
+    version,
+    arch,
+    multiArch: v[3],
+    priority: v[4],
+    section: v[5],
+    source,
+    sourceVersion,
+    depends: v[7],
+    preDepends: v[8],
+    recommends: v[9],
+    provides: v[10],
+    filename,
+    size,
+    sha256,
+    type: origin.type,
+    mirror: origin.mirror,
+    suite: origin.suite,
+    component: origin.component,
+    index: origin.index,
+    ordinal,
+  };
 }

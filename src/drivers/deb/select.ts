@@ -7,7 +7,7 @@
  */
 import { FerryError } from '../../core/ferry-error.js';
 import type { DebPackage } from './package.js';
-import { matchQuery, type Query } from './query.js';
+import { matchQuery, queryNames, type Query } from './query.js';
 import { resolveClosure, Universe } from './resolve.js';
 import type { DebSource } from './sources.js';
 import type { DebSpec } from './spec.js';
@@ -35,9 +35,11 @@ export interface SelectInput {
 const target = (p: DebPackage) => ({ name: p.name, version: p.version, arch: p.arch, source: p.source, sourceVersion: p.sourceVersion, type: p.type, field: () => undefined });
 
 /** Newest package per (name, arch) among those matching a `packages` entry. */
-function pickNamed(all: DebPackage[], q: Query): DebPackage[] {
+function pickNamed(all: DebPackage[], byName: Map<string, DebPackage[]>, q: Query): DebPackage[] {
   const best = new Map<string, DebPackage>();
-  for (const p of all) {
+  const names = queryNames(q);
+  const pool = names ? names.flatMap((n) => byName.get(n) ?? []) : all;
+  for (const p of pool) {
     if (!matchQuery(q, target(p))) continue;
     const k = `${p.name}|${p.arch}`;
     const cur = best.get(k);
@@ -50,8 +52,14 @@ function rootsOf(input: SelectInput, all: DebPackage[], errors: string[]): DebPa
   const { spec } = input;
   const roots = new Set<DebPackage>();
   for (const p of all) if (input.matched.has(p)) roots.add(p);
+  const byName = new Map<string, DebPackage[]>();
+  for (const p of all) {
+    const l = byName.get(p.name);
+    if (l) l.push(p);
+    else byName.set(p.name, [p]);
+  }
   spec.packageQueries.forEach((q, i) => {
-    const found = pickNamed(all, q);
+    const found = pickNamed(all, byName, q);
     if (found.length === 0 && all === input.packages) errors.push(spec.packages![i]);
     for (const p of found) roots.add(p);
   });

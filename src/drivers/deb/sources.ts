@@ -21,8 +21,8 @@ export interface DebSource {
   suite: string;
   component: string;
   index: string;
-  offset: number;
-  length: number;
+  /** Position of the stanza in its index. */
+  ordinal: number;
 }
 
 export function toSource(fields: StanzaField[], origin: Omit<DebSource, 'name' | 'version' | 'directory' | 'files'>): DebSource {

@@ -1,51 +1,58 @@
 /**
  * Splits a byte stream of a control file (a decompressed Packages or Sources index) into
- * stanzas without holding the whole file: each stanza arrives with its byte offset and length
- * in the stream (so a later pass can copy it verbatim) and its first line number (for errors).
- * Stanzas are separated by blank lines (Debian Policy §5.1). Pure over its input stream.
+ * stanzas without holding the whole file: each stanza arrives with its ordinal in the file (so
+ * a later pass can copy it verbatim) and its first line number (for errors). Stanzas are
+ * separated by blank lines (Debian Policy §5.1). Text is decoded as UTF-8 across chunk
+ * boundaries. Pure over its input stream.
  */
+import { StringDecoder } from 'node:string_decoder';
+
 export interface RawStanza {
   text: string;
-  /** Byte offset of the stanza's first byte in the decompressed stream. */
-  offset: number;
-  /** Length in bytes, without the separating blank line(s). */
-  length: number;
+  /** 0-based position of the stanza in the file. */
+  ordinal: number;
   /** 1-based line number of the first line. */
   line: number;
 }
 
-function countNewlines(buf: Buffer, start: number, end: number): number {
+function countLines(s: string, start: number, end: number): number {
   let n = 0;
-  for (let i = buf.indexOf(10, start); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) n++;
+  for (let i = s.indexOf('\n', start); i >= 0 && i < end; i = s.indexOf('\n', i + 1)) n++;
   return n;
 }
 
-/** Yields the stanzas of `chunks` in order. */
-export async function* splitStanzas(chunks: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<RawStanza> {
-  let carry: Buffer = Buffer.alloc(0);
-  let carryOffset = 0; // stream offset of carry[0]
-  let line = 1; // line number at carry[0]
-  for await (const chunk of chunks) {
-    const c = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const buf = carry.length ? Buffer.concat([carry, c]) : c;
+/**
+ * Calls `onStanza` for each stanza of `chunks`, in order; stops early when it returns `false`.
+ * A callback rather than an async iterator: one await per chunk, not per stanza.
+ */
+export async function forEachStanza(chunks: AsyncIterable<Buffer | Uint8Array | string>, onStanza: (s: RawStanza) => boolean | void): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let line = 1;
+  let ordinal = 0;
+  const drain = (s: string, final: boolean): string | undefined => {
     let pos = 0;
     for (;;) {
-      // skip separator newlines at the start
-      while (pos < buf.length && buf[pos] === 10) {
+      while (pos < s.length && (s.charCodeAt(pos) === 10 || (s.charCodeAt(pos) === 13 && s.charCodeAt(pos + 1) === 10))) {
+        if (s.charCodeAt(pos) === 10) line++;
         pos++;
-        line++;
       }
-      const sep = buf.indexOf('\n\n', pos);
-      if (sep < 0) break;
-      const text = buf.toString('utf8', pos, sep);
-      yield { text, offset: carryOffset + pos, length: sep - pos, line };
-      line += countNewlines(buf, pos, sep) + 1;
+      let sep = s.indexOf('\n\n', pos);
+      if (sep < 0 && final && pos < s.length) sep = s.length;
+      if (sep < 0) return s.slice(pos);
+      let end = sep;
+      while (end > pos && (s.charCodeAt(end - 1) === 10 || s.charCodeAt(end - 1) === 13)) end--;
+      if (end > pos && onStanza({ text: s.slice(pos, end), ordinal: ordinal++, line }) === false) return undefined;
+      line += countLines(s, pos, sep) + 1;
       pos = sep + 1;
+      if (pos >= s.length) return '';
     }
-    carry = buf.subarray(pos);
-    carryOffset += pos;
+  };
+  for await (const chunk of chunks) {
+    const s = carry + (typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
+    const rest = drain(s, false);
+    if (rest === undefined) return;
+    carry = rest;
   }
-  let end = carry.length;
-  while (end > 0 && (carry[end - 1] === 10 || carry[end - 1] === 13)) end--;
-  if (end > 0) yield { text: carry.toString('utf8', 0, end), offset: carryOffset, length: end, line };
+  drain(carry + decoder.end(), true);
 }

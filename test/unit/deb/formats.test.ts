@@ -3,7 +3,8 @@ import { parseControlFile, parseStanzaFields, writeStanza, StanzaSyntaxError } f
 import { parseRelations, parseRelation } from '../../../src/drivers/deb/relations.js';
 import { parseRelease, buildRelease } from '../../../src/drivers/deb/release.js';
 import { parseQuery, matchQuery, type QueryTarget } from '../../../src/drivers/deb/query.js';
-import { splitStanzas } from '../../../src/drivers/deb/stanza-stream.js';
+import { forEachStanza } from '../../../src/drivers/deb/stanza-stream.js';
+import { parsePackageStanza } from '../../../src/drivers/deb/package.js';
 
 describe('control stanzas (Policy §5.1)', () => {
   it('reads fields, continuation lines and round-trips', () => {
@@ -28,17 +29,30 @@ describe('control stanzas (Policy §5.1)', () => {
     expect(() => parseStanzaFields(' leading continuation')).toThrow(/continuation/);
   });
 
-  it('streams stanzas with byte offsets across chunk boundaries', async () => {
+  it('streams stanzas across chunk boundaries, with ordinals and line numbers', async () => {
     const text = 'Package: é\nV: 1\n\nPackage: b\nV: 2\n\n\nPackage: c\n';
     const bytes = Buffer.from(text);
     async function* chunks() {
       for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
     }
-    const got = [];
-    for await (const s of splitStanzas(chunks())) got.push(s);
-    expect(got.map((s) => s.text)).toEqual(['Package: é\nV: 1', 'Package: b\nV: 2', 'Package: c']);
-    expect(got.map((s) => s.line)).toEqual([1, 4, 8]);
-    for (const s of got) expect(bytes.subarray(s.offset, s.offset + s.length).toString()).toBe(s.text);
+    const got: Array<{ text: string; ordinal: number; line: number }> = [];
+    await forEachStanza(chunks(), (s) => void got.push(s));
+    expect(got).toEqual([
+      { text: 'Package: é\nV: 1', ordinal: 0, line: 1 },
+      { text: 'Package: b\nV: 2', ordinal: 1, line: 4 },
+      { text: 'Package: c', ordinal: 2, line: 8 },
+    ]);
+  });
+
+  it('parses a Packages stanza on the fast path like the generic reader', () => {
+    const text = 'Package: a\nVersion: 1:2.0-1\nArchitecture: amd64\nDescription: x\n more\ndepends: b,\n c (>= 1)\nFilename: pool/a.deb\nSize: 10\nSHA256: ' + 'A'.repeat(64);
+    const all: Array<{ name: string; value: string }> = [];
+    const p = parsePackageStanza(text, 1, { mirror: 'm', suite: 's', component: 'main', index: 'i', type: 'deb' }, 0, all);
+    expect(p).toMatchObject({ name: 'a', version: '1:2.0-1', depends: 'b,\n c (>= 1)', size: 10, sha256: 'a'.repeat(64) });
+    expect(all.map((f) => f.name)).toEqual(['Package', 'Version', 'Architecture', 'Description', 'depends', 'Filename', 'Size', 'SHA256']);
+    expect(all[3].value).toBe('x\n more');
+    expect(() => parsePackageStanza('Package: a\nbad line', 5, { mirror: 'm', suite: 's', component: 'main', index: 'i', type: 'deb' }, 0)).toThrow(expect.objectContaining({ line: 6 }));
+    expect(() => parsePackageStanza('Package: a\nVersion: 1', 1, { mirror: 'm', suite: 's', component: 'main', index: 'i', type: 'deb' }, 0)).toThrow(/Architecture/);
   });
 });
 

@@ -18,8 +18,7 @@ function pkg(name: string, version: string, more: Partial<DebPackage> = {}): Deb
     suite: 'bookworm',
     component: 'main',
     index: 'i',
-    offset: offset++,
-    length: 1,
+    ordinal: offset++,
     ...more,
   };
 }
