@@ -18,6 +18,7 @@ import { parseControllerConfig, type ControllerConfig } from '../../src/controll
 import { startController, type RunningController } from '../../src/controller/controller.js';
 import { readEvents } from '../../src/controller/events/event-log.js';
 import { readEndpoint } from '../../src/controller/persisted-state.js';
+import { setSuspended } from '../../src/controller/suspension.js';
 import type { Logger } from '../../src/core/logger.js';
 import { CIRROS_063, LAB_NODE, ModelRepo } from '../helpers/model-repo.js';
 import { runFerry, spawnFerry } from '../helpers/run-ferry.js';
@@ -174,6 +175,37 @@ describe('ferry run, end to end with a real git server', () => {
     expect(metrics).toMatch(/ferry_git_fetch_duration_seconds_count \d+/);
   });
 
+  it('keeps serving the last good snapshot when a commit is invalid, reports it, and a new commit supersedes it', async () => {
+    const before = await status(controller);
+    const servedSnapshot = before.published.snapshot as string;
+    repo.write('classes/cluster/lab/mirror.yml', 'parameters:\n  ferry: [unclosed\n');
+    const bad = repo.commit('broken YAML');
+    push();
+    const gerrit = (rev: string) => fetch(`${controller.url}/hooks/gerrit/${GERRIT_TOKEN}`, { method: 'POST', body: gerritRefUpdated(rev) });
+    expect((await gerrit(bad)).status).toBe(202);
+    const sBad = await waitUntil('the failure reported', async () => {
+      const s = await status(controller);
+      return s.failingRevision === bad && s.phase === 'idle' && s;
+    });
+    expect(sBad).toMatchObject({ stalled: true, failures: 1, lastAttemptedRevision: bad, lastAppliedRevision: before.lastAppliedRevision });
+    expect(sBad.lastErrors[0]).toMatchObject({ code: 'FERRY_YAML_SYNTAX', data: { file: 'classes/cluster/lab/mirror.yml' } });
+    expect(sBad.published.snapshot).toBe(servedSnapshot);
+    expect(await served(controller.url, OLD_FILE)).toBe(200);
+    const failed = (await readEvents(state)).filter((e) => e.type === 'ValidationFailed');
+    expect(failed.at(-1)).toMatchObject({ revision: bad });
+
+    repo.git('revert', '--no-edit', 'HEAD');
+    const fixed = repo.head();
+    push();
+    expect((await gerrit(fixed)).status).toBe(202);
+    const sFixed = await waitUntil('the fix applied', async () => {
+      const s = await status(controller);
+      return s.lastAppliedRevision === fixed && s.phase === 'idle' && s;
+    });
+    expect(sFixed).toMatchObject({ failures: 0, stalled: false, lastErrors: [] });
+    expect(sFixed.published.snapshot).toBe(servedSnapshot);
+  });
+
   it('never logs a secret', () => {
     const all = lines.join('\n');
     expect(all.length).toBeGreaterThan(0);
@@ -232,15 +264,15 @@ describe('ferry run (the CLI): a lost webhook is caught by the poll; suspend hol
     expect(typeof sC.nextPollAt).toBe('string');
 
     // Suspended (as `ferry rollback` does): a new commit is not applied until resume.
-    expect((await runFerry(['suspend', '--state', state, '--reason', 'maintenance'])).code).toBe(0);
+    await setSuspended(state, { suspended: true, reason: 'rollback to X', by: 'ferry rollback' });
     await waitUntil('suspension visible', async () => (await status(endpoint)).suspension.suspended === true);
-    const refused = await runFerry(['reconcile', '--state', state]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/suspended/);
+    const refused = await fetch(`${endpoint.url}/control/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${endpoint.token}` } });
+    expect(refused.status).toBe(409);
+    expect(await (await fetch(`${endpoint.url}/metrics`)).text()).toMatch(/ferry_suspended 1/);
     repo.git('revert', '--no-edit', 'HEAD');
     const d = repo.head();
     push();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1000));
     expect((await status(endpoint)).lastAppliedRevision).toBe(c);
     expect((await runFerry(['resume', '--state', state])).code).toBe(0);
     await waitUntil('D applied after resume', async () => (await status(endpoint)).lastAppliedRevision === d);
