@@ -28,13 +28,19 @@ export class FsBlobStore implements BlobStore {
     this.partialDir = join(stateRoot, 'objects', 'partial');
   }
 
-  /** Creates objects/sha256/00..ff, tmp/ and partial/ (idempotent). */
+  /** Creates objects/sha256/00..ff, tmp/ and partial/ (idempotent; a no-op once complete). */
   async init(): Promise<void> {
+    const done = await stat(join(this.objects, 'ff')).then((s) => s.isDirectory(), () => false);
+    if (done) return;
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(this.partialDir, { recursive: true });
     await mkdir(this.objects, { recursive: true });
-    const fans = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    // `ff` last: its presence tells the next open that the layout is complete.
+    const fans = Array.from({ length: 255 }, (_, i) => i.toString(16).padStart(2, '0'));
     await Promise.all(fans.map((f) => mkdir(join(this.objects, f), { recursive: true })));
+    await fsyncDir(this.objects);
+    await mkdir(join(this.objects, 'ff'), { recursive: true });
+    await fsyncDir(this.objects);
   }
 
   pathOf(sha256: string): string {

@@ -17,7 +17,8 @@ export interface TreePlan {
 /**
  * Checks a snapshot's content before anything is written and turns it into the links to make:
  * every resource root and file path is safe (src/core/safe-path.ts), digests are sha256 hex,
- * no two files land on the same path and no file sits where another needs a folder.
+ * no two files land on the same path and no file sits where another needs a folder. Every
+ * resource root becomes a folder, even when the resource has no files.
  * Runs once per file of a 100k-file snapshot: no closures or path.join per entry.
  */
 export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): TreePlan {
@@ -26,9 +27,12 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): Tre
   }
   const entries: TreeEntry[] = [];
   const files = new Set<string>();
+  const roots: string[] = [];
   for (const r of input.resources) {
     const resource = resourceId(r);
     const root = safeRelativePath(r.root, { resource, path: 'root' });
+    roots.push(root);
+    if (!Array.isArray(r.files)) throw new FerryError('FERRY_INTERNAL', `resource ${resource} has no files list`, { resource });
     for (const f of r.files) {
       const rel = `${root}/${safeRelativePath(f.path, { resource })}`;
       if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) {
@@ -41,7 +45,7 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): Tre
       entries.push({ rel, sha256: f.sha256, resource, path: f.path });
     }
   }
-  const dirs = directoriesOf(entries);
+  const dirs = directoriesOf(entries, roots);
   for (const dir of dirs) {
     if (files.has(dir)) throw new FerryError('FERRY_UNSAFE_PATH', `${dir} is both a file and a folder of other files`, { actual: dir });
   }

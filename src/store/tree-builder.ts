@@ -66,13 +66,19 @@ export async function buildTree(
   return { dirs: dirs.length, links: entries.length };
 }
 
-/** Every directory that must exist below the root, each once, in no particular order. */
-export function directoriesOf(entries: readonly { rel: string }[]): string[] {
+/**
+ * Every directory that must exist below the root, each once, in no particular order: the
+ * parents of every entry, and `folders` (e.g. resource roots, even empty ones) with theirs.
+ */
+export function directoriesOf(entries: readonly { rel: string }[], folders: readonly string[] = []): string[] {
   const seen = new Set<string>();
-  for (const e of entries) {
-    let slash = e.rel.lastIndexOf('/');
+  const paths = folders.map((f) => `${f}/`);
+  const count = entries.length + paths.length;
+  for (let i = 0; i < count; i++) {
+    const rel = i < entries.length ? entries[i].rel : paths[i - entries.length];
+    let slash = rel.lastIndexOf('/');
     while (slash > 0) {
-      const d = e.rel.slice(0, slash);
+      const d = rel.slice(0, slash);
       if (seen.has(d)) break; // its ancestors are already in
       seen.add(d);
       slash = d.lastIndexOf('/');

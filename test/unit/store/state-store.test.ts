@@ -134,4 +134,14 @@ describe('StateStore', () => {
     await held.release();
     await (await store.lock()).release();
   });
+
+  it('creates every resource root, even one without files, and builds an empty snapshot', async () => {
+    const input = await snapshotOf(store, { 'a.txt': 'a' });
+    input.resources.push({ kind: 'file', name: 'empty', hash: 'h2', root: 'file/empty', files: [] });
+    const m = await store.build(input);
+    expect((await stat(join(store.treePath(m.id), 'file/empty'))).isDirectory()).toBe(true);
+    const empty = await store.build({ desiredHash: 'e'.repeat(64), site: { name: 'lab', retention: 1 }, resources: [] });
+    expect(await readdir(store.treePath(empty.id))).toEqual([]);
+    expect(await store.fsck()).toEqual([]);
+  });
 });
