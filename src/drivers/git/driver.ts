@@ -12,13 +12,13 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import PQueue from 'p-queue';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution } from '../types.js';
-import { gitHttpClient } from './git-http-client.js';
+import { gitHttpClient, type CountingHttpClient } from './git-http-client.js';
 import { parseGitSpec, type GitRepository } from './git-spec.js';
 import { compactCache } from './compact-cache.js';
 import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
@@ -64,7 +64,13 @@ async function missingObjects(gitdir: string, oids: string[]): Promise<string[]>
   return missing;
 }
 
-async function resolveRepository(repo: GitRepository, resource: Resource, ctx: DriverContext, http: ReturnType<typeof gitHttpClient>): Promise<{ plan: RepositoryPlan; warnings: FerryError[] }> {
+async function resolveRepository(
+  repo: GitRepository,
+  resource: Resource,
+  ctx: DriverContext,
+  http: CountingHttpClient,
+  dispatcher: Dispatcher,
+): Promise<{ plan: RepositoryPlan; warnings: FerryError[] }> {
   let step = 'listing the refs';
   try {
     const advertised = await listRemoteRefs({ url: repo.url, http });
@@ -79,13 +85,15 @@ async function resolveRepository(repo: GitRepository, resource: Resource, ctx: D
       return { plan: { repo, selection, gitdir, reuse }, warnings };
     }
     step = 'fetching';
+    // The fetch sees only the selected refs advertised, so it asks for their history alone.
+    const fetchHttp = gitHttpClient({ signal: ctx.signal, dispatcher, counts: http.counts, advertise: (ref) => ref in selection.refs });
     await withCache(gitdir, async () => {
       const wanted = Object.values(selection.refs);
       if ((await missingObjects(gitdir, wanted)).length === 0) return;
       const refNames = Object.keys(selection.refs);
       for (let attempt = 1; ; attempt++) {
         const before = http.counts.bytes;
-        await fetchIntoCache({ gitdir, url: repo.url, http, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
+        await fetchIntoCache({ gitdir, url: repo.url, http: fetchHttp, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
         ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
         const still = await missingObjects(gitdir, wanted);
         if (still.length === 0) {
@@ -168,7 +176,7 @@ export const gitDriver: Driver = {
     const agent = new Agent({ connections: CONCURRENCY });
     try {
       const http = gitHttpClient({ signal: ctx.signal, dispatcher: agent });
-      const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx, http));
+      const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx, http, agent));
       const upstream: GitUpstreamState = { repositories: {} };
       for (const { plan } of resolved) upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs };
       const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };

@@ -1,13 +1,31 @@
 /**
  * The HTTP client isomorphic-git talks through, on undici, so that every request of a mirror
- * run honours its AbortSignal and is counted (requests, response bytes).
+ * run honours its AbortSignal and is counted (requests, response bytes). With `advertise`, the
+ * ref advertisement a fetch reads is narrowed to the refs the mirror publishes.
  */
 import { request, type Dispatcher } from 'undici';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { filterAdvertisement } from './filter-advertisement.js';
+
+export interface HttpCounts {
+  requests: number;
+  bytes: number;
+}
 
 export interface CountingHttpClient extends HttpClient {
-  readonly counts: { requests: number; bytes: number };
+  readonly counts: HttpCounts;
 }
+
+export interface GitHttpClientOptions {
+  signal: AbortSignal;
+  dispatcher?: Dispatcher;
+  /** Counters to add to (shared by the clients of one run); fresh ones by default. */
+  counts?: HttpCounts;
+  /** Advertise only these refs to isomorphic-git's fetch (see filter-advertisement.ts). */
+  advertise?: (ref: string) => boolean;
+}
+
+const ADVERTISEMENT = /\/info\/refs\?service=git-upload-pack$/;
 
 async function bodyBytes(body: AsyncIterableIterator<Uint8Array> | undefined): Promise<Buffer | undefined> {
   if (!body) return undefined;
@@ -16,8 +34,21 @@ async function bodyBytes(body: AsyncIterableIterator<Uint8Array> | undefined): P
   return Buffer.concat(parts);
 }
 
-export function gitHttpClient(options: { signal: AbortSignal; dispatcher?: Dispatcher }): CountingHttpClient {
-  const counts = { requests: 0, bytes: 0 };
+async function* counted(body: AsyncIterable<Buffer>, counts: HttpCounts): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    counts.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+async function* narrowed(body: AsyncIterable<Buffer>, counts: HttpCounts, keep: (ref: string) => boolean): AsyncGenerator<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const chunk of counted(body, counts)) parts.push(Buffer.from(chunk));
+  yield filterAdvertisement(Buffer.concat(parts), keep);
+}
+
+export function gitHttpClient(options: GitHttpClientOptions): CountingHttpClient {
+  const counts = options.counts ?? { requests: 0, bytes: 0 };
   return {
     counts,
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
@@ -26,13 +57,10 @@ export function gitHttpClient(options: { signal: AbortSignal; dispatcher?: Dispa
       const res = await request(req.url, { method, headers: req.headers, body: await bodyBytes(req.body), signal: options.signal, dispatcher: options.dispatcher });
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      async function* counted(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          counts.bytes += chunk.length;
-          yield chunk;
-        }
-      }
-      return { url: req.url, method, statusCode: res.statusCode, statusMessage: String(res.statusCode), headers, body: counted() };
+      const body = res.body as AsyncIterable<Buffer>;
+      const filter = options.advertise && method === 'GET' && res.statusCode === 200 && ADVERTISEMENT.test(req.url) ? options.advertise : undefined;
+      if (filter) delete headers['content-length'];
+      return { url: req.url, method, statusCode: res.statusCode, statusMessage: String(res.statusCode), headers, body: filter ? narrowed(body, counts, filter) : counted(body, counts) };
     },
   };
 }

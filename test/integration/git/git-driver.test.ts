@@ -78,7 +78,9 @@ beforeAll(async () => {
   await mkdir(tools);
   await git(tools, ['init', '-q', '-b', 'master']);
   await commitFile(tools, 'tool.py', 'print(1)\n', 'tool');
-  await git(tools, ['branch', 'feature']);
+  await git(tools, ['checkout', '-q', '-b', 'feature']);
+  await commitFile(tools, 'feature-only.txt', 'only on the feature branch\n', 'feature');
+  await git(tools, ['checkout', '-q', 'master']);
   await git(tmp, ['clone', '-q', '--bare', tools, join(upstreamRoot, 'tools.git')]);
   upstream = await startSmartServer(upstreamRoot);
   blobs = dirBlobStore(join(tmp, 'blobs'));
@@ -138,6 +140,14 @@ describe('git driver: publish', () => {
     const verified = await git(tmp, ['verify-pack', '-v', join(dir, 'git/v', idx?.path ?? 'missing')]);
     expect(verified).toMatch(/^[0-9a-f]{40} commit /m);
     expect(verified).toMatch(/non delta: 3 objects/);
+  });
+
+  it('fetches the history of the selected refs only', async () => {
+    const gitdir = cacheDirFor(stateDir, `${upstream.base}/tools.git`);
+    const tools = join(tmp, 'tools-work');
+    await git(gitdir, ['--git-dir', gitdir, 'cat-file', '-e', await git(tools, ['rev-parse', 'master'])]);
+    await expect(git(gitdir, ['--git-dir', gitdir, 'cat-file', '-e', await git(tools, ['rev-parse', 'feature'])])).rejects.toThrow();
+    await expect(git(gitdir, ['--git-dir', gitdir, 'cat-file', '-e', await git(tools, ['rev-parse', 'feature:feature-only.txt'])])).rejects.toThrow();
   });
 
   it('builds the same bytes from a fresh cache (deterministic pack)', async () => {
