@@ -10,7 +10,7 @@
  * value, for RenderedNode.locate.
  */
 import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
-import { getAt, isPlainObject, MISSING, pathKey, setAt, splitPath } from './path.js';
+import { getAt, getRef, isPlainObject, MISSING, pathKey, setAt, splitPath } from './path.js';
 import { pyStr } from './python-str.js';
 import { RenderError } from './render-error.js';
 import type { ReclassSettings } from './settings.js';
@@ -18,7 +18,7 @@ import type { SourcePos } from './types.js';
 import type { InvQuery } from './inv-query.js';
 import { mergeDict } from './merge.js';
 
-export type QueryFn = (q: InvQuery, context: unknown) => unknown;
+export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
 
 export interface RecordedError {
@@ -149,7 +149,7 @@ export class Interpolator {
       else if (p.t === 'ref') {
         const inner = this.flatten(p.parts, ctx);
         if (inner === undefined) return undefined;
-        const v = getAt(ctx, splitPath(inner, this.st.delimiter));
+        const v = getRef(ctx, splitPath(inner, this.st.delimiter));
         if (v === MISSING || v instanceof Value || v instanceof ValueList) return undefined;
         s += pyStr(v);
       }
@@ -170,13 +170,13 @@ export class Interpolator {
         return item.parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
       case 'ref': {
         const path = this.flattenStrict(item.parts, ctx, pos);
-        const v = getAt(ctx, splitPath(path, this.st.delimiter));
+        const v = getRef(ctx, splitPath(path, this.st.delimiter));
         if (v === MISSING) throw new RenderError('FERRY_MISSING_REFERENCE', `cannot resolve \${${path}}`, pos, { reference: path });
         return v;
       }
       case 'inv':
         if (!this.opts.query) throw new RenderError('FERRY_INVENTORY_QUERY', `inventory query $[${item.text}] cannot be evaluated here`, pos);
-        return this.opts.query(item.q, ctx);
+        return this.opts.query(item.q, ctx, pos);
     }
   }
 

@@ -3,7 +3,7 @@
  * 1.7's semantics (values/invitem.py), its `exists_in` quirks and Python's `==` included.
  */
 import { RenderError } from './render-error.js';
-import { getAt, isPlainObject, MISSING } from './path.js';
+import { getRef, isPlainObject, MISSING } from './path.js';
 import type { InvQuery } from './inv-query.js';
 import type { SourcePos } from './types.js';
 
@@ -42,7 +42,7 @@ export function existsIn(parts: string[], container: Record<string, unknown>): b
 }
 
 function resolve(parts: string[], items: unknown, q: InvQuery, pos?: SourcePos): unknown {
-  const v = getAt(items, parts);
+  const v = getRef(items, parts);
   if (v === MISSING) throw new RenderError('FERRY_INVENTORY_QUERY', `inventory query $[${q.text}]: cannot resolve ${parts.join(':')}`, pos);
   return v;
 }
@@ -53,7 +53,7 @@ function question(q: InvQuery, context: unknown, items: Record<string, unknown>,
     const t = q.tests[i];
     let want = t.value;
     if (t.paramPath) {
-      const v = getAt(context, t.paramPath);
+      const v = getRef(context, t.paramPath);
       if (v === MISSING) throw new RenderError('FERRY_MISSING_REFERENCE', `inventory query $[${q.text}]: cannot resolve self:${t.paramPath.join(':')}`, pos);
       want = v;
     }

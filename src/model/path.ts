@@ -52,6 +52,18 @@ export function getAt(root: unknown, parts: ReadonlyArray<string | number>): unk
   return cur;
 }
 
+/**
+ * Resolves a reference path as reclass's DictPath.get_value does: list indexes are accepted
+ * on the way down, but the last part is always a dict key (so `${list:1}` is not found in
+ * reclass 1.7, a quirk kept for compatibility).
+ */
+export function getRef(root: unknown, parts: ReadonlyArray<string>): unknown {
+  const parent = getAt(root, parts.slice(0, -1));
+  if (!isPlainObject(parent)) return MISSING;
+  const last = parts[parts.length - 1];
+  return Object.prototype.hasOwnProperty.call(parent, last) ? parent[last] : MISSING;
+}
+
 /** Writes `value` at `parts` (the parent must exist). */
 export function setAt(root: unknown, parts: ReadonlyArray<string | number>, value: unknown): void {
   const parent = getAt(root, parts.slice(0, -1));

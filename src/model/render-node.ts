@@ -26,7 +26,7 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
   if (Array.isArray(m)) throw new FerryErrors(m);
   const positions = new WeakMap<object, Map<string, SourcePos>>();
   const params = new Interpolator(ctx.st, positions, {
-    query: (q, context) => inv.query(q, context, m.environment),
+    query: (q, context, pos) => inv.query(q, context, m.environment, pos),
   })
     .init(m.parameters)
     .run();

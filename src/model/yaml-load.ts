@@ -28,7 +28,8 @@ export interface LoadedYaml {
 export function loadYaml(file: string, text: string): LoadedYaml {
   const lc = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });
-  const errors = doc.errors.map((e) => {
+  // The first error only: the parser's later errors mostly follow from it.
+  const errors = doc.errors.slice(0, 1).map((e) => {
     const lp = e.linePos?.[0];
     return new FerryError('FERRY_YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, {
       file,
@@ -86,6 +87,7 @@ class Converter {
 
   private entries(items: Array<{ key: unknown; value: unknown }>): YEntry[] {
     const own: YEntry[] = [];
+    const seen = new Map<string, number>();
     let merged: YEntry[] = [];
     for (const pair of items) {
       const keyNode = pair.key as Node | null;
@@ -95,11 +97,20 @@ class Converter {
         continue;
       }
       const keyPos = this.at(keyNode?.range?.[0]);
-      const key = keyNode ? this.keyString(this.node(keyNode)) : 'None';
+      const k = keyNode ? this.node(keyNode) : ({ kind: 'scalar', v: null, pos: keyPos } as YVal);
       const value: YVal = valueNode ? this.node(valueNode) : { kind: 'scalar', v: null, pos: keyPos };
-      own.push({ key, keyPos, value });
+      // Python dict keys: True, 1 and 1.0 are one key (the first spelling stays, the last value wins).
+      const h = k.kind === 'scalar' && (typeof k.v === 'number' || typeof k.v === 'boolean') ? `n:${Number(k.v)}` : `s:${this.keyString(k)}`;
+      const at = seen.get(h);
+      if (at !== undefined) own[at] = { ...own[at], value };
+      else {
+        seen.set(h, own.length);
+        own.push({ key: this.keyString(k), keyPos, value });
+      }
     }
-    return merged.length ? [...merged, ...own] : own;
+    if (!merged.length) return own;
+    const ownKeys = new Set(own.map((e) => e.key));
+    return [...merged.filter((e) => !ownKeys.has(e.key)), ...own];
   }
 
   private mergeSources(n: Node): YEntry[] {

@@ -24,6 +24,8 @@ interface CaseSpec {
   errors?: Record<string, string>;
   inventory?: boolean;
   inventory_error?: string;
+  /** Node names that do not exist: both tools must refuse them. */
+  missing_nodes?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -44,14 +46,18 @@ function normalize(out: Json): Json {
   return strip(out);
 }
 
-function ferryCode(fn: () => unknown): string | undefined {
+function ferryCodes(fn: () => unknown): string[] {
   try {
     fn();
-    return undefined;
+    return [];
   } catch (e) {
-    if (e instanceof FerryErrors) return e.errors[0]?.code;
+    if (e instanceof FerryErrors) return e.errors.map((x) => x.code);
     throw e;
   }
+}
+
+function ferryCode(fn: () => unknown): string | undefined {
+  return ferryCodes(fn)[0];
 }
 
 const home = mkdtempSync(join(tmpdir(), 'ferry-reclass-home-'));
@@ -84,12 +90,22 @@ describe.each(cases)('reclass 1.7.0 and Ferry render %s identically', (name) => 
     });
   });
 
+  if (spec.missing_nodes?.length) {
+    it('refuses a node that does not exist', async () => {
+      for (const node of spec.missing_nodes ?? []) {
+        const r = await runReclass(dir, ['--nodeinfo', node], home);
+        expect({ node, reclassFailed: r.code !== 0 }).toEqual({ node, reclassFailed: true });
+        expect({ node, code: ferryCode(() => renderNode(files, node)) }).toEqual({ node, code: 'FERRY_NODE_NOT_FOUND' });
+      }
+    });
+  }
+
   if (spec.inventory !== false) {
     it('--inventory', async () => {
       const r = await runReclass(dir, ['--inventory'], home);
       if (spec.inventory_error) {
         expect(r.code).not.toBe(0);
-        expect(ferryCode(() => renderInventory(files))).toBe(spec.inventory_error);
+        expect(ferryCodes(() => renderInventory(files))).toContain(spec.inventory_error);
         return;
       }
       expect({ reclassFailed: r.code !== 0, stderr: r.code !== 0 ? r.stderr.slice(-800) : '' }).toEqual({ reclassFailed: false, stderr: '' });
