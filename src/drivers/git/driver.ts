@@ -45,6 +45,19 @@ const CONCURRENCY = 4;
 /** Errors packing raises when the cache is missing objects or holds corrupt ones. */
 const DAMAGED_CACHE = new Set(['FERRY_GIT', 'FERRY_BAD_INDEX', 'FERRY_DIGEST_MISMATCH']);
 
+function urlForms(raw: string): string[] {
+  const forms = [raw];
+  try {
+    const u = new URL(raw);
+    u.username = '';
+    u.password = '';
+    forms.push(u.toString(), u.toString().replace(/\/$/, ''));
+  } catch {
+    // parseGitSpec let only parseable http(s) URLs through.
+  }
+  return forms.filter((f) => f !== redactUrl(raw));
+}
+
 /** Turns whatever a step on `repo` threw into a FerryError naming it (URL redacted). */
 function repositoryError(e: unknown, repo: GitRepository, step: string, signal: AbortSignal): FerryError {
   const url = redactUrl(repo.url);
@@ -53,7 +66,9 @@ function repositoryError(e: unknown, repo: GitRepository, step: string, signal: 
     return new FerryError(e.code, `git repository ${repo.name}: ${e.message}`, { ...e.data, url: e.data.url ?? url, repository: repo.name }, e.cause ?? e);
   }
   if (signal.aborted) return new FerryError('FERRY_ABORTED', `git repository ${repo.name}: ${step} of ${url} aborted`, { url, repository: repo.name }, e);
-  const message = (e instanceof Error ? e.message : String(e)).replaceAll(repo.url, url);
+  let message = e instanceof Error ? e.message : String(e);
+  // isomorphic-git may quote the URL as given or with its credentials cut out.
+  for (const form of urlForms(repo.url)) message = message.replaceAll(form, url);
   return new FerryError('FERRY_GIT', `git repository ${repo.name}: ${step} of ${url} failed: ${message}`, { url, repository: repo.name });
 }
 

@@ -194,6 +194,25 @@ describe('git driver: refresh', () => {
   });
 });
 
+describe('git driver: HEAD', () => {
+  it("follows upstream's HEAD when it names a published branch", async () => {
+    const bare = join(upstreamRoot, 'tools.git');
+    await git(bare, ['symbolic-ref', 'HEAD', 'refs/heads/feature']);
+    try {
+      const all = gitResource('all', { repositories: [{ name: 'tools', url: `${upstream.base}/tools.git` }] });
+      const run = await runGitDriver(all, { stateDir: join(tmp, 'state-head'), blobs });
+      const head = run.generated.find((g) => g.path === 'tools.git/HEAD');
+      expect(Buffer.from(head?.content ?? []).toString()).toBe('ref: refs/heads/feature\n');
+      const base = await publish(run, 'head');
+      const clone = join(tmp, 'clone-head');
+      await git(tmp, ['clone', '-q', `${base}/tools.git`, clone]);
+      expect(await readFile(join(clone, 'feature-only.txt'), 'utf8')).toBe('only on the feature branch\n');
+    } finally {
+      await git(bare, ['symbolic-ref', 'HEAD', 'refs/heads/master']);
+    }
+  });
+});
+
 describe('git driver: cache', () => {
   it('merges the cache packs into one, deltas kept, and packs the same repository from it', async () => {
     const gitdir = cacheDirFor(stateDir, `${upstream.base}/nginx.git`);
