@@ -90,7 +90,10 @@ export async function startController(config: ControllerConfig, options: StartCo
     {
       fetchHead: (ctx) => source.head({ signal: ctx.signal }),
       apply: async (revision, ctx) => {
-        // Guard: a rollback or `ferry suspend` may have happened since the run started.
+        // Guard: a rollback or `ferry suspend` may have happened since the run started. The store
+        // lock is not waited for (wait: false): a run that finds it held (a rollback, a manual
+        // apply) fails as retryable and comes back after the backoff, when a suspension that
+        // came with the rollback is already known.
         const now = await readSuspension(stateDir);
         if (now.suspended) {
           applySuspension(now);
@@ -98,7 +101,7 @@ export async function startController(config: ControllerConfig, options: StartCo
         }
         const signer = trusted && source.gitdir ? await verifyCommitSignature({ gitdir: source.gitdir, revision, trusted, signal: ctx.signal }) : undefined;
         const model = await source.model(revision, { signal: ctx.signal });
-        const result = await runReconcile({ stateDir, model, node: config.node, commit: config.source.kind === 'git' ? revision : undefined, wait: true, signal: ctx.signal, logger, fetcher: options.fetcher });
+        const result = await runReconcile({ stateDir, model, node: config.node, commit: config.source.kind === 'git' ? revision : undefined, wait: false, signal: ctx.signal, logger, fetcher: options.fetcher });
         return { ...result, signer };
       },
       onNotice: (n) => {

@@ -166,6 +166,7 @@ describe('ferry run, end to end with a real git server', () => {
     expect(upstream.requests.length).toBe(requestsBefore);
     expect(await served(controller.url, OLD_FILE)).toBe(200);
 
+    await waitUntil('the RolledBack event', async () => (await readEvents(state)).some((e) => e.type === 'RolledBack' && e.revision === revert));
     const events = (await readEvents(state)).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['NewRevision', 'ApplySucceeded', 'RolledBack']));
     const metrics = await (await fetch(`${controller.url}/metrics`)).text();
@@ -191,8 +192,8 @@ describe('ferry run, end to end with a real git server', () => {
     expect(sBad.lastErrors[0]).toMatchObject({ code: 'FERRY_YAML_SYNTAX', data: { file: 'classes/cluster/lab/mirror.yml' } });
     expect(sBad.published.snapshot).toBe(servedSnapshot);
     expect(await served(controller.url, OLD_FILE)).toBe(200);
-    const failed = (await readEvents(state)).filter((e) => e.type === 'ValidationFailed');
-    expect(failed.at(-1)).toMatchObject({ revision: bad });
+    const failed = await waitUntil('the ValidationFailed event', async () => (await readEvents(state)).filter((e) => e.type === 'ValidationFailed').at(-1));
+    expect(failed).toMatchObject({ revision: bad });
 
     repo.git('revert', '--no-edit', 'HEAD');
     const fixed = repo.head();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { Agent } from 'undici';
+import { Agent, EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
 import { FerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import { gitAuthHeaders, type GitAuth } from './git-auth.js';
@@ -35,6 +35,14 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+
+/** Connections for one fetch: through HTTP(S)_PROXY / NO_PROXY when set, following redirects. */
+function gitDispatcher(): { dispatcher: Dispatcher; close(): Promise<void> } {
+  const base = PROXY_VARS.some((v) => process.env[v]) ? new EnvHttpProxyAgent({ connections: 4 }) : new Agent({ connections: 4 });
+  return { dispatcher: base.compose(interceptors.redirect({ maxRedirections: 5 })), close: () => base.close() };
+}
+
 /** Fetches `ref` and returns the commit it points at on the server. Throws FERRY_GIT. */
 export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit: string }> {
   const { gitdir, url } = options;
@@ -42,7 +50,7 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
   options.signal?.throwIfAborted();
   await mkdir(gitdir, { recursive: true });
   const release = await lockClone(join(gitdir, 'ferry.lock'));
-  const agent = new Agent({ connections: 4 });
+  const agent = gitDispatcher();
   try {
     if (!(await exists(join(gitdir, 'HEAD')))) {
       await git.init({ fs, gitdir, bare: true, defaultBranch: localRef });
@@ -52,7 +60,7 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
     }
     const result = await git.fetch({
       fs,
-      http: createGitHttp({ signal: options.signal, onBytes: options.onBytes, dispatcher: agent }),
+      http: createGitHttp({ signal: options.signal, onBytes: options.onBytes, dispatcher: agent.dispatcher }),
       gitdir,
       url,
       ref: localRef,

@@ -146,6 +146,7 @@ describe('the commit-signature policy on a real git server', () => {
     expect(s.stalled).toBe(true);
     expect(s.lastErrors[0]).toMatchObject({ code: 'FERRY_UNTRUSTED_COMMIT' });
     expect(s.failingRevision).toBe(await git(work, ['rev-parse', 'HEAD']));
+    await waitUntil('the events on disk', async () => (await readEvents(state)).length >= 2);
     expect((await readEvents(state)).map((e) => e.type)).toEqual(['NewRevision', 'UntrustedCommit']);
 
     await writeFile(join(work, 'nodes', 'n.yml'), 'parameters: {a: 2}\n');
