@@ -23,7 +23,8 @@ import { parseGitSpec, type GitRepository } from './git-spec.js';
 import { compactCache } from './compact-cache.js';
 import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
 import { packReachable } from './pack-reachable.js';
-import { reusableFiles, type GitUpstreamState } from './previous-state.js';
+import { previousPackFiles, reusableFiles, type GitUpstreamState } from './previous-state.js';
+import { PublishedEntries } from './published-entries.js';
 import { repositoryTextFiles } from './repository-files.js';
 import { selectRefs, type RefSelection } from './select-refs.js';
 
@@ -34,6 +35,8 @@ interface RepositoryPlan {
   gitdir: string;
   /** The previous snapshot's files, when the refs are unchanged. */
   reuse?: ManifestFile[];
+  /** The previous snapshot's pack of this repository, whose entries packing may copy. */
+  previousPack?: { pack: ManifestFile; idx: ManifestFile };
 }
 
 interface GitScratch {
@@ -127,9 +130,22 @@ async function resolveRepository(
         await rm(gitdir, { recursive: true, force: true });
       }
     });
-    return { plan: { repo, selection, gitdir }, warnings };
+    const previousPack = await previousPackFiles({ previous: ctx.previous, dir: repo.dir, blobs: ctx.blobs });
+    return { plan: { repo, selection, gitdir, previousPack }, warnings };
   } catch (e) {
     throw repositoryError(e, repo, step, ctx.signal);
+  }
+}
+
+/** The previous pack's entries, or undefined when it cannot be read (packing then does without). */
+async function publishedEntries(plan: RepositoryPlan, ctx: DriverContext): Promise<PublishedEntries | undefined> {
+  if (!plan.previousPack) return undefined;
+  try {
+    const [pack, idx] = await Promise.all([plan.previousPack.pack, plan.previousPack.idx].map((f) => readFile(ctx.blobs.pathOf(f.sha256), { signal: ctx.signal })));
+    return new PublishedEntries(pack, idx, plan.previousPack.idx.path);
+  } catch (e) {
+    ctx.logger.warn(`git ${plan.repo.name}: cannot reuse the previous pack (${e instanceof Error ? e.message : String(e)}); packing every object`, {});
+    return undefined;
   }
 }
 
@@ -140,7 +156,8 @@ async function publishRepository(plan: RepositoryPlan, ctx: DriverContext): Prom
   }
   try {
     const names = Object.keys(selection.refs).sort();
-    const built = await withCache(plan.gitdir, () => packReachable({ gitdir: plan.gitdir, tips: names.map((n) => selection.refs[n]), signal: ctx.signal }));
+    const previous = await publishedEntries(plan, ctx);
+    const built = await withCache(plan.gitdir, () => packReachable({ gitdir: plan.gitdir, tips: names.map((n) => selection.refs[n]), signal: ctx.signal, previous }));
     const peeled: Record<string, string> = {};
     for (const n of names) if (built.peeled[selection.refs[n]]) peeled[n] = built.peeled[selection.refs[n]];
     const text = repositoryTextFiles({ refs: selection.refs, peeled, head: selection.head, packChecksum: built.checksum });
@@ -148,7 +165,7 @@ async function publishRepository(plan: RepositoryPlan, ctx: DriverContext): Prom
     const files: GeneratedFile[] = Object.entries(text).map(([path, body]) => ({ path: `${repo.dir}/${path}`, content: encoder.encode(body) }));
     files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.pack`, content: built.pack });
     files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.idx`, content: built.idx });
-    ctx.logger.info(`git ${repo.name}: packed ${built.objects} objects (${built.pack.length} bytes) for ${names.length} ref(s)`, {});
+    ctx.logger.info(`git ${repo.name}: packed ${built.objects} objects (${built.copied} copied from the previous pack, ${built.pack.length} bytes) for ${names.length} ref(s)`, {});
     return files;
   } catch (e) {
     if (e instanceof FerryError && DAMAGED_CACHE.has(e.code) && !ctx.signal.aborted) {

@@ -56,3 +56,13 @@ export async function reusableFiles(options: {
   for (const f of files) if (!(await options.blobs.has(f.sha256))) return undefined;
   return files;
 }
+
+/** The pack and index the previous snapshot published for `dir`, if both blobs are still stored. */
+export async function previousPackFiles(options: { previous: ManifestResource | undefined; dir: string; blobs: BlobStore }): Promise<{ pack: ManifestFile; idx: ManifestFile } | undefined> {
+  const files = options.previous?.files ?? [];
+  const prefix = `${options.dir}/objects/pack/pack-`;
+  const pack = files.find((f) => f.path.startsWith(prefix) && /^[0-9a-f]{40}\.pack$/.test(f.path.slice(prefix.length)));
+  const idx = pack && files.find((f) => f.path === pack.path.replace(/\.pack$/, '.idx'));
+  if (!pack || !idx || !(await options.blobs.has(pack.sha256)) || !(await options.blobs.has(idx.sha256))) return undefined;
+  return { pack, idx };
+}

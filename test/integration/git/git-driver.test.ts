@@ -183,6 +183,12 @@ describe('git driver: refresh', () => {
     expect(Number(fetched[0]?.[1])).toBeLessThan(2000);
     const tools = (r: DriverRun) => r.manifest.files.filter((f) => f.path.startsWith('tools.git/'));
     expect(tools(next)).toEqual(tools(first));
+    const copied = logger.lines.map((l) => /packed (\d+) objects \((\d+) copied/.exec(l)).filter((m) => m !== null);
+    expect(copied).toHaveLength(1);
+    expect(Number(copied[0]?.[2])).toBeGreaterThan(0);
+    expect(Number(copied[0]?.[2])).toBeLessThan(Number(copied[0]?.[1]));
+    const rebuilt = await runGitDriver(resource, { stateDir: join(tmp, 'state-rebuilt'), blobs });
+    expect(rebuilt.manifest.files).toEqual(next.manifest.files);
     const base = await publish(next, 'next');
     const clone = join(tmp, 'clone-nginx');
     await git(clone, ['pull', '-q', `${base}/salt-formulas/nginx.git`, 'master']);
