@@ -1,0 +1,23 @@
+/**
+ * A long-lived Ferry process for bench/deb.ts, the way the controller runs reconciles: modules
+ * loaded once, then one reconcile per request line on stdin ({"node","state","refresh"}), each
+ * answered on stdout with its wall time, outcome, request count and the process's peak RSS.
+ */
+import { createInterface } from 'node:readline';
+import { readModelAtCommit } from '../src/controller/model-source.js';
+import { reconcile } from '../src/controller/reconcile.js';
+
+const repo = process.argv[2];
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const req = JSON.parse(line) as { node: string; state: string; refresh?: boolean };
+  const t0 = performance.now();
+  try {
+    const { commit, files } = await readModelAtCommit({ dir: repo, ref: 'main' });
+    const r = await reconcile({ stateDir: req.state, model: files, node: req.node, commit, refresh: req.refresh });
+    const wall = (performance.now() - t0) / 1000;
+    process.stdout.write(`${JSON.stringify({ wall, outcome: r.outcome, requests: r.stats.requests, files: r.stats.filesFetched, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  } catch (e) {
+    process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);
+  }
+}
