@@ -6,6 +6,19 @@ import { directoriesOf, type TreeEntry } from './tree-builder.js';
 import type { SnapshotManifest } from './types.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
+/** A relative path already in the form safeRelativePath returns: non-empty segments, no NUL or backslash. */
+const PLAIN_PATH_RE = /^[^/\\\0]+(?:\/[^/\\\0]+)*$/;
+/** A `.` or `..` segment anywhere. */
+const DOT_SEGMENT_RE = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * safeRelativePath with a fast path for the common case (a plain, already normal path), which
+ * it would return unchanged; anything else goes through it (normalised or refused).
+ */
+export function checkedPath(path: string, context: Record<string, unknown>): string {
+  if (typeof path === 'string' && PLAIN_PATH_RE.test(path) && !DOT_SEGMENT_RE.test(path)) return path;
+  return safeRelativePath(path, context);
+}
 
 /** The links a snapshot needs and the folders that hold them. */
 export interface TreePlan {
@@ -34,7 +47,7 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): Tre
     roots.push(root);
     if (!Array.isArray(r.files)) throw new FerryError('FERRY_INTERNAL', `resource ${resource} has no files list`, { resource });
     for (const f of r.files) {
-      const rel = `${root}/${safeRelativePath(f.path, { resource })}`;
+      const rel = `${root}/${checkedPath(f.path, { resource })}`;
       if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) {
         throw new FerryError('FERRY_INTERNAL', `file ${rel} of ${resource} has no valid sha256`, { resource, path: f.path, actual: f.sha256 });
       }
