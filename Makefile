@@ -29,7 +29,7 @@ lint: deps
 	node_modules/.bin/eslint .
 
 test: deps system-deps typecheck build
-	$(JEST) --maxWorkers=2
+	FERRY_TEST_USE_DIST=1 $(JEST) --maxWorkers=2
 
 test-unit: deps
 	$(JEST) test/unit

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts');
+/** `make test` builds first and sets FERRY_TEST_USE_DIST=1: the compiled CLI starts much faster. */
+const COMMAND = process.env.FERRY_TEST_USE_DIST === '1' ? [join(REPO_ROOT, 'dist', 'cli', 'main.js')] : ['--import', 'tsx', MAIN];
 
 export interface FerryRun {
   code: number | null;
@@ -17,7 +19,7 @@ export interface FerryRun {
 }
 
 export function spawnFerry(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawn(process.execPath, [...COMMAND, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', FERRY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
