@@ -50,6 +50,10 @@ export interface UpstreamRepo {
   components: string[];
   architectures: string[];
   packages: BuiltPackage[];
+  /** debian-installer packages (.udeb), indexed under debian-installer/binary-<arch>/. */
+  udebs?: BuiltPackage[];
+  /** Write a Sources index with one source package (.dsc + .tar.xz stand-ins) per Source name. */
+  sources?: boolean;
 }
 
 const noEpoch = (v: string) => v.replace(/^[0-9]+:/, '');
@@ -81,9 +85,9 @@ function control(p: FixturePackage & { arch: string }): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function buildOne(root: string, p: FixturePackage, real: boolean, work: string): Promise<BuiltPackage> {
+async function buildOne(root: string, p: FixturePackage, real: boolean, work: string, udeb: boolean): Promise<BuiltPackage> {
   const full = { ...p, arch: p.arch ?? 'amd64', component: p.component ?? 'main' };
-  const filename = poolPath(full);
+  const filename = udeb ? poolPath(full).replace(/\.deb$/, '.udeb') : poolPath(full);
   const out = join(root, filename);
   await mkdir(dirname(out), { recursive: true });
   if (real) {
@@ -108,14 +112,14 @@ async function buildOne(root: string, p: FixturePackage, real: boolean, work: st
 }
 
 /** Builds the package files (4 at a time) under `root`. */
-export async function buildPackages(root: string, pkgs: FixturePackage[], options: { real?: boolean } = {}): Promise<BuiltPackage[]> {
+export async function buildPackages(root: string, pkgs: FixturePackage[], options: { real?: boolean; udeb?: boolean } = {}): Promise<BuiltPackage[]> {
   const work = await mkdtemp(join(tmpdir(), 'ferry-debs-'));
   const out: BuiltPackage[] = new Array<BuiltPackage>(pkgs.length);
   let next = 0;
   const worker = async () => {
     while (next < pkgs.length) {
       const i = next++;
-      out[i] = await buildOne(root, pkgs[i], options.real ?? true, work);
+      out[i] = await buildOne(root, pkgs[i], options.real ?? true, work, options.udeb ?? false);
     }
   };
   try {
@@ -148,23 +152,31 @@ export async function writeArchive(repo: UpstreamRepo, o: WriteOptions): Promise
   const distDir = join(repo.dir, 'dists', repo.suite);
   await rm(distDir, { recursive: true, force: true });
   const entries: Array<{ path: string; data: Buffer }> = [];
+  const addIndex = async (rel: string, plain: Buffer) => {
+    for (const [path, data] of [[rel, plain], [`${rel}.gz`, gzipSync(plain)], [`${rel}.xz`, await xzBytes(plain)]] as Array<[string, Buffer]>) {
+      entries.push({ path, data });
+      await mkdir(dirname(join(distDir, path)), { recursive: true });
+      await writeFile(join(distDir, path), data);
+      if (o.byHash) {
+        const bh = join(distDir, dirname(path), 'by-hash', 'SHA256', sha('sha256', data));
+        await mkdir(dirname(bh), { recursive: true });
+        await writeFile(bh, data);
+      }
+    }
+  };
   for (const c of repo.components) {
     for (const a of repo.architectures) {
       const pk = repo.packages.filter((p) => p.component === c && (p.arch === a || p.arch === 'all'));
       const text = pk.length ? `${pk.map(packagesStanza).join('\n\n')}\n` : '';
       const plain = Buffer.from(text);
       const rel = `${c}/binary-${a}/Packages`;
-      for (const [path, data] of [[rel, plain], [`${rel}.gz`, gzipSync(plain)], [`${rel}.xz`, await xzBytes(plain)]] as Array<[string, Buffer]>) {
-        entries.push({ path, data });
-        await mkdir(dirname(join(distDir, path)), { recursive: true });
-        await writeFile(join(distDir, path), data);
-        if (o.byHash) {
-          const bh = join(distDir, dirname(path), 'by-hash', 'SHA256', sha('sha256', data));
-          await mkdir(dirname(bh), { recursive: true });
-          await writeFile(bh, data);
-        }
+      await addIndex(rel, plain);
+      if (repo.udebs) {
+        const ud = repo.udebs.filter((p) => p.component === c && (p.arch === a || p.arch === 'all'));
+        await addIndex(`${c}/debian-installer/binary-${a}/Packages`, Buffer.from(ud.length ? `${ud.map(packagesStanza).join('\n\n')}\n` : ''));
       }
     }
+    if (repo.sources) await addIndex(`${c}/source/Sources`, Buffer.from(await sourcesIndex(repo, c)));
   }
   const width = Math.max(...entries.map((e) => String(e.data.length).length));
   const list = (algo: string) => entries.map((e) => ` ${sha(algo, e.data)} ${String(e.data.length).padStart(width)} ${e.path}`).join('\n');
@@ -189,14 +201,62 @@ export async function writeArchive(repo: UpstreamRepo, o: WriteOptions): Promise
   if (sign !== 'inrelease') await o.key.detachSign(join(distDir, 'Release'), join(distDir, 'Release.gpg'));
 }
 
+/** One source package per distinct Source (or name) of the component: a .dsc and a .tar.xz stand-in. */
+async function sourcesIndex(repo: UpstreamRepo, component: string): Promise<string> {
+  const bySource = new Map<string, BuiltPackage>();
+  for (const p of repo.packages) if (p.component === component && !bySource.has(p.source ?? p.name)) bySource.set(p.source ?? p.name, p);
+  const stanzas: string[] = [];
+  for (const [src, p] of [...bySource].sort()) {
+    const dir = `pool/${component}/${src[0]}/${src}`;
+    const base = `${src}_${noEpoch(p.version)}`;
+    const files: Array<[string, Buffer]> = [
+      [`${base}.dsc`, Buffer.from(`Format: 3.0 (native)\nSource: ${src}\nVersion: ${p.version}\n`)],
+      [`${base}.tar.xz`, Buffer.from(`source of ${src}\n`)],
+    ];
+    for (const [name, data] of files) {
+      await mkdir(join(repo.dir, dir), { recursive: true });
+      await writeFile(join(repo.dir, dir, name), data);
+    }
+    stanzas.push(
+      [
+        `Package: ${src}`,
+        `Binary: ${p.name}`,
+        `Version: ${p.version}`,
+        'Maintainer: Ferry Tests <test@example.invalid>',
+        'Architecture: any',
+        'Format: 3.0 (native)',
+        `Directory: ${dir}`,
+        'Files:',
+        ...files.map(([n, d]) => ` ${sha('md5', d)} ${d.length} ${n}`),
+        'Checksums-Sha256:',
+        ...files.map(([n, d]) => ` ${sha('sha256', d)} ${d.length} ${n}`),
+      ].join('\n'),
+    );
+  }
+  return stanzas.length ? `${stanzas.join('\n\n')}\n` : '';
+}
+
+/** A flat repository (`deb URL DIR/`): Packages, Release and signatures in DIR, Filename relative to URL. */
+export async function writeFlat(dirOnDisk: string, pkgs: BuiltPackage[], o: WriteOptions): Promise<void> {
+  const plain = Buffer.from(`${pkgs.map(packagesStanza).join('\n\n')}\n`);
+  const files: Array<[string, Buffer]> = [['Packages', plain], ['Packages.gz', gzipSync(plain)]];
+  await mkdir(dirOnDisk, { recursive: true });
+  for (const [n, d] of files) await writeFile(join(dirOnDisk, n), d);
+  const list = (algo: string) => files.map(([n, d]) => ` ${sha(algo, d)} ${d.length} ${n}`).join('\n');
+  await writeFile(join(dirOnDisk, 'Release'), `Origin: FerryFlat\nLabel: FerryFlat\nDate: ${new Date(Date.now() - 3_600_000).toUTCString()}\nMD5Sum:\n${list('md5')}\nSHA256:\n${list('sha256')}\n`);
+  await o.key.clearsign(join(dirOnDisk, 'Release'), join(dirOnDisk, 'InRelease'));
+}
+
 /** Builds packages and writes the archive in one go. */
-export async function makeUpstream(dir: string, pkgs: FixturePackage[], o: WriteOptions & { suite?: string; components?: string[]; architectures?: string[]; real?: boolean }): Promise<UpstreamRepo> {
+export async function makeUpstream(dir: string, pkgs: FixturePackage[], o: WriteOptions & { suite?: string; components?: string[]; architectures?: string[]; real?: boolean; udebs?: FixturePackage[]; sources?: boolean }): Promise<UpstreamRepo> {
   const repo: UpstreamRepo = {
     dir,
     suite: o.suite ?? 'bookworm',
     components: o.components ?? ['main'],
     architectures: o.architectures ?? ['amd64'],
     packages: await buildPackages(dir, pkgs, { real: o.real }),
+    udebs: o.udebs ? await buildPackages(dir, o.udebs, { real: o.real, udeb: true }) : undefined,
+    sources: o.sources,
   };
   await writeArchive(repo, o);
   return repo;

@@ -10,7 +10,7 @@ import { parseRelease } from '../../../src/drivers/deb/release.js';
 import type { Resource } from '../../../src/core/resource.js';
 import type { FerryError } from '../../../src/core/ferry-error.js';
 import { makeGpgKey, type GpgKey } from '../../helpers/deb-gpg.js';
-import { makeUpstream, writeArchive, buildPackages, type FixturePackage, type UpstreamRepo } from '../../helpers/deb-repo.js';
+import { makeUpstream, writeArchive, writeFlat, buildPackages, type FixturePackage, type UpstreamRepo } from '../../helpers/deb-repo.js';
 import { startStaticServer, type StaticServer } from '../../helpers/deb-http.js';
 import { debResource, desiredOf, makeTestContext, manifestOf, type TestContext } from '../../helpers/deb-context.js';
 
@@ -145,6 +145,49 @@ describe('deb driver: partial mirrors', () => {
     expect(res.warnings ?? []).toEqual([]);
     const alone = await debDriver.resolve(mirror('product-alone', { url: `${server.url}/product`, packages: ['product-app'] }), t.ctx());
     expect(alone.warnings?.map((w) => w.data.relation)).toEqual(['libfoo (>= 1.3)']);
+  });
+});
+
+describe('deb driver: sources, udebs, architectures, flat repositories', () => {
+  beforeAll(async () => {
+    await makeUpstream(
+      join(root, 'extra'),
+      [
+        { name: 'a', version: '1.0' },
+        { name: 'a', version: '1.0', arch: 'arm64' },
+        { name: 'b', version: '2.0', arch: 'all' },
+        { name: 'c', version: '3.0', source: 'csrc', depends: 'b' },
+      ],
+      { key, architectures: ['amd64', 'arm64'], udebs: [{ name: 'di-a', version: '1.0' }], sources: true, real: false },
+    );
+    const flat = await buildPackages(join(root, 'flat'), [{ name: 'f', version: '1' }, { name: 'g', version: '1', depends: 'f' }], { real: false });
+    await writeFlat(join(root, 'flat', 'repo'), flat, { key });
+  });
+
+  it('mirrors source packages and udebs for several architectures', async () => {
+    const r = mirror('extra-full', { url: `${server.url}/extra`, architectures: ['amd64', 'arm64'], with_sources: true, with_udebs: true });
+    const res = await debDriver.resolve(r, t.ctx());
+    expect(names(res.files)).toEqual(['a_1.0.dsc', 'a_1.0.tar.xz', 'a_1.0_amd64.deb', 'a_1.0_arm64.deb', 'b_2.0.dsc', 'b_2.0.tar.xz', 'b_2.0_all.deb', 'c_3.0_amd64.deb', 'csrc_3.0.dsc', 'csrc_3.0.tar.xz', 'di-a_1.0_amd64.udeb']);
+    const gen = new Map((await debDriver.generate(r, res, t.ctx())).map((g) => [g.path, Buffer.from(g.content).toString()]));
+    expect(gen.get('dists/bookworm/main/binary-arm64/Packages')?.match(/^Package: .*$/gm)).toEqual(['Package: a', 'Package: b']);
+    expect(gen.get('dists/bookworm/main/debian-installer/binary-amd64/Packages')).toContain('Filename: pool/main/d/di-a/di-a_1.0_amd64.udeb');
+    expect(gen.get('dists/bookworm/main/source/Sources')?.match(/^Package: .*$/gm)).toEqual(['Package: a', 'Package: b', 'Package: csrc']);
+    expect(gen.get('dists/bookworm/Release')).toMatch(/^Architectures: amd64 arm64$/m);
+  });
+
+  it('takes the source packages of a partial selection', async () => {
+    const res = await debDriver.resolve(mirror('extra-c', { url: `${server.url}/extra`, packages: ['c'], with_sources: true }), t.ctx());
+    expect(names(res.files)).toEqual(['b_2.0.dsc', 'b_2.0.tar.xz', 'b_2.0_all.deb', 'c_3.0_amd64.deb', 'csrc_3.0.dsc', 'csrc_3.0.tar.xz']);
+  });
+
+  it('mirrors a flat repository and publishes it flat', async () => {
+    const r = mirror('flat', { url: `${server.url}/flat`, flat: true, directory: 'repo/', suites: undefined, components: undefined, packages: ['g'] });
+    const res = await debDriver.resolve(r, t.ctx());
+    expect(res.files.map((f) => f.path)).toEqual(['pool/main/f/f/f_1_amd64.deb', 'pool/main/g/g/g_1_amd64.deb']);
+    const gen = await debDriver.generate(r, res, t.ctx());
+    const paths = gen.map((g) => g.path);
+    expect(paths).toEqual(expect.arrayContaining(['repo/Packages', 'repo/Packages.gz', 'repo/Packages.xz', 'repo/Release', 'repo/InRelease', 'repo/Release.gpg']));
+    expect(Buffer.from(gen.find((g) => g.path === 'repo/Release')!.content).toString()).not.toMatch(/^(Suite|Components):/m);
   });
 });
 
