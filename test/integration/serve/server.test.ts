@@ -1,8 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdir, readlink } from 'node:fs/promises';
-import { request } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../../src/core/logger.js';
+import { createServeHandler } from '../../../src/serve/serve-handler.js';
 import { startServer, type RunningServer } from '../../../src/serve/server.js';
 import type { Handler } from '../../../src/serve/types.js';
 import { makeFakeState, type FakeState } from './fake-state.js';
@@ -139,5 +141,46 @@ describe('startServer', () => {
     const line = logger.lines.find((l) => l.message === 'serve: request' && l.fields?.path === '/file/small/a.txt');
     expect(line?.fields?.status).toBe(200);
     expect(JSON.stringify(logger.lines)).not.toContain('s3cr3t');
+  });
+});
+
+describe('createServeHandler', () => {
+  it('streams with backpressure: a client that stops reading stops the reads', async () => {
+    const state = await makeFakeState();
+    const size = 32 * 1024 * 1024;
+    await state.addSnapshot(ID, [{ path: 'file/big/huge.bin', body: Buffer.alloc(size, 7) }]);
+    await state.publish(ID);
+    const handler = createServeHandler({ stateDir: state.stateDir });
+    let served: ServerResponse | undefined;
+    const server = createServer((req, res) => {
+      served = res;
+      void handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/file/big/huge.bin', agent: false }, (res) => {
+          res.pause();
+          resolve(res);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const pushed = (served?.socket?.bytesWritten ?? 0) + (served?.writableLength ?? 0);
+      expect(pushed).toBeGreaterThan(0);
+      expect(pushed).toBeLessThan(size / 3);
+      let received = 0;
+      client.on('data', (c: Buffer) => (received += c.length));
+      const ended = new Promise((r) => client.on('end', r));
+      client.resume();
+      await ended;
+      expect(received).toBe(size);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await state.cleanup();
+    }
   });
 });
