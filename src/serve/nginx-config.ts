@@ -65,6 +65,8 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     `    server_name ${serverName};`,
     `    root "${state}/current/tree";`,
     '    server_tokens off;',
+    '    sendfile on;',
+    '    tcp_nopush on;',
     '    autoindex on;',
     '    charset utf-8;',
     '    charset_types text/plain text/html text/css text/javascript text/markdown;',

@@ -12,6 +12,7 @@ describe('renderNginxServerBlock', () => {
     expect(conf).toContain('alias "/var/lib/ferry/snapshots/$ferry_snapshot/tree/$ferry_path";');
     expect(conf).toContain('disable_symlinks on from=$document_root;');
     expect(conf).toContain('disable_symlinks on from=/var/lib/ferry/snapshots;');
+    expect(conf).toContain('sendfile on;');
   });
 
   it('maps the content types of ferry serve', () => {
