@@ -71,15 +71,20 @@ export async function startController(config: ControllerConfig, options: StartCo
 
   let poller: Poller | undefined;
   const board = new StatusBoard(source.describe, () => poller?.nextAt);
+  let publishedId: string | null = null;
   const refreshPublished = async () => {
     const current = await store.current().catch(() => null);
+    publishedId = current?.id ?? null;
     board.setPublished(current);
     metrics.setPublished(current);
+    countMirrors();
+  };
+  const countMirrors = () => {
     const counts: Record<string, number> = {};
     for (const m of board.mirrors()) counts[m.state] = (counts[m.state] ?? 0) + 1;
     metrics.setMirrors(counts);
   };
-  const recorder = createNoticeRecorder({ stateDir, metrics, board, logger, onPublished: () => void refreshPublished() });
+  const recorder = createNoticeRecorder({ stateDir, metrics, board, logger });
 
   let suspension: Suspension = await readSuspension(stateDir);
   board.setSuspension(suspension);
@@ -102,11 +107,13 @@ export async function startController(config: ControllerConfig, options: StartCo
         const signer = trusted && source.gitdir ? await verifyCommitSignature({ gitdir: source.gitdir, revision, trusted, signal: ctx.signal }) : undefined;
         const model = await source.model(revision, { signal: ctx.signal });
         const result = await runReconcile({ stateDir, model, node: config.node, commit: config.source.kind === 'git' ? revision : undefined, wait: false, signal: ctx.signal, logger, fetcher: options.fetcher });
+        await refreshPublished();
         return { ...result, signer };
       },
       onNotice: (n) => {
         recorder.observe(n);
         if (n.type === 'idle') {
+          countMirrors();
           void rememberRevisions(stateDir, { lastAttemptedRevision: n.state.lastAttemptedRevision, lastAppliedRevision: n.state.lastAppliedRevision }).catch((e: unknown) =>
             logger.warn('cannot record the controller state', { error: String(e) }),
           );
@@ -132,8 +139,11 @@ export async function startController(config: ControllerConfig, options: StartCo
     board.setLoopState(loop.state);
     void refreshPublished();
   }
+  // Every half second: the suspension file, and whether someone else (ferry rollback, a manual
+  // apply) switched `current`. Both are a readFile/readlink, cheap.
   const suspensionTimer = setInterval(() => {
     void readSuspension(stateDir).then(applySuspension, () => undefined);
+    void store.currentId().then((id) => (id !== publishedId ? refreshPublished() : undefined), () => undefined);
   }, options.suspensionPollMs ?? 500);
   suspensionTimer.unref();
 

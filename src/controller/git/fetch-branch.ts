@@ -52,8 +52,8 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
   const release = await lockClone(join(gitdir, 'ferry.lock'));
   const agent = gitDispatcher();
   try {
-    if (!(await exists(join(gitdir, 'HEAD')))) {
-      await git.init({ fs, gitdir, bare: true, defaultBranch: localRef });
+    if (!(await exists(join(gitdir, 'HEAD')))) await git.init({ fs, gitdir, bare: true, defaultBranch: localRef });
+    if (!(await git.getConfig({ fs, gitdir, path: 'remote.origin.fetch' }))) {
       // Every remote ref maps somewhere, so branches and refs/changes/* alike can be fetched.
       await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: redactUrl(url) });
       await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/*:refs/remotes/origin/*' });
