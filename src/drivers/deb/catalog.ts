@@ -15,6 +15,7 @@ import { matchQuery, type Query } from './query.js';
 import { toSource, type DebSource } from './sources.js';
 import type { DebSpec } from './spec.js';
 import { chooseIndex, fetchIndex, fetchSuite, type FetchedSuite, type UpstreamState } from './upstream.js';
+import { armorBinaryKey } from './signing.js';
 
 export interface IndexRef {
   key: string;
@@ -87,8 +88,21 @@ export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<C
     requests: 0,
   };
   const samePrevious = o.previous?.url === spec.url ? o.previous : undefined;
+  let keyList: Promise<string[]> | undefined;
+  // key_urls are fetched only when a Release has to be verified (not for a stored one).
+  const keys = () =>
+    (keyList ??= (async () => {
+      const out = [...spec.keys];
+      for (const keyUrl of spec.keyUrls) {
+        const got = await ctx.fetcher.get(keyUrl, { signal: ctx.signal, maxBytes: 1 << 20 });
+        cat.requests++;
+        const text = got.body.toString('utf8');
+        out.push(text.includes('-----BEGIN PGP') ? text : await armorBinaryKey(got.body, redactUrl(keyUrl), mirror));
+      }
+      return out;
+    })());
   for (const suite of spec.suites) {
-    const fetched = await fetchSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys: spec.keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
+    const fetched = await fetchSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
     cat.suites.push(fetched);
     cat.upstream.suites[suite] = fetched.state;
     cat.unchanged &&= fetched.unchanged;

@@ -83,6 +83,15 @@ export async function verifyRelease(input: VerifyInput): Promise<{ text: string;
   throw bad('neither InRelease nor Release.gpg found');
 }
 
+/** Armors a binary (.gpg) public key fetched from `url`; FERRY_BAD_SIGNATURE if it is not one. */
+export async function armorBinaryKey(bytes: Uint8Array, url: string, resource: string): Promise<string> {
+  try {
+    return (await openpgp.readKeys({ binaryKeys: bytes })).map((k) => k.armor()).join('\n');
+  } catch (e) {
+    throw new FerryError('FERRY_BAD_SIGNATURE', `${resource}: ${url}: not an OpenPGP public key: ${(e as Error).message}`, { resource, url, field: 'key_urls' }, e);
+  }
+}
+
 export interface SigningKey {
   key: openpgp.PrivateKey;
   /** Armored public key, published at the mirror root. */

@@ -14,6 +14,10 @@ export interface DebSpec {
   /** Target architectures, without `all` (always included). */
   architectures: string[];
   keys: string[];
+  /** URLs of armored (or binary) public keys, fetched at resolve time (MCP `key_url`). */
+  keyUrls: string[];
+  /** Key IDs (MCP `gpgkeys` without key material): need a keyserver, so only reported. */
+  keyIds: string[];
   packages?: string[];
   filter?: string;
   withDeps: boolean;
@@ -55,15 +59,27 @@ export function normalizeSpec(resource: Resource): DebSpec {
   const packages = s.packages === undefined ? undefined : strings(s.packages);
   const filter = typeof s.filter === 'string' && s.filter.trim() ? s.filter : undefined;
   const withRequired = s.with_required === true;
+  if (!strings(s.keys).length && !strings(s.key_urls).length) {
+    const ids = strings(s.key_ids);
+    throw bad(
+      ids.length
+        ? `key_ids (${ids.join(', ')}) need a keyserver, which an offline site lacks: give the armored keys in keys, or key_urls`
+        : 'no keys to check the upstream Release signature with: give armored keys in keys, or key_urls',
+      ids.length ? 'key_ids' : 'keys',
+    );
+  }
   return {
     url,
     suites: flat ? [directory] : suites,
     components: flat ? [''] : strings(s.components).length ? strings(s.components) : ['main'],
     architectures: (strings(s.architectures).length ? strings(s.architectures) : ['amd64']).filter((a) => a !== 'all'),
     keys: strings(s.keys),
+    keyUrls: strings(s.key_urls),
+    keyIds: strings(s.key_ids),
     packages,
     filter,
-    withDeps: s.with_deps !== false,
+    // aptly's filter_with_deps defaults to off; a list of packages is asked for with its dependencies.
+    withDeps: typeof s.with_deps === 'boolean' ? s.with_deps : packages !== undefined || !filter,
     withRecommends: s.with_recommends === true,
     withSources: s.with_sources === true,
     withUdebs: s.with_udebs === true,

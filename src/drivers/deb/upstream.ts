@@ -58,7 +58,8 @@ export interface FetchSuiteOptions {
   url: string;
   suite: string;
   flat: boolean;
-  keys: string[];
+  /** Armored keys, asked for only when a signature has to be checked. */
+  keys: () => Promise<string[]>;
   resource: string;
   previous?: SuiteState;
   /** Use the previous Release without asking upstream (no refresh asked, same spec). */
@@ -87,12 +88,12 @@ export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Prom
       requests += 2;
       const rel = await ctx.fetcher.get(`${base}/Release`, { signal: ctx.signal });
       const gpg = await ctx.fetcher.get(`${base}/Release.gpg`, { signal: ctx.signal, allowNotFound: true });
-      verified = await verifyRelease({ release: rel.body, releaseGpg: gpg.status === 200 ? gpg.body : undefined, keys: o.keys, url: redactUrl(`${base}/Release.gpg`), resource: o.resource });
+      verified = await verifyRelease({ release: rel.body, releaseGpg: gpg.status === 200 ? gpg.body : undefined, keys: await o.keys(), url: redactUrl(`${base}/Release.gpg`), resource: o.resource });
       signedBy = 'Release.gpg';
       etag = rel.etag;
       lastModified = rel.lastModified;
     } else {
-      verified = await verifyRelease({ inRelease: inRel.body, keys: o.keys, url: redactUrl(`${base}/InRelease`), resource: o.resource });
+      verified = await verifyRelease({ inRelease: inRel.body, keys: await o.keys(), url: redactUrl(`${base}/InRelease`), resource: o.resource });
       signedBy = 'InRelease';
     }
     const release = parseReleaseText(verified.text, `${base}/${signedBy === 'InRelease' ? 'InRelease' : 'Release'}`, o.resource);

@@ -127,6 +127,23 @@ describe('deb driver: partial mirrors', () => {
     expect(names(res.files)).toEqual(['base-init_1_amd64.deb', 'contrib-tool_0.1_amd64.deb', 'libfoo_1.3-1_amd64.deb']);
   });
 
+  it('follows dependencies of a filter only when with_deps says so (aptly filter_with_deps)', async () => {
+    const plain = await debDriver.resolve(mirror('os-filter-nodeps', { filter: 'app' }), t.ctx());
+    expect(names(plain.files)).toEqual(['app_2.0-1_amd64.deb']);
+  });
+
+  it('adds Priority required and important packages with with_required', async () => {
+    const res = await debDriver.resolve(mirror('os-required', { packages: [], with_required: true }), t.ctx());
+    expect(names(res.files)).toEqual(['base-init_1_amd64.deb']);
+  });
+
+  it('takes upstream keys from key_urls; key_ids alone are refused', async () => {
+    await writeFile(join(root, 'debian', 'archive.asc'), key.publicArmored);
+    const res = await debDriver.resolve(mirror('os-keyurl', { keys: undefined, key_urls: [`${server.url}/debian/archive.asc`], packages: ['libfoo'] }), t.ctx());
+    expect(names(res.files)).toEqual(['libfoo_1.3-1_amd64.deb']);
+    await expect(debDriver.resolve(mirror('os-keyids', { keys: undefined, key_ids: ['A1B2C3D4'] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_INVALID_MODEL', data: { path: 'key_ids' } });
+  });
+
   it('reports unresolvable relations per package', async () => {
     const res = await debDriver.resolve(mirror('os-broken', { packages: ['broken'] }), t.ctx());
     expect(names(res.files)).toEqual(['broken_1.0_amd64.deb']);
