@@ -1,11 +1,13 @@
 /**
  * The HTTP server of `ferry serve` and of the controller: one node:http server that offers each
  * request to the extra handlers first (webhooks, status, metrics), then to the snapshot tree,
- * and answers 404 when none claims it. `port: 0` picks an ephemeral port; `close()` stops
- * listening and drops open connections, so tests and the CLI exit promptly.
+ * and answers 404 when none claims it. `port: 0` picks an ephemeral port (default 8080, host
+ * 127.0.0.1); an address that cannot be bound is FERRY_USAGE. `close()` stops listening and
+ * drops open connections, so tests and the CLI exit promptly.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FerryError } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { createServeHandler } from './serve-handler.js';
 import type { Handler } from './types.js';
@@ -50,9 +52,13 @@ export async function startServer(options: {
   const server = createServer((req, res) => void onRequest(req, res));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new FerryError('FERRY_USAGE', `cannot listen on ${host}:${options.port ?? 8080}: ${e.code ?? e.message}`, { actual: `${host}:${options.port ?? 8080}` }, e),
+      ),
+    );
     server.listen({ host, port: options.port ?? 8080 }, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

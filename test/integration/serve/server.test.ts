@@ -75,6 +75,13 @@ describe('startServer', () => {
     expect(logger.lines.some((l) => l.message === 'serve: listening')).toBe(true);
   });
 
+  it('fails with FERRY_USAGE on an address already in use', async () => {
+    await expect(startServer({ stateDir: state.stateDir, port: server.port })).rejects.toMatchObject({
+      code: 'FERRY_USAGE',
+      message: expect.stringContaining(`127.0.0.1:${server.port}: EADDRINUSE`),
+    });
+  });
+
   it('offers requests to the extra handlers first, then to the snapshot tree', async () => {
     const s = await httpGet(server.port, '/status');
     expect(s.status).toBe(200);
