@@ -23,7 +23,7 @@ import { parseGitSpec, type GitRepository } from './git-spec.js';
 import { compactCache } from './compact-cache.js';
 import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
 import { packReachable } from './pack-reachable.js';
-import { previousPackFiles, reusableFiles, type GitUpstreamState } from './previous-state.js';
+import { pinnedSelection, previousPackFiles, reusableFiles, type GitUpstreamState } from './previous-state.js';
 import { PublishedEntries } from './published-entries.js';
 import { repositoryTextFiles } from './repository-files.js';
 import { selectRefs, type RefSelection } from './select-refs.js';
@@ -91,12 +91,18 @@ async function resolveRepository(
 ): Promise<{ plan: RepositoryPlan; warnings: FerryError[] }> {
   let step = 'listing the refs';
   try {
+    const gitdir = cacheDirFor(ctx.stateDir, repo.url);
+    const pinned = ctx.refresh ? undefined : pinnedSelection(ctx.previous, { name: repo.name, redactedUrl: redactUrl(repo.url), refs: repo.refs });
+    const kept = pinned && (await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection: pinned, blobs: ctx.blobs }));
+    if (pinned && kept) {
+      ctx.logger.info(`git ${repo.name}: unchanged in the model and no refresh asked, published as before`, { resource: resourceId(resource) });
+      return { plan: { repo, selection: pinned, gitdir, reuse: kept }, warnings: [] };
+    }
     const advertised = await listRemoteRefs({ url: repo.url, http });
     const selection = selectRefs(advertised, repo.refs, { repository: repo.name, url: repo.url });
     const warnings = selection.emptyGlobs.map(
       (p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }),
     );
-    const gitdir = cacheDirFor(ctx.stateDir, repo.url);
     const reuse = await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection, blobs: ctx.blobs });
     if (reuse) {
       ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, { resource: resourceId(resource) });
@@ -210,7 +216,7 @@ export const gitDriver: Driver = {
       const http = gitHttpClient({ signal: ctx.signal, dispatcher: agent });
       const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx, http, agent));
       const upstream: GitUpstreamState = { repositories: {} };
-      for (const { plan } of resolved) upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs };
+      for (const { plan } of resolved) upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs, patterns: plan.repo.refs };
       const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };
       return { files: [], upstream, warnings: resolved.flatMap((r) => r.warnings), scratch };
     } finally {

@@ -12,6 +12,8 @@ export interface RepositoryState {
   head: string;
   /** Full ref name to oid, as published. */
   refs: Record<string, string>;
+  /** The ref patterns of the spec that selected them. */
+  patterns?: string[];
 }
 
 export interface GitUpstreamState {
@@ -28,7 +30,20 @@ export function previousRepositoryState(previous: ManifestResource | undefined, 
   const repositories = previous?.upstream?.repositories as Record<string, Partial<RepositoryState> | undefined> | undefined;
   const state = repositories?.[name];
   if (!state || typeof state.head !== 'string' || !isRecordOfStrings(state.refs)) return undefined;
-  return { url: String(state.url ?? ''), head: state.head, refs: state.refs };
+  const patterns = Array.isArray(state.patterns) && state.patterns.every((p) => typeof p === 'string') ? state.patterns : undefined;
+  return { url: String(state.url ?? ''), head: state.head, refs: state.refs, patterns };
+}
+
+/**
+ * The refs to publish again without asking upstream, when no refresh is asked: those the
+ * previous snapshot published for the same URL and ref patterns (another repository of the
+ * mirror changed, say). Undefined when anything about the repository changed.
+ */
+export function pinnedSelection(previous: ManifestResource | undefined, repo: { name: string; redactedUrl: string; refs: string[] }): RefSelection | undefined {
+  const state = previousRepositoryState(previous, repo.name);
+  if (!state?.patterns || state.url !== repo.redactedUrl) return undefined;
+  if (state.patterns.length !== repo.refs.length || state.patterns.some((p, i) => p !== repo.refs[i])) return undefined;
+  return { refs: state.refs, head: state.head, emptyGlobs: [] };
 }
 
 export function sameRefs(a: RepositoryState, b: RefSelection): boolean {

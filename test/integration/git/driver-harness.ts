@@ -68,14 +68,14 @@ export interface DriverRun {
 
 export async function runGitDriver(
   resource: Resource,
-  options: { stateDir: string; blobs: BlobStore; previous?: ManifestResource; logger?: Logger; signal?: AbortSignal },
+  options: { stateDir: string; blobs: BlobStore; previous?: ManifestResource; logger?: Logger; signal?: AbortSignal; refresh?: boolean },
 ): Promise<DriverRun> {
   const ctx: DriverContext = {
     fetcher: noFetcher,
     blobs: options.blobs,
     logger: options.logger ?? recordingLogger(),
     signal: options.signal ?? new AbortController().signal,
-    refresh: true,
+    refresh: options.refresh ?? true,
     previous: options.previous,
     desired: { site: { name: 'test', retention: 3 }, resources: [resource], hash: 'x' },
     stateDir: options.stateDir,

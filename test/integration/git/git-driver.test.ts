@@ -200,6 +200,21 @@ describe('git driver: refresh', () => {
   });
 });
 
+describe('git driver: no refresh asked', () => {
+  it('publishes a repository unchanged in the model as before, without asking upstream', async () => {
+    const requests = [...upstream.counts.values()].reduce((a, b) => a + b, 0);
+    const grown = gitResource('formulas', { repositories: [...(resource.spec.repositories as object[]), { name: 'tools-all', url: `${upstream.base}/tools.git` }] });
+    const logger = recordingLogger();
+    const run = await runGitDriver(grown, { stateDir, blobs, previous: first.manifest, refresh: false, logger });
+    const nginx = (r: DriverRun) => r.manifest.files.filter((f) => !f.path.startsWith('tools-all.git/'));
+    expect(nginx(run)).toEqual(first.manifest.files);
+    expect(logger.lines.filter((l) => l.includes('published as before'))).toHaveLength(2);
+    // Only the new repository talks to upstream: its refs, then a fetch of the branch the cache lacks.
+    expect([...upstream.counts.values()].reduce((a, b) => a + b, 0)).toBe(requests + 3);
+    expect(run.manifest.files.some((f) => f.path === 'tools-all.git/info/refs')).toBe(true);
+  });
+});
+
 describe('git driver: HEAD', () => {
   it("follows upstream's HEAD when it names a published branch", async () => {
     const bare = join(upstreamRoot, 'tools.git');

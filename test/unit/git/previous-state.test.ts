@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { previousRepositoryState, reusableFiles } from '../../../src/drivers/git/previous-state.js';
+import { pinnedSelection, previousRepositoryState, reusableFiles } from '../../../src/drivers/git/previous-state.js';
 import type { RefSelection } from '../../../src/drivers/git/select-refs.js';
 import type { BlobStore, ManifestResource } from '../../../src/store/types.js';
 
@@ -51,5 +51,22 @@ describe('reusableFiles', () => {
   it('ignores malformed upstream state', () => {
     expect(previousRepositoryState({ ...manifest(refs), upstream: { repositories: { a: { head: 1, refs: {} } } } }, 'a')).toBeUndefined();
     expect(previousRepositoryState({ ...manifest(refs), upstream: { repositories: { a: { head: 'x', refs: { r: 2 } } } } }, 'a')).toBeUndefined();
+  });
+});
+
+describe('pinnedSelection', () => {
+  const refs = { 'refs/heads/master': oid(1) };
+  const withPatterns = (patterns: unknown): ManifestResource => ({ ...manifest(refs), upstream: { repositories: { a: { url: 'http://x/a.git', head: 'refs/heads/master', refs, patterns } } } });
+
+  it('pins the published refs when URL and patterns are the same', () => {
+    expect(pinnedSelection(withPatterns(['master']), { name: 'a', redactedUrl: 'http://x/a.git', refs: ['master'] })).toEqual({ refs, head: 'refs/heads/master', emptyGlobs: [] });
+  });
+
+  it.each([
+    ['another URL', ['master'], 'http://y/a.git', ['master']],
+    ['other patterns', ['master'], 'http://x/a.git', ['master', 'refs/tags/*']],
+    ['no recorded patterns', undefined, 'http://x/a.git', ['master']],
+  ])('does not pin with %s', (_what, recorded, url, patterns) => {
+    expect(pinnedSelection(withPatterns(recorded), { name: 'a', redactedUrl: url, refs: patterns })).toBeUndefined();
   });
 });
