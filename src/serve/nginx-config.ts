@@ -7,7 +7,9 @@
  * hard links), immutable caching for retained snapshots. Pure: returns text, writes nothing.
  *
  * Drop the block into `http { }` (e.g. /etc/nginx/sites-enabled/ferry). nginx's worker user
- * must be able to read the state folder.
+ * must be able to read the state folder. Differences from ferry serve: nginx's ETag is built
+ * from mtime and size (not the manifest's sha256), and a symlink inside a tree is refused (403)
+ * rather than followed when it stays inside.
  */
 import { FerryError } from '../core/ferry-error.js';
 import { CONTENT_TYPES_BY_EXTENSION, DEFAULT_CONTENT_TYPE, PLAIN_TEXT_NAMES } from './content-types.js';

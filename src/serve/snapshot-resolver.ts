@@ -36,7 +36,7 @@ export interface SnapshotResolver {
 }
 
 export const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const MAX_CACHED_SNAPSHOTS = 16;
+const MAX_CACHED_SNAPSHOTS = 8;
 const MAX_CACHED_DIRS = 8192;
 const RECHECK_MS = 1000;
 
