@@ -69,8 +69,10 @@ export async function acquireLock(stateRoot: string, options: LockOptions = {}):
         continue;
       }
       if (!options.wait) {
-        const who = holder ? `pid ${holder.pid} (${holder.purpose}, since ${holder.since})` : 'an unreadable lock file';
-        throw new FerryError('FERRY_LOCKED', `state directory ${stateRoot} is locked by ${who}`, {
+        const elsewhere = holder && holder.hostname !== info.hostname ? ` on host ${holder.hostname}` : '';
+        const who = holder ? `pid ${holder.pid}${elsewhere} (${holder.purpose}, since ${holder.since})` : 'an unreadable lock file';
+        const hint = holder && !elsewhere ? 'wait for it (--wait) or stop it' : `if no writer runs, remove ${lockPath}`;
+        throw new FerryError('FERRY_LOCKED', `state directory ${stateRoot} is locked by ${who}: ${hint}`, {
           path: lockPath,
           pid: holder?.pid,
           purpose: holder?.purpose,
