@@ -49,7 +49,23 @@ export async function gzipBytes(data: Uint8Array): Promise<Buffer> {
   return gzipAsync(data, { level: 9 });
 }
 
-export function xzBytes(data: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+/** At most this many xz processes at once (xz -6 takes about 94 MiB each). */
+const XZ_PARALLEL = 2;
+let xzRunning = 0;
+const xzWaiting: Array<() => void> = [];
+
+export async function xzBytes(data: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
+  if (xzRunning >= XZ_PARALLEL) await new Promise<void>((resolve) => xzWaiting.push(resolve));
+  xzRunning++;
+  try {
+    return await runXz(data, signal);
+  } finally {
+    xzRunning--;
+    xzWaiting.shift()?.();
+  }
+}
+
+function runXz(data: Uint8Array, signal?: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('xz', ['-c', '-6', '-T1', '--format=xz', '--check=crc64'], { stdio: ['pipe', 'pipe', 'pipe'], signal });
     const out: Buffer[] = [];

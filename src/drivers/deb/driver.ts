@@ -41,6 +41,8 @@ interface DebScratch {
   selection: Selection;
   /** Previous generated files to publish again (nothing changed). */
   reuse?: ManifestFile[];
+  /** by-hash files of the published snapshot (generate is not given ctx.previous). */
+  previousByHash: ManifestFile[];
   requests: number;
 }
 
@@ -111,7 +113,8 @@ export const debDriver: Driver = {
     const files = wantedFiles(id, spec, selection);
     for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
     const reuse = unchanged && sameSpec ? await previousReusable(ctx) : undefined;
-    const scratch: DebScratch = { spec, catalog, selection, reuse, requests };
+    const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
+    const scratch: DebScratch = { spec, catalog, selection, reuse, requests, previousByHash };
     const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
@@ -153,19 +156,19 @@ export const debDriver: Driver = {
       validUntilDays: Number(site.valid_until_days ?? 0),
       signal: ctx.signal,
     });
-    return keepByHash(out, resolution, ctx, site.retention ?? 10);
+    return keepByHash(out, resolution, scratch.previousByHash, ctx, site.retention ?? 10);
   },
 };
 
 /** Adds the by-hash files of earlier generations (from the blob store) for `retention` generations. */
-async function keepByHash(out: GeneratedFile[], resolution: Resolution, ctx: DriverContext, retention: number): Promise<GeneratedFile[]> {
+async function keepByHash(out: GeneratedFile[], resolution: Resolution, previous: ManifestFile[], ctx: DriverContext, retention: number): Promise<GeneratedFile[]> {
   const current = out.filter((f) => isByHash(f.path)).map((f) => f.path);
   const have = new Set(out.map((f) => f.path));
   const upstream = (resolution.upstream ?? {}) as DebUpstream;
   const history = upstream.byHash;
   const keep = history ? new Set(history.slice(0, Math.max(0, retention - 1)).flat()) : undefined;
-  for (const f of ctx.previous?.files ?? []) {
-    if (!f.generated || !isByHash(f.path) || have.has(f.path)) continue;
+  for (const f of previous) {
+    if (have.has(f.path)) continue;
     if (keep && !keep.has(f.path)) continue;
     if (!(await ctx.blobs.has(f.sha256))) continue;
     out.push({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) });

@@ -52,10 +52,11 @@ const byKey = (a: { name: string; version: string; arch?: string }, b: { name: s
 /** Writes the index file set (plain, .gz, .xz) of one index and its by-hash copies. */
 async function indexSet(dir: string, relDir: string, base: string, text: string, signal?: AbortSignal): Promise<{ files: GeneratedFile[]; entries: ReleaseEntry[] }> {
   const plain = Buffer.from(text, 'utf8');
+  const [gz, xz] = await Promise.all([gzipBytes(plain), xzBytes(plain, signal)]);
   const variants: Array<[string, Buffer]> = [
     [base, plain],
-    [`${base}.gz`, await gzipBytes(plain)],
-    [`${base}.xz`, await xzBytes(plain, signal)],
+    [`${base}.gz`, gz],
+    [`${base}.xz`, xz],
   ];
   const files: GeneratedFile[] = [];
   const entries: ReleaseEntry[] = [];
@@ -83,10 +84,10 @@ export async function publishDists(o: PublishInput): Promise<GeneratedFile[]> {
   for (const s of o.suites) {
     const root = o.flat ? s.suite : `dists/${s.suite}`;
     const entries: ReleaseEntry[] = [];
+    // Indexes are compressed concurrently (xz runs as child processes); results keep their order.
+    const pending: Array<Promise<{ files: GeneratedFile[]; entries: ReleaseEntry[] }>> = [];
     const add = async (relDir: string, base: string, text: string) => {
-      const r = await indexSet(root ? (relDir ? `${root}/${relDir}` : root) : relDir, relDir, base, text, o.signal);
-      out.push(...r.files);
-      entries.push(...r.entries);
+      pending.push(indexSet(root ? (relDir ? `${root}/${relDir}` : root) : relDir, relDir, base, text, o.signal));
     };
     const pk = o.packages.filter((p) => p.suite === s.suite);
     const ud = o.udebs.filter((p) => p.suite === s.suite);
@@ -103,6 +104,10 @@ export async function publishDists(o: PublishInput): Promise<GeneratedFile[]> {
         }
         if (o.sources.length) await add(`${c}/source`, 'Sources', join(sr.filter((x) => x.component === c).map(o.stanza)));
       }
+    }
+    for (const r of await Promise.all(pending)) {
+      out.push(...r.files);
+      entries.push(...r.entries);
     }
     const up = s.release.fields;
     const date = s.release.date ?? o.key.key.getCreationTime();
