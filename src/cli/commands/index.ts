@@ -7,6 +7,7 @@ import * as history from './history.js';
 import * as plan from './plan.js';
 import * as render from './render.js';
 import * as rollback from './rollback.js';
+import * as nginxConfig from './nginx-config.js';
 import * as serve from './serve.js';
 import * as validate from './validate.js';
 import * as run from './run.js';
@@ -15,4 +16,4 @@ import * as suspend from './suspend.js';
 import * as resume from './resume.js';
 import * as events from './events.js';
 
-export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, gc, fsck, run, reconcile, suspend, resume, events];
+export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, nginxConfig, gc, fsck, run, reconcile, suspend, resume, events];
