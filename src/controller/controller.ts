@@ -143,7 +143,17 @@ export async function startController(config: ControllerConfig, options: StartCo
   // apply) switched `current`. Both are a readFile/readlink, cheap.
   const suspensionTimer = setInterval(() => {
     void readSuspension(stateDir).then(applySuspension, () => undefined);
-    void store.currentId().then((id) => (id !== publishedId ? refreshPublished() : undefined), () => undefined);
+    void store.currentId().then(async (id) => {
+      if (id === publishedId || loop.state.running) return;
+      // Drift: someone else switched `current` (a manual apply, `rollback --no-suspend`). GitOps
+      // puts the branch head back, unless suspended (a rollback suspends).
+      const before = publishedId;
+      await refreshPublished();
+      if (before !== null && !suspension.suspended) {
+        logger.warn('controller: the published snapshot changed outside the controller; reconciling the branch head', { snapshot: id });
+        requestRun({ by: 'drift', force: true });
+      }
+    }, () => undefined);
   }, options.suspensionPollMs ?? 500);
   suspensionTimer.unref();
 
@@ -209,7 +219,7 @@ export async function startController(config: ControllerConfig, options: StartCo
   }
   logger.info('controller: started', { url: server.url, stateDir, suspended: suspension.suspended });
   if (suspension.suspended) logger.warn('controller: automatic reconciliation is suspended', { reason: suspension.reason, by: suspension.by });
-  else requestRun({ by: 'startup' });
+  else requestRun({ by: 'startup', force: true });
 
   return {
     url: server.url,

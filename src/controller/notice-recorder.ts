@@ -20,7 +20,7 @@ export function failureEventType(errors: FerryError[]): ControllerEventInput['ty
   return 'ApplyFailed';
 }
 
-export function createNoticeRecorder(options: { stateDir: string; metrics: ControllerMetrics; board: StatusBoard; logger: Logger; onPublished?: () => void }) {
+export function createNoticeRecorder(options: { stateDir: string; metrics: ControllerMetrics; board: StatusBoard; logger: Logger }) {
   const { metrics, board, logger, stateDir } = options;
   let queue: Promise<unknown> = Promise.resolve();
   const emit = (event: ControllerEventInput) => {
@@ -65,7 +65,6 @@ export function createNoticeRecorder(options: { stateDir: string; metrics: Contr
           } else {
             emit({ type: 'ApplySucceeded', message: `commit ${short(n.revision)} ${r.outcome === 'published' ? `published snapshot ${r.snapshot}` : `is already served by ${r.snapshot}`}`, ...fields });
           }
-          options.onPublished?.();
           return;
         }
         case 'failed':

@@ -207,6 +207,18 @@ describe('ferry run, end to end with a real git server', () => {
     expect(sFixed.published.snapshot).toBe(servedSnapshot);
   });
 
+  it('puts the branch head back when current is switched behind its back (rollback --no-suspend)', async () => {
+    const before = await status(controller);
+    const rolled = await runFerry(['rollback', '--state', state, '--no-suspend']);
+    expect(rolled.code).toBe(0);
+    const back = await waitUntil('the drift corrected', async () => {
+      const s = await status(controller);
+      return s.lastRun?.by?.includes('drift') && s.lastRun.result === 'succeeded' && s.phase === 'idle' && s;
+    });
+    expect(back.published.snapshot).toBe(before.published.snapshot);
+    expect(back.lastAppliedRevision).toBe(before.lastAppliedRevision);
+  });
+
   it('never logs a secret', () => {
     const all = lines.join('\n');
     expect(all.length).toBeGreaterThan(0);
