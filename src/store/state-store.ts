@@ -14,6 +14,8 @@ import { checkStore } from './fsck.js';
 import type { FsckProblem, GcResult, HistoryEntry, LockHandle, SnapshotManifest, SnapshotStore } from './types.js';
 
 const MANIFEST_CACHE = 8;
+/** A partial id: a date and an hour at least, then any more of the id. */
+const ID_PREFIX_RE = /^\d{8}T\d{2}[0-9TZa-f-]*$/;
 
 /**
  * The state directory of DESIGN.md "Store, snapshots, rollback": blobs, immutable snapshots
@@ -105,8 +107,12 @@ export class StateStore implements SnapshotStore {
     return out;
   }
 
-  /** One complete snapshot's manifest; FERRY_SNAPSHOT_NOT_FOUND when absent or half-built. */
+  /**
+   * One complete snapshot's manifest; FERRY_SNAPSHOT_NOT_FOUND when absent or half-built.
+   * A unique prefix of an id (at least `YYYYMMDDTHH`, as typed at `ferry rollback`) also works.
+   */
   async get(id: string): Promise<SnapshotManifest> {
+    if (!SNAPSHOT_ID_RE.test(id) && ID_PREFIX_RE.test(id)) return this.get(await this.resolvePrefix(id));
     checkSnapshotId(id);
     const hit = this.cache.get(id);
     if (hit) return hit;
@@ -122,6 +128,13 @@ export class StateStore implements SnapshotStore {
     this.cache.set(id, m);
     if (this.cache.size > MANIFEST_CACHE) this.cache.delete(this.cache.keys().next().value as string);
     return m;
+  }
+
+  private async resolvePrefix(prefix: string): Promise<string> {
+    const matches = (await this.listIds()).filter((id) => id.startsWith(prefix));
+    if (matches.length === 1) return matches[0];
+    const why = matches.length === 0 ? 'no snapshot starts with' : `${matches.length} snapshots start with`;
+    throw new FerryError('FERRY_SNAPSHOT_NOT_FOUND', `${why} ${prefix}`, { actual: prefix, candidates: matches.slice(0, 10) });
   }
 
   /** The newest retained snapshot built for this desired hash, or null. */

@@ -90,6 +90,17 @@ describe('StateStore', () => {
     expect(() => store.treePath('../x')).toThrow(FerryError);
   });
 
+  it('get accepts a unique prefix of an id', async () => {
+    const a = await store.build(await snapshotOf(store, { f: '1' }));
+    const b = await store.build(await snapshotOf(store, { f: '2' }));
+    expect((await store.get(a.id.slice(0, 19))).id).toBe(a.id);
+    expect((await store.get(b.id.slice(0, 19))).id).toBe(b.id);
+    const ambiguous = (await store.get(a.id.slice(0, 11)).catch((e: unknown) => e)) as FerryError;
+    expect(ambiguous.code).toBe('FERRY_SNAPSHOT_NOT_FOUND');
+    expect(ambiguous.data.candidates).toEqual([b.id, a.id]);
+    expect(((await store.get('20990101T00').catch((e: unknown) => e)) as FerryError).code).toBe('FERRY_SNAPSHOT_NOT_FOUND');
+  });
+
   it('prune keeps the newest N and always the current snapshot', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await store.build(await snapshotOf(store, { f: `v${i}` }))).id);
