@@ -2,6 +2,7 @@
  * `ferry reconcile`: ask the controller running on this state directory for a run now
  * (POST /control/reconcile with the control token from <state>/controller.json). `--wait`
  * follows /status until that run ends and exits 1 if it failed. Refused while suspended.
+ * `--cancel` aborts the run in progress (POST /control/cancel).
  */
 import type { Command } from 'commander';
 import { FerryError } from '../../core/ferry-error.js';
@@ -11,6 +12,7 @@ import { action, addStateOption } from '../common.js';
 
 interface Opts {
   state: string;
+  cancel?: boolean;
   force?: boolean;
   wait?: boolean;
   timeout: string;
@@ -23,6 +25,7 @@ export function register(program: Command): void {
       .command('reconcile')
       .description('ask the running controller (ferry run) to reconcile now')
       .option('-f, --force', 'run even if the head is already applied or in backoff')
+      .option('--cancel', 'cancel the run in progress instead (nothing is published; the next trigger runs again)')
       .option('-w, --wait', 'wait for the run to end and report its result')
       .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '3600')
       .option('--json', 'print the status as JSON'),
@@ -31,6 +34,12 @@ export function register(program: Command): void {
       const endpoint = await readEndpoint(opts.state);
       if (!endpoint) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or use \`ferry apply\`)`, {});
       const headers = { authorization: `Bearer ${endpoint.token}` };
+      if (opts.cancel) {
+        const cancelled = await fetch(`${endpoint.url}/control/cancel`, { method: 'POST', headers });
+        if (cancelled.status !== 202) throw new FerryError('FERRY_INTERNAL', `the controller answered ${cancelled.status}`, {});
+        process.stdout.write('cancel requested\n');
+        return;
+      }
       const res = await fetch(`${endpoint.url}/control/reconcile${opts.force ? '?force=1' : ''}`, { method: 'POST', headers });
       const body = (await res.json()) as { requestedAt?: string; runId?: number; error?: string };
       if (res.status === 409) throw new FerryError('FERRY_USAGE', `${body.error ?? 'suspended'}: run \`ferry resume\` first`, {});
