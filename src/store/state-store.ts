@@ -114,9 +114,11 @@ export class StateStore implements SnapshotStore {
   async get(id: string): Promise<SnapshotManifest> {
     if (!SNAPSHOT_ID_RE.test(id) && ID_PREFIX_RE.test(id)) return this.get(await this.resolvePrefix(id));
     checkSnapshotId(id);
-    const hit = this.cache.get(id);
-    if (hit) return hit;
     const file = manifestPath(this.snapshotsDir, id);
+    const hit = this.cache.get(id);
+    // Another process may have pruned it since it was cached: one lstat keeps the cache honest.
+    if (hit && (await lstat(file).then(() => true, () => false))) return hit;
+    this.cache.delete(id);
     let text: string;
     try {
       text = await readFile(file, 'utf8');

@@ -113,6 +113,17 @@ describe('StateStore', () => {
     expect((await store.list()).map((m) => m.id)).toEqual([ids[0]]);
   });
 
+  it('does not trust its manifest cache for a snapshot another process pruned', async () => {
+    const a = await store.build(await snapshotOf(store, { f: '1' }));
+    const b = await store.build(await snapshotOf(store, { f: '2' }));
+    await store.publish(b.id, { desiredHash: b.desiredHash, action: 'apply' });
+    const other = await StateStore.open(store.root);
+    expect(await other.prune(1)).toEqual([a.id]);
+    await expect(store.get(a.id)).rejects.toMatchObject({ code: 'FERRY_SNAPSHOT_NOT_FOUND' });
+    await expect(store.publish(a.id, { desiredHash: a.desiredHash, action: 'rollback' })).rejects.toMatchObject({ code: 'FERRY_SNAPSHOT_NOT_FOUND' });
+    expect((await store.current())?.id).toBe(b.id);
+  });
+
   it('skips a torn history line', async () => {
     const m = await store.build(await snapshotOf(store, { f: '1' }));
     await store.publish(m.id, { desiredHash: m.desiredHash, action: 'apply' });
