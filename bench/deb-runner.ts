@@ -12,11 +12,29 @@ const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   const req = JSON.parse(line) as { node: string; state: string; refresh?: boolean };
   const t0 = performance.now();
+  // When the reconcile's own log lines arrive: where the time goes, step by step.
+  const marks: Record<string, number> = {};
+  let buildMs = 0;
+  const info = (message: string, fields?: Record<string, unknown>) => {
+    marks[message] = performance.now() - t0;
+    if (message === 'snapshot built' && typeof fields?.ms === 'number') buildMs = fields.ms;
+  };
+  const logger = { debug() {}, info, warn() {}, error() {} };
   try {
     const { commit, files } = await readModelAtCommit({ dir: repo, ref: 'main' });
-    const r = await reconcile({ stateDir: req.state, model: files, node: req.node, commit, refresh: req.refresh });
+    marks.model = performance.now() - t0;
+    const r = await reconcile({ stateDir: req.state, model: files, node: req.node, commit, refresh: req.refresh, logger });
     const wall = (performance.now() - t0) / 1000;
-    process.stdout.write(`${JSON.stringify({ wall, outcome: r.outcome, requests: r.stats.requests, files: r.stats.filesFetched, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+    const at = (k: string) => marks[k] ?? 0;
+    const steps = {
+      model: at('model'),
+      resolve: at('deb: resolved') - at('model'),
+      plan: at('plan') - at('deb: resolved'),
+      fetchAndGenerate: at('snapshot built') - buildMs - at('plan'),
+      build: buildMs,
+      publish: wall * 1000 - at('snapshot built'),
+    };
+    process.stdout.write(`${JSON.stringify({ wall, outcome: r.outcome, requests: r.stats.requests, files: r.stats.filesFetched, rssMb: process.resourceUsage().maxRSS / 1024, steps })}\n`);
   } catch (e) {
     process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);
   }

@@ -63,6 +63,8 @@ interface Timed {
   wall: number;
   rssMb: number;
   stdout: string;
+  /** Warm runs: seconds per reconcile step. */
+  steps?: string;
 }
 
 /** Runs argv under GNU time (wall seconds, peak RSS), no shell. */
@@ -158,15 +160,16 @@ async function main(): Promise<void> {
     const warm = async (nodeName: string, state: string, refresh = false): Promise<Timed & { requests: number }> => {
       runner.stdin.write(`${JSON.stringify({ node: nodeName, state, refresh })}\n`);
       const { value } = await replies.next();
-      const r = JSON.parse(String(value)) as { wall: number; rssMb: number; requests: number; outcome: string; error?: string };
+      const r = JSON.parse(String(value)) as { wall: number; rssMb: number; requests: number; outcome: string; error?: string; steps?: Record<string, number> };
       if (r.error) throw new Error(`reconcile failed: ${r.error}`);
-      return { wall: r.wall, rssMb: r.rssMb, stdout: '', requests: r.requests };
+      const steps = Object.entries(r.steps ?? {}).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(2)}`).join(', ');
+      return { wall: r.wall, rssMb: r.rssMb, stdout: '', requests: r.requests, steps };
     };
 
     const results: Array<{ name: string; goal?: number; ferry: Timed; warm: Timed; aptly: Timed; note?: string }> = [];
     const stats = (t: Timed) => {
       try {
-        const j = JSON.parse(t.stdout.trim().split('\n').pop() ?? '{}') as { outcome?: string; stats?: Record<string, number> };
+        const j = JSON.parse(t.stdout) as { outcome?: string; stats?: Record<string, number> };
         return `${j.outcome ?? '?'}, ${j.stats?.requests ?? '?'} requests, ${j.stats?.filesFetched ?? '?'} files fetched`;
       } catch {
         return '';
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
       const mb = (x: number) => `${x.toFixed(0)} MB`;
       console.log(`${r.name.padEnd(42)} ${r.aptly.wall.toFixed(2).padStart(8)} ${r.ferry.wall.toFixed(2).padStart(7)} ${`${ratio.toFixed(2)}x`.padStart(7)} ${r.warm.wall.toFixed(2).padStart(7)} ${`${wratio.toFixed(2)}x`.padStart(7)} ${goal.padStart(5)}  ${mb(r.aptly.rssMb).padStart(9)} ${mb(r.ferry.rssMb).padStart(8)} ${mb(r.warm.rssMb).padStart(8)}${verdict}`);
       if (r.note) console.log(`${''.padEnd(42)} ${r.note}`);
+      if (r.warm.steps) console.log(`${''.padEnd(42)} warm steps (s): ${r.warm.steps}`);
     }
   } finally {
     await server.close();
