@@ -1,21 +1,10 @@
 #!/usr/bin/env node
 /** The `ferry` command. Exit codes: 0 ok, 1 failure, 2 usage or invalid model. */
-import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
-import { commands } from './commands/index.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+// fsync, rename and link calls run on libuv's thread pool; its default of 4 threads leaves
+// most of a download's time waiting for the disk. Set before the pool starts (first fs call),
+// hence before anything else is imported.
+process.env.UV_THREADPOOL_SIZE ??= '32';
 
-const program = new Command('ferry')
-  .description('GitOps controller for the artifact mirrors of offline clouds')
-  .version(version)
-  .exitOverride()
-  .showHelpAfterError();
-for (const c of commands) c.register(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
-  else throw e;
-}
+const { run } = await import('./program.js');
+await run(process.argv);

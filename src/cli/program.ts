@@ -1,0 +1,21 @@
+/** The commander program: one command per file in ./commands. */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { commands } from './commands/index.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export async function run(argv: string[]): Promise<void> {
+  const program = new Command('ferry')
+    .description('GitOps controller for the artifact mirrors of offline clouds')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError();
+  for (const c of commands) c.register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
+    else throw e;
+  }
+}
