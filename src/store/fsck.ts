@@ -24,7 +24,7 @@ export interface FsckContext {
  *   the tree (`missing-link`) as a hard link to the blob of its digest, or a copy with the same
  *   bytes (else `bad-link`), and that blob exists (`missing-blob`);
  * - `current`, if present, is a symlink to a complete snapshot (`dangling-current`).
- * Half-built snapshots are not problems: gc removes them.
+ * Half-built snapshots are not problems: gc removes them. Problems come sorted by path.
  */
 export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
   const problems: FsckProblem[] = [];
@@ -99,5 +99,5 @@ export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
       if (!ok) problems.push({ kind: 'dangling-current', path: current, detail: `points at ${target}, not a complete snapshot` });
     }
   }
-  return problems;
+  return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 }
