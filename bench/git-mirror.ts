@@ -2,15 +2,15 @@
  * Benchmark (not a test): mirrors a generated repository of N commits with the git driver and
  * with the peer tooling of a dumb-HTTP mirror (`git clone --mirror`, `git repack -a -d`,
  * `git update-server-info`), then refreshes both, unchanged and after one new commit. Prints
- * times, bytes and ratios. Run: `npx tsx test/integration/git/bench-mirror.ts [commits] [files]`.
+ * times, bytes and ratios. Run: `npx tsx bench/git-mirror.ts [commits] [files]`.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree } from './driver-harness.js';
-import { git, startSmartServer, startStaticServer } from './git-servers.js';
+import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree } from '../test/integration/git/driver-harness.js';
+import { git, startSmartServer, startStaticServer } from '../test/integration/git/git-servers.js';
 
 const run = promisify(execFile);
 const commits = Number(process.argv[2] ?? 2000);
