@@ -129,6 +129,26 @@ export function chooseIndex(release: ReleaseFile, plainPath: string): IndexChoic
 export async function fetchIndex(ctx: DriverContext, suite: FetchedSuite, choice: IndexChoice, resource: string): Promise<{ sha256: string; requests: number }> {
   const sha = choice.entry.sha256;
   if (await ctx.blobs.has(sha)) return { sha256: sha, requests: 0 };
+  // Mirrors of one upstream (and bases) resolve in parallel: one download per index blob.
+  const key = `${ctx.blobs.pathOf(sha)}`;
+  const running = inFlight.get(key);
+  if (running) {
+    await running;
+    return { sha256: sha, requests: 0 };
+  }
+  const p = downloadIndex(ctx, suite, choice, resource);
+  inFlight.set(key, p);
+  try {
+    return await p;
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
+const inFlight = new Map<string, Promise<{ sha256: string; requests: number }>>();
+
+async function downloadIndex(ctx: DriverContext, suite: FetchedSuite, choice: IndexChoice, resource: string): Promise<{ sha256: string; requests: number }> {
+  const sha = choice.entry.sha256;
   const dest = ctx.blobs.partialPath(sha);
   const dir = choice.path.includes('/') ? choice.path.slice(0, choice.path.lastIndexOf('/')) : '';
   const urls = [`${suite.base}/${choice.path}`];
