@@ -10,7 +10,11 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { root: { type: 'string' }, port: { type: 'string', default: '18082' }, host: { type: 'string', default: '127.0.0.1' } } });
-if (!values.root) throw new Error('--root DIR is required');
+if (!values.root) {
+  // `make bench` runs every bench/*.ts: without --root this is a helper, not a benchmark.
+  process.stdout.write('usage: tsx bench/webhook-git-server.ts --root DIR [--port N] (the git server of deploy/demo-controller.sh)\n');
+  process.exit(0);
+}
 const root = values.root;
 
 const server = createServer((req, res) => {
