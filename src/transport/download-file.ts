@@ -9,6 +9,7 @@ import { redactUrl } from '../core/redact.js';
 import { parseContentRange, rangeContinues } from './content-range.js';
 import { readPartialMeta, removePartialMeta, validatorOf, writePartialMeta } from './partial-meta.js';
 import type { RequestTarget } from './request-target.js';
+import { FileSink } from './file-sink.js';
 import { discard, networkError, sendRequest, statusError, type OpenedResponse } from './send-request.js';
 import type { StatsCounter } from './transport-stats.js';
 import type { DownloadOptions } from './types.js';
@@ -126,31 +127,24 @@ async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash
   const total = o.size ?? (Number.isSafeInteger(announced) ? o.offset + announced : undefined);
   let received = 0;
   const url = redactUrl(response.target.url.href);
-  async function* tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      received += chunk.length;
-      o.stats.bytes(o.host, chunk.length);
-      o.progress.fetched += chunk.length;
-      if (o.size !== undefined && o.offset + received > o.size) {
-        throw new FerryError('FERRY_SIZE_MISMATCH', `${url}: more than the expected ${o.size} bytes`, {
-          url,
-          expected: o.size,
-          actual: `>${o.offset + received - chunk.length}`,
-        });
-      }
-      hash.update(chunk);
-      o.onProgress?.(o.offset + received, total);
-      yield chunk;
+  const onChunk = (length: number) => {
+    received += length;
+    o.stats.bytes(o.host, length);
+    o.progress.fetched += length;
+    if (o.size !== undefined && o.offset + received > o.size) {
+      throw new FerryError('FERRY_SIZE_MISMATCH', `${url}: more than the expected ${o.size} bytes`, {
+        url,
+        expected: o.size,
+        actual: `>${o.offset + received - length}`,
+      });
     }
-  }
+    o.onProgress?.(o.offset + received, total);
+  };
+  const sink = new FileSink({ fd: file.fd, hash, onChunk });
   try {
-    // Written through the FileHandle itself: a stream made by fileHandle.createWriteStream
-    // with autoClose off keeps a reference that makes fileHandle.close() wait forever.
-    for await (const chunk of tap(response.body)) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
-      await file.write(chunk);
-    }
+    await pipeline(response.body, sink, { signal: o.signal });
   } catch (e) {
+    await sink.idle();
     if (e instanceof FerryError) throw e;
     throw networkError(response.target, e);
   }
