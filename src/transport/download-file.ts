@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/ferry-error.js';
 import { sha256Hex } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
-import { parseContentRange, rangeContinues } from './content-range.js';
+import { parseContentRange, rangeContinues, type ContentRange } from './content-range.js';
 import { readPartialMeta, removePartialMeta, validatorOf, writePartialMeta } from './partial-meta.js';
 import type { RequestTarget } from './request-target.js';
 import { FileSink } from './file-sink.js';
@@ -68,21 +68,22 @@ export async function downloadAttempt(
   let offset = 0;
   let hash = createHash('sha256');
   if (canResume) {
+    // Hash what is on disk first: a slow read must not hold an open response past its timeout.
+    const onDisk = await hashFile(dest, createHash('sha256'), options.signal);
     const headers: Record<string, string> = { ...ctx.headers, range: `bytes=${partial}-` };
     if (meta.validator) headers['if-range'] = meta.validator;
     const r = await sendRequest(target, { ...ctx, headers, signal: options.signal });
     if (r.status === 206 && rangeContinues(parseContentRange(r.headers['content-range']), partial, options.size)) {
-      try {
-        hash = await hashFile(dest, hash, options.signal);
-      } catch (e) {
-        await discard(r.body);
-        throw e;
-      }
       response = r;
       offset = partial;
+      hash = onDisk;
       ctx.stats.resumed(host);
     } else if (r.status === 200) {
       response = r;
+    } else if (r.status === 416 && isWholeFile(parseContentRange(r.headers['content-range']), partial)) {
+      // The partial was in fact complete (killed after the last byte): nothing left to fetch.
+      await discard(r.body);
+      return { sha256: onDisk.digest('hex'), size: partial, resumed: true };
     } else if (r.status === 206 || r.status === 416) {
       await discard(r.body);
     } else {
@@ -149,6 +150,10 @@ async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash
     throw networkError(response.target, e);
   }
   return received;
+}
+
+function isWholeFile(range: ContentRange | undefined, partial: number): boolean {
+  return range?.unsatisfied === true && range.total === partial;
 }
 
 async function hashFile(path: string, hash: Hash, signal?: AbortSignal): Promise<Hash> {

@@ -7,6 +7,7 @@ import { HostLimiter } from './host-limiter.js';
 import { removePartialMeta } from './partial-meta.js';
 import { readBody } from './read-body.js';
 import { toTarget } from './request-target.js';
+import { retryDecision } from './retry-policy.js';
 import { discard, isAbort, sendRequest, statusError } from './send-request.js';
 import { StatsCounter } from './transport-stats.js';
 import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult } from './types.js';
@@ -118,7 +119,9 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
       } catch (error) {
         const code = error instanceof FerryError ? error.code : undefined;
         const verification = code === 'FERRY_DIGEST_MISMATCH' || code === 'FERRY_SIZE_MISMATCH';
-        if (verification || code === 'FERRY_HTTP_STATUS') await removePartial(dest);
+        // Keep a partial that a later call may continue (network trouble, 5xx, abort); drop one
+        // that failed verification or that upstream refused for good (4xx).
+        if (verification || (code === 'FERRY_HTTP_STATUS' && !retryDecision(error).retry)) await removePartial(dest);
         if (verification && round === 0) {
           logger.warn('verification failed, downloading again from scratch', { url: redactUrl(url), code });
           stats.retry(host);

@@ -95,6 +95,17 @@ describe('http fetcher: resume and verification', () => {
     expect(f.stats().requests).toBe(0);
   });
 
+  it('asks for the rest of a partial that was already complete and gets a 416: nothing fetched', async () => {
+    up.route('/whole', serveBytes(blob.data));
+    const dest = join(dir.path, 'whole');
+    await leavePartial(dest, up.url('/whole'), blob.data);
+    const f = createHttpFetcher(quick);
+    const r = await f.download(up.url('/whole'), dest, { sha256: blob.sha256 });
+    await f.close();
+    expect(r).toMatchObject({ bytesFetched: 0, sha256: blob.sha256, size: blob.size });
+    expect(f.stats()).toMatchObject({ requests: 1, bytes: 0 });
+  });
+
   it('retries a digest mismatch once from scratch, then fails naming expected and actual', async () => {
     const wrong = Buffer.from(blob.data);
     wrong[10] ^= 0xff;
@@ -126,6 +137,46 @@ describe('http fetcher: resume and verification', () => {
     up.route('/long', serveBytes(Buffer.concat([blob.data, Buffer.alloc(10)])));
     const f = createHttpFetcher(quick);
     await expect(f.download(up.url('/long'), join(dir.path, 'long'), { size: blob.size })).rejects.toMatchObject({ code: 'FERRY_SIZE_MISMATCH', data: { expected: blob.size } });
+    await f.close();
+  });
+
+  it('keeps the partial of an aborted download and continues it on the next call', async () => {
+    const good = serveBytes(blob.data);
+    up.route('/aborted', (req, res, hit) => {
+      if (hit > 1) return good(req, res, hit);
+      res.writeHead(200, { etag: '"v1"', 'content-length': blob.size });
+      res.write(blob.data.subarray(0, half)); // the rest never comes: the client aborts
+    });
+    const dest = join(dir.path, 'aborted');
+    const controller = new AbortController();
+    const f = createHttpFetcher(quick);
+    const onProgress = (received: number) => {
+      if (received >= 64 * 1024) controller.abort();
+    };
+    await expect(f.download(up.url('/aborted'), dest, { sha256: blob.sha256, signal: controller.signal, onProgress })).rejects.toMatchObject({ code: 'FERRY_ABORTED' });
+    const partial = (await stat(dest)).size;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(blob.size);
+    await stat(`${dest}.meta`);
+    f.resetStats();
+    const r = await f.download(up.url('/aborted'), dest, { sha256: blob.sha256 });
+    await f.close();
+    expect(r).toMatchObject({ resumed: true, bytesFetched: blob.size - partial, sha256: blob.sha256 });
+    expect(f.stats()).toMatchObject({ requests: 1, resumed: 1, retries: 0 });
+  });
+
+  it('keeps the partial when retries run out on 5xx, drops it on a 4xx', async () => {
+    up.route('/gone', (_req, res) => res.writeHead(410).end());
+    up.route('/down', (_req, res) => res.writeHead(503).end());
+    const f = createHttpFetcher({ ...quick, retries: 1 });
+    const gone = join(dir.path, 'gone');
+    await leavePartial(gone, up.url('/gone'), blob.data.subarray(0, half));
+    await expect(f.download(up.url('/gone'), gone, { sha256: blob.sha256 })).rejects.toMatchObject({ data: { status: 410 } });
+    await expect(stat(gone)).rejects.toThrow();
+    const down = join(dir.path, 'down');
+    await leavePartial(down, up.url('/down'), blob.data.subarray(0, half));
+    await expect(f.download(up.url('/down'), down, { sha256: blob.sha256 })).rejects.toMatchObject({ data: { status: 503 } });
+    expect((await stat(down)).size).toBe(half);
     await f.close();
   });
 
