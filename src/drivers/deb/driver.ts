@@ -32,6 +32,8 @@ interface DebUpstream {
   bases?: Record<string, UpstreamState>;
   /** by-hash paths of the last generations, newest first (kept for `site.retention`). */
   byHash?: string[][];
+  /** What the generated files were signed with: a change means they cannot be reused. */
+  signing?: string;
   [key: string]: unknown;
 }
 
@@ -44,6 +46,31 @@ interface DebScratch {
   /** by-hash files of the published snapshot (generate is not given ctx.previous). */
   previousByHash: ManifestFile[];
   requests: number;
+}
+
+interface DebSite {
+  name: string;
+  retention?: number;
+  signing?: { key_file?: string };
+  valid_until_days?: number;
+}
+
+function siteOf(ctx: DriverContext): DebSite {
+  const s = ctx.desired.site;
+  const signing = typeof s.signing === 'object' && s.signing !== null ? (s.signing as { key_file?: unknown }) : undefined;
+  return {
+    name: s.name,
+    retention: s.retention,
+    signing: typeof signing?.key_file === 'string' ? { key_file: signing.key_file } : undefined,
+    valid_until_days: typeof s.valid_until_days === 'number' ? s.valid_until_days : undefined,
+  };
+}
+
+/** The signing key's fingerprint and the Valid-Until policy: what the signed files depend on besides the packages. */
+async function signingIdentity(ctx: DriverContext): Promise<string> {
+  const site = siteOf(ctx);
+  const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
+  return `${key.fingerprint}/${Number(site.valid_until_days ?? 0)}`;
 }
 
 function isByHash(path: string): boolean {
@@ -112,10 +139,11 @@ export const debDriver: Driver = {
     const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
     const files = wantedFiles(id, spec, selection);
     for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
-    const reuse = unchanged && sameSpec ? await previousReusable(ctx) : undefined;
+    const signing = await signingIdentity(ctx);
+    const reuse = unchanged && sameSpec && prev.signing === signing ? await previousReusable(ctx) : undefined;
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
     const scratch: DebScratch = { spec, catalog, selection, reuse, requests, previousByHash };
-    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash };
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
   },
@@ -126,7 +154,7 @@ export const debDriver: Driver = {
       return Promise.all(scratch.reuse.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) })));
     }
     const { spec, catalog, selection } = scratch;
-    const site = ctx.desired.site as { name: string; retention?: number; signing?: { key_file?: string }; valid_until_days?: number };
+    const site = siteOf(ctx);
     const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
     const texts = new Map<DebPackage | DebSource, string>();
     const byIndex = new Map<string, Array<DebPackage | DebSource>>();

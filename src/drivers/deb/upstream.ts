@@ -97,6 +97,10 @@ export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Prom
       signedBy = 'InRelease';
     }
     const release = parseReleaseText(verified.text, `${base}/${signedBy === 'InRelease' ? 'InRelease' : 'Release'}`, o.resource);
+    if (release.validUntil && release.validUntil.getTime() < Date.now()) {
+      // apt would refuse it; an offline site may still want what it was told to mirror.
+      ctx.logger.warn('deb: upstream Release has expired (Valid-Until)', { resource: o.resource, url: redactUrl(`${base}/Release`), validUntil: release.validUntil.toISOString() });
+    }
     const { sha256 } = await ctx.blobs.putBytes(Buffer.from(verified.text, 'utf8'));
     const state: SuiteState = { release: sha256, signedBy, etag, lastModified };
     return { suite: o.suite, base, release, state, unchanged: o.previous?.release === sha256, requests };
