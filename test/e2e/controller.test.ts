@@ -41,7 +41,7 @@ const recorder: Logger = {
   error: (m, f) => lines.push(JSON.stringify({ m, f })),
 };
 
-async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -174,7 +174,7 @@ describe('ferry run, end to end with a real git server', () => {
     expect(metrics).toMatch(new RegExp(`ferry_published_snapshot_info\\{snapshot="${snapshotA}",commit="${a}"`));
     expect(metrics).toMatch(/ferry_webhook_requests_total\{provider="github",result="unauthorized"\} 1/);
     expect(metrics).toMatch(/ferry_git_fetch_duration_seconds_count \d+/);
-  });
+  }, 180_000);
 
   it('keeps serving the last good snapshot when a commit is invalid, reports it, and a new commit supersedes it', async () => {
     const before = await status(controller);
@@ -205,7 +205,7 @@ describe('ferry run, end to end with a real git server', () => {
     });
     expect(sFixed).toMatchObject({ failures: 0, stalled: false, lastErrors: [] });
     expect(sFixed.published.snapshot).toBe(servedSnapshot);
-  });
+  }, 180_000);
 
   it('puts the branch head back when current is switched behind its back (rollback --no-suspend)', async () => {
     const before = await status(controller);
@@ -217,7 +217,7 @@ describe('ferry run, end to end with a real git server', () => {
     });
     expect(back.published.snapshot).toBe(before.published.snapshot);
     expect(back.lastAppliedRevision).toBe(before.lastAppliedRevision);
-  });
+  }, 180_000);
 
   it('never logs a secret', () => {
     const all = lines.join('\n');
@@ -297,5 +297,5 @@ describe('ferry run (the CLI): a lost webhook is caught by the poll; suspend hol
     const types = events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toEqual(expect.arrayContaining(['NewRevision', 'ApplySucceeded', 'Suspended', 'Resumed', 'RolledBack']));
     expect(stderr).not.toContain(server.password);
-  });
+  }, 180_000);
 });
