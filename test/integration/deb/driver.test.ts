@@ -197,6 +197,33 @@ describe('deb driver: sources, udebs, architectures, flat repositories', () => {
     expect(names(res.files)).toEqual(['b_2.0.dsc', 'b_2.0.tar.xz', 'b_2.0_all.deb', 'c_3.0_amd64.deb', 'csrc_3.0.dsc', 'csrc_3.0.tar.xz']);
   });
 
+  it('mirrors several suites, resolving across them', async () => {
+    const up = join(root, 'suites');
+    await makeUpstream(up, [{ name: 'base', version: '1.0' }, { name: 'tool', version: '1.0', depends: 'base' }], { key, real: false });
+    await makeUpstream(up, [{ name: 'tool', version: '1.1', depends: 'base (>= 1.0)' }], { key, suite: 'bookworm-updates', real: false });
+    const r = mirror('two-suites', { url: `${server.url}/suites`, suites: ['bookworm', 'bookworm-updates'], packages: ['tool'] });
+    const res = await debDriver.resolve(r, t.ctx());
+    expect(names(res.files)).toEqual(['base_1.0_amd64.deb', 'tool_1.1_amd64.deb']);
+    const gen = new Map((await debDriver.generate(r, res, t.ctx())).map((g) => [g.path, Buffer.from(g.content).toString()]));
+    expect(gen.get('dists/bookworm/main/binary-amd64/Packages')?.match(/^Package: .*$/gm)).toEqual(['Package: base']);
+    expect(gen.get('dists/bookworm-updates/main/binary-amd64/Packages')?.match(/^Package: .*$/gm)).toEqual(['Package: tool']);
+    expect(gen.get('dists/bookworm-updates/Release')).toMatch(/^Suite: bookworm-updates$/m);
+  });
+
+  it('writes Valid-Until only when the site asks for it', async () => {
+    const r = mirror('valid', { url: `${server.url}/product`, packages: ['product-data'] });
+    const release = async (site: Record<string, unknown>) => {
+      const ctx = t.ctx({ desired: desiredOf(resources, site) });
+      const gen = await debDriver.generate(r, await debDriver.resolve(r, ctx), ctx);
+      return Buffer.from(gen.find((g) => g.path === 'dists/bookworm/Release')!.content).toString();
+    };
+    expect(await release({})).not.toMatch(/^Valid-Until:/m);
+    const seven = await release({ valid_until_days: 7 });
+    const date = Date.parse(/^Date: (.*)$/m.exec(seven)![1].replace('UTC', 'GMT'));
+    const until = Date.parse(/^Valid-Until: (.*)$/m.exec(seven)![1].replace('UTC', 'GMT'));
+    expect(until - date).toBe(7 * 86_400_000);
+  });
+
   it('mirrors a flat repository and publishes it flat', async () => {
     const r = mirror('flat', { url: `${server.url}/flat`, flat: true, directory: 'repo/', suites: undefined, components: undefined, packages: ['g'] });
     const res = await debDriver.resolve(r, t.ctx());
