@@ -81,12 +81,12 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (req: Inco
     try {
       body = await readBody(req, limit);
     } catch (e) {
-      if (e instanceof BodyTooLarge) {
-        sendJson(res, 413, { error: e.message }, { connection: 'close' });
-        req.destroy();
-        return true;
-      }
-      throw e;
+      // Never rethrow: the server's error log would print the path, and Gerrit's token is in it.
+      if (e instanceof BodyTooLarge) sendJson(res, 413, { error: e.message }, { connection: 'close' });
+      else if (!res.headersSent) sendJson(res, 400, { error: 'cannot read the request body' });
+      options.logger?.warn('webhook body not read', { provider: r.provider, error: e instanceof BodyTooLarge ? e.message : String((e as Error).name) });
+      req.destroy();
+      return true;
     }
     const hook: HookRequest = { headers: headersOf(req), body, pathToken: r.token };
     const verdict =
