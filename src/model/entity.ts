@@ -5,12 +5,13 @@
  */
 import { FerryError } from '../core/ferry-error.js';
 import { initMerge } from './merge.js';
-import { PDict, PList, Value, type PNode } from './values.js';
+import { itemHasInv, PDict, PList, Value, type PNode } from './values.js';
 import { loadYaml, plain, type YVal } from './yaml-load.js';
 import { parseValueString, RefParseError } from './ref-parser.js';
 import { InvQueryParseError } from './inv-query.js';
 import type { ReclassSettings } from './settings.js';
 import type { SourcePos } from './types.js';
+import type { PosResolver } from './lazy-pos.js';
 
 export interface Entity {
   name: string;
@@ -20,7 +21,8 @@ export interface Entity {
   parameters: PDict;
   exports: PDict;
   environment: string | null;
-  /** The node's own `parameters.<scalar_parameters>` (only used for nodes). */
+  /** Whether the parameters hold an inventory query `$[ ]`. */
+  hasQueries: boolean;
   errors: FerryError[];
 }
 
@@ -34,9 +36,9 @@ export function absoluteClassName(owner: string, n: string): string {
   return parent === '' ? n.slice(dots) : parent + n.slice(dots - 1);
 }
 
-export function loadEntity(file: string, text: string, name: string, st: ReclassSettings): Entity {
-  const { root, errors } = loadYaml(file, text);
-  const ent: Entity = { name, file, classes: [], applications: [], parameters: new PDict(), exports: new PDict(), environment: null, errors: [...errors] };
+export function loadEntity(file: string, text: string, name: string, st: ReclassSettings, resolver?: PosResolver): Entity {
+  const { root, errors } = loadYaml(file, text, resolver);
+  const ent: Entity = { name, file, classes: [], applications: [], parameters: new PDict(), exports: new PDict(), environment: null, hasQueries: false, errors: [...errors] };
   if (!root) return ent;
   const top = { file, line: 1, column: 1 };
   if (root.kind !== 'map') {
@@ -65,9 +67,12 @@ export function loadEntity(file: string, text: string, name: string, st: Reclass
           ent.errors.push(bad(file, e.keyPos, `${e.key} must be a mapping`));
           break;
         }
+        wrapper.queries = false;
         const tree = initMerge(wrapper.dict(v), st);
-        if (e.key === 'parameters') ent.parameters = tree;
-        else ent.exports = tree;
+        if (e.key === 'parameters') {
+          ent.parameters = tree;
+          ent.hasQueries = wrapper.queries;
+        } else ent.exports = tree;
         break;
       }
       case 'environment':
@@ -99,6 +104,7 @@ function classEntry(i: YVal, owner: string, errors: FerryError[]): Array<{ name:
 }
 
 class Wrapper {
+  queries = false;
   constructor(
     private readonly st: ReclassSettings,
     private readonly errors: FerryError[],
@@ -107,8 +113,9 @@ class Wrapper {
   dict(v: Extract<YVal, { kind: 'map' }>): PDict {
     const d = new PDict(v.pos);
     for (const e of v.entries) {
-      d.entries.set(e.key, this.node(e.value));
-      d.keyPos.set(e.key, e.keyPos);
+      const child = this.node(e.value);
+      d.entries.set(e.key, child);
+      if (!(child instanceof Value)) d.setKeyPos(e.key, e.keyPos);
     }
     return d;
   }
@@ -118,7 +125,9 @@ class Wrapper {
     if (v.kind === 'seq') return new PList(v.items.map((i) => this.node(i)), v.pos);
     if (typeof v.v !== 'string') return new Value({ t: 'sca', v: v.v }, v.pos);
     try {
-      return new Value(parseValueString(v.v, this.st), v.pos);
+      const item = parseValueString(v.v, this.st);
+      if (itemHasInv(item)) this.queries = true;
+      return new Value(item, v.pos);
     } catch (e) {
       if (!(e instanceof RefParseError || e instanceof InvQueryParseError)) throw e;
       this.errors.push(new FerryError('FERRY_REFERENCE_SYNTAX', e.message, { file: v.pos.file, line: v.pos.line, column: v.pos.column }));

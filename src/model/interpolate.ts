@@ -10,13 +10,14 @@
  * value, for RenderedNode.locate.
  */
 import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
-import { getAt, getRef, isPlainObject, MISSING, pathKey, setAt, splitPath } from './path.js';
+import { getAt, getRef, isPlainObject, MISSING, pathKey, splitPath } from './path.js';
 import { pyStr } from './python-str.js';
 import { RenderError } from './render-error.js';
 import type { ReclassSettings } from './settings.js';
 import type { SourcePos } from './types.js';
 import type { InvQuery } from './inv-query.js';
 import { mergeDict } from './merge.js';
+import { Positions } from './positions.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
@@ -38,7 +39,7 @@ export class Interpolator {
 
   constructor(
     private readonly st: ReclassSettings,
-    readonly positions: WeakMap<object, Map<string, SourcePos>>,
+    readonly positions: Positions,
     private readonly opts: { query?: QueryFn; external?: Interpolator } = {},
   ) {}
 
@@ -92,8 +93,11 @@ export class Interpolator {
       this.errors.push({ error: e, path: entry.path });
     }
     if (isContainer(out)) out = this.renderSimple(out, entry.path);
-    setAt(this.root, entry.path, out);
-    this.setPosAt(entry.path, pos);
+    const parent = getAt(this.root, entry.path.slice(0, -1));
+    const last = entry.path[entry.path.length - 1];
+    if (Array.isArray(parent)) parent[Number(last)] = out;
+    else if (isPlainObject(parent)) parent[String(last)] = out;
+    if (pos && parent !== null && typeof parent === 'object') this.positions.set(parent, String(last), pos);
     this.pending.delete(key);
   }
 
@@ -112,8 +116,10 @@ export class Interpolator {
   }
 
   private ensure(parts: string[], value: Value | ValueList, ownerPath: Path): void {
+    if (this.pending.size === 0) return;
+    let k = '';
     for (let i = 1; i <= parts.length; i++) {
-      const k = pathKey(parts.slice(0, i));
+      k = i === 1 ? parts[0] : `${k}\u0001${parts[i - 1]}`;
       const p = this.pending.get(k);
       if (!p) continue;
       if (p.busy) {
@@ -181,6 +187,7 @@ export class Interpolator {
   }
 
   private flattenStrict(parts: Item[], ctx: unknown, pos: SourcePos | undefined): string {
+    if (parts.length === 1 && parts[0].t === 'sca') return pyStr(parts[0].v);
     return parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
   }
 
@@ -270,36 +277,42 @@ export class Interpolator {
     }
     if (x instanceof PDict) {
       const o: Record<string, unknown> = {};
-      const pm = new Map<string, SourcePos>();
-      for (const [k, child] of x.entries) {
-        o[k] = this.renderSimple(child, [...path, k]);
-        const p = child instanceof Value && child.item.t !== 'dict' && child.item.t !== 'list' ? child.pos : (x.keyPos.get(k) ?? nodePos(child));
-        if (p) pm.set(k, p);
-      }
-      this.positions.set(o, pm);
+      x.entries.forEach((child, k) => {
+        path.push(k);
+        o[k] = this.renderSimple(child, path);
+        path.pop();
+      });
+      this.positions.link(o, x);
       return o;
     }
     if (x instanceof PList) {
-      const pm = new Map<string, SourcePos>();
-      const a = x.items.map((child, i) => {
-        const p = nodePos(child);
-        if (p) pm.set(String(i), p);
-        return this.renderSimple(child, [...path, i]);
-      });
-      this.positions.set(a, pm);
+      const a = new Array<unknown>(x.items.length);
+      for (let i = 0; i < a.length; i++) {
+        path.push(i);
+        a[i] = this.renderSimple(x.items[i], path);
+        path.pop();
+      }
+      this.positions.link(a, x);
       return a;
     }
     if (Array.isArray(x)) {
-      const src = this.positions.get(x);
-      const a = x.map((child: unknown, i) => this.renderSimple(child, [...path, i]));
-      if (src) this.positions.set(a, new Map(src));
+      const a = new Array<unknown>(x.length);
+      for (let i = 0; i < a.length; i++) {
+        path.push(i);
+        a[i] = this.renderSimple(x[i], path);
+        path.pop();
+      }
+      this.positions.link(a, x);
       return a;
     }
     if (isPlainObject(x)) {
-      const src = this.positions.get(x);
       const o: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(x)) o[k] = this.renderSimple(child, [...path, k]);
-      if (src) this.positions.set(o, new Map(src));
+      for (const k in x) {
+        path.push(k);
+        o[k] = this.renderSimple(x[k], path);
+        path.pop();
+      }
+      this.positions.link(o, x);
       return o;
     }
     return x;
@@ -307,17 +320,9 @@ export class Interpolator {
 
   private register(path: Path): void {
     const k = pathKey(path);
-    if (!this.pending.has(k)) this.pending.set(k, { path, busy: false });
+    if (!this.pending.has(k)) this.pending.set(k, { path: [...path], busy: false });
   }
 
-  private setPosAt(path: Path, pos: SourcePos | undefined): void {
-    if (!pos || path.length === 0) return;
-    const parent = getAt(this.root, path.slice(0, -1));
-    if (parent === null || typeof parent !== 'object') return;
-    let m = this.positions.get(parent);
-    if (!m) this.positions.set(parent, (m = new Map()));
-    m.set(String(path[path.length - 1]), pos);
-  }
 }
 
 /** A non-complex Value or ValueList reduced to one node: lists concatenate, scalars replace. */
@@ -336,11 +341,6 @@ function simpleOf(x: Value | ValueList): unknown {
     return new PList(items, x.pos);
   }
   return simpleOf(x.values[x.values.length - 1]);
-}
-
-function nodePos(n: unknown): SourcePos | undefined {
-  if (n instanceof Value || n instanceof ValueList || n instanceof PDict || n instanceof PList) return n.pos;
-  return undefined;
 }
 
 function isDict(v: unknown): boolean {

@@ -3,15 +3,16 @@
  * exports rendered once per render call (reclass merges every node twice in --inventory mode).
  * A node's export that fails to render only matters to a query that reads it.
  */
-import { FerryError } from '../core/ferry-error.js';
+import { FerryError, type FerryErrors } from '../core/ferry-error.js';
 import { Interpolator } from './interpolate.js';
 import { mergeNode, type MergedNode } from './node-merge.js';
 import { evalQuery, type InventoryNode } from './inv-eval.js';
 import { RenderError } from './render-error.js';
 import { pathKey } from './path.js';
+import { Positions } from './positions.js';
 import type { InvQuery } from './inv-query.js';
 import type { ModelContext } from './model-context.js';
-import type { SourcePos } from './types.js';
+import type { RenderedNode, SourcePos } from './types.js';
 
 interface NodeExports {
   exports: Record<string, unknown>;
@@ -21,6 +22,10 @@ interface NodeExports {
 export class InventoryExports {
   private readonly merged = new Map<string, MergedNode | FerryError[]>();
   private readonly exported = new Map<string, NodeExports | FerryError[]>();
+  /** Full renders of nodes without queries (they do not depend on the inventory). */
+  readonly fullRenders = new Map<string, RenderedNode | FerryErrors>();
+  /** Renders a node fully (set by render-node.ts); used to share work with renderInventory. */
+  renderer?: (name: string) => RenderedNode;
 
   constructor(private readonly ctx: ModelContext) {}
 
@@ -49,9 +54,11 @@ export class InventoryExports {
     let x = this.exported.get(name);
     if (!x) {
       const m = this.merge(name);
+      const full = !Array.isArray(m) && !m.hasQueries && this.renderer ? this.tryRender(name) : undefined;
       if (Array.isArray(m)) x = m;
+      else if (full) x = { exports: full.exports, failed: [] };
       else {
-        const positions = new WeakMap<object, Map<string, SourcePos>>();
+        const positions = new Positions();
         const params = new Interpolator(this.ctx.st, positions).init(m.parameters);
         const exps = new Interpolator(this.ctx.st, positions, { external: params }).init(m.exports).run();
         x = { exports: exps.root, failed: exps.errors.map((e) => ({ key: pathKey(e.path), error: e.error })) };
@@ -59,6 +66,14 @@ export class InventoryExports {
       this.exported.set(name, x);
     }
     return x;
+  }
+
+  private tryRender(name: string): RenderedNode | undefined {
+    try {
+      return this.renderer?.(name);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Answers one query for a node in environment `env`. */

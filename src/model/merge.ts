@@ -4,24 +4,27 @@
  * interpolation time (lists concatenate, scalars replace, `~key` overrides, `=key` is
  * constant). A key's `~`/`=` prefix is applied when the entity is loaded (`initMerge`).
  *
- * `mergeInto` never mutates its `next` argument nor anything reachable from it.
+ * `mergeInto` never mutates its `next` argument nor anything reachable from it. A merge
+ * session (one node's merge) appends in place to the ValueLists it created itself, and copies
+ * any other (they may belong to a cached class).
  */
 import { PDict, PList, Value, ValueList, type PNode } from './values.js';
 import type { ReclassSettings } from './settings.js';
 
-export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings): PNode {
+export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings, session = 0): PNode {
   if (next instanceof PDict) {
-    if (cur === undefined) return mergeDict(new PDict(next.pos), next, s);
-    if (cur instanceof PDict) return mergeDict(cur, next, s);
-    return updateValue(cur, next);
+    if (cur === undefined) return mergeDict(new PDict(next.pos), next, s, session);
+    if (cur instanceof PDict) return mergeDict(cur, next, s, session);
+    return updateValue(cur, next, session);
   }
   if (cur === undefined) return next;
-  return updateValue(cur, next);
+  return updateValue(cur, next, session);
 }
 
 /** Merges `next` into `cur` (which the caller owns), handling prefixed keys. */
-export function mergeDict(cur: PDict, next: PDict, s: ReclassSettings): PDict {
-  for (const [rawKey, rawValue] of next.entries) {
+export function mergeDict(cur: PDict, next: PDict, s: ReclassSettings, session = 0): PDict {
+  const kps = next.keyPos;
+  next.entries.forEach((rawValue, rawKey) => {
     let key = rawKey;
     let value = rawValue;
     const c = key[0];
@@ -30,10 +33,10 @@ export function mergeDict(cur: PDict, next: PDict, s: ReclassSettings): PDict {
       const v = toValue(value);
       value = c === s.overridePrefix ? v.withFlags({ overwrite: true }) : v.withFlags({ constant: true });
     }
-    cur.entries.set(key, mergeInto(cur.entries.get(key), value, s));
-    const kp = next.keyPos.get(rawKey);
-    if (kp) cur.keyPos.set(key, kp);
-  }
+    cur.entries.set(key, mergeInto(cur.entries.get(key), value, s, session));
+    const kp = kps?.get(rawKey);
+    if (kp) cur.setKeyPos(key, kp);
+  });
   cur.pos = next.pos ?? cur.pos;
   return cur;
 }
@@ -46,11 +49,18 @@ function toValue(node: PNode): Value {
   return node.values[node.values.length - 1];
 }
 
-function updateValue(cur: PNode, next: PNode): ValueList {
-  const values: Value[] = cur instanceof ValueList ? [...cur.values] : [toValue(cur)];
-  if (next instanceof ValueList) values.push(...next.values);
-  else values.push(toValue(next));
-  return new ValueList(values);
+function updateValue(cur: PNode, next: PNode, session: number): ValueList {
+  const own = cur instanceof ValueList && session !== 0 && cur.session === session;
+  const list = own ? cur : new ValueList(cur instanceof ValueList ? [...cur.values] : [toValue(cur)], session);
+  if (next instanceof ValueList) list.values.push(...next.values);
+  else list.values.push(toValue(next));
+  return list;
+}
+
+let sessions = 0;
+/** A new merge session id (one per node merge). */
+export function newSession(): number {
+  return ++sessions;
 }
 
 /** Merges a freshly wrapped tree into an empty dict: applies `~`/`=` prefixes (entity load). */

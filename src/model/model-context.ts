@@ -10,6 +10,7 @@ import { makeSettings, type ReclassSettings } from './settings.js';
 import { parseMapping, type ClassMapping } from './class-mappings.js';
 import { loadYaml, plain } from './yaml-load.js';
 import { isPlainObject } from './path.js';
+import { PosResolver } from './lazy-pos.js';
 import type { ModelFiles, RenderOptions } from './types.js';
 
 export interface ModelContext {
@@ -58,6 +59,7 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     }
   }
   const entities = new Map<string, Entity>();
+  const resolver = new PosResolver((f) => files.get(f));
   return {
     files,
     st,
@@ -65,11 +67,11 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     mappings,
     errors,
     entity(file: string, name: string): Entity {
-      const k = `${file}\u0000${name}`;
-      let e = entities.get(k);
-      if (!e) {
-        e = loadEntity(file, files.get(file) ?? '', name, st);
-        entities.set(k, e);
+      // A file is always read under one name (its class or node name).
+      let e = entities.get(file);
+      if (!e || e.name !== name) {
+        e = loadEntity(file, files.get(file) ?? '', name, st, resolver);
+        entities.set(file, e);
       }
       return e;
     },

@@ -8,7 +8,7 @@
 import { FerryError } from '../core/ferry-error.js';
 import { Applications, OrderedNames } from './applications.js';
 import { mappedClasses } from './class-mappings.js';
-import { mergeDict } from './merge.js';
+import { mergeDict, newSession } from './merge.js';
 import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
 import { parseValueString } from './ref-parser.js';
 import { pyIndex, splitPath } from './path.js';
@@ -26,6 +26,8 @@ export interface MergedNode {
   parameters: PDict;
   exports: PDict;
   classFiles: Array<{ name: string; file: string }>;
+  /** Whether any merged file holds an inventory query. */
+  hasQueries: boolean;
   /** For each file merged: the chain of classes that brought it in, node first. */
   chains: Map<string, string[]>;
   errors: FerryError[];
@@ -56,6 +58,8 @@ class NodeMerger {
   private readonly classFiles: Array<{ name: string; file: string }> = [];
   private readonly chains = new Map<string, string[]>();
   private readonly errors: FerryError[] = [];
+  private readonly session = newSession();
+  private hasQueries = false;
 
   constructor(
     private readonly ctx: ModelContext,
@@ -78,6 +82,7 @@ class NodeMerger {
       parameters: this.baseParameters(nodeEnt, environment),
       exports: new PDict(),
       environment: null,
+      hasQueries: false,
       errors: [],
     };
     const empty: Range = () => [0, 0];
@@ -93,6 +98,7 @@ class NodeMerger {
       parameters: this.params,
       exports: this.exps,
       classFiles: this.classFiles,
+      hasQueries: this.hasQueries,
       chains: this.chains,
       errors: this.errors,
     };
@@ -148,15 +154,22 @@ class NodeMerger {
       const childContext: Range = topLevel ? () => [0, topStart] : context;
       const descent = this.recurse(child, newFrame(), childContext, childChain, false);
       this.busy.delete(name);
-      frame.classes.addAll(descent.classes.items);
-      frame.apps.mergeApps(descent.apps);
+      // A fresh frame adopts its first descent's lists instead of copying them.
+      if (frame.classes.items.length === 0 && frame.apps.items.length === 0 && frame.apps.negations.length === 0) {
+        frame.classes = descent.classes;
+        frame.apps = descent.apps;
+      } else {
+        frame.classes.addAll(descent.classes.items);
+        frame.apps.mergeApps(descent.apps);
+      }
       this.seen.add(name);
     }
-    frame.classes.addAll(ent.classes.map((c) => c.name));
-    frame.apps.mergeApps(Applications.fromList(ent.applications));
-    this.params = mergeDict(this.params, ent.parameters, this.st);
-    this.exps = mergeDict(this.exps, ent.exports, this.st);
+    for (const c of ent.classes) frame.classes.add(c.name);
+    if (ent.applications.length) frame.apps.mergeApps(Applications.fromList(ent.applications));
+    this.params = mergeDict(this.params, ent.parameters, this.st, this.session);
+    this.exps = mergeDict(this.exps, ent.exports, this.st, this.session);
     this.entries.push(ent.parameters);
+    if (ent.hasQueries) this.hasQueries = true;
     if (ent.file && ent.name !== this.node) this.classFiles.push({ name: ent.name, file: ent.file });
     return frame;
   }

@@ -3,7 +3,22 @@
  * preceded by a backslash (which stays in the key); in a list a part is an index (Python's
  * int(), negative counts from the end).
  */
+const splitCache = new Map<string, string[]>();
+
+/** splitPath, memoized (reference paths repeat across nodes); the result must not be mutated. */
 export function splitPath(s: string, delimiter: string): string[] {
+  const key = delimiter + '\u0000' + s;
+  let hit = splitCache.get(key);
+  if (!hit) {
+    hit = splitPathRaw(s, delimiter);
+    if (splitCache.size > 100_000) splitCache.clear();
+    splitCache.set(key, hit);
+  }
+  return hit;
+}
+
+function splitPathRaw(s: string, delimiter: string): string[] {
+  if (!s.includes('\\')) return s.split(delimiter);
   const out: string[] = [];
   let cur = '';
   for (let i = 0; i < s.length; ) {

@@ -24,7 +24,7 @@ export function renderInventory(files: ModelFiles, options: RenderOptions = {}):
   const errors: FerryError[] = [];
   for (const name of ctx.index.nodes.keys()) {
     try {
-      nodes[name] = renderWith(ctx, inv, name);
+      nodes[name] = renderWith(ctx, inv, name, options.reclassInventoryQuirks ? { queryEnvironment: '' } : {});
     } catch (e) {
       errors.push(...toFerryErrors(e));
     }

@@ -8,6 +8,7 @@ import { Interpolator, type RecordedError } from './interpolate.js';
 import { InventoryExports } from './inventory-exports.js';
 import { modelContext, type ModelContext } from './model-context.js';
 import { getAt, isPlainObject } from './path.js';
+import { Positions } from './positions.js';
 import type { MergedNode } from './node-merge.js';
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 
@@ -18,24 +19,32 @@ export function renderNode(files: ModelFiles, node: string, options: RenderOptio
 }
 
 /** Renders `node` with a shared inventory cache (renderInventory uses one for all nodes). */
-export function renderWith(ctx: ModelContext, inv: InventoryExports, node: string): RenderedNode {
+export function renderWith(ctx: ModelContext, inv: InventoryExports, node: string, opts: { queryEnvironment?: string } = {}): RenderedNode {
+  inv.renderer ??= (n) => renderWith(ctx, inv, n);
+  const cached = inv.fullRenders.get(node);
+  if (cached instanceof FerryErrors) throw cached;
+  if (cached) return cached;
   if (!ctx.index.nodes.has(node)) {
     throw new FerryErrors([new FerryError('FERRY_NODE_NOT_FOUND', `node ${node} not found in ${ctx.st.nodesUri}/ (nodes: ${[...ctx.index.nodes.keys()].slice(0, 20).join(', ')})`, { node })]);
   }
   const m = inv.merge(node);
   if (Array.isArray(m)) throw new FerryErrors(m);
-  const positions = new WeakMap<object, Map<string, SourcePos>>();
+  const positions = new Positions();
   const params = new Interpolator(ctx.st, positions, {
-    query: (q, context, pos) => inv.query(q, context, m.environment, pos),
+    query: (q, context, pos) => inv.query(q, context, opts.queryEnvironment ?? m.environment, pos),
   })
     .init(m.parameters)
     .run();
   const exps = new Interpolator(ctx.st, positions, { external: params }).init(m.exports).run();
   const errors = [...params.errors.map((e) => toFerry(e, 'parameters', m, ctx)), ...exps.errors.map((e) => toFerry(e, 'exports', m, ctx))];
-  if (errors.length) throw new FerryErrors(errors);
+  if (errors.length) {
+    const all = new FerryErrors(errors);
+    if (!m.hasQueries) inv.fullRenders.set(node, all);
+    throw all;
+  }
   const parameters = params.root;
   const exportsRoot = exps.root;
-  return {
+  const rendered: RenderedNode = {
     name: m.name,
     classes: m.classes,
     applications: m.applications,
@@ -43,17 +52,22 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
     parameters,
     exports: exportsRoot,
     classFiles: m.classFiles,
-    locate: (path) => locate(positions, parameters, path) ?? { file: m.file, line: 1, column: 1 },
+    locate: (path) => {
+      const p = locate(positions, parameters, path);
+      return p ? { file: p.file, line: p.line, column: p.column } : { file: m.file, line: 1, column: 1 };
+    },
   };
+  if (!m.hasQueries) inv.fullRenders.set(node, rendered);
+  return rendered;
 }
 
 /** The position of the value at `path` (below parameters), or of its nearest located ancestor. */
-export function locate(positions: WeakMap<object, Map<string, SourcePos>>, root: unknown, path: ReadonlyArray<string | number>): SourcePos | undefined {
+export function locate(positions: Positions, root: unknown, path: ReadonlyArray<string | number>): SourcePos | undefined {
   let best: SourcePos | undefined;
   let cur: unknown = root;
   for (const part of path) {
     if (cur === null || typeof cur !== 'object') break;
-    const p = positions.get(cur)?.get(String(part));
+    const p = positions.get(cur, String(part));
     if (p) best = p;
     const next = getAt(cur, [part]);
     if (!isPlainObject(next) && !Array.isArray(next)) break;

@@ -17,6 +17,12 @@ export interface SourcePos {
 export interface RenderOptions {
   /** Overrides of reclass-config.yml settings. */
   settings?: Record<string, unknown>;
+  /**
+   * renderInventory only: evaluate inventory queries as reclass 1.7's --inventory does, where
+   * a query without +AllEnvs matches no node (a reclass bug; --nodeinfo and Ferry's default
+   * match the nodes of the same environment). For diffing against reclass.
+   */
+  reclassInventoryQuirks?: boolean;
 }
 
 export interface RenderedNode {

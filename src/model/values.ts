@@ -22,9 +22,13 @@ export type ItemType = Item['t'];
 
 export class PDict {
   readonly entries = new Map<string, PNode>();
-  /** Position of each key. */
-  readonly keyPos = new Map<string, SourcePos>();
+  /** Position of the keys whose value is a dict or a list (a scalar Value has its own). */
+  keyPos?: Map<string, SourcePos>;
   constructor(public pos?: SourcePos) {}
+
+  setKeyPos(key: string, pos: SourcePos): void {
+    (this.keyPos ??= new Map()).set(key, pos);
+  }
 }
 
 export class PList {
@@ -69,7 +73,11 @@ export class Value {
 }
 
 export class ValueList {
-  constructor(readonly values: Value[]) {}
+  /** The merge that created this list may append to it in place (see merge.ts). */
+  constructor(
+    readonly values: Value[],
+    readonly session = 0,
+  ) {}
 
   get isComplex(): boolean {
     const first = this.values[0].type;

@@ -8,6 +8,8 @@ import { FerryError } from '../core/ferry-error.js';
 import type { SourcePos } from './types.js';
 import { resolvePlain, resolveTagged } from './yaml-scalars.js';
 import { pyFloatRepr, pyStr } from './python-str.js';
+import { fastLoad, FastYamlError, PyScalar } from './yaml-fast.js';
+import { LazyPos, type PosResolver } from './lazy-pos.js';
 
 export type YVal =
   | { kind: 'map'; entries: YEntry[]; pos: SourcePos }
@@ -25,7 +27,41 @@ export interface LoadedYaml {
   errors: FerryError[];
 }
 
-export function loadYaml(file: string, text: string): LoadedYaml {
+/**
+ * Loads one file. With a PosResolver the fast path (js-yaml, positions computed lazily) is
+ * tried first; anything it refuses goes through the `yaml` package, which also words the
+ * syntax errors.
+ */
+export function loadYaml(file: string, text: string, resolver?: PosResolver): LoadedYaml {
+  if (resolver) {
+    try {
+      const v = fastLoad(text);
+      const root = new LazyPos(file, undefined, undefined, false, resolver);
+      return { root: v === null || v === undefined ? null : fromFast(v, root, file, resolver), errors: [] };
+    } catch (e) {
+      if (!(e instanceof FastYamlError)) throw e;
+    }
+  }
+  return slowLoad(file, text);
+}
+
+function fromFast(v: unknown, pos: LazyPos, file: string, r: PosResolver): YVal {
+  if (v instanceof PyScalar) return { kind: 'scalar', v: v.v, isFloat: v.isFloat || undefined, pos };
+  if (Array.isArray(v)) return { kind: 'seq', items: v.map((x: unknown, i) => fromFast(x, new LazyPos(file, pos, i, false, r), file, r)), pos };
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const entries: YEntry[] = [];
+    for (const key of Object.keys(o)) {
+      // A boolean key may collide with 1/0 as in a Python dict: leave such files to the slow path.
+      if (key === 'True' || key === 'False') throw new FastYamlError('boolean key');
+      entries.push({ key, keyPos: new LazyPos(file, pos, key, true, r), value: fromFast(o[key], new LazyPos(file, pos, key, false, r), file, r) });
+    }
+    return { kind: 'map', entries, pos };
+  }
+  return { kind: 'scalar', v: v === undefined ? null : v, pos };
+}
+
+function slowLoad(file: string, text: string): LoadedYaml {
   const lc = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });
   // The first error only: the parser's later errors mostly follow from it.

@@ -1,0 +1,103 @@
+/**
+ * Benchmark of the model stage against reclass 1.7.0 (issue 3): a generated inventory of about
+ * 2,000 classes and 100 nodes (deep reference chains, exports, inventory queries) rendered by
+ * both tools in the same run. Prints wall time (whole process, start-up included), Ferry's
+ * in-process render time, peak RSS, and the ratios. Needs scripts/install-reclass.sh.
+ * Usage: npx tsx bench/render.ts [--nodes 100] [--services 100] [--depth 20]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_GEN, generateInventory, type GenOptions } from './render-gen.js';
+
+const RECLASS = process.env.FERRY_RECLASS ?? '/opt/ferry-reclass/bin/reclass';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The worker compiled to plain JS (node_modules/.cache, so that packages resolve), no tsx. */
+const BUILD = join(ROOT, 'node_modules', '.cache', 'ferry-bench-render');
+const WORKER = join(BUILD, 'bench', 'render-worker.js');
+
+function compileWorker(): void {
+  rmSync(BUILD, { recursive: true, force: true });
+  mkdirSync(BUILD, { recursive: true });
+  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const flags = ['--outDir', BUILD, '--rootDir', ROOT, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--esModuleInterop', '--types', 'node'];
+  execFileSync(tsc, [...flags, join(ROOT, 'bench', 'render-worker.ts')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Runs argv under a tiny Python parent that reports wall time and the child's peak RSS. */
+const MEASURE = [
+  'import json,resource,subprocess,sys,time',
+  't=time.monotonic()',
+  'r=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,stderr=subprocess.PIPE)',
+  'w=time.monotonic()-t',
+  'u=resource.getrusage(resource.RUSAGE_CHILDREN)',
+  'm=u.ru_maxrss',
+  'print(json.dumps({"code":r.returncode,"wallMs":w*1000,"cpuMs":(u.ru_utime+u.ru_stime)*1000,"maxRssMiB":m/1024,"out":r.stdout[-2000:].decode("utf-8","replace"),"err":r.stderr[-1500:].decode("utf-8","replace")}))',
+].join('\n');
+
+interface Run {
+  code: number;
+  wallMs: number;
+  cpuMs: number;
+  maxRssMiB: number;
+  out: string;
+  err: string;
+}
+
+function measure(argv: string[], cwd: string): Run {
+  const raw = execFileSync('python3', ['-c', MEASURE, ...argv], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HOME: cwd } });
+  const run = JSON.parse(raw) as Run;
+  if (run.code !== 0) throw new Error(`${argv.join(' ')} failed (${run.code}): ${run.err}`);
+  return run;
+}
+
+function best(n: number, f: () => Run): Run {
+  const runs = Array.from({ length: n }, f);
+  return runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+}
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+function main(): void {
+  if (!existsSync(RECLASS)) throw new Error(`reclass 1.7.0 missing at ${RECLASS}: run scripts/install-reclass.sh as root`);
+  const opts: GenOptions = { ...DEFAULT_GEN, nodes: arg('nodes', DEFAULT_GEN.nodes), services: arg('services', DEFAULT_GEN.services), depth: arg('depth', DEFAULT_GEN.depth) };
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-render-'));
+  try {
+    const g = generateInventory(dir, opts);
+    console.log(`inventory: ${g.classes} classes, ${g.nodes} nodes, ~${opts.perCluster * opts.depth + 1} classes per node, reference chains ${opts.depth - 1} deep (${dir})`);
+    compileWorker();
+    const ferry = (mode: string[]): Run => measure(['node', WORKER, dir, ...mode], ROOT);
+    const reclass = (mode: string[]): Run => measure([RECLASS, '-b', dir, '-o', 'json', ...mode], dir);
+    const nodeStart = best(3, () => measure(['node', '-e', '0'], ROOT));
+    console.log(`node start-up: ${nodeStart.wallMs.toFixed(0)} ms`);
+
+    const rows: Array<[string, Run, Run]> = [];
+    for (const [label, mode] of [
+      ['whole inventory (--inventory)', ['--inventory']],
+      ['one node, ~100 classes (--nodeinfo node001)', ['--nodeinfo', 'node001']],
+      ['one node with inventory queries (--nodeinfo node000)', ['--nodeinfo', 'node000']],
+    ] as Array<[string, string[]]>) {
+      const r = reclass(mode);
+      const f = best(3, () => ferry(mode));
+      rows.push([label, r, f]);
+    }
+    console.log('');
+    for (const [label, r, f] of rows) {
+      const inner = JSON.parse(f.out.trim().split('\n').pop() ?? '{}') as { renderMs?: number; readMs?: number };
+      console.log(label);
+      console.log(`  reclass 1.7.0: wall ${r.wallMs.toFixed(0).padStart(6)} ms  cpu ${r.cpuMs.toFixed(0).padStart(6)} ms  peak RSS ${r.maxRssMiB.toFixed(0)} MiB`);
+      console.log(`  ferry:         wall ${f.wallMs.toFixed(0).padStart(6)} ms  cpu ${f.cpuMs.toFixed(0).padStart(6)} ms  peak RSS ${f.maxRssMiB.toFixed(0)} MiB  (in process: read ${inner.readMs?.toFixed(0)} ms, render ${inner.renderMs?.toFixed(0)} ms; ${(f.wallMs - nodeStart.wallMs).toFixed(0)} ms beyond node start-up)`);
+      console.log(`  ratio: ${(r.wallMs / f.wallMs).toFixed(1)}x faster by wall time, ${(r.cpuMs / f.cpuMs).toFixed(1)}x by CPU time; memory ${(f.maxRssMiB / r.maxRssMiB).toFixed(2)}x reclass's`);
+    }
+  } finally {
+    if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

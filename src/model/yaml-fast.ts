@@ -1,0 +1,73 @@
+/**
+ * Fast YAML loading with js-yaml and a schema that resolves plain scalars as PyYAML's
+ * SafeLoader does (YAML 1.1: yes/no/on/off, octal 0755, sexagesimal 1:30, `1e3` a string).
+ * Booleans, nulls and floats come back boxed (PyScalar) so that, as mapping keys, they print the
+ * way Python's str() does ('True', 'None', '1.0'); the caller unboxes them.
+ */
+import jsyaml from 'js-yaml';
+import { constructFloat, constructInt } from './yaml-scalars.js';
+import { pyFloatRepr } from './python-str.js';
+
+export class PyScalar {
+  constructor(
+    readonly v: unknown,
+    readonly text: string,
+    readonly isFloat = false,
+  ) {}
+  toString(): string {
+    return this.text;
+  }
+  get [Symbol.toStringTag](): string {
+    return 'PyScalar';
+  }
+}
+
+const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const NULL = /^(?:~|null|Null|NULL|)$/;
+
+const NONE = new PyScalar(null, 'None');
+const PY_TRUE = new PyScalar(true, 'True');
+const PY_FALSE = new PyScalar(false, 'False');
+
+const types = [
+  new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string) => NULL.test(d), construct: () => NONE }),
+  new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string) => BOOL.test(d), construct: (d: string) => (TRUE.test(d) ? PY_TRUE : PY_FALSE) }),
+  new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (d: string) => INT.test(d), construct: (d: string) => constructInt(d) }),
+  new jsyaml.Type('tag:yaml.org,2002:float', {
+    kind: 'scalar',
+    resolve: (d: string) => FLOAT.test(d),
+    construct: (d: string) => {
+      const f = constructFloat(d);
+      return new PyScalar(f, pyFloatRepr(f), true);
+    },
+  }),
+  new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: string) => d === '<<' }),
+];
+
+const SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: types });
+
+export class FastYamlError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses one document; throws FastYamlError on bad YAML. */
+export function fastLoad(text: string): unknown {
+  try {
+    return jsyaml.load(text, { schema: SCHEMA, json: true });
+  } catch (e) {
+    if (e instanceof jsyaml.YAMLException) {
+      throw new FastYamlError(e.reason || e.message, e.mark ? e.mark.line + 1 : undefined, e.mark ? e.mark.column + 1 : undefined);
+    }
+    throw e;
+  }
+}
