@@ -23,36 +23,68 @@ function countLines(s: string, start: number, end: number): number {
 
 /**
  * Calls `onStanza` for each stanza of `chunks`, in order; stops early when it returns `false`.
- * A callback rather than an async iterator: one await per chunk, not per stanza.
+ * A callback rather than an async iterator: one await per chunk, not per stanza. Stanza texts
+ * are slices of the decoded chunk (no copy) except the one that straddles two chunks.
  */
 export async function forEachStanza(chunks: AsyncIterable<Buffer | Uint8Array | string>, onStanza: (s: RawStanza) => boolean | void): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let line = 1;
   let ordinal = 0;
-  const drain = (s: string, final: boolean): string | undefined => {
-    let pos = 0;
+  let stopped = false;
+  const emit = (text: string): void => {
+    let end = text.length;
+    while (end > 0 && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
+    let start = 0;
+    while (start < end && (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13)) {
+      if (text.charCodeAt(start) === 10) line++;
+      start++;
+    }
+    if (start < end && onStanza({ text: start || end < text.length ? text.slice(start, end) : text, ordinal: ordinal++, line }) === false) stopped = true;
+    line += countLines(text, start, text.length);
+  };
+  /** Emits the complete stanzas of `s` from `pos`; returns where the unfinished tail starts. */
+  const drain = (s: string, pos: number): number => {
     for (;;) {
-      while (pos < s.length && (s.charCodeAt(pos) === 10 || (s.charCodeAt(pos) === 13 && s.charCodeAt(pos + 1) === 10))) {
-        if (s.charCodeAt(pos) === 10) line++;
+      while (pos < s.length && s.charCodeAt(pos) === 10) {
+        line++;
         pos++;
       }
-      let sep = s.indexOf('\n\n', pos);
-      if (sep < 0 && final && pos < s.length) sep = s.length;
-      if (sep < 0) return s.slice(pos);
-      let end = sep;
-      while (end > pos && (s.charCodeAt(end - 1) === 10 || s.charCodeAt(end - 1) === 13)) end--;
-      if (end > pos && onStanza({ text: s.slice(pos, end), ordinal: ordinal++, line }) === false) return undefined;
-      line += countLines(s, pos, sep) + 1;
-      pos = sep + 1;
-      if (pos >= s.length) return '';
+      const sep = s.indexOf('\n\n', pos);
+      if (sep < 0 || stopped) return pos;
+      emit(s.slice(pos, sep));
+      line += 2;
+      pos = sep + 2;
+      if (stopped) return pos;
     }
   };
   for await (const chunk of chunks) {
-    const s = carry + (typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
-    const rest = drain(s, false);
-    if (rest === undefined) return;
-    carry = rest;
+    const s = typeof chunk === 'string' ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    if (!s.length) continue;
+    let pos = 0;
+    if (carry) {
+      // The stanza that straddles the boundary: carry plus this chunk up to the first separator.
+      if (carry.charCodeAt(carry.length - 1) === 10 && s.charCodeAt(0) === 10) {
+        emit(carry);
+        line += 1;
+        pos = 1;
+      } else {
+        const sep = s.indexOf('\n\n');
+        if (sep < 0) {
+          carry += s;
+          continue;
+        }
+        emit(carry + s.slice(0, sep));
+        line += 2;
+        pos = sep + 2;
+      }
+      carry = '';
+      if (stopped) return;
+    }
+    pos = drain(s, pos);
+    if (stopped) return;
+    carry = s.slice(pos);
   }
-  drain(carry + decoder.end(), true);
+  carry += decoder.end();
+  if (carry.trim()) emit(carry);
 }

@@ -44,6 +44,33 @@ describe('control stanzas (Policy §5.1)', () => {
     ]);
   });
 
+  it('gives the same stanzas and line numbers whatever the chunking', async () => {
+    const parts: string[] = [];
+    const expected: Array<{ text: string; ordinal: number; line: number }> = [];
+    let line = 1;
+    for (let i = 0; i < 40; i++) {
+      const blank = i % 3 === 0 ? '\n\n' : '\n';
+      const stanza = `Package: p${i}\nDescription: x\n ü line ${i}${i % 4 === 0 ? '\n more' : ''}`;
+      if (i > 0) {
+        parts.push(blank);
+        line += blank.length;
+      }
+      expected.push({ text: stanza, ordinal: i, line });
+      parts.push(`${stanza}\n`);
+      line += stanza.split('\n').length;
+    }
+    const bytes = Buffer.from(`\n${parts.join('')}\n\n`);
+    for (const e of expected) e.line += 1;
+    for (const size of [1, 2, 3, 7, 16, 64, 1000, bytes.length]) {
+      async function* chunks() {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      }
+      const got: Array<{ text: string; ordinal: number; line: number }> = [];
+      await forEachStanza(chunks(), (st) => void got.push(st));
+      expect(got).toEqual(expected);
+    }
+  });
+
   it('parses a Packages stanza on the fast path like the generic reader', () => {
     const text = 'Package: a\nVersion: 1:2.0-1\nArchitecture: amd64\nDescription: x\n more\ndepends: b,\n c (>= 1)\nFilename: pool/a.deb\nSize: 10\nSHA256: ' + 'A'.repeat(64);
     const all: Array<{ name: string; value: string }> = [];
