@@ -1,7 +1,7 @@
 /**
  * Download throughput: Ferry's http fetcher (sha256 verified while streaming, fsynced) against
  * `curl -o` followed by `sha256sum`, fetching the same generated file from the same loopback
- * server in the same run. The server runs in its own process (nginx when installed, else a
+ * server in the same run. `sync FILE` (an fsync, as the fetcher does) is timed on its own. The server runs in its own process (nginx when installed, else a
  * small Node server) so that it does not share the fetcher's event loop.
  *
  *   npx tsx bench/download.ts [--mib 1024] [--runs 2]
@@ -54,7 +54,7 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 
 async function startServer(root: string): Promise<{ port: number; child: ChildProcess; name: string }> {
   const child = spawn(process.execPath, ['-e', SERVER, root], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(child.stdout, 'data')) as Buffer[];
   return { port: Number(line.toString().trim()), child, name: 'node:http (child process)' };
 }
 
@@ -76,10 +76,11 @@ async function main(): Promise<void> {
     server = await startServer(dir);
     const url = `http://127.0.0.1:${server.port}/blob.bin`;
     const size = mib * MiB;
-    const best = { ferry: Infinity, curl: Infinity, sum: Infinity, curlPlusSum: Infinity };
+    const best = { ferry: Infinity, curl: Infinity, sync: Infinity, sum: Infinity, curlPlusSum: Infinity, all: Infinity };
     for (let i = 0; i < runs; i++) {
       const curlOut = join(dir, 'curl.out');
       const [curlSecs] = await timed(() => run('curl', ['-s', '-S', '--fail', '-o', curlOut, url]));
+      const [syncSecs] = await timed(() => run('sync', [curlOut]));
       const [sumSecs, sum] = await timed(() => run('sha256sum', [curlOut]));
       if (!sum.stdout.startsWith(sha256)) throw new Error('curl fetched wrong bytes');
       await rm(curlOut);
@@ -89,18 +90,22 @@ async function main(): Promise<void> {
       await fetcher.close();
       if (result.size !== size) throw new Error('ferry fetched wrong size');
       await rm(ferryOut);
-      console.log(`run ${i + 1}: ferry ${fmt(size, ferrySecs)}   curl ${fmt(size, curlSecs)}   sha256sum ${fmt(size, sumSecs)}   curl+sha256sum ${fmt(size, curlSecs + sumSecs)}`);
+      console.log(`run ${i + 1}: ferry ${fmt(size, ferrySecs)}   curl ${fmt(size, curlSecs)}   sync ${syncSecs.toFixed(2)} s   sha256sum ${fmt(size, sumSecs)}`);
       best.ferry = Math.min(best.ferry, ferrySecs);
       best.curl = Math.min(best.curl, curlSecs);
       best.sum = Math.min(best.sum, sumSecs);
       best.curlPlusSum = Math.min(best.curlPlusSum, curlSecs + sumSecs);
+      best.sync = Math.min(best.sync, syncSecs);
+      best.all = Math.min(best.all, curlSecs + syncSecs + sumSecs);
     }
     console.log(`\nserver: ${server.name}; file: ${mib} MiB; best of ${runs}`);
     console.log(`ferry fetcher (sha256 while streaming, fsync): ${mibs(size, best.ferry)} MiB/s`);
     console.log(`curl -o:                                         ${mibs(size, best.curl)} MiB/s`);
     console.log(`sha256sum:                                       ${mibs(size, best.sum)} MiB/s`);
     console.log(`curl -o, then sha256sum:                         ${mibs(size, best.curlPlusSum)} MiB/s`);
+    console.log(`sync (fsync of curl's file):                     ${best.sync.toFixed(2)} s`);
     console.log(`ratio ferry time / (curl + sha256sum) time:      ${(best.ferry / best.curlPlusSum).toFixed(2)}`);
+    console.log(`ratio ferry time / (curl + sync + sha256sum):    ${(best.ferry / best.all).toFixed(2)}`);
     console.log(`ratio ferry time / curl time:                    ${(best.ferry / best.curl).toFixed(2)}`);
   } finally {
     server?.child.kill();
