@@ -5,7 +5,7 @@
  * reconciliation was suspended or resumed. Messages never hold secrets (URLs are redacted
  * before they get here).
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.js';
 
@@ -41,7 +41,23 @@ export function eventLogPath(stateDir: string): string {
   return join(stateDir, 'events.jsonl');
 }
 
+/** Past this size the log is rotated to `events.1.jsonl` (one generation kept). */
+export const EVENT_LOG_MAX_BYTES = 8 * 1024 * 1024;
+
 const WARNING_TYPES = new Set<EventType>(['ValidationFailed', 'ApplyFailed', 'FetchFailed', 'UntrustedCommit']);
+
+async function lastByte(path: string): Promise<number | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return undefined;
+    const buf = Buffer.alloc(1);
+    await handle.read(buf, 0, 1, size - 1);
+    return buf[0];
+  } finally {
+    await handle.close();
+  }
+}
 
 /** Appends one event (a single write with O_APPEND, so concurrent writers do not interleave). */
 export async function appendEvent(
@@ -51,7 +67,15 @@ export async function appendEvent(
 ): Promise<ControllerEvent> {
   const full: ControllerEvent = { ...event, time: event.time ?? new Date().toISOString() };
   await mkdir(stateDir, { recursive: true });
-  await appendFile(eventLogPath(stateDir), JSON.stringify(full) + '\n', { encoding: 'utf8', mode: 0o644 });
+  const path = eventLogPath(stateDir);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > EVENT_LOG_MAX_BYTES) await rename(path, join(stateDir, 'events.1.jsonl')).catch(() => undefined);
+  // A line torn by a crash must not swallow this one: start on a fresh line.
+  const torn = size > 0 && size <= EVENT_LOG_MAX_BYTES && (await lastByte(path)) !== 0x0a;
+  await appendFile(path, (torn ? '\n' : '') + JSON.stringify(full) + '\n', { encoding: 'utf8', mode: 0o644 });
   if (WARNING_TYPES.has(full.type)) options.logger?.warn(`event ${full.type}: ${full.message}`, { event: full });
   else options.logger?.info(`event ${full.type}: ${full.message}`, { event: full });
   return full;
@@ -65,15 +89,14 @@ export interface ReadEventsOptions {
   since?: string;
 }
 
-/** The recorded events, oldest first. A torn last line (a crash mid-write) is skipped. */
+/** The recorded events (the rotated generation first), oldest first. A torn line (a crash mid-write) is skipped. */
 export async function readEvents(stateDir: string, options: ReadEventsOptions = {}): Promise<ControllerEvent[]> {
-  let text: string;
-  try {
-    text = await readFile(eventLogPath(stateDir), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  const read = (path: string) =>
+    readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+  const text = (await read(join(stateDir, 'events.1.jsonl'))) + (await read(eventLogPath(stateDir)));
   const out: ControllerEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
