@@ -78,7 +78,6 @@ export async function forEachStanza(chunks: AsyncIterable<Buffer | Uint8Array | 
         line += 2;
         pos = sep + 2;
       }
-      carry = '';
       if (stopped) return;
     }
     pos = drain(s, pos);
