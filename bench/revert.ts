@@ -62,6 +62,7 @@ for (const n of sizes) {
   let t = performance.now();
   const a = await applyAt();
   const first = performance.now() - t;
+  console.log(`  first apply steps (ms): ${JSON.stringify(a.steps)}`);
 
   model(repo, n, true);
   git(repo, 'commit', '-qam', 'B');

@@ -85,6 +85,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
   const queue = new PQueue({ concurrency: options.concurrency ?? 16 });
   const errors: FerryError[] = [];
+  const batch = new AdoptBatch(ctx.blobs, ctx.signal);
   let bytes = 0;
   for (const [sha256, w] of missing) {
     void queue.add(async () => {
@@ -96,12 +97,13 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
           sha256,
           size: w.size,
           signal: ctx.signal,
+          durable: !ctx.blobs.adoptMany,
           onProgress: (received) => {
             ctx.progress?.tick(received - last);
             last = received;
           },
         });
-        await ctx.blobs.adopt(dest, sha256);
+        await batch.add(dest, sha256);
         bytes += result.bytesFetched;
         ctx.progress?.fileDone();
       } catch (e) {
@@ -111,6 +113,8 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
     });
   }
   await queue.onIdle();
+  // Whatever was downloaded is kept for the next attempt, even when another file failed.
+  await batch.flush();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
   if (errors.length) throw new FerryErrors(errors);
   return { files: missing.length, bytes };
@@ -156,4 +160,33 @@ export async function planResolved(plan: Plan, resolved: ResolvedResource[], blo
     for (const f of files) if (r.reused || (await blobs.has(f.sha256))) present.add(f.sha256);
   }
   return planFiles(plan, byId, present, published);
+}
+
+/**
+ * Moves downloaded files into the blob store in batches (BlobStore.adoptMany: two file-system
+ * syncs per batch instead of fsyncs per file), or one by one when the store has no batch mode.
+ */
+class AdoptBatch {
+  private pending: Array<{ file: string; sha256: string }> = [];
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly signal: AbortSignal,
+    private readonly size = 2000,
+  ) {}
+
+  async add(file: string, sha256: string): Promise<void> {
+    if (!this.blobs.adoptMany) return this.blobs.adopt(file, sha256);
+    this.pending.push({ file, sha256 });
+    if (this.pending.length >= this.size) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const entries = this.pending;
+    this.pending = [];
+    const previous = this.flushing;
+    this.flushing = previous.then(() => this.blobs.adoptMany?.(entries, { signal: this.signal }));
+    await this.flushing;
+  }
 }

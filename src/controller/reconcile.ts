@@ -45,26 +45,38 @@ export interface ReconcileResult {
   desiredHash: string;
   plan: Plan;
   stats: { requests: number; bytesFetched: number; filesFetched: number; durationMs: number };
+  /** Milliseconds spent in each step, for logs and benchmarks. */
+  steps?: Record<string, number>;
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const started = Date.now();
+  const steps: Record<string, number> = {};
+  let mark = started;
+  const step = (name: string) => {
+    const now = Date.now();
+    steps[name] = now - mark;
+    mark = now;
+  };
   const logger = options.logger ?? silentLogger;
   const signal = options.signal ?? new AbortController().signal;
   // Every download in flight listens for the cancel: far more than the default 10.
   setMaxListeners(0, signal);
   const { desired } = loadDesired(options.model, { node: options.node });
+  step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
-  const ownFetcher = options.fetcher ? undefined : createHttpFetcher({ logger });
+  const ownFetcher = options.fetcher ? undefined : createHttpFetcher({ logger, concurrency: 16, perHost: 8 });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
   const before = fetcher.stats();
   const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {
     const after = fetcher.stats();
-    return { outcome, snapshot, desiredHash: desired.hash, plan, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes, filesFetched, durationMs: Date.now() - started } };
+    step('publish');
+    return { outcome, snapshot, desiredHash: desired.hash, plan, steps, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes, filesFetched, durationMs: Date.now() - started } };
   };
   try {
     const published = await store.current();
+    step('lock');
     let plan = planResources(desired, published);
 
     // Guard: this desired state is what is being served.
@@ -83,11 +95,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
     const resolved = await collect(() => resolveAll(ctx));
     plan = await planResolved(plan, resolved, store.blobs, published);
+    step('resolve');
     logger.info('plan', { ...plan.summary });
 
     const fetched = await collect(() => fetchMissing(resolved, ctx));
+    step('fetch');
     const resources = await collect(() => generateAll(resolved, ctx));
+    step('generate');
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal });
+    step('build');
     await faultPoint('publish', store.root, signal);
     await store.publish(manifest.id, { commit: options.commit, desiredHash: desired.hash, action: 'apply', stats: { files: fetched.files, bytes: fetched.bytes } });
     const dropped = await store.prune(desired.site.retention);

@@ -24,6 +24,11 @@ export interface BlobStore {
    * digest path. Re-hashes when `verify` is set. Idempotent if the blob already exists.
    */
   adopt(file: string, sha256: string, options?: { verify?: boolean }): Promise<void>;
+  /**
+   * Adopts many verified files at once, with one file-system sync before and one after the
+   * renames instead of fsyncs per file (optional: stores without it get `adopt` per file).
+   */
+  adoptMany?(entries: ReadonlyArray<{ file: string; sha256: string }>, options?: { signal?: AbortSignal }): Promise<void>;
   /** Stores bytes, returns their digest and size. */
   putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
 }

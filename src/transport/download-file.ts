@@ -108,7 +108,8 @@ export async function downloadAttempt(
       const cause = Object.assign(new Error(`body ended after ${size} of ${options.size} bytes`), { code: 'FERRY_PREMATURE_EOF' });
       throw networkError(response.target, cause);
     }
-    await file.sync();
+    // A caller that adopts files in batches syncs the whole file system once instead.
+    if (options.durable !== false) await file.sync();
     return { sha256: hash.digest('hex'), size, resumed: offset > 0 };
   } finally {
     await file.close();

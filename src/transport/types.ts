@@ -37,6 +37,11 @@ export interface DownloadOptions extends RequestOptions {
   /** Resume from what `dest` already holds (Range + If-Range), default true. */
   resume?: boolean;
   onProgress?: (received: number, total: number | undefined) => void;
+  /**
+   * fsync the file before resolving (default true). False when the caller makes many files
+   * durable at once (BlobStore.adoptMany); a torn partial is caught by the digest next time.
+   */
+  durable?: boolean;
 }
 
 export interface DownloadResult {

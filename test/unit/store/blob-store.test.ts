@@ -63,3 +63,33 @@ describe('FsBlobStore', () => {
     expect(await readFile(src, 'utf8')).toBe('tampered');
   });
 });
+
+describe('FsBlobStore.adoptMany', () => {
+  it('moves a batch of verified files into place, read-only, and drops duplicates of existing blobs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-adopt-many-'));
+    try {
+      const blobs = new FsBlobStore(dir);
+      await blobs.init();
+      const contents = Array.from({ length: 10 }, (_, i) => Buffer.from(`blob ${i}`));
+      const existing = await blobs.putBytes(contents[0]);
+      const entries = await Promise.all(
+        contents.map(async (c) => {
+          const sha256 = sha256Hex(c);
+          const file = blobs.partialPath(sha256);
+          await writeFile(file, c);
+          return { file, sha256 };
+        }),
+      );
+      await blobs.adoptMany(entries);
+      for (const [i, c] of contents.entries()) {
+        const path = blobs.pathOf(sha256Hex(c));
+        expect(await readFile(path)).toEqual(c);
+        expect((await stat(path)).mode & 0o777).toBe(0o444);
+        expect(i === 0 ? existing.sha256 : sha256Hex(c)).toBe(sha256Hex(c));
+      }
+      expect(await readdir(join(dir, 'objects', 'partial'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
