@@ -108,6 +108,8 @@ const f = (ms: number) => `${ms.toFixed(0)} ms`;
 console.log(`webhook → served, model-only change, ${rounds} rounds (bytes downloaded by the measured rounds: ${bytes})`);
 console.log(`  ferry controller   median ${f(pct(latencies, 50))}   p90 ${f(pct(latencies, 90))}   max ${f(Math.max(...latencies))}`);
 console.log(`  reconcile runs (render → publish → retention) median ${f(pct(applyMs, 50))}; the new path is served at publish, before retention ends`);
+const stepNames = [...new Set(measured.flatMap((r) => Object.keys(r.steps ?? {})))];
+if (stepNames.length) console.log(`  reconcile steps (median ms): ${stepNames.map((n) => `${n} ${pct(measured.map((r) => r.steps?.[n] ?? 0), 50).toFixed(0)}`).join(', ')}`);
 console.log(`  git fetch by the controller (isomorphic-git, all runs) mean ${f((fetchSum / fetchCount) * 1000)}`);
 console.log(`  git CLI fetch      median ${f(pct(fetchFloor, 50))}   (the floor: fetching the same commit over the same server)`);
 console.log(`  ratio ferry/git-fetch (median): ${(pct(latencies, 50) / pct(fetchFloor, 50)).toFixed(1)}x   goal ≤ 1000 ms: ${pct(latencies, 90) <= 1000 ? 'met (p90)' : 'NOT met (p90)'}`);

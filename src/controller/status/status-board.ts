@@ -25,6 +25,8 @@ export interface RunRecord {
   durationMs?: number;
   bytesFetched?: number;
   plan?: ReconcileResult['plan']['summary'];
+  /** Milliseconds per pipeline step, as reconcile reports them. */
+  steps?: Record<string, number>;
 }
 
 export interface MirrorStatus {
@@ -115,6 +117,7 @@ export class StatusBoard {
           durationMs: n.durationMs,
           bytesFetched: n.result.stats.bytesFetched,
           plan: n.result.plan.summary,
+          steps: n.result.steps,
           detail: n.result.signer ? `signed by ${n.result.signer.signer} (${n.result.signer.method})` : undefined,
         });
         return;
