@@ -83,7 +83,8 @@ function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFil
     const url = `${spec.url}/${rel}`;
     let path: string;
     try {
-      path = safeRelativePath(rel);
+      // Segments that start with a letter or digit cannot be empty, `.` or `..`: already safe.
+      path = SAFE_POOL_PATH.test(rel) ? rel : safeRelativePath(rel);
     } catch (e) {
       const [suite, plain] = item.index.split('|');
       const index = redactUrl(`${suiteBase(spec.url, suite, spec.flat)}/${plain}`);
@@ -98,8 +99,11 @@ function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFil
   };
   for (const p of [...sel.packages, ...sel.udebs]) add(p.filename, p.sha256, p.size, 'Filename', p);
   for (const s of sel.sources) for (const f of s.files) add(`${s.directory}/${f.name}`, f.sha256, f.size, 'Directory', s);
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // The default sort compares strings natively (UTF-16 code units, like `<`), much faster than a comparator.
+  return [...byPath.keys()].sort().map((p) => byPath.get(p)!);
 }
+
+const SAFE_POOL_PATH = /^[A-Za-z0-9][A-Za-z0-9._+~%-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+~%-]*)*$/;
 
 function baseSpec(ctx: DriverContext, resource: string, name: string): { spec: DebSpec; res: Resource } {
   const res = ctx.desired.resources.find((r) => r.kind === 'deb' && r.name === name);

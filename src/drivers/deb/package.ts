@@ -114,36 +114,30 @@ export function packageKey(p: { name: string; version: string; arch: string }): 
   return `${p.name}_${p.version}_${p.arch}`;
 }
 
-/** Packages fields the record keeps, by their usual spelling, to a slot number. */
-const SLOTS: Record<string, number> = {
-  Package: 0,
-  Version: 1,
-  Architecture: 2,
-  'Multi-Arch': 3,
-  Priority: 4,
-  Section: 5,
-  Source: 6,
-  Depends: 7,
-  'Pre-Depends': 8,
-  Recommends: 9,
-  Provides: 10,
-  Filename: 11,
-  Size: 12,
-  SHA256: 13,
-};
-const SLOTS_LOWER = new Map(Object.entries(SLOTS).map(([k, v]) => [k.toLowerCase(), v]));
-/** Field name as written -> slot (-1: not kept); field names repeat, so this stays small. */
-const slotCache = new Map<string, number>(Object.entries(SLOTS));
+/** Packages fields the record keeps, in slot order. */
+const SLOT_NAMES = ['Package', 'Version', 'Architecture', 'Multi-Arch', 'Priority', 'Section', 'Source', 'Depends', 'Pre-Depends', 'Recommends', 'Provides', 'Filename', 'Size', 'SHA256'];
 
-function slotOf(name: string): number {
-  let slot = slotCache.get(name);
-  if (slot === undefined) {
-    slot = SLOTS_LOWER.get(name.toLowerCase()) ?? -1;
-    if (slotCache.size < 4096) slotCache.set(name, slot);
-  }
-  return slot;
+/** Kept field names by their lowercased first letter, with their slot. */
+const BY_INITIAL = new Map<number, Array<[string, number]>>();
+SLOT_NAMES.forEach((name, slot) => {
+  const c = name.charCodeAt(0) | 0x20;
+  BY_INITIAL.set(c, [...(BY_INITIAL.get(c) ?? []), [name, slot]]);
+});
+
+/** Case-insensitive `text.slice(pos, pos + word.length) === word` for ASCII letters, digits and `-`, without allocating. */
+function equalsAt(text: string, pos: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ((text.charCodeAt(pos + i) | 0x20) !== (word.charCodeAt(i) | 0x20)) return false;
+  return true;
 }
-const SLOT_NAMES = Object.keys(SLOTS);
+
+/** The slot of the field name text[pos, colon), or -1 (field names are case-insensitive, Policy §5.1). */
+function slotAt(text: string, pos: number, colon: number): number {
+  const cands = BY_INITIAL.get(text.charCodeAt(pos) | 0x20);
+  if (!cands) return -1;
+  const len = colon - pos;
+  for (const [name, slot] of cands) if (name.length === len && equalsAt(text, pos, name)) return slot;
+  return -1;
+}
 
 /**
  * Parses one Packages stanza straight into a record, looking only at the fields it keeps (the
@@ -174,8 +168,7 @@ export function parsePackageStanza(text: string, firstLine: number, origin: Omit
         throw new StanzaSyntaxError(`malformed line ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}: expected "Field: value"`, lineNo);
       }
       sawField = true;
-      const name = text.slice(pos, colon);
-      const slot = slotOf(name);
+      const slot = slotAt(text, pos, colon);
       last = slot;
       if (slot >= 0 || all) {
         let vs = colon + 1;
@@ -185,7 +178,7 @@ export function parsePackageStanza(text: string, firstLine: number, origin: Omit
         const value = text.slice(vs, ve);
         if (slot >= 0) v[slot] = value;
         if (all) {
-          lastAll = { name, value };
+          lastAll = { name: text.slice(pos, colon), value };
           all.push(lastAll);
         }
       }
