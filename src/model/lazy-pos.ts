@@ -5,7 +5,8 @@
  * needs them. Keys the lookup cannot follow (merge keys `<<`, aliases, keys YAML 1.1 turned into
  * booleans) resolve to the nearest enclosing node.
  */
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { SourcePos } from './types.js';
 
 export class PosResolver {
@@ -13,6 +14,7 @@ export class PosResolver {
   constructor(private readonly text: (file: string) => string | undefined) {}
 
   resolve(file: string, path: ReadonlyArray<string | number>, isKey: boolean): { line: number; column: number } {
+    const { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq } = yamlLib();
     let entry = this.docs.get(file);
     if (!entry) {
       const lc = new LineCounter();

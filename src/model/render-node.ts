@@ -79,13 +79,21 @@ export function locate(positions: Positions, root: unknown, path: ReadonlyArray<
 function toFerry(e: RecordedError, section: string, m: MergedNode, ctx: ModelContext): FerryError {
   const pos = e.error.pos;
   const path = [section, ...e.path].join('.');
-  return new FerryError(e.error.code, `${e.error.message} (in ${section}${ctx.st.delimiter}${e.path.join(ctx.st.delimiter)} of node ${m.name})`, {
+  const chain = pos ? (m.chains.get(pos.file) ?? []) : [];
+  const via = chain.length > 1 ? `, brought in by ${chain.join(' -> ')}` : '';
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e.error.extra)) extra[k] = v instanceof Object && 'file' in v && 'line' in v ? plainPos(v as SourcePos) : v;
+  return new FerryError(e.error.code, `${e.error.message} (in ${section}${ctx.st.delimiter}${e.path.join(ctx.st.delimiter)} of node ${m.name}${via})`, {
     file: pos?.file ?? m.file,
     line: pos?.line,
     column: pos?.column,
     path,
     node: m.name,
-    classChain: pos ? (m.chains.get(pos.file) ?? []) : [],
-    ...e.error.extra,
+    classChain: chain,
+    ...extra,
   });
+}
+
+function plainPos(p: SourcePos): SourcePos {
+  return { file: p.file, line: p.line, column: p.column };
 }

@@ -3,7 +3,8 @@
  * every key and value. Scalars are resolved as PyYAML's SafeLoader does (yaml-scalars.ts);
  * `<<` merge keys and aliases are expanded; duplicate keys keep the last value, as PyYAML.
  */
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml';
+import type { Document, Node, Scalar } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { FerryError } from '../core/ferry-error.js';
 import type { SourcePos } from './types.js';
 import { resolvePlain, resolveTagged } from './yaml-scalars.js';
@@ -62,6 +63,7 @@ function fromFast(v: unknown, pos: LazyPos, file: string, r: PosResolver): YVal 
 }
 
 function slowLoad(file: string, text: string): LoadedYaml {
+  const { LineCounter, parseDocument } = yamlLib();
   const lc = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });
   // The first error only: the parser's later errors mostly follow from it.
@@ -91,6 +93,7 @@ class Converter {
   ) {}
 
   node(n: Node): YVal {
+    const { isAlias, isMap, isScalar, isSeq } = yamlLib();
     if (isAlias(n)) {
       const target = n.resolve(this.doc);
       if (!target || this.depth > 200) {
@@ -117,18 +120,19 @@ class Converter {
     if (n.tag && n.tag !== '!' && n.tag !== 'tag:yaml.org,2002:str' && n.tag !== '!!str') {
       return { kind: 'scalar', ...resolveTagged(n.tag, text), pos };
     }
-    if (n.type === Scalar.PLAIN && !n.tag) return { kind: 'scalar', ...resolvePlain(text), pos };
+    if (n.type === 'PLAIN' && !n.tag) return { kind: 'scalar', ...resolvePlain(text), pos };
     return { kind: 'scalar', v: text, pos };
   }
 
   private entries(items: Array<{ key: unknown; value: unknown }>): YEntry[] {
+    const { isScalar } = yamlLib();
     const own: YEntry[] = [];
     const seen = new Map<string, number>();
     let merged: YEntry[] = [];
     for (const pair of items) {
       const keyNode = pair.key as Node | null;
       const valueNode = pair.value as Node | null;
-      if (isScalar(keyNode) && keyNode.type === Scalar.PLAIN && keyNode.value === '<<' && valueNode) {
+      if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.value === '<<' && valueNode) {
         merged = [...this.mergeSources(valueNode), ...merged];
         continue;
       }
