@@ -94,3 +94,22 @@ describe('renderNode', () => {
     expect((out.parameters as Record<string, Record<string, unknown>>).mirror.name).toBe('lab-debian');
   });
 });
+
+describe('renderNode, beyond reclass', () => {
+  it('renders an inventory query inside text (reclass 1.7 crashes on it)', () => {
+    const f = files({
+      'nodes/a.yml': 'exports:\n  role: db\n',
+      'nodes/b.yml': 'parameters:\n  text: "dbs=$[ if exports:role == db ]"\n',
+    });
+    expect(renderNode(f, 'b').parameters.text).toBe("dbs=['a']");
+  });
+
+  it('locates a value copied by a reference at the reference, and its children at their source', () => {
+    const f = files({ 'nodes/n.yml': 'parameters:\n  src:\n    k: v\n  copy: ${src}\n  s: ${src:k}\n' });
+    const n = renderNode(f, 'n');
+    expect(n.parameters.copy).toEqual({ k: 'v' });
+    expect(n.locate(['copy'])).toMatchObject({ line: 4 });
+    expect(n.locate(['copy', 'k'])).toMatchObject({ line: 3 });
+    expect(n.locate(['s'])).toMatchObject({ line: 5 });
+  });
+});
