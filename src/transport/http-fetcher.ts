@@ -30,6 +30,8 @@ export interface HttpFetcherOptions {
   timeoutMs?: number;
   /** Proxy for http and https (NO_PROXY applies); else HTTPS_PROXY / HTTP_PROXY from the env. */
   proxy?: string;
+  /** CONNECT-tunnel plain http through the proxy too (https always is). Default false: forwarded. */
+  proxyTunnel?: boolean;
   /** Redirects followed per request. Default 5. */
   maxRedirects?: number;
   userAgent?: string;
@@ -48,7 +50,7 @@ const DEFAULT_MAX_BYTES = 1 << 30;
 export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   const perHost = options.perHost ?? 4;
   const logger = options.logger ?? silentLogger;
-  const dispatcher = createDispatcher({ perHost, timeoutMs: options.timeoutMs ?? 60_000, proxy: options.proxy, env: options.env });
+  const dispatcher = createDispatcher({ perHost, timeoutMs: options.timeoutMs ?? 60_000, proxy: options.proxy, proxyTunnel: options.proxyTunnel, env: options.env });
   const limiter = new HostLimiter({ concurrency: options.concurrency ?? 8, perHost });
   const stats = new StatsCounter();
   const retry: RetrySettings = {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createHttpFetcher } from '../../../src/transport/http-fetcher.js';
 import { makeBlob, quick } from './fixtures.js';
 import { startProxy } from './loopback-proxy.js';
@@ -26,8 +29,32 @@ describe('http fetcher: proxies, credentials, redirects, limits, conditional GET
     await f.close();
     await proxy.close();
     expect(r.body.equals(blob.data)).toBe(true);
-    expect(proxy.tunnels.length + proxy.forwarded.length).toBe(1);
+    expect(proxy.forwarded).toEqual([up.url('/blob')]);
+    expect(proxy.tunnels).toEqual([]);
     expect(proxy.rejected).toBe(0);
+  });
+
+  it('tunnels through the proxy with CONNECT when asked', async () => {
+    const proxy = await startProxy({ auth: 'px:pw' });
+    const f = createHttpFetcher({ ...quick, proxy: proxy.url.replace('http://', 'http://px:pw@'), proxyTunnel: true });
+    const dest = join(await mkdtemp(join(tmpdir(), 'ferry-proxy-')), 'blob');
+    const r = await f.download(up.url('/blob'), dest, { sha256: blob.sha256 });
+    await f.close();
+    await proxy.close();
+    await rm(dirname(dest), { recursive: true });
+    expect(r.sha256).toBe(blob.sha256);
+    expect(proxy.tunnels).toEqual([new URL(up.origin).host]);
+    expect(proxy.forwarded).toEqual([]);
+  });
+
+  it('fails at once when the proxy wants credentials it was not given (407)', async () => {
+    const proxy = await startProxy({ auth: 'px:pw' });
+    const f = createHttpFetcher({ ...quick, proxy: proxy.url });
+    const error = await f.get(up.url('/blob')).catch((e: unknown) => e);
+    await f.close();
+    expect(error).toMatchObject({ code: 'FERRY_NETWORK', message: expect.stringContaining('407') });
+    await proxy.close();
+    expect(proxy.rejected).toBe(1);
   });
 
   it('takes the proxy from HTTP_PROXY and honours NO_PROXY', async () => {
@@ -39,7 +66,7 @@ describe('http fetcher: proxies, credentials, redirects, limits, conditional GET
     await direct.get(up.url('/blob'));
     await direct.close();
     await proxy.close();
-    expect(proxy.tunnels.length + proxy.forwarded.length).toBe(1);
+    expect(proxy.forwarded).toEqual([up.url('/blob')]);
   });
 
   it('sends URL credentials as an Authorization header, never in the request line', async () => {
