@@ -18,7 +18,7 @@ import { initialLoopState } from './loop/loop-machine.js';
 import { ReconcileLoop } from './loop/reconcile-loop.js';
 import { dirRevisionSource, gitRevisionSource, type RevisionSource } from './model-revisions.js';
 import { createNoticeRecorder } from './notice-recorder.js';
-import { readRememberedRevisions, rememberRevisions, removeEndpoint, writeEndpoint } from './persisted-state.js';
+import { readEndpoint, readRememberedRevisions, rememberRevisions, removeEndpoint, writeEndpoint } from './persisted-state.js';
 import { reconcile as realReconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
 import { loadTrustedKeys } from './signatures/trusted-keys.js';
 import { verifyCommitSignature } from './signatures/verify-commit.js';
@@ -58,6 +58,10 @@ export async function startController(config: ControllerConfig, options: StartCo
   const env = options.env ?? process.env;
   const runReconcile = options.reconcile ?? realReconcile;
   const { stateDir } = config;
+  const other = await readEndpoint(stateDir);
+  if (other && other.pid !== process.pid) {
+    throw new FerryError('FERRY_LOCKED', `another controller (pid ${other.pid}, ${other.url}) runs on ${stateDir}`, { actual: other.pid });
+  }
   const metrics = new ControllerMetrics({ processMetrics: options.processMetrics ?? true });
   const store = await StateStore.open(stateDir, { logger });
 
