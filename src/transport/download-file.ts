@@ -4,6 +4,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/ferry-error.js';
+import type { Logger } from '../core/logger.js';
 import { sha256Hex } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import { parseContentRange, rangeContinues, type ContentRange } from './content-range.js';
@@ -16,6 +17,7 @@ import type { DownloadOptions } from './types.js';
 
 export interface AttemptContext {
   dispatcher: Dispatcher;
+  logger: Logger;
   stats: StatsCounter;
   headers: Record<string, string>;
   maxRedirects: number;
@@ -78,6 +80,7 @@ export async function downloadAttempt(
       offset = partial;
       hash = onDisk;
       ctx.stats.resumed(host);
+      ctx.logger.debug('resuming download', { url: redactUrl(target.url.href), offset: partial });
     } else if (r.status === 200) {
       response = r;
     } else if (r.status === 416 && isWholeFile(parseContentRange(r.headers['content-range']), partial)) {
@@ -85,6 +88,7 @@ export async function downloadAttempt(
       await discard(r.body);
       return { sha256: onDisk.digest('hex'), size: partial, resumed: true };
     } else if (r.status === 206 || r.status === 416) {
+      ctx.logger.debug('range answer does not continue the partial file, starting over', { url: redactUrl(target.url.href), status: r.status });
       await discard(r.body);
     } else {
       await discard(r.body);

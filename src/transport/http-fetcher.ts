@@ -105,7 +105,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   async function download(url: string, dest: string, o: DownloadOptions = {}): Promise<DownloadResult> {
     const target = toTarget(url);
     const host = target.url.host;
-    const ctx: AttemptContext = { dispatcher, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
+    const ctx: AttemptContext = { dispatcher, logger, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
     const progress: Progress = { fetched: 0 };
     let fromScratch = o.resume === false;
     for (let round = 0; ; round++) {

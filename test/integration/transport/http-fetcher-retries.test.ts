@@ -32,14 +32,20 @@ describe('http fetcher: retries', () => {
     await expect(readFile(`${dest}.meta`)).rejects.toThrow();
   });
 
-  it('retries a 503 and then succeeds', async () => {
+  it('retries a 503 and then succeeds, logging no credentials', async () => {
     const ok = serveBytes(blob.data);
     up.route('/503', (req, res, hit) => (hit === 1 ? res.writeHead(503).end() : ok(req, res, hit)));
-    const f = createHttpFetcher(quick);
-    const r = await f.download(up.url('/503'), join(dir.path, '503'), { sha256: blob.sha256 });
+    const lines: unknown[] = [];
+    const record = (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields });
+    const f = createHttpFetcher({ ...quick, logger: { debug: record, info: record, warn: record, error: record } });
+    const url = `${up.url('/503').replace('http://', 'http://alice:s3cret@')}?token=abc`;
+    const r = await f.download(url, join(dir.path, '503'), { sha256: blob.sha256 });
     await f.close();
     expect(r.sha256).toBe(blob.sha256);
+    expect(r.url).not.toContain('s3cret');
     expect(f.stats()).toMatchObject({ requests: 2, retries: 1 });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(lines)).not.toMatch(/s3cret|alice|abc/);
   });
 
   it('waits for the Retry-After of a 429', async () => {
