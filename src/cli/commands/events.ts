@@ -9,7 +9,8 @@ import { action, addStateOption } from '../common.js';
 
 function line(e: ControllerEvent): string {
   const rev = e.revision ? ` ${e.revision.slice(0, 12)}` : '';
-  return `${e.time}  ${e.type.padEnd(16)}${rev}  ${e.message}\n`;
+  const by = e.by && (e.type === 'Suspended' || e.type === 'Resumed' || e.type === 'NewRevision') ? `  (by ${e.by})` : '';
+  return `${e.time}  ${e.type.padEnd(16)}${rev}  ${e.message}${by}\n`;
 }
 
 export function register(program: Command): void {
