@@ -68,7 +68,10 @@ export function loadEntity(file: string, text: string, name: string, st: Reclass
           break;
         }
         wrapper.queries = false;
-        const tree = initMerge(wrapper.dict(v), st);
+        wrapper.prefixed = false;
+        const wrapped = wrapper.dict(v);
+        // `~key`/`=key` are applied by merging into an empty dict; without them that is a copy.
+        const tree = wrapper.prefixed ? initMerge(wrapped, st) : wrapped;
         if (e.key === 'parameters') {
           ent.parameters = tree;
           ent.hasQueries = wrapper.queries;
@@ -105,6 +108,7 @@ function classEntry(i: YVal, owner: string, errors: FerryError[]): Array<{ name:
 
 class Wrapper {
   queries = false;
+  prefixed = false;
   constructor(
     private readonly st: ReclassSettings,
     private readonly errors: FerryError[],
@@ -113,6 +117,7 @@ class Wrapper {
   dict(v: Extract<YVal, { kind: 'map' }>): PDict {
     const d = new PDict(v.pos);
     for (const e of v.entries) {
+      if (e.key[0] === this.st.overridePrefix || e.key[0] === this.st.constantPrefix) this.prefixed = true;
       const child = this.node(e.value);
       d.entries.set(e.key, child);
       if (!(child instanceof Value)) d.setKeyPos(e.key, e.keyPos);
