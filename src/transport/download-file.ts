@@ -18,6 +18,8 @@ import type { DownloadOptions } from './types.js';
 export interface AttemptContext {
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Bodies smaller than this get no sidecar: fetched again rather than resumed. */
+  resumeMinBytes: number;
   stats: StatsCounter;
   headers: Record<string, string>;
   maxRedirects: number;
@@ -39,7 +41,8 @@ export interface Progress {
  * (Range + If-Range, only a 206 whose Content-Range starts at the partial's length is
  * appended; anything else starts over), hashes the bytes already on disk and the new ones,
  * fsyncs. Leaves the partial and its sidecar in place when the network fails, so that the
- * next attempt (or the next run) continues from there. Does not compare digests: the caller does.
+ * next attempt (or the next run) continues from there; bodies under ctx.resumeMinBytes get no
+ * sidecar and start over instead. Does not compare digests: the caller does.
  */
 export async function downloadAttempt(
   ctx: AttemptContext,
@@ -56,7 +59,10 @@ export async function downloadAttempt(
   if (partial > 0 && options.sha256 && options.size === partial) {
     const hash = await hashFile(dest, createHash('sha256'), options.signal);
     const digest = hash.digest('hex');
-    if (digest === options.sha256) return { sha256: digest, size: partial, resumed: true };
+    if (digest === options.sha256) {
+      await removePartialMeta(dest);
+      return { sha256: digest, size: partial, resumed: true };
+    }
   }
 
   const meta = partial > 0 ? await readPartialMeta(dest) : undefined;
@@ -86,6 +92,7 @@ export async function downloadAttempt(
     } else if (r.status === 416 && isWholeFile(parseContentRange(r.headers['content-range']), partial)) {
       // The partial was in fact complete (killed after the last byte): nothing left to fetch.
       await discard(r.body);
+      await removePartialMeta(dest);
       return { sha256: onDisk.digest('hex'), size: partial, resumed: true };
     } else if (r.status === 206 || r.status === 416) {
       ctx.logger.debug('range answer does not continue the partial file, starting over', { url: redactUrl(target.url.href), status: r.status });
@@ -102,7 +109,12 @@ export async function downloadAttempt(
       throw statusError(response.target, response.status, response.headers);
     }
   }
-  if (offset === 0) await writePartialMeta(dest, { url: urlId, validator: validatorOf(response.headers) });
+  // The sidecar costs two file operations: only a body worth resuming gets one.
+  const tracked = offset > 0 || worthResuming(response, options.size, ctx.resumeMinBytes);
+  if (offset === 0) {
+    if (tracked) await writePartialMeta(dest, { url: urlId, validator: validatorOf(response.headers) });
+    else if (meta) await removePartialMeta(dest);
+  }
 
   const file = await open(dest, offset === 0 ? 'w' : 'a');
   try {
@@ -114,6 +126,7 @@ export async function downloadAttempt(
     }
     // A caller that adopts files in batches syncs the whole file system once instead.
     if (options.durable !== false) await file.sync();
+    if (tracked) await removePartialMeta(dest);
     return { sha256: hash.digest('hex'), size, resumed: offset > 0 };
   } finally {
     await file.close();
@@ -155,6 +168,12 @@ async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash
     throw networkError(response.target, e);
   }
   return received;
+}
+
+function worthResuming(response: OpenedResponse, expectedSize: number | undefined, minBytes: number): boolean {
+  const announced = Number(response.headers['content-length']);
+  const size = expectedSize ?? (Number.isSafeInteger(announced) ? announced : undefined);
+  return size === undefined || size >= minBytes;
 }
 
 function isWholeFile(range: ContentRange | undefined, partial: number): boolean {

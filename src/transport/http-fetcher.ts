@@ -4,7 +4,6 @@ import { redactUrl } from '../core/redact.js';
 import { createDispatcher } from './dispatcher.js';
 import { downloadAttempt, removePartial, type AttemptContext, type Progress } from './download-file.js';
 import { HostLimiter } from './host-limiter.js';
-import { removePartialMeta } from './partial-meta.js';
 import { readBody } from './read-body.js';
 import { toTarget } from './request-target.js';
 import { retryDecision } from './retry-policy.js';
@@ -32,6 +31,8 @@ export interface HttpFetcherOptions {
   proxy?: string;
   /** CONNECT-tunnel plain http through the proxy too (https always is). Default false: forwarded. */
   proxyTunnel?: boolean;
+  /** Downloads smaller than this are fetched again rather than resumed (no sidecar). Default 1 MiB. */
+  resumeMinBytes?: number;
   /** Redirects followed per request. Default 5. */
   maxRedirects?: number;
   userAgent?: string;
@@ -105,7 +106,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   async function download(url: string, dest: string, o: DownloadOptions = {}): Promise<DownloadResult> {
     const target = toTarget(url);
     const host = target.url.host;
-    const ctx: AttemptContext = { dispatcher, logger, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
+    const ctx: AttemptContext = { dispatcher, logger, resumeMinBytes: options.resumeMinBytes ?? 1 << 20, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
     const progress: Progress = { fetched: 0 };
     let fromScratch = o.resume === false;
     for (let round = 0; ; round++) {
@@ -116,7 +117,6 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
           { signal: o.signal, onRetry: onRetry(host, redactUrl(url)) },
         );
         verify(url, o, result);
-        await removePartialMeta(dest);
         return { url: target.url.href, sha256: result.sha256, size: result.size, bytesFetched: progress.fetched, resumed: result.resumed };
       } catch (error) {
         const code = error instanceof FerryError ? error.code : undefined;

@@ -2,6 +2,6 @@
 import { createHttpFetcher } from '../../../src/transport/http-fetcher.js';
 
 const [url, dest, sha256, size] = process.argv.slice(2);
-const fetcher = createHttpFetcher({ retries: 0 });
+const fetcher = createHttpFetcher({ retries: 0, resumeMinBytes: 0 });
 await fetcher.download(url, dest, { sha256, size: Number(size) });
 await fetcher.close();

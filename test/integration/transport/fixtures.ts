@@ -19,5 +19,8 @@ export async function tempDir(): Promise<{ path: string; remove: () => Promise<v
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Fast retries for tests (no real backoff waits unless a test asks), and no proxy from the env. */
-export const quick = { backoffMs: 1, maxBackoffMs: 5, env: {} };
+/**
+ * Fast retries for tests (no real backoff waits unless a test asks), no proxy from the env, and
+ * resume for any size so that small fixtures exercise it.
+ */
+export const quick = { backoffMs: 1, maxBackoffMs: 5, env: {}, resumeMinBytes: 0 };

@@ -8,7 +8,7 @@ import type { FerryError } from '../../../src/core/ferry-error.js';
 import { sha256Hex } from '../../../src/core/hash.js';
 import { createHttpFetcher } from '../../../src/transport/http-fetcher.js';
 import { makeBlob, quick, tempDir } from './fixtures.js';
-import { serveBytes, startUpstream, type Upstream } from './upstream.js';
+import { resetAfter, serveBytes, startUpstream, type Upstream } from './upstream.js';
 
 /** Leaves `dest` as an earlier, interrupted download of `url` would: some bytes and the sidecar. */
 async function leavePartial(dest: string, url: string, bytes: Buffer, validator = '"v1"'): Promise<void> {
@@ -40,6 +40,18 @@ describe('http fetcher: resume and verification', () => {
     expect(r).toMatchObject({ resumed: true, bytesFetched: blob.size - half, sha256: blob.sha256 });
     expect(f.stats()).toMatchObject({ requests: 1, bytes: blob.size - half, resumed: 1 });
     expect(up.requests.at(-1)?.headers).toMatchObject({ range: `bytes=${half}-`, 'if-range': '"v1"' });
+    await expect(stat(`${dest}.meta`)).rejects.toThrow();
+  });
+
+  it('keeps no sidecar for a body under resumeMinBytes, and fetches it whole again', async () => {
+    const good = serveBytes(blob.data);
+    up.route('/small', (req, res, hit) => (hit === 1 ? resetAfter(blob.data, half)(req, res, hit) : good(req, res, hit)));
+    const dest = join(dir.path, 'small');
+    const f = createHttpFetcher({ ...quick, resumeMinBytes: blob.size + 1 });
+    const r = await f.download(up.url('/small'), dest, { sha256: blob.sha256, size: blob.size });
+    await f.close();
+    expect(r.resumed).toBe(false);
+    expect(up.requests.filter((q) => q.path === '/small')[1].headers.range).toBeUndefined();
     await expect(stat(`${dest}.meta`)).rejects.toThrow();
   });
 
