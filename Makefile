@@ -34,8 +34,10 @@ test: deps system-deps typecheck build
 test-unit: deps
 	$(JEST) test/unit
 
+# The CLI flow (apply, serve, change, revert), then the controller (ferry run, webhooks, revert, suspend).
 demo: deps build
 	bash scripts/demo.sh
+	bash deploy/demo-controller.sh
 
 bench: deps build
 	@for b in bench/*.ts; do echo "== $$b"; node_modules/.bin/tsx "$$b" || exit 1; done

@@ -27,7 +27,7 @@ export function addStateOption(cmd: Command): Command {
 export function addModelOptions(cmd: Command): Command {
   return cmd
     .option('-m, --model <dir>', 'model inventory directory (a checkout)')
-    .option('--repo <path|url>', 'Git repository holding the model: a local path, or an http(s) URL (auth from FERRY_GIT_USERNAME/PASSWORD/TOKEN)')
+    .option('--repo <path|url>', 'Git repository holding the model: a local path, or an http(s) URL (auth from FERRY_GIT_USERNAME + FERRY_GIT_PASSWORD[_FILE] or FERRY_GIT_TOKEN[_FILE])')
     .option('--ref <ref>', 'branch, tag or commit of --repo', 'HEAD')
     .option('--subdir <dir>', 'folder of the inventory inside --repo')
     .option('-n, --node <name>', 'node whose parameters.ferry describes this site (default: the only node)');
@@ -37,13 +37,8 @@ export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles
   if (opts.repo && /^https?:\/\//.test(opts.repo)) {
     // A remote repository (a Gerrit verify job's patchset): fetched into a cache of bare clones.
     const { fetchModelAtRef } = await import('../controller/git/fetch-ref.js');
-    const { resolveGitAuth } = await import('../controller/git/git-auth.js');
-    const env = process.env;
-    const auth = await resolveGitAuth({
-      usernameEnv: env.FERRY_GIT_USERNAME ? 'FERRY_GIT_USERNAME' : undefined,
-      passwordEnv: env.FERRY_GIT_PASSWORD ? 'FERRY_GIT_PASSWORD' : undefined,
-      tokenEnv: env.FERRY_GIT_TOKEN ? 'FERRY_GIT_TOKEN' : undefined,
-    });
+    const { gitAuthFromEnv } = await import('../controller/git/git-auth.js');
+    const auth = await gitAuthFromEnv();
     const cacheDir = opts.cacheDir ?? join(tmpdir(), 'ferry-git-cache');
     const { commit, files } = await fetchModelAtRef({ url: opts.repo, ref: opts.ref ?? 'HEAD', cacheDir, auth, modelPath: opts.subdir });
     return { files, commit, source: `${redactUrl(opts.repo)}@${commit.slice(0, 12)}` };

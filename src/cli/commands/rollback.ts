@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { FerryError } from '../../core/ferry-error.js';
+import { appendEvent } from '../../controller/events/event-log.js';
 import { setSuspended } from '../../controller/suspension.js';
 import { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
@@ -17,8 +18,11 @@ export function register(program: Command): void {
       try {
         const current = await store.current();
         const target = snapshot ? await store.get(snapshot) : await previousOf(store, current?.id);
-        await store.publish(target.id, { commit: target.commit, desiredHash: target.desiredHash, action: 'rollback' });
+        // Suspend first: a running controller that saw the switch before the suspension would
+        // try to apply the branch head again.
         if (opts.suspend) await setSuspended(store.root, { suspended: true, reason: `rollback to ${target.id}`, by: 'ferry rollback' });
+        await store.publish(target.id, { commit: target.commit, desiredHash: target.desiredHash, action: 'rollback' });
+        await appendEvent(store.root, { type: 'RolledBack', message: `rolled back to ${target.id}`, snapshot: target.id, revision: target.commit, by: 'ferry rollback' });
         process.stdout.write(`published ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 12)})` : ''}${opts.suspend ? '; automatic reconciliation suspended until `ferry resume`' : ''}\n`);
       } finally {
         await lock.release();
