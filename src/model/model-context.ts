@@ -10,6 +10,7 @@ import { makeSettings, type ReclassSettings } from './settings.js';
 import { parseMapping, type ClassMapping } from './class-mappings.js';
 import { loadYaml, plain } from './yaml-load.js';
 import { isPlainObject } from './path.js';
+import type { PDict } from './values.js';
 import { PosResolver } from './lazy-pos.js';
 import type { ModelFiles, RenderOptions } from './types.js';
 
@@ -20,6 +21,8 @@ export interface ModelContext {
   mappings: ClassMapping[];
   errors: FerryError[];
   entity(file: string, name: string): Entity;
+  /** Merged parameters and exports of a list of class files (node-merge.ts); never mutated. */
+  mergeCache: Map<string, { params: PDict; exports: PDict }>;
 }
 
 export const CONFIG_FILE = 'reclass-config.yml';
@@ -66,6 +69,7 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     index,
     mappings,
     errors,
+    mergeCache: new Map(),
     entity(file: string, name: string): Entity {
       // A file is always read under one name (its class or node name).
       let e = entities.get(file);

@@ -60,6 +60,8 @@ class NodeMerger {
   private readonly errors: FerryError[] = [];
   private readonly session = newSession();
   private hasQueries = false;
+  /** Entities in merge order (reclass merges each class after its own classes). */
+  private readonly order: Entity[] = [];
 
   constructor(
     private readonly ctx: ModelContext,
@@ -89,6 +91,7 @@ class NodeMerger {
     const frame0 = this.recurse(base, newFrame(), empty, [this.node], false);
     this.chains.set(file, [this.node]);
     const nodeFrame = this.recurse(nodeEnt, frame0, () => [0, this.entries.length], [this.node], true);
+    this.mergeAll(base, nodeEnt);
     return {
       name: this.node,
       file,
@@ -166,12 +169,46 @@ class NodeMerger {
     }
     for (const c of ent.classes) frame.classes.add(c.name);
     if (ent.applications.length) frame.apps.mergeApps(Applications.fromList(ent.applications));
-    this.params = mergeDict(this.params, ent.parameters, this.st, this.session);
-    this.exps = mergeDict(this.exps, ent.exports, this.st, this.session);
+    this.order.push(ent);
     this.entries.push(ent.parameters);
     if (ent.hasQueries) this.hasQueries = true;
     if (ent.file && ent.name !== this.node) this.classFiles.push({ name: ent.name, file: ent.file });
     return frame;
+  }
+
+  /**
+   * Merges parameters and exports in `order`. Nodes that share their list of classes share
+   * the merge of those classes (cached per model): the node's own `_reclass_` parameters and
+   * file are merged on top. Not cached when a class sets `_reclass_` itself or
+   * scalar_parameters is on, where the node-specific base must stay in its place.
+   */
+  private mergeAll(base: Entity, nodeEnt: Entity): void {
+    const st = this.st;
+    const classes = this.order.filter((e) => e !== base && e !== nodeEnt);
+    const cacheable = !st.scalarParameters && classes.every((e) => !e.parameters.entries.has('_reclass_'));
+    if (!cacheable) {
+      for (const e of this.order) {
+        this.params = mergeDict(this.params, e.parameters, st, this.session);
+        this.exps = mergeDict(this.exps, e.exports, st, this.session);
+      }
+      return;
+    }
+    const key = classes.map((e) => e.file).join('\n');
+    let hit = this.ctx.mergeCache.get(key);
+    if (!hit) {
+      const session = newSession();
+      let params = new PDict();
+      let exps = new PDict();
+      for (const e of classes) {
+        params = mergeDict(params, e.parameters, st, session);
+        exps = mergeDict(exps, e.exports, st, session);
+      }
+      hit = { params, exports: exps };
+      this.ctx.mergeCache.set(key, hit);
+    }
+    this.params = mergeDict(mergeDict(this.params, base.parameters, st, this.session), hit.params, st, this.session);
+    this.params = mergeDict(this.params, nodeEnt.parameters, st, this.session);
+    this.exps = mergeDict(mergeDict(this.exps, hit.exports, st, this.session), nodeEnt.exports, st, this.session);
   }
 
   private ignorable(name: string): boolean {
