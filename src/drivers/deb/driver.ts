@@ -19,11 +19,11 @@ import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { extractStanzas } from './index-reader.js';
-import type { DebPackage } from './package.js';
+import type { DebPackage } from './format/package.js';
 import { publishDists } from './publish.js';
 import { selectPackages, type Selection } from './select.js';
 import { siteSigningKey } from './site-key.js';
-import type { DebSource } from './sources.js';
+import type { DebSource } from './format/sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
 import { suiteBase, type UpstreamState } from './upstream.js';
 

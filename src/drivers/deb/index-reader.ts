@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { FerryError } from '../../core/ferry-error.js';
-import { StanzaSyntaxError } from './control.js';
+import { StanzaSyntaxError } from './format/control.js';
 import { readDecompressed, type Compression } from './compression.js';
-import { forEachStanza } from './stanza-stream.js';
+import { forEachStanza } from './format/stanza-stream.js';
 
 export interface ReadIndexOptions {
   path: string;

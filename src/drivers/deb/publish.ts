@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import type { GeneratedFile } from '../types.js';
 import { gzipBytes, xzBytes } from './compression.js';
-import type { DebPackage } from './package.js';
-import { buildRelease, formatReleaseDate, type ReleaseEntry } from './release.js';
+import type { DebPackage } from './format/package.js';
+import { buildRelease, formatReleaseDate, type ReleaseEntry } from './format/release.js';
 import { signRelease, type SigningKey } from './signing.js';
-import type { DebSource } from './sources.js';
+import type { DebSource } from './format/sources.js';
 import type { FetchedSuite } from './upstream.js';
 
 export interface PublishInput {

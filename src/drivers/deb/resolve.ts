@@ -13,10 +13,10 @@
  * Single-alternative relations are resolved first, alternatives after, so that a group is not
  * decided before the packages that could satisfy it have been added. Pure; no I/O.
  */
-import type { DebPackage } from './package.js';
-import { packageKey } from './package.js';
-import { formatGroup, parseRelations, type Relation, type RelationGroup } from './relations.js';
-import { compareVersions, versionSatisfies } from './version.js';
+import type { DebPackage } from './format/package.js';
+import { packageKey } from './format/package.js';
+import { formatGroup, parseRelations, type Relation, type RelationGroup } from './format/relations.js';
+import { compareVersions, versionSatisfies } from './format/version.js';
 
 export interface ResolveOptions {
   /** Name of the mirror being resolved; packages of other mirrors are its bases. */

@@ -6,12 +6,12 @@
  * entry that matches nothing is an error. Pure; no I/O.
  */
 import { FerryError } from '../../core/ferry-error.js';
-import type { DebPackage } from './package.js';
-import { matchQuery, queryNames, type Query } from './query.js';
+import type { DebPackage } from './format/package.js';
+import { matchQuery, queryNames, type Query } from './format/query.js';
 import { resolveClosure, Universe } from './resolve.js';
-import type { DebSource } from './sources.js';
+import type { DebSource } from './format/sources.js';
 import type { DebSpec } from './spec.js';
-import { compareVersions } from './version.js';
+import { compareVersions } from './format/version.js';
 
 export interface Selection {
   packages: DebPackage[];

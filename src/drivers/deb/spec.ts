@@ -5,7 +5,7 @@
  */
 import { FerryError } from '../../core/ferry-error.js';
 import { resourceId, type Resource } from '../../core/resource.js';
-import { parseQuery, QuerySyntaxError, type Query } from './query.js';
+import { parseQuery, QuerySyntaxError, type Query } from './format/query.js';
 
 export interface DebSpec {
   url: string;

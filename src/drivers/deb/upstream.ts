@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import type { DriverContext } from '../types.js';
-import { parseRelease, ReleaseSyntaxError, type ReleaseEntry, type ReleaseFile } from './release.js';
+import { parseRelease, ReleaseSyntaxError, type ReleaseEntry, type ReleaseFile } from './format/release.js';
 import { verifyRelease } from './signing.js';
 
 export interface SuiteState {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { debDriver } from '../../../src/drivers/deb/driver.js';
-import { parseRelease } from '../../../src/drivers/deb/release.js';
+import { parseRelease } from '../../../src/drivers/deb/format/release.js';
 import type { Resource } from '../../../src/core/resource.js';
 import type { FerryError } from '../../../src/core/ferry-error.js';
 import { makeGpgKey, type GpgKey } from '../../helpers/deb-gpg.js';

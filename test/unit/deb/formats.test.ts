@@ -1,10 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
-import { parseControlFile, parseStanzaFields, writeStanza, StanzaSyntaxError } from '../../../src/drivers/deb/control.js';
-import { parseRelations, parseRelation } from '../../../src/drivers/deb/relations.js';
-import { parseRelease, buildRelease } from '../../../src/drivers/deb/release.js';
-import { parseQuery, matchQuery, type QueryTarget } from '../../../src/drivers/deb/query.js';
-import { forEachStanza } from '../../../src/drivers/deb/stanza-stream.js';
-import { parsePackageStanza } from '../../../src/drivers/deb/package.js';
+import { parseControlFile, parseStanzaFields, writeStanza, StanzaSyntaxError } from '../../../src/drivers/deb/format/control.js';
+import { parseRelations, parseRelation } from '../../../src/drivers/deb/format/relations.js';
+import { parseRelease, buildRelease } from '../../../src/drivers/deb/format/release.js';
+import { parseQuery, matchQuery, type QueryTarget } from '../../../src/drivers/deb/format/query.js';
+import { forEachStanza } from '../../../src/drivers/deb/format/stanza-stream.js';
+import { parsePackageStanza } from '../../../src/drivers/deb/format/package.js';
 
 describe('control stanzas (Policy §5.1)', () => {
   it('reads fields, continuation lines and round-trips', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { resolveClosure, Universe } from '../../../src/drivers/deb/resolve.js';
-import type { DebPackage } from '../../../src/drivers/deb/package.js';
+import type { DebPackage } from '../../../src/drivers/deb/format/package.js';
 
 let offset = 0;
 function pkg(name: string, version: string, more: Partial<DebPackage> = {}): DebPackage {

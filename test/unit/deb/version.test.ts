@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { compareVersions, parseVersion, versionSatisfies } from '../../../src/drivers/deb/version.js';
+import { compareVersions, parseVersion, versionSatisfies } from '../../../src/drivers/deb/format/version.js';
 
 const table: Array<[string, string, number]> = [
   ['1.0', '1.0', 0],
