@@ -6,8 +6,8 @@
  * keep the target's type, and a reference inside text is Python-str()'d). Cycles, missing
  * references and type conflicts are recorded, not thrown: the caller reports them all.
  *
- * Positions: `positions` maps each rendered container to the SourcePos of each key's winning
- * value, for RenderedNode.locate.
+ * Positions: rendered containers are linked to their sources in `positions` (positions.ts),
+ * values decided here record where the winning value came from, for RenderedNode.locate.
  */
 import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
 import { getAt, getRef, isPlainObject, MISSING, pathKey, splitPath } from './path.js';
@@ -16,8 +16,8 @@ import { RenderError } from './render-error.js';
 import type { ReclassSettings } from './settings.js';
 import type { SourcePos } from './types.js';
 import type { InvQuery } from './inv-query.js';
-import { mergeDict } from './merge.js';
 import { Positions } from './positions.js';
+import { isContainer, renderValueList, where } from './value-list-render.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
@@ -56,16 +56,6 @@ export class Interpolator {
       this.inner(key);
     }
     return this;
-  }
-
-  /** Renders only the pending values at, under or above `path` (an export a query reads). */
-  runFor(path: Path): void {
-    const k = pathKey(path);
-    for (;;) {
-      const todo = [...this.pending.entries()].filter(([pk]) => pk === k || pk.startsWith(k + '\u0001') || k.startsWith(pk + '\u0001'));
-      if (todo.length === 0) return;
-      for (const [pk] of todo) if (this.pending.has(pk)) this.inner(pk);
-    }
   }
 
   get context(): Interpolator {
@@ -173,7 +163,7 @@ export class Interpolator {
         return item.l;
       case 'comp':
         if (item.parts.length === 1) return this.renderItem(item.parts[0], ctx, pos);
-        return item.parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
+        return item.parts.map((p) => pyStr(this.renderItem(p, ctx, pos))).join('');
       case 'ref': {
         const path = this.flattenStrict(item.parts, ctx, pos);
         const v = getRef(ctx, splitPath(path, this.st.delimiter));
@@ -188,82 +178,13 @@ export class Interpolator {
 
   private flattenStrict(parts: Item[], ctx: unknown, pos: SourcePos | undefined): string {
     if (parts.length === 1 && parts[0].t === 'sca') return pyStr(parts[0].v);
-    return parts.map((p) => pyStr(plainOf(this.renderItem(p, ctx, pos)))).join('');
+    return parts.map((p) => pyStr(this.renderItem(p, ctx, pos))).join('');
   }
 
   /** Renders one pending value (reclass Value.render / ValueList.render). */
   private renderValue(value: Value | ValueList, ctx: unknown): { out: unknown; pos?: SourcePos } {
     if (value instanceof Value) return { out: this.renderItem(value.item, ctx, value.pos), pos: value.pos };
-    const st = this.st;
-    const vals = value.values;
-    let output: unknown = null;
-    let outPos: SourcePos | undefined;
-    let lastError: RenderError | undefined;
-    let constant = false;
-    let constantPos: SourcePos | undefined;
-    for (let n = 0; n < vals.length; n++) {
-      const v = vals[n];
-      let next: unknown;
-      try {
-        next = this.renderItem(v.item, ctx, v.pos);
-      } catch (e) {
-        if (e instanceof RenderError && e.code === 'FERRY_MISSING_REFERENCE' && st.ignoreOverwrittenMissingReferences && !isContainer(output) && n !== vals.length - 1) {
-          next = null;
-          lastError = e;
-        } else throw e;
-      }
-      if (constant) {
-        if (st.strictConstantParameters) {
-          throw new RenderError('FERRY_CONSTANT_CHANGED', `a constant parameter (set at ${where(constantPos)}) is changed at ${where(v.pos)}`, v.pos, { constantAt: constantPos });
-        }
-        continue;
-      }
-      if (output === null || v.overwrite) {
-        output = next;
-        outPos = v.pos;
-      } else if (isDict(output)) {
-        if (isDict(next)) {
-          output = mergeDict(mergeDict(new PDict(), wrapPlain(output), st), wrapPlain(next), st);
-          outPos = v.pos;
-        } else if (!isList(next) && (st.allowScalarOverDict || (st.allowNoneOverride && next === null))) {
-          output = next;
-          outPos = v.pos;
-        } else throw this.typeError(next, output, v, vals[n - 1]);
-      } else if (isList(output)) {
-        if (isList(next)) {
-          output = [...listItems(output), ...listItems(next)];
-          outPos = v.pos;
-        } else if (!isDict(next) && (st.allowScalarOverList || (st.allowNoneOverride && next === null))) {
-          output = next;
-          outPos = v.pos;
-        } else throw this.typeError(next, output, v, vals[n - 1]);
-      } else if (isDict(next)) {
-        if (!st.allowDictOverScalar) throw this.typeError(next, output, v, vals[n - 1]);
-        output = next;
-        outPos = v.pos;
-      } else if (isList(next)) {
-        if (!st.allowListOverScalar) throw this.typeError(next, output, v, vals[n - 1]);
-        output = [output, ...listItems(next)];
-        outPos = v.pos;
-      } else {
-        output = next;
-        outPos = v.pos;
-      }
-      if (v.constant) {
-        constant = true;
-        constantPos = v.pos;
-      }
-    }
-    if (isContainer(output) && lastError) throw lastError;
-    return { out: output, pos: outPos };
-  }
-
-  private typeError(next: unknown, output: unknown, v: Value, prev: Value): RenderError {
-    return new RenderError('FERRY_TYPE_CONFLICT', `cannot merge ${typeName(next)} over ${typeName(output)} (${where(prev.pos)} then ${where(v.pos)})`, v.pos, {
-      expected: typeName(output),
-      actual: typeName(next),
-      previous: prev.pos,
-    });
+    return renderValueList(value, (v) => this.renderItem(v.item, ctx, v.pos), this.st);
   }
 
   /** Renders everything that needs nothing, registering the rest (reclass `_render_simple_*`). */
@@ -341,48 +262,6 @@ function simpleOf(x: Value | ValueList): unknown {
     return new PList(items, x.pos);
   }
   return simpleOf(x.values[x.values.length - 1]);
-}
-
-function isDict(v: unknown): boolean {
-  return v instanceof PDict || isPlainObject(v);
-}
-function isList(v: unknown): boolean {
-  return v instanceof PList || Array.isArray(v);
-}
-function isContainer(v: unknown): boolean {
-  return isDict(v) || isList(v);
-}
-function listItems(v: unknown): unknown[] {
-  return v instanceof PList ? v.items : (v as unknown[]);
-}
-
-/** A rendered (or half-rendered) dict as a PDict, so that two dicts merge the reclass way. */
-function wrapPlain(v: unknown): PDict {
-  if (v instanceof PDict) return v;
-  const d = new PDict();
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) d.entries.set(k, wrapAny(x));
-  return d;
-}
-function wrapAny(x: unknown): PNode {
-  if (x instanceof Value || x instanceof ValueList || x instanceof PDict || x instanceof PList) return x;
-  if (isPlainObject(x)) return wrapPlain(x);
-  if (Array.isArray(x)) return new PList(x.map(wrapAny));
-  return new Value({ t: 'sca', v: x });
-}
-
-/** For str() of a rendered value that may still hold pending parts. */
-function plainOf(v: unknown): unknown {
-  return v;
-}
-
-export function typeName(v: unknown): string {
-  if (isDict(v)) return 'dictionary';
-  if (isList(v)) return 'list';
-  return 'scalar';
-}
-
-export function where(p: SourcePos | undefined): string {
-  return p ? `${p.file}:${p.line}` : 'unknown place';
 }
 
 function describe(v: Value | ValueList): string {
