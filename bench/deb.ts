@@ -215,7 +215,9 @@ async function main(): Promise<void> {
       ],
       aptlyEnv,
     );
-    results.push({ name: `partial: ${roots.length} roots + dependencies`, ferry: ferryPartial, warm: warmPartial, aptly: aptlyPartial, note: stats(ferryPartial) });
+    const shown = await run('aptly', [`-config=${conf}`, 'mirror', 'show', 'partial']);
+    const aptlyCount = /Number of packages: (\d+)/.exec(shown.stdout)?.[1] ?? '?';
+    results.push({ name: `partial: ${roots.length} roots + dependencies`, ferry: ferryPartial, warm: warmPartial, aptly: aptlyPartial, note: `${stats(ferryPartial)}; aptly's closure: ${aptlyCount} packages` });
 
     // 4. incremental: 50 new packages upstream
     repo.packages.push(...(await buildPackages(repo.dir, Array.from({ length: 50 }, (_, i) => ({ name: `bench-new-${i}`, version: '1.0', depends: pname(i * 7) })), { real: !FAKE })));
