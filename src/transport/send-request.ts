@@ -42,6 +42,8 @@ export async function sendRequest(first: RequestTarget, options: SendOptions): P
         method: 'GET',
         headers,
         signal: options.signal,
+        // Let the socket run ahead of a consumer that is hashing or writing (default 64 KiB).
+        highWaterMark: 1 << 20,
       });
     } catch (cause) {
       throw networkError(target, cause);
