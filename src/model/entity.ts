@@ -4,14 +4,14 @@
  * `~`/`=` prefixes applied) and environment.
  */
 import { FerryError } from '../core/ferry-error.js';
-import { initMerge } from './merge.js';
-import { itemHasInv, PDict, PList, Value, type PNode } from './values.js';
-import { loadYaml, plain, type YVal } from './yaml-load.js';
-import { parseValueString, RefParseError } from './ref-parser.js';
-import { InvQueryParseError } from './inv-query.js';
+import { initMerge } from './values/merge.js';
+import { itemHasInv, PDict, PList, Value, type PNode } from './values/values.js';
+import { loadYaml, plain, type YVal } from './yaml/yaml-load.js';
+import { parseValueString, RefParseError } from './values/ref-parser.js';
+import { InvQueryParseError } from './query/inv-query.js';
 import type { ReclassSettings } from './settings.js';
 import type { SourcePos } from './types.js';
-import type { PosResolver } from './lazy-pos.js';
+import type { PosResolver } from './yaml/lazy-pos.js';
 
 export interface Entity {
   name: string;

@@ -8,10 +8,10 @@ import { indexInventory, type InventoryIndex } from './inventory-index.js';
 import { loadEntity, type Entity } from './entity.js';
 import { makeSettings, type ReclassSettings } from './settings.js';
 import { parseMapping, type ClassMapping } from './class-mappings.js';
-import { loadYaml, plain } from './yaml-load.js';
-import { isPlainObject } from './path.js';
-import type { PDict } from './values.js';
-import { PosResolver } from './lazy-pos.js';
+import { loadYaml, plain } from './yaml/yaml-load.js';
+import { isPlainObject } from './values/path.js';
+import type { PDict } from './values/values.js';
+import { PosResolver } from './yaml/lazy-pos.js';
 import type { ModelFiles, RenderOptions } from './types.js';
 
 export interface ModelContext {

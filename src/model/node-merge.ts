@@ -8,11 +8,11 @@
 import { FerryError } from '../core/ferry-error.js';
 import { Applications, OrderedNames } from './applications.js';
 import { mappedClasses } from './class-mappings.js';
-import { mergeDict, newSession } from './merge.js';
-import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.js';
-import { parseValueString } from './ref-parser.js';
-import { pyIndex, splitPath } from './path.js';
-import { pyStr } from './python-str.js';
+import { mergeDict, newSession } from './values/merge.js';
+import { PDict, PList, Value, ValueList, type Item, type PNode } from './values/values.js';
+import { parseValueString } from './values/ref-parser.js';
+import { pyIndex, splitPath } from './values/path.js';
+import { pyStr } from './values/python-str.js';
 import type { Entity } from './entity.js';
 import type { ModelContext } from './model-context.js';
 import type { SourcePos } from './types.js';

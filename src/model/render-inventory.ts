@@ -3,7 +3,7 @@
  * inventory queries of all nodes). Errors of all nodes are thrown together.
  */
 import { FerryErrors, toFerryErrors, type FerryError } from '../core/ferry-error.js';
-import { InventoryExports } from './inventory-exports.js';
+import { InventoryExports } from './query/inventory-exports.js';
 import { modelContext } from './model-context.js';
 import { renderWith } from './render-node.js';
 import type { ModelFiles, RenderedNode, RenderOptions } from './types.js';

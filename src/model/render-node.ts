@@ -4,11 +4,11 @@
  * rendered path and the chain of classes that brought the file in.
  */
 import { FerryError, FerryErrors } from '../core/ferry-error.js';
-import { Interpolator, type RecordedError } from './interpolate.js';
-import { InventoryExports } from './inventory-exports.js';
+import { Interpolator, type RecordedError } from './values/interpolate.js';
+import { InventoryExports } from './query/inventory-exports.js';
 import { modelContext, type ModelContext } from './model-context.js';
-import { getAt, isPlainObject } from './path.js';
-import { Positions } from './positions.js';
+import { getAt, isPlainObject } from './values/path.js';
+import { Positions } from './values/positions.js';
 import type { MergedNode } from './node-merge.js';
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 

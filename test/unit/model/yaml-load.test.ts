@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { loadYaml, plain } from '../../../src/model/yaml-load.js';
-import { PosResolver } from '../../../src/model/lazy-pos.js';
+import { loadYaml, plain } from '../../../src/model/yaml/yaml-load.js';
+import { PosResolver } from '../../../src/model/yaml/lazy-pos.js';
 import { readModelDir } from './model-files.js';
 
 const fixtures = readModelDir(fileURLToPath(new URL('../../fixtures/reclass', import.meta.url)));

@@ -13,9 +13,9 @@ import { PDict, PList, Value, ValueList, type Item, type PNode } from './values.
 import { getAt, getRef, isPlainObject, MISSING, pathKey, splitPath } from './path.js';
 import { pyStr } from './python-str.js';
 import { RenderError } from './render-error.js';
-import type { ReclassSettings } from './settings.js';
-import type { SourcePos } from './types.js';
-import type { InvQuery } from './inv-query.js';
+import type { ReclassSettings } from '../settings.js';
+import type { SourcePos } from '../types.js';
+import type { InvQuery } from '../query/inv-query.js';
 import { Positions } from './positions.js';
 import { isContainer, renderValueList, where } from './value-list-render.js';
 

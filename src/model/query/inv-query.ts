@@ -7,8 +7,8 @@
  * evaluated left to right; `self:path` is this node's parameter; `true`/`false` are booleans;
  * integers and decimals are numbers; anything else is a string.
  */
-import type { ReclassSettings } from './settings.js';
-import { splitPath } from './path.js';
+import type { ReclassSettings } from '../settings.js';
+import { splitPath } from '../values/path.js';
 
 export class InvQueryParseError extends Error {}
 

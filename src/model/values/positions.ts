@@ -5,7 +5,7 @@
  * merged ValueLists) record their position explicitly.
  */
 import { PDict, PList, Value, ValueList } from './values.js';
-import type { SourcePos } from './types.js';
+import type { SourcePos } from '../types.js';
 
 export function nodePos(n: unknown): SourcePos | undefined {
   if (n instanceof Value || n instanceof ValueList || n instanceof PDict || n instanceof PList) return n.pos;

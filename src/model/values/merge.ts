@@ -9,7 +9,7 @@
  * any other (they may belong to a cached class).
  */
 import { PDict, PList, Value, ValueList, type PNode } from './values.js';
-import type { ReclassSettings } from './settings.js';
+import type { ReclassSettings } from '../settings.js';
 
 export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings, session = 0): PNode {
   if (next instanceof PDict) {

@@ -7,8 +7,8 @@
  * Entities loaded from files are never mutated after loading; merging copies dicts and builds
  * new ValueLists, so one parsed class serves every node.
  */
-import type { SourcePos } from './types.js';
-import type { InvQuery } from './inv-query.js';
+import type { SourcePos } from '../types.js';
+import type { InvQuery } from '../query/inv-query.js';
 
 export type Item =
   | { t: 'sca'; v: unknown }

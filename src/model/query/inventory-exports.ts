@@ -3,16 +3,16 @@
  * exports rendered once per render call (reclass merges every node twice in --inventory mode).
  * A node's export that fails to render only matters to a query that reads it.
  */
-import { FerryError, type FerryErrors } from '../core/ferry-error.js';
-import { Interpolator } from './interpolate.js';
-import { mergeNode, type MergedNode } from './node-merge.js';
+import { FerryError, type FerryErrors } from '../../core/ferry-error.js';
+import { Interpolator } from '../values/interpolate.js';
+import { mergeNode, type MergedNode } from '../node-merge.js';
 import { evalQuery, type InventoryNode } from './inv-eval.js';
-import { RenderError } from './render-error.js';
-import { pathKey } from './path.js';
-import { Positions } from './positions.js';
+import { RenderError } from '../values/render-error.js';
+import { pathKey } from '../values/path.js';
+import { Positions } from '../values/positions.js';
 import type { InvQuery } from './inv-query.js';
-import type { ModelContext } from './model-context.js';
-import type { RenderedNode, SourcePos } from './types.js';
+import type { ModelContext } from '../model-context.js';
+import type { RenderedNode, SourcePos } from '../types.js';
 
 interface NodeExports {
   exports: Record<string, unknown>;

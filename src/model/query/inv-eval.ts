@@ -2,10 +2,10 @@
  * Evaluates an inventory query against the exports of the inventory's nodes, with reclass
  * 1.7's semantics (values/invitem.py), its `exists_in` quirks and Python's `==` included.
  */
-import { RenderError } from './render-error.js';
-import { getRef, isPlainObject, MISSING } from './path.js';
+import { RenderError } from '../values/render-error.js';
+import { getRef, isPlainObject, MISSING } from '../values/path.js';
 import type { InvQuery } from './inv-query.js';
-import type { SourcePos } from './types.js';
+import type { SourcePos } from '../types.js';
 
 export interface InventoryNode {
   name: string;

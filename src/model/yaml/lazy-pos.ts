@@ -7,7 +7,7 @@
  */
 import type { Document, LineCounter, Node } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
-import type { SourcePos } from './types.js';
+import type { SourcePos } from '../types.js';
 
 export class PosResolver {
   private readonly docs = new Map<string, { doc: Document; lc: LineCounter }>();

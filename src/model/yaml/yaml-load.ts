@@ -5,10 +5,10 @@
  */
 import type { Document, Node, Scalar } from 'yaml';
 import { yamlLib } from './yaml-lib.js';
-import { FerryError } from '../core/ferry-error.js';
-import type { SourcePos } from './types.js';
+import { FerryError } from '../../core/ferry-error.js';
+import type { SourcePos } from '../types.js';
 import { resolvePlain, resolveTagged } from './yaml-scalars.js';
-import { pyFloatRepr, pyStr } from './python-str.js';
+import { pyFloatRepr, pyStr } from '../values/python-str.js';
 import { fastLoad, FastYamlError, PyScalar } from './yaml-fast.js';
 import { LazyPos, type PosResolver } from './lazy-pos.js';
 

@@ -6,7 +6,7 @@
  */
 import jsyaml from 'js-yaml';
 import { constructFloat, constructInt } from './yaml-scalars.js';
-import { pyFloatRepr } from './python-str.js';
+import { pyFloatRepr } from '../values/python-str.js';
 
 export class PyScalar {
   constructor(

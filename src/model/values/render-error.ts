@@ -1,6 +1,6 @@
 /** An error met while rendering one value; the node renderer turns it into a FerryError. */
-import type { ErrorCode } from '../core/ferry-error.js';
-import type { SourcePos } from './types.js';
+import type { ErrorCode } from '../../core/ferry-error.js';
+import type { SourcePos } from '../types.js';
 
 export class RenderError extends Error {
   constructor(

@@ -10,8 +10,8 @@ import { PDict, PList, Value, ValueList, type PNode } from './values.js';
 import { isPlainObject } from './path.js';
 import { mergeDict } from './merge.js';
 import { RenderError } from './render-error.js';
-import type { ReclassSettings } from './settings.js';
-import type { SourcePos } from './types.js';
+import type { ReclassSettings } from '../settings.js';
+import type { SourcePos } from '../types.js';
 
 export function renderValueList(value: ValueList, render: (v: Value) => unknown, st: ReclassSettings): { out: unknown; pos?: SourcePos } {
   const vals = value.values;

@@ -4,9 +4,9 @@
  * backslash before a reference). Mirrors the grammar of reclass 1.7's values/parser_funcs.py,
  * including its quirks (a string with no sentinel is never unescaped).
  */
-import type { ReclassSettings } from './settings.js';
+import type { ReclassSettings } from '../settings.js';
 import type { Item } from './values.js';
-import { parseInvQuery } from './inv-query.js';
+import { parseInvQuery } from '../query/inv-query.js';
 
 type Tok = { tag: 'STR'; v: string } | { tag: 'REF'; v: Tok[] } | { tag: 'INV'; v: Tok[] };
 interface Hit<T> {
