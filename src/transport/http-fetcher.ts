@@ -103,7 +103,8 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     );
   }
 
-  async function download(url: string, dest: string, o: DownloadOptions = {}): Promise<DownloadResult> {
+  async function download(url: string, dest: string, given: DownloadOptions = {}): Promise<DownloadResult> {
+    const o = { ...given, sha256: given.sha256?.toLowerCase() };
     const target = toTarget(url);
     const host = target.url.host;
     const ctx: AttemptContext = { dispatcher, logger, resumeMinBytes: options.resumeMinBytes ?? 1 << 20, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
@@ -149,8 +150,8 @@ function verify(url: string, o: DownloadOptions, result: { sha256: string; size:
   if (o.size !== undefined && result.size !== o.size) {
     throw new FerryError('FERRY_SIZE_MISMATCH', `${where}: expected ${o.size} bytes, got ${result.size}`, { url: where, expected: o.size, actual: result.size });
   }
-  if (o.sha256 !== undefined && result.sha256 !== o.sha256.toLowerCase()) {
-    throw new FerryError('FERRY_DIGEST_MISMATCH', `${where}: sha256 mismatch`, { url: where, expected: o.sha256.toLowerCase(), actual: result.sha256 });
+  if (o.sha256 !== undefined && result.sha256 !== o.sha256) {
+    throw new FerryError('FERRY_DIGEST_MISMATCH', `${where}: sha256 mismatch`, { url: where, expected: o.sha256, actual: result.sha256 });
   }
 }
 
