@@ -205,7 +205,7 @@ describe('http fetcher: resume and verification', () => {
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let partial = 0;
-    for (let i = 0; i < 200 && partial < half; i++) {
+    for (let i = 0; i < 600 && partial < half; i++) {
       await sleep(50);
       partial = await stat(dest).then((s) => s.size, () => 0);
     }
@@ -219,5 +219,5 @@ describe('http fetcher: resume and verification', () => {
     await f.close();
     expect(r).toMatchObject({ resumed: true, bytesFetched: blob.size - partial, sha256: blob.sha256 });
     expect(f.stats()).toMatchObject({ requests: 1, bytes: blob.size - partial, resumed: 1 });
-  }, 30_000);
+  }, 60_000);
 });

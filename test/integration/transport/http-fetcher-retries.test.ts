@@ -122,7 +122,7 @@ describe('http fetcher: retries', () => {
       res.writeHead(200, { etag: '"v1"', 'content-length': blob.size });
       res.write(blob.data.subarray(0, 1000));
     });
-    const f = createHttpFetcher({ ...quick, timeoutMs: 300 });
+    const f = createHttpFetcher({ ...quick, timeoutMs: 1000 });
     const r = await f.download(up.url('/stall'), join(dir.path, 'stall'), { sha256: blob.sha256 });
     await f.close();
     expect(r.sha256).toBe(blob.sha256);
