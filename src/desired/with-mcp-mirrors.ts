@@ -4,7 +4,7 @@
  * own entry wins when both name the same mirror. `origin` maps a path below `parameters.ferry`
  * back to where the value was written, so errors point at the MCP YAML line.
  */
-import { mcpMirrors, mcpMirrorOrigins } from './mcp-vocabulary.js';
+import { mcpMirrors, mcpOrigin } from './mcp-vocabulary.js';
 
 type Path = ReadonlyArray<string | number>;
 
@@ -16,13 +16,12 @@ export function withMcpMirrors(parameters: Record<string, unknown>): { ferry: un
   const ownMirrors = (own?.mirrors as Record<string, unknown> | undefined) ?? {};
   const mirrors = { ...translated, ...ownMirrors };
   const site = own?.site ?? { name: String((parameters._param as Record<string, unknown> | undefined)?.cluster_name ?? 'site') };
-  const origins = mcpMirrorOrigins(parameters);
+  const fieldOrigin = mcpOrigin(parameters);
   return {
     ferry: { ...(own ?? {}), site, mirrors },
     origin: (p: Path) => {
       if (p[0] !== 'mirrors' || typeof p[1] !== 'string' || p[1] in ownMirrors) return undefined;
-      const base = origins[p[1]];
-      return base ? [...base, ...p.slice(2)] : undefined;
+      return fieldOrigin(p.slice(1));
     },
   };
 }
