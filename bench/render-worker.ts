@@ -3,7 +3,7 @@
  * one node (--nodeinfo) or all (--inventory) into reclass's JSON shape, prints timings as JSON.
  * Usage: render-worker.ts DIR (--inventory | --nodeinfo NODE)
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } from '../src/model/index.js';
 
@@ -11,9 +11,9 @@ const [dir, mode, node] = process.argv.slice(2);
 const t0 = performance.now();
 const files = new Map<string, string>();
 const walk = (d: string): void => {
-  for (const f of readdirSync(d)) {
-    const p = join(d, f);
-    if (statSync(p).isDirectory()) walk(p);
+  for (const f of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, f.name);
+    if (f.isDirectory()) walk(p);
     else files.set(relative(dir, p), readFileSync(p, 'utf8'));
   }
 };

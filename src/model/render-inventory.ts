@@ -20,6 +20,8 @@ export function renderInventory(files: ModelFiles, options: RenderOptions = {}):
   const ctx = modelContext(files, options);
   if (ctx.errors.length) throw new FerryErrors(ctx.errors);
   const inv = new InventoryExports(ctx);
+  // Every node is rendered anyway: queries reuse the full renders of the nodes they read.
+  inv.renderer = (n) => renderWith(ctx, inv, n);
   const nodes: Record<string, RenderedNode> = {};
   const errors: FerryError[] = [];
   for (const name of ctx.index.nodes.keys()) {

@@ -20,7 +20,6 @@ export function renderNode(files: ModelFiles, node: string, options: RenderOptio
 
 /** Renders `node` with a shared inventory cache (renderInventory uses one for all nodes). */
 export function renderWith(ctx: ModelContext, inv: InventoryExports, node: string, opts: { queryEnvironment?: string } = {}): RenderedNode {
-  inv.renderer ??= (n) => renderWith(ctx, inv, n);
   const cached = inv.fullRenders.get(node);
   if (cached instanceof FerryErrors) throw cached;
   if (cached) return cached;
