@@ -15,7 +15,8 @@ export function withMcpMirrors(parameters: Record<string, unknown>): { ferry: un
   if (names.length === 0) return { ferry: own, origin: () => undefined };
   const ownMirrors = (own?.mirrors as Record<string, unknown> | undefined) ?? {};
   const mirrors = { ...translated, ...ownMirrors };
-  const site = own?.site ?? { name: String((parameters._param as Record<string, unknown> | undefined)?.cluster_name ?? 'site') };
+  const clusterName = (parameters._param as Record<string, unknown> | undefined)?.cluster_name;
+  const site = own?.site ?? { name: typeof clusterName === 'string' ? clusterName : 'site' };
   const fieldOrigin = mcpOrigin(parameters);
   return {
     ferry: { ...(own ?? {}), site, mirrors },

@@ -4,10 +4,7 @@
  * snapshot already holds (a reverted commit) is published again without any download.
  */
 import type { Command } from 'commander';
-import { reconcile } from '../../controller/reconcile.js';
-import { formatBytes, formatPlan } from '../../plan/format-plan.js';
 import { createLogger } from '../log.js';
-import { createProgress } from '../progress.js';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -22,6 +19,9 @@ export function register(program: Command): void {
     ),
   ).action(
     action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
+      const { reconcile } = await import('../../controller/reconcile.js');
+      const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
+      const { createProgress } = await import('../progress.js');
       const { files, commit } = await loadModel(opts);
       const controller = new AbortController();
       const stop = () => controller.abort();

@@ -3,13 +3,7 @@
  * removed, and (unless --no-resolve) the files and bytes to fetch, read from upstream indexes.
  */
 import type { Command } from 'commander';
-import { loadDesired } from '../../controller/apply-desired.js';
-import { planResolved, resolveAll } from '../../controller/apply-sync.js';
 import { silentLogger } from '../../core/logger.js';
-import { formatPlan } from '../../plan/format-plan.js';
-import { planResources } from '../../plan/plan.js';
-import { StateStore } from '../../store/state-store.js';
-import { createHttpFetcher } from '../../transport/http-fetcher.js';
 import { createLogger } from '../log.js';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
@@ -25,6 +19,12 @@ export function register(program: Command): void {
     ),
   ).action(
     action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
+      const { loadDesired } = await import('../../controller/apply-desired.js');
+      const { planResolved, resolveAll } = await import('../../controller/apply-sync.js');
+      const { formatPlan } = await import('../../plan/format-plan.js');
+      const { planResources } = await import('../../plan/plan.js');
+      const { StateStore } = await import('../../store/state-store.js');
+      const { createHttpFetcher } = await import('../../transport/http-fetcher.js');
       const { files, commit } = await loadModel(opts);
       const { desired } = loadDesired(files, { node: opts.node });
       const store = await StateStore.open(opts.state);

@@ -1,8 +1,6 @@
 /** `ferry render`: the rendered model, in reclass's --nodeinfo / --inventory shapes (YAML or JSON). */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } from '../../model/index.js';
-import { chooseNode } from '../../controller/apply-desired.js';
 import { action, addModelOptions, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -15,6 +13,8 @@ export function register(program: Command): void {
       .option('-o, --output <format>', 'yaml or json', 'yaml'),
   ).action(
     action(async (opts: ModelOptions & { nodeinfo?: string; inventory?: boolean; output: string }) => {
+      const { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } = await import('../../model/index.js');
+      const { chooseNode } = await import('../../controller/apply-desired.js');
       const { files } = await loadModel(opts);
       const value = opts.inventory ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, chooseNode(files, opts.nodeinfo ?? opts.node)));
       process.stdout.write(opts.output === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, { aliasDuplicateObjects: false }));
