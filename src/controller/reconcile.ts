@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
+import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
 import type { Fetcher } from '../transport/types.js';
@@ -102,6 +103,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('fetch');
     const resources = await collect(() => generateAll(resolved, ctx));
     step('generate');
+    // Guard: a refresh that found nothing new upstream publishes nothing.
+    if (published && published.desiredHash === desired.hash && sameContent(resources, published.resources)) {
+      logger.info('upstream unchanged', { snapshot: published.id });
+      return result('unchanged', published.id, plan, fetched.files);
+    }
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal });
     step('build');
     await faultPoint('publish', store.root, signal);

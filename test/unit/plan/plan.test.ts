@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { buildDesiredState } from '../../../src/desired/desired-state.js';
 import { planFiles, planResources } from '../../../src/plan/plan.js';
 import { formatPlan } from '../../../src/plan/format-plan.js';
+import { sameContent } from '../../../src/plan/same-content.js';
 
 const sha = (c: string) => c.repeat(64);
 const desired = buildDesiredState({
@@ -78,5 +79,19 @@ describe('planFiles path changes', () => {
     expect(change).toMatchObject({ addedPaths: ['new.img'], removedPaths: ['old.img'] });
     expect(plan.resources.find((r) => r.id === 'file/gone')).toMatchObject({ change: 'remove', removedPaths: ['g1'] });
     expect(formatPlan(plan)).toMatch(/\+ new\.img[\s\S]*- old\.img/);
+  });
+});
+
+describe('sameContent', () => {
+  const r = (files: Array<[string, string]>, hash = 'h') => ({ kind: 'file', name: 'x', hash, files: files.map(([path, sha256]) => ({ path, sha256 })) });
+  it('is true for the same files in any order', () => {
+    expect(sameContent([r([['a', '1'], ['b', '2']])], [r([['b', '2'], ['a', '1']])])).toBe(true);
+  });
+  it('is false when a digest, a path, a spec hash or a resource differs', () => {
+    const base = [r([['a', '1']])];
+    expect(sameContent(base, [r([['a', '2']])])).toBe(false);
+    expect(sameContent(base, [r([['b', '1']])])).toBe(false);
+    expect(sameContent(base, [r([['a', '1']], 'other')])).toBe(false);
+    expect(sameContent(base, [...base, { ...base[0], name: 'y' }])).toBe(false);
   });
 });
