@@ -11,6 +11,7 @@ import { parseMapping, type ClassMapping } from './class-mappings.js';
 import { loadYaml, plain } from './yaml/yaml-load.js';
 import { isPlainObject } from './values/path.js';
 import type { PDict } from './values/values.js';
+import type { SharedRenders } from './values/shared-renders.js';
 import { PosResolver } from './yaml/lazy-pos.js';
 import type { ModelFiles, RenderOptions } from './types.js';
 
@@ -22,7 +23,7 @@ export interface ModelContext {
   errors: FerryError[];
   entity(file: string, name: string): Entity;
   /** Merged parameters and exports of a list of class files (node-merge.ts); never mutated. */
-  mergeCache: Map<string, { params: PDict; exports: PDict }>;
+  mergeCache: Map<string, { params: PDict; exports: PDict; renders: SharedRenders }>;
 }
 
 export const CONFIG_FILE = 'reclass-config.yml';

@@ -14,6 +14,7 @@ import { parseValueString } from './values/ref-parser.js';
 import { pyIndex, splitPath } from './values/path.js';
 import { pyStr } from './values/python-str.js';
 import type { Entity } from './entity.js';
+import { NodePaths, type SharedRenders } from './values/shared-renders.js';
 import type { ModelContext } from './model-context.js';
 import type { SourcePos } from './types.js';
 
@@ -28,6 +29,8 @@ export interface MergedNode {
   classFiles: Array<{ name: string; file: string }>;
   /** Whether any merged file holds an inventory query. */
   hasQueries: boolean;
+  /** Renders shared with the nodes of the same classes (see shared-renders.ts), when cacheable. */
+  shared?: { renders: SharedRenders; node: NodePaths };
   /** For each file merged: the chain of classes that brought it in, node first. */
   chains: Map<string, string[]>;
   errors: FerryError[];
@@ -60,6 +63,7 @@ class NodeMerger {
   private readonly errors: FerryError[] = [];
   private readonly session = newSession();
   private hasQueries = false;
+  private shared?: { renders: SharedRenders; node: NodePaths };
   /** Entities in merge order (reclass merges each class after its own classes). */
   private readonly order: Entity[] = [];
 
@@ -103,6 +107,7 @@ class NodeMerger {
       classFiles: this.classFiles,
       hasQueries: this.hasQueries,
       chains: this.chains,
+      shared: this.shared,
       errors: this.errors,
     };
   }
@@ -203,9 +208,10 @@ class NodeMerger {
         params = mergeDict(params, e.parameters, st, session);
         exps = mergeDict(exps, e.exports, st, session);
       }
-      hit = { params, exports: exps };
+      hit = { params, exports: exps, renders: new Map() };
       this.ctx.mergeCache.set(key, hit);
     }
+    this.shared = { renders: hit.renders, node: new NodePaths([base.parameters, nodeEnt.parameters]) };
     this.params = mergeDict(mergeDict(this.params, base.parameters, st, this.session), hit.params, st, this.session);
     this.params = mergeDict(this.params, nodeEnt.parameters, st, this.session);
     this.exps = mergeDict(mergeDict(this.exps, hit.exports, st, this.session), nodeEnt.exports, st, this.session);

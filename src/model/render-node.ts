@@ -31,6 +31,7 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
   const positions = new Positions();
   const params = new Interpolator(ctx.st, positions, {
     query: (q, context, pos) => inv.query(q, context, opts.queryEnvironment ?? m.environment, pos),
+    shared: m.shared,
   })
     .init(m.parameters)
     .run();

@@ -18,6 +18,7 @@ import type { SourcePos } from '../types.js';
 import type { InvQuery } from '../query/inv-query.js';
 import { Positions } from './positions.js';
 import { isContainer, renderValueList, where } from './value-list-render.js';
+import type { NodePaths, SharedRenders, Tracking } from './shared-renders.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
@@ -40,8 +41,30 @@ export class Interpolator {
   constructor(
     private readonly st: ReclassSettings,
     readonly positions: Positions,
-    private readonly opts: { query?: QueryFn; external?: Interpolator } = {},
+    private readonly opts: { query?: QueryFn; external?: Interpolator; shared?: { renders: SharedRenders; node: NodePaths } } = {},
   ) {}
+
+  /** What the value being rendered has read so far (only with opts.shared). */
+  private tracking?: Tracking;
+  /** Deps of the values rendered so far (key -> deps, or undefined when not shareable). */
+  private readonly rendered = new Map<string, Tracking>();
+
+  private track(key: string): void {
+    this.tracking?.deps.add(key);
+  }
+
+  private taint(): void {
+    if (this.tracking) this.tracking.dirty = true;
+  }
+
+  /** Adds what the (already rendered) value at `key` read to the value being rendered. */
+  private adopt(key: string): void {
+    const t = this.rendered.get(key);
+    const cur = this.tracking;
+    if (!t || !cur) return;
+    if (t.dirty) cur.dirty = true;
+    else t.deps.forEach((d) => cur.deps.add(d));
+  }
 
   /** Renders what needs nothing; the rest waits for run(). */
   init(tree: PDict): this {
@@ -70,7 +93,12 @@ export class Interpolator {
       this.pending.delete(key);
       return;
     }
+    const shared = this.opts.shared;
+    if (shared && this.tryShared(key, entry.path, shared)) return;
     entry.busy = true;
+    const outer = this.tracking;
+    const tracking: Tracking | undefined = shared ? { deps: new Set(), dirty: false } : undefined;
+    this.tracking = tracking;
     let out: unknown = null;
     let pos: SourcePos | undefined = value.pos;
     try {
@@ -81,6 +109,20 @@ export class Interpolator {
     } catch (e) {
       if (!(e instanceof RenderError)) throw e;
       this.errors.push({ error: e, path: entry.path });
+      if (tracking) tracking.dirty = true;
+    } finally {
+      this.tracking = outer;
+    }
+    if (tracking && shared) {
+      this.rendered.set(key, tracking);
+      if (outer) {
+        if (tracking.dirty) outer.dirty = true;
+        else tracking.deps.forEach((d) => outer.deps.add(d));
+      }
+      if (!tracking.dirty && (out === null || typeof out !== 'object') && !shared.node.touches(key)) {
+        const deps = tracking.deps;
+        if (!shared.node.touchesAny(deps)) shared.renders.set(key, { out, pos, deps });
+      }
     }
     if (isContainer(out)) out = this.renderSimple(out, entry.path);
     const parent = getAt(this.root, entry.path.slice(0, -1));
@@ -89,6 +131,24 @@ export class Interpolator {
     else if (isPlainObject(parent)) parent[String(last)] = out;
     if (pos && parent !== null && typeof parent === 'object') this.positions.set(parent, String(last), pos);
     this.pending.delete(key);
+  }
+
+  /** Uses the render another node of the same classes made of the value at `key`, if it applies. */
+  private tryShared(key: string, path: Path, shared: { renders: SharedRenders; node: NodePaths }): boolean {
+    const hit = shared.renders.get(key);
+    if (!hit || shared.node.touches(key)) return false;
+    if (shared.node.touchesAny(hit.deps)) return false;
+    const parent = getAt(this.root, path.slice(0, -1));
+    const last = path[path.length - 1];
+    if (Array.isArray(parent)) parent[Number(last)] = hit.out;
+    else if (isPlainObject(parent)) parent[String(last)] = hit.out;
+    else return false;
+    if (hit.pos) this.positions.set(parent, String(last), hit.pos);
+    this.rendered.set(key, { deps: hit.deps, dirty: false });
+    const cur = this.tracking;
+    if (cur) hit.deps.forEach((d) => cur.deps.add(d));
+    this.pending.delete(key);
+    return true;
   }
 
   /** Makes sure every reference of `value` is rendered (reclass `_interpolate_references`). */
@@ -106,12 +166,15 @@ export class Interpolator {
   }
 
   private ensure(parts: string[], value: Value | ValueList, ownerPath: Path): void {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && !this.tracking) return;
     let k = '';
     for (let i = 1; i <= parts.length; i++) {
       k = i === 1 ? parts[0] : `${k}\u0001${parts[i - 1]}`;
       const p = this.pending.get(k);
-      if (!p) continue;
+      if (!p) {
+        if (this.tracking) this.adopt(k);
+        continue;
+      }
       if (p.busy) {
         throw new RenderError('FERRY_CIRCULAR_REFERENCE', `circular reference: ${this.fmt(ownerPath)} needs ${parts.join(this.st.delimiter)}, which needs it back`, value.pos, {
           reference: parts.join(this.st.delimiter),
@@ -145,8 +208,11 @@ export class Interpolator {
       else if (p.t === 'ref') {
         const inner = this.flatten(p.parts, ctx);
         if (inner === undefined) return undefined;
-        const v = getRef(ctx, splitPath(inner, this.st.delimiter));
+        const innerParts = splitPath(inner, this.st.delimiter);
+        if (this.tracking) this.track(pathKey(innerParts));
+        const v = getRef(ctx, innerParts);
         if (v === MISSING || v instanceof Value || v instanceof ValueList) return undefined;
+        if (v !== null && typeof v === 'object') this.taint();
         s += pyStr(v);
       }
     }
@@ -166,11 +232,15 @@ export class Interpolator {
         return item.parts.map((p) => pyStr(this.renderItem(p, ctx, pos))).join('');
       case 'ref': {
         const path = this.flattenStrict(item.parts, ctx, pos);
-        const v = getRef(ctx, splitPath(path, this.st.delimiter));
+        const parts = splitPath(path, this.st.delimiter);
+        if (this.tracking) this.track(pathKey(parts));
+        const v = getRef(ctx, parts);
+        if (v !== null && typeof v === 'object') this.taint();
         if (v === MISSING) throw new RenderError('FERRY_MISSING_REFERENCE', `cannot resolve \${${path}}`, pos, { reference: path });
         return v;
       }
       case 'inv':
+        this.taint();
         if (!this.opts.query) throw new RenderError('FERRY_INVENTORY_QUERY', `inventory query $[${item.text}] cannot be evaluated here`, pos);
         return this.opts.query(item.q, ctx, pos);
     }
