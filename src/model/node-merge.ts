@@ -14,7 +14,7 @@ import { parseValueString } from './values/ref-parser.js';
 import { pyIndex, splitPath } from './values/path.js';
 import { pyStr } from './values/python-str.js';
 import type { Entity } from './entity.js';
-import { NodePaths, type SharedRenders } from './values/shared-renders.js';
+import { NodePaths, SharedRenders } from './values/shared-renders.js';
 import type { ModelContext } from './model-context.js';
 import type { SourcePos } from './types.js';
 
@@ -208,7 +208,7 @@ class NodeMerger {
         params = mergeDict(params, e.parameters, st, session);
         exps = mergeDict(exps, e.exports, st, session);
       }
-      hit = { params, exports: exps, renders: new Map() };
+      hit = { params, exports: exps, renders: new SharedRenders() };
       this.ctx.mergeCache.set(key, hit);
     }
     this.shared = { renders: hit.renders, node: new NodePaths([base.parameters, nodeEnt.parameters]) };

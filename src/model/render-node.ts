@@ -34,7 +34,8 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
     shared: m.shared,
   })
     .init(m.parameters)
-    .run();
+    .run()
+    .share();
   const exps = new Interpolator(ctx.st, positions, { external: params }).init(m.exports).run();
   const errors = [...params.errors.map((e) => toFerry(e, 'parameters', m, ctx)), ...exps.errors.map((e) => toFerry(e, 'exports', m, ctx))];
   if (errors.length) {

@@ -18,7 +18,7 @@ import type { SourcePos } from '../types.js';
 import type { InvQuery } from '../query/inv-query.js';
 import { Positions } from './positions.js';
 import { isContainer, renderValueList, where } from './value-list-render.js';
-import type { NodePaths, SharedRenders, Tracking } from './shared-renders.js';
+import { SEP, type NodePaths, type SharedRenders, type Tracking } from './shared-renders.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
@@ -68,8 +68,47 @@ export class Interpolator {
 
   /** Renders what needs nothing; the rest waits for run(). */
   init(tree: PDict): this {
+    this.initializing = true;
     this.root = this.renderSimple(tree, []) as Record<string, unknown>;
+    this.initializing = false;
     return this;
+  }
+
+  private initializing = false;
+
+  /**
+   * After run() without errors: offers the top-level parameters the node does not set, and
+   * whose every value read nothing the node sets, to the other nodes of the same classes.
+   */
+  share(): this {
+    const shared = this.opts.shared;
+    if (!shared || this.errors.length > 0) return this;
+    const tops = new Map<string, Tracking>();
+    this.rendered.forEach((t, key) => {
+      const i = key.indexOf(SEP);
+      const top = i < 0 ? key : key.slice(0, i);
+      let acc = tops.get(top);
+      if (!acc) tops.set(top, (acc = { deps: new Set(), dirty: false }));
+      if (t.dirty) acc.dirty = true;
+      else t.deps.forEach((d) => acc.deps.add(d));
+    });
+    for (const top of Object.keys(this.root)) {
+      const out = this.root[top];
+      if (out === null || typeof out !== 'object' || shared.renders.subtrees.has(top) || shared.node.touches(top)) continue;
+      const acc = tops.get(top) ?? { deps: new Set<string>(), dirty: false };
+      if (acc.dirty || shared.node.touchesAny(acc.deps)) continue;
+      shared.renders.subtrees.set(top, { out, deps: acc.deps, positions: this.positions });
+    }
+    return this;
+  }
+
+  /** A top-level parameter rendered for another node of the same classes, if it applies. */
+  private sharedSubtree(top: string, shared: { renders: SharedRenders; node: NodePaths }): unknown {
+    const hit = shared.renders.subtrees.get(top);
+    if (!hit || shared.node.touches(top) || shared.node.touchesAny(hit.deps)) return undefined;
+    this.positions.adopt(hit.positions);
+    this.rendered.set(top, { deps: hit.deps, dirty: false });
+    return hit.out;
   }
 
   /** Renders every pending value. */
@@ -121,7 +160,7 @@ export class Interpolator {
       }
       if (!tracking.dirty && (out === null || typeof out !== 'object') && !shared.node.touches(key)) {
         const deps = tracking.deps;
-        if (!shared.node.touchesAny(deps)) shared.renders.set(key, { out, pos, deps });
+        if (!shared.node.touchesAny(deps)) shared.renders.values.set(key, { out, pos, deps });
       }
     }
     if (isContainer(out)) out = this.renderSimple(out, entry.path);
@@ -135,7 +174,7 @@ export class Interpolator {
 
   /** Uses the render another node of the same classes made of the value at `key`, if it applies. */
   private tryShared(key: string, path: Path, shared: { renders: SharedRenders; node: NodePaths }): boolean {
-    const hit = shared.renders.get(key);
+    const hit = shared.renders.values.get(key);
     if (!hit || shared.node.touches(key)) return false;
     if (shared.node.touchesAny(hit.deps)) return false;
     const parent = getAt(this.root, path.slice(0, -1));
@@ -267,6 +306,10 @@ export class Interpolator {
       return this.renderSimple(simpleOf(x), path);
     }
     if (x instanceof PDict) {
+      if (this.initializing && path.length === 1 && this.opts.shared) {
+        const hit = this.sharedSubtree(String(path[0]), this.opts.shared);
+        if (hit !== undefined) return hit;
+      }
       const o: Record<string, unknown> = {};
       x.entries.forEach((child, k) => {
         path.push(k);

@@ -15,6 +15,32 @@ export function nodePos(n: unknown): SourcePos | undefined {
 export class Positions {
   private readonly source = new WeakMap<object, object>();
   private readonly explicit = new WeakMap<object, Map<string, SourcePos>>();
+  /** Positions of subtrees rendered for another node and reused here (shared-renders.ts). */
+  private readonly adopted = new Set<Positions>();
+
+  adopt(other: Positions): void {
+    if (other !== this) this.adopted.add(other);
+  }
+
+  private sourceOf(c: object): object | undefined {
+    const s = this.source.get(c);
+    if (s !== undefined || this.adopted.size === 0) return s;
+    for (const a of this.adopted) {
+      const t = a.sourceOf(c);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  private explicitOf(c: object): Map<string, SourcePos> | undefined {
+    const m = this.explicit.get(c);
+    if (m !== undefined || this.adopted.size === 0) return m;
+    for (const a of this.adopted) {
+      const t = a.explicitOf(c);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
 
   link(rendered: object, from: object): void {
     this.source.set(rendered, from);
@@ -27,8 +53,8 @@ export class Positions {
   }
 
   get(container: object, key: string): SourcePos | undefined {
-    for (let c: object | undefined = container, hops = 0; c && hops < 1000; c = this.source.get(c), hops++) {
-      const e = this.explicit.get(c)?.get(key);
+    for (let c: object | undefined = container, hops = 0; c && hops < 1000; c = this.sourceOf(c), hops++) {
+      const e = this.explicitOf(c)?.get(key);
       if (e) return e;
       if (c instanceof PDict) {
         const child = c.entries.get(key);

@@ -7,6 +7,7 @@
  * rendered without error and without an inventory query.
  */
 import { PDict } from './values.js';
+import type { Positions } from './positions.js';
 import type { SourcePos } from '../types.js';
 
 /** Path keys are pathKey() strings (parts joined with \u0001). */
@@ -19,8 +20,19 @@ export interface SharedRender {
   deps: Set<string>;
 }
 
-/** Per class list: path key -> render. */
-export type SharedRenders = Map<string, SharedRender>;
+/** A whole top-level parameter rendered for one node, with nothing left pending in it. */
+export interface SharedSubtree {
+  out: unknown;
+  deps: Set<string>;
+  /** Where its containers' positions are kept. */
+  positions: Positions;
+}
+
+/** Per class list: renders by path key. Shared objects are never mutated. */
+export class SharedRenders {
+  readonly values = new Map<string, SharedRender>();
+  readonly subtrees = new Map<string, SharedSubtree>();
+}
 
 /** The paths one node sets on top of the shared class merge. */
 export class NodePaths {
