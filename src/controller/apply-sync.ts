@@ -7,6 +7,7 @@
 import PQueue from 'p-queue';
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
+import { canonicalJson } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
 import { loadDriver } from '../drivers/registry.js';
@@ -34,6 +35,8 @@ export interface ResolvedResource {
   /** Taken unchanged from the published snapshot. */
   reused?: ManifestResource;
   resolution?: Resolution;
+  /** What the published snapshot holds for this resource, if anything. */
+  previous?: ManifestResource;
 }
 
 /** Resolves every resource (in parallel); collects every resource's errors before failing. */
@@ -52,7 +55,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
       try {
         const resolution = await driver.resolve(resource, driverContext(ctx, old));
         for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
-        return { resource, resolution };
+        return { resource, resolution, previous: old };
       } catch (e) {
         errors.push(...toFerryErrors(e).map((err) => withResource(err, resource)));
         return undefined;
@@ -130,6 +133,12 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       continue;
     }
     const resolution = r.resolution as Resolution;
+    // Nothing changed upstream for this resource (same spec, same files, same upstream state):
+    // its published indexes are still right, so they are not generated and signed again.
+    if (r.previous && unchangedUpstream(r.resource, resolution, r.previous)) {
+      out.push(r.previous);
+      continue;
+    }
     const driver = await loadDriver(r.resource.kind);
     if (!driver) continue;
     try {
@@ -189,4 +198,12 @@ class AdoptBatch {
     this.flushing = previous.then(() => this.blobs.adoptMany?.(entries, { signal: this.signal }));
     await this.flushing;
   }
+}
+
+function unchangedUpstream(resource: Resource, resolution: Resolution, previous: ManifestResource): boolean {
+  if (previous.hash !== resource.hash || canonicalJson(resolution.upstream ?? null) !== canonicalJson(previous.upstream ?? null)) return false;
+  const before = previous.files.filter((f) => !f.generated);
+  if (before.length !== resolution.files.length) return false;
+  const digests = new Map(before.map((f) => [f.path, f.sha256]));
+  return resolution.files.every((f) => digests.get(f.path) === f.sha256);
 }
