@@ -5,12 +5,13 @@
  * - a static file server for a published tree (what `ferry serve` or nginx would do).
  * Needs the git CLI (scripts/install-git.sh); fails clearly without it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { serveGitHttpBackend } from '../../helpers/git-http-backend.js';
 
 const run = promisify(execFile);
 const BACKEND_DIRS = ['/usr/lib/git-core', '/usr/libexec/git-core'];
@@ -50,48 +51,7 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse, counts: Ma
   const service = url.searchParams.get('service') ?? url.pathname.split('/').pop() ?? '';
   const key = `${req.method} ${service}`;
   counts.set(key, (counts.get(key) ?? 0) + 1);
-  const child = spawn('git', ['http-backend'], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_ADDR: '127.0.0.1',
-      GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-      HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
-    },
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  req.pipe(child.stdin);
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) {
-      res.write(chunk);
-      return;
-    }
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    headersDone = true;
-    let status = 200;
-    for (const line of head.toString('latin1', 0, end).split('\r\n')) {
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-      else res.setHeader(name, value);
-    }
-    res.statusCode = status;
-    res.write(head.subarray(end + 4));
-  });
-  child.on('close', () => {
-    if (!headersDone) res.statusCode = 502;
-    res.end();
-  });
+  serveGitHttpBackend(root, req, res);
 }
 
 /** Upstream repositories over smart HTTP: `${base}/<path under root>`. */
