@@ -14,10 +14,8 @@ for await (const line of lines) {
   const t0 = performance.now();
   // When the reconcile's own log lines arrive: where the time goes, step by step.
   const marks: Record<string, number> = {};
-  let buildMs = 0;
-  const info = (message: string, fields?: Record<string, unknown>) => {
+  const info = (message: string) => {
     marks[message] = performance.now() - t0;
-    if (message === 'snapshot built' && typeof fields?.ms === 'number') buildMs = fields.ms;
   };
   const logger = { debug() {}, info, warn() {}, error() {} };
   try {
@@ -26,14 +24,8 @@ for await (const line of lines) {
     const r = await reconcile({ stateDir: req.state, model: files, node: req.node, commit, refresh: req.refresh, logger });
     const wall = (performance.now() - t0) / 1000;
     const at = (k: string) => marks[k] ?? 0;
-    const steps = {
-      model: at('model'),
-      resolve: at('deb: resolved') - at('model'),
-      plan: at('plan') - at('deb: resolved'),
-      fetchAndGenerate: at('snapshot built') - buildMs - at('plan'),
-      build: buildMs,
-      publish: wall * 1000 - at('snapshot built'),
-    };
+    // The reconcile reports its own step timings; reading the model at the commit comes first.
+    const steps = { model: at('model'), ...(r.steps ?? {}) };
     process.stdout.write(`${JSON.stringify({ wall, outcome: r.outcome, requests: r.stats.requests, files: r.stats.filesFetched, rssMb: process.resourceUsage().maxRSS / 1024, steps })}\n`);
   } catch (e) {
     process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);
