@@ -24,6 +24,8 @@ export interface ModelContext {
   entity(file: string, name: string): Entity;
   /** Merged parameters and exports of a list of class files (node-merge.ts); never mutated. */
   mergeCache: Map<string, { params: PDict; exports: PDict; renders: SharedRenders }>;
+  /** Class expansions of nodes (node-merge.ts), by the node's mapped classes, classes and applications. */
+  expansionCache: Map<string, unknown>;
 }
 
 export const CONFIG_FILE = 'reclass-config.yml';
@@ -71,6 +73,7 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     mappings,
     errors,
     mergeCache: new Map(),
+    expansionCache: new Map(),
     entity(file: string, name: string): Entity {
       // A file is always read under one name (its class or node name).
       let e = entities.get(file);

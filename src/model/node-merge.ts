@@ -32,7 +32,7 @@ export interface MergedNode {
   /** Renders shared with the nodes of the same classes (see shared-renders.ts), when cacheable. */
   shared?: { renders: SharedRenders; node: NodePaths };
   /** For each file merged: the chain of classes that brought it in, node first. */
-  chains: Map<string, string[]>;
+  chains: { get(file: string): string[] | undefined };
   errors: FerryError[];
 }
 
@@ -42,6 +42,33 @@ interface Frame {
 }
 
 type Range = () => [number, number];
+
+/**
+ * What the class recursion yields for a node, shared by the nodes with the same mapped
+ * classes, classes and applications when no class name holds a reference and nothing failed.
+ */
+interface Expansion {
+  order: Entity[];
+  classFiles: Array<{ name: string; file: string }>;
+  /** Chains without the node's name in front. */
+  chains: Map<string, string[]>;
+  classes: string[];
+  applications: string[];
+  hasQueries: boolean;
+}
+
+class NodeChains {
+  constructor(
+    private readonly node: string,
+    private readonly nodeFile: string,
+    private readonly rel: Map<string, string[]>,
+  ) {}
+  get(file: string): string[] | undefined {
+    if (file === this.nodeFile) return [this.node];
+    const r = this.rel.get(file);
+    return r ? [this.node, ...r] : undefined;
+  }
+}
 
 export function mergeNode(ctx: ModelContext, name: string): MergedNode {
   const entry = ctx.index.nodes.get(name);
@@ -63,6 +90,8 @@ class NodeMerger {
   private readonly errors: FerryError[] = [];
   private readonly session = newSession();
   private hasQueries = false;
+  /** Whether a class name held a reference (the expansion then depends on the node). */
+  private dynamic = false;
   private shared?: { renders: SharedRenders; node: NodePaths };
   /** Entities in merge order (reclass merges each class after its own classes). */
   private readonly order: Entity[] = [];
@@ -91,25 +120,50 @@ class NodeMerger {
       hasQueries: false,
       errors: [],
     };
-    const empty: Range = () => [0, 0];
-    const frame0 = this.recurse(base, newFrame(), empty, [this.node], false);
-    this.chains.set(file, [this.node]);
-    const nodeFrame = this.recurse(nodeEnt, frame0, () => [0, this.entries.length], [this.node], true);
+    const key = nodeEnt.classes.some((c) => this.hasRef(c.name)) || mapped.some((n) => this.hasRef(n)) ? undefined : JSON.stringify([mapped, nodeEnt.classes.map((c) => c.name), nodeEnt.applications]);
+    let x = key === undefined ? undefined : (this.ctx.expansionCache.get(key) as Expansion | undefined);
+    if (x) {
+      this.order.push(base, ...x.order, nodeEnt);
+      this.hasQueries = x.hasQueries || nodeEnt.hasQueries;
+    } else {
+      const errorsBefore = this.errors.length;
+      const empty: Range = () => [0, 0];
+      const frame0 = this.recurse(base, newFrame(), empty, [this.node], false);
+      this.chains.set(file, [this.node]);
+      const nodeFrame = this.recurse(nodeEnt, frame0, () => [0, this.entries.length], [this.node], true);
+      const rel = new Map<string, string[]>();
+      this.chains.forEach((chain, f) => {
+        if (f !== file) rel.set(f, chain.slice(1));
+      });
+      x = {
+        order: this.order.filter((e) => e !== base && e !== nodeEnt),
+        classFiles: this.classFiles,
+        chains: rel,
+        classes: nodeFrame.classes.items,
+        applications: nodeFrame.apps.items,
+        hasQueries: this.order.some((e) => e !== nodeEnt && e.hasQueries),
+      };
+      if (key !== undefined && !this.dynamic && this.errors.length === errorsBefore) this.ctx.expansionCache.set(key, x);
+    }
     this.mergeAll(base, nodeEnt);
     return {
       name: this.node,
       file,
       environment,
-      classes: nodeFrame.classes.items,
-      applications: nodeFrame.apps.items,
+      classes: [...x.classes],
+      applications: [...x.applications],
       parameters: this.params,
       exports: this.exps,
-      classFiles: this.classFiles,
+      classFiles: [...x.classFiles],
       hasQueries: this.hasQueries,
-      chains: this.chains,
+      chains: new NodeChains(this.node, file, x.chains),
       shared: this.shared,
       errors: this.errors,
     };
+  }
+
+  private hasRef(name: string): boolean {
+    return name.includes(this.st.refOpen) || name.includes(this.st.invOpen);
   }
 
   private baseParameters(nodeEnt: Entity, environment: string): PDict {
@@ -229,7 +283,8 @@ class NodeMerger {
 
   /** A class name with references rendered (reclass renders them against raw merged values). */
   private className(raw: string, pos: SourcePos, local: [number, number], context: [number, number], chain: string[]): string | undefined {
-    if (!raw.includes(this.st.refOpen) && !raw.includes(this.st.invOpen)) return raw;
+    if (!this.hasRef(raw)) return raw;
+    this.dynamic = true;
     let item: Item;
     try {
       item = parseValueString(raw, this.st);
