@@ -28,7 +28,7 @@ typecheck: deps
 lint: deps
 	node_modules/.bin/eslint .
 
-test: deps system-deps typecheck build
+test: deps system-deps typecheck lint build
 	FERRY_TEST_USE_DIST=1 $(JEST) --maxWorkers=2
 
 test-unit: deps
