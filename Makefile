@@ -39,8 +39,10 @@ demo: deps build
 	bash scripts/demo.sh
 	bash deploy/demo-controller.sh
 
+# Each prints its figures next to the peer tool's, from the same run (the other bench/ files are their helpers).
+BENCHES := revert store download render deb deb-parse git-mirror webhook-latency
 bench: deps build
-	@for b in bench/*.ts; do echo "== $$b"; node_modules/.bin/tsx "$$b" || exit 1; done
+	@for b in $(BENCHES); do echo "== bench/$$b.ts"; node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
 
 clean:
 	rm -rf dist .demo coverage
