@@ -38,7 +38,7 @@ hook() { # hook REV: what the Gerrit webhooks plugin POSTs after a merge
   curl -fsS -X POST -H 'content-type: application/json' "$CTL/hooks/gerrit/$(cat "$DEMO/secrets/gerrit-token")" \
     -d "{\"type\":\"ref-updated\",\"refUpdate\":{\"project\":\"model\",\"refName\":\"refs/heads/main\",\"newRev\":\"$1\"}}"; echo; }
 applied() { curl -fsS "$CTL/status" | grep -q "\"lastAppliedRevision\": \"$1\""; }
-push() { (cd "$DEMO/work" && "${GIT[@]}" push -q "http://127.0.0.1:$GIT_PORT/model.git" HEAD:refs/heads/main); }
+push() { (cd "$DEMO/checkout" && "${GIT[@]}" push -q "http://127.0.0.1:$GIT_PORT/model.git" HEAD:refs/heads/main); }
 
 rm -rf "$DEMO" && mkdir -p "$DEMO/repos" "$DEMO/secrets"
 
@@ -46,12 +46,12 @@ step "A local upstream (127.0.0.1:$UPSTREAM_PORT) and a git server (127.0.0.1:$G
 "$TSX" examples/upstream/serve.ts --port "$UPSTREAM_PORT" > "$DEMO/upstream.log" 2>&1 & pids+=($!)
 git init -q --bare -b main "$DEMO/repos/model.git"
 "$TSX" bench/webhook-git-server.ts --root "$DEMO/repos" --port "$GIT_PORT" > "$DEMO/git.log" 2>&1 & pids+=($!)
-cp -r examples/cluster-model "$DEMO/work"
-sed -i "s#^  _param:\$#  _param:\n    upstream_url: http://127.0.0.1:$UPSTREAM_PORT#" "$DEMO/work/nodes/$NODE.yml"
-(cd "$DEMO/work" && git init -q -b main . && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "A: lab mirrors")
+cp -r examples/cluster-model "$DEMO/checkout"
+sed -i "s#^  _param:\$#  _param:\n    upstream_url: http://127.0.0.1:$UPSTREAM_PORT#" "$DEMO/checkout/nodes/$NODE.yml"
+(cd "$DEMO/checkout" && git init -q -b main . && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "A: lab mirrors")
 wait_for "the git server" curl -fs "http://127.0.0.1:$GIT_PORT/model.git/info/refs?service=git-upload-pack"
 push
-(cd "$DEMO/work" && git log --oneline)
+(cd "$DEMO/checkout" && git log --oneline)
 
 step "ferry run --config ferry.yaml (the webhook token is a file, never in the config)"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DEMO/secrets/gerrit-token"
@@ -74,15 +74,15 @@ status
 SNAP_A=$(readlink "$FERRY_STATE/current" | xargs basename)
 
 step "Commit B (CirrOS 0.6.3 in the lab), pushed, announced by a Gerrit ref-updated webhook"
-cat >> "$DEMO/work/classes/cluster/lab/mirror.yml" <<'YAML'
+cat >> "$DEMO/checkout/classes/cluster/lab/mirror.yml" <<'YAML'
   _param:
     cirros_version: 0.6.3
     cirros_sha256: 94f64b6d56fcb195d0dd41f1d32c17a0287b47061396a8d267e0deb495ae79db
     cirros_size: 2097275
 YAML
-(cd "$DEMO/work" && "${GIT[@]}" commit -qam "B: CirrOS 0.6.3 in the lab" && git log --oneline -1)
+(cd "$DEMO/checkout" && "${GIT[@]}" commit -qam "B: CirrOS 0.6.3 in the lab" && git log --oneline -1)
 push
-B=$(cd "$DEMO/work" && git rev-parse HEAD)
+B=$(cd "$DEMO/checkout" && git rev-parse HEAD)
 hook "$B"
 wait_for "B to be served" applied "$B"
 status
@@ -92,9 +92,9 @@ step "A forged webhook (unknown token) is refused and changes nothing"
 curl -s -o /dev/null -w '  POST /hooks/gerrit/<wrong token> -> %{http_code}\n' -X POST "$CTL/hooks/gerrit/not-the-token" -d '{}'
 
 step "git revert B, pushed: A's snapshot is served again, nothing downloaded"
-(cd "$DEMO/work" && "${GIT[@]}" revert --no-edit HEAD >/dev/null && git log --oneline -1)
+(cd "$DEMO/checkout" && "${GIT[@]}" revert --no-edit HEAD >/dev/null && git log --oneline -1)
 push
-R=$(cd "$DEMO/work" && git rev-parse HEAD)
+R=$(cd "$DEMO/checkout" && git rev-parse HEAD)
 hook "$R"
 wait_for "the revert to be applied" applied "$R"
 status
@@ -102,9 +102,9 @@ status
 
 step "ferry suspend: a pushed commit waits until ferry resume"
 "${FERRY[@]}" suspend --reason "demo: change freeze"
-(cd "$DEMO/work" && "${GIT[@]}" revert --no-edit HEAD >/dev/null && git log --oneline -1)
+(cd "$DEMO/checkout" && "${GIT[@]}" revert --no-edit HEAD >/dev/null && git log --oneline -1)
 push
-C=$(cd "$DEMO/work" && git rev-parse HEAD)
+C=$(cd "$DEMO/checkout" && git rev-parse HEAD)
 sleep 1; hook "$C"; sleep 1
 status
 "${FERRY[@]}" resume
