@@ -18,20 +18,11 @@ import { makeGpgKey } from '../test/helpers/deb-gpg.js';
 import { startStaticServer } from '../test/helpers/deb-http.js';
 import { debResource, desiredOf, makeTestContext } from '../test/helpers/deb-context.js';
 import type { Resource } from '../src/core/resource.js';
+import { rng } from '../test/helpers/rng.js';
 
 const COUNT = Number(process.argv[2] === '--child' ? process.argv[6] : (process.argv[2] ?? 60_000));
 const run = promisify(execFile);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function packagesIndex(n: number): string {
   const r = rng(42);

@@ -23,21 +23,12 @@ import { makeGpgKey, type GpgKey } from '../test/helpers/deb-gpg.js';
 import { startStaticServer } from '../test/helpers/deb-http.js';
 import { buildPackages, makeUpstream, writeArchive, type FixturePackage } from '../test/helpers/deb-repo.js';
 import { REPO_ROOT } from '../test/helpers/run-ferry.js';
+import { rng } from '../test/helpers/rng.js';
 
 const run = promisify(execFile);
 const COUNT = Number(process.argv[2] ?? 2000);
 const FAKE = process.env.FERRY_BENCH_FAKE_DEBS === '1';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pname = (i: number) => `bench-${String(i).padStart(4, '0')}`;
 

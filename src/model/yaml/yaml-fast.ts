@@ -5,7 +5,7 @@
  * way Python's str() does ('True', 'None', '1.0'); the caller unboxes them.
  */
 import jsyaml from 'js-yaml';
-import { constructFloat, constructInt } from './yaml-scalars.js';
+import { BOOL, FLOAT, INT, NULL, TRUE, constructFloat, constructInt } from './yaml-scalars.js';
 import { pyFloatRepr } from '../values/python-str.js';
 
 export class PyScalar {
@@ -22,12 +22,6 @@ export class PyScalar {
   }
 }
 
-const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const NULL = /^(?:~|null|Null|NULL|)$/;
 
 const NONE = new PyScalar(null, 'None');
 const PY_TRUE = new PyScalar(true, 'True');

@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { compareVersions, parseVersion, versionSatisfies } from '../../../src/drivers/deb/format/version.js';
+import { rng } from '../../helpers/rng.js';
 
 const table: Array<[string, string, number]> = [
   ['1.0', '1.0', 0],
@@ -46,17 +47,6 @@ describe('compareVersions (Debian Policy §5.6.12)', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function genVersion(r: () => number): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
