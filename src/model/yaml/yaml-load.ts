@@ -11,6 +11,7 @@ import { resolvePlain, resolveTagged } from './yaml-scalars.js';
 import { pyFloatRepr, pyStr } from '../values/python-str.js';
 import { fastLoad, FastYamlError, PyScalar } from './yaml-fast.js';
 import { LazyPos, type PosResolver } from './lazy-pos.js';
+import { blockLoad } from './yaml-block.js';
 
 export type YVal =
   | { kind: 'map'; entries: YEntry[]; pos: SourcePos }
@@ -29,11 +30,13 @@ export interface LoadedYaml {
 }
 
 /**
- * Loads one file. With a PosResolver the fast path (js-yaml, positions computed lazily) is
- * tried first; anything it refuses goes through the `yaml` package, which also words the
- * syntax errors.
+ * Loads one file. The block reader (yaml-block.ts) reads the common subset with exact
+ * positions; with a PosResolver, js-yaml (positions computed lazily) is tried next; anything
+ * either refuses goes through the `yaml` package, which also words the syntax errors.
  */
 export function loadYaml(file: string, text: string, resolver?: PosResolver): LoadedYaml {
+  const block = blockLoad(file, text);
+  if (block) return { root: block.root, errors: [] };
   if (resolver) {
     try {
       const v = fastLoad(text);
@@ -62,7 +65,8 @@ function fromFast(v: unknown, pos: LazyPos, file: string, r: PosResolver): YVal 
   return { kind: 'scalar', v: v === undefined ? null : v, pos };
 }
 
-function slowLoad(file: string, text: string): LoadedYaml {
+/** The complete reader (the `yaml` package): every YAML feature, worded syntax errors. */
+export function slowLoad(file: string, text: string): LoadedYaml {
   const { LineCounter, parseDocument } = yamlLib();
   const lc = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });

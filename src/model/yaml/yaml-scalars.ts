@@ -50,8 +50,27 @@ export function constructFloat(text: string): number {
   return sign * Number(t);
 }
 
+/** Whether `text` is a plain decimal integer without sign, underscores or leading zero. */
+function isPlainDecimal(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 15 || (text.charCodeAt(0) === 48 && n > 1)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * First characters a null, boolean or number can start with: anything else is a string
+ * (most scalars of a model are words and references, so the patterns are rarely tried).
+ */
+const MAY_RESOLVE = new Set('0123456789+-.~nNtTfFyYoO'.split(''));
+
 /** Resolves an untagged plain scalar. */
 export function resolvePlain(text: string): Resolved {
+  if (text.length > 0 && !MAY_RESOLVE.has(text[0])) return { v: text };
+  if (isPlainDecimal(text)) return { v: Number(text) };
   if (NULL.test(text)) return { v: null };
   if (BOOL.test(text)) return { v: TRUE.test(text) };
   if (INT.test(text)) return { v: constructInt(text) };
