@@ -19,8 +19,10 @@ deps: node_modules/.installed
 system-deps:
 	@for s in scripts/install-*.sh; do [ -f "$$s" ] && { echo "== $$s"; bash "$$s" || exit 1; }; done; true
 
+# tsc, then the schema validator as standalone code (a run need not compile the schema).
 build: deps
 	node_modules/.bin/tsc -p tsconfig.build.json
+	node_modules/.bin/tsx scripts/build-validators.ts
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json --noEmit

@@ -1,8 +1,10 @@
 /**
  * A download progress bar on a TTY (cli-progress), nothing otherwise. Fed by the sync step's
- * byte counters.
+ * byte counters. cli-progress is loaded when a bar is first drawn (a run with nothing to fetch
+ * never loads it).
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import { formatBytes } from '../plan/format-plan.js';
 
 export interface ProgressSink {
@@ -14,7 +16,7 @@ export interface ProgressSink {
 
 export function createProgress(enabled = process.stderr.isTTY === true): ProgressSink | undefined {
   if (!enabled) return undefined;
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   let value = 0;
   let filesDone = 0;
   let filesTotal = 0;
@@ -22,6 +24,7 @@ export function createProgress(enabled = process.stderr.isTTY === true): Progres
     add(totalBytes, files) {
       if (files === 0) return;
       filesTotal = files;
+      const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
       bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,

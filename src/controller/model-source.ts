@@ -2,11 +2,11 @@
  * Reads a model inventory into memory for the pure renderer: from a directory (an engineer's
  * checkout) or from a commit of a Git repository without checking it out (isomorphic-git).
  * Only YAML files and reclass-config.yml are read; hidden folders (.git) are skipped.
+ * isomorphic-git is loaded only to read a commit: a plain directory needs no git.
  */
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
 import { FerryError } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
 
@@ -50,6 +50,7 @@ export interface ReadAtCommitOptions {
 
 /** The model files of one commit, read from the object database: no checkout, no work tree. */
 export async function readModelAtCommit(options: ReadAtCommitOptions): Promise<{ commit: string; files: ModelFiles }> {
+  const { default: git } = await import('isomorphic-git');
   const gitdir = options.gitdir ?? join(options.dir, '.git');
   let commit: string;
   try {

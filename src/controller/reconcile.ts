@@ -16,7 +16,7 @@ import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
 import type { Fetcher } from '../transport/types.js';
-import { createHttpFetcher } from '../transport/http-fetcher.js';
+import { createLazyFetcher } from './lazy-fetcher.js';
 import { loadDesired } from './apply-desired.js';
 import { faultPoint } from './fault-point.js';
 import { fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
@@ -67,7 +67,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
-  const ownFetcher = options.fetcher ? undefined : createHttpFetcher({ logger, concurrency: 16, perHost: 8 });
+  const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8 });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
   const before = fetcher.stats();
   const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {

@@ -4,7 +4,6 @@
  * snapshot already holds (a reverted commit) is published again without any download.
  */
 import type { Command } from 'commander';
-import { createLogger } from '../log.js';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -22,6 +21,7 @@ export function register(program: Command): void {
       const { reconcile } = await import('../../controller/reconcile.js');
       const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
       const { createProgress } = await import('../progress.js');
+      const { createLogger } = await import('../log.js');
       const { files, commit } = await loadModel(opts);
       const controller = new AbortController();
       const stop = () => controller.abort();

@@ -1,11 +1,11 @@
 /** `ferry fsck`: re-hash every blob and check every retained snapshot's tree; exit 1 on any problem. */
 import type { Command } from 'commander';
-import { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('fsck').description('verify blobs, snapshot trees and the current link').option('--json', 'JSON output')).action(
     action(async (opts: { state: string; json?: boolean }) => {
+      const { StateStore } = await import('../../store/state-store.js');
       const store = await StateStore.open(opts.state);
       const problems = await store.fsck();
       if (opts.json) process.stdout.write(JSON.stringify({ ok: problems.length === 0, problems }, null, 2) + '\n');

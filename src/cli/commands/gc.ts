@@ -1,12 +1,12 @@
 /** `ferry gc`: drop snapshots beyond retention, then blobs no retained snapshot uses (under the lock). */
 import type { Command } from 'commander';
-import { formatBytes } from '../../plan/format-plan.js';
-import { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('gc').description('remove snapshots beyond retention and unreferenced blobs').option('--keep <n>', 'snapshots to keep (default: the site retention of the current snapshot)').option('--wait', 'wait for another writer')).action(
     action(async (opts: { state: string; keep?: string; wait?: boolean }) => {
+      const { formatBytes } = await import('../../plan/format-plan.js');
+      const { StateStore } = await import('../../store/state-store.js');
       const store = await StateStore.open(opts.state);
       const lock = await store.lock({ wait: opts.wait, purpose: 'gc' });
       try {

@@ -1,11 +1,11 @@
 /** `ferry history`: one line per publish, newest last, with the snapshot still retained or not. */
 import type { Command } from 'commander';
-import { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('history').description('list published snapshots, oldest first').option('--json', 'JSON output')).action(
     action(async (opts: { state: string; json?: boolean }) => {
+      const { StateStore } = await import('../../store/state-store.js');
       const store = await StateStore.open(opts.state);
       const [history, retained, current] = await Promise.all([store.history(), store.list(), store.current()]);
       const kept = new Set(retained.map((s) => s.id));

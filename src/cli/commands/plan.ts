@@ -3,8 +3,6 @@
  * removed, and (unless --no-resolve) the files and bytes to fetch, read from upstream indexes.
  */
 import type { Command } from 'commander';
-import { silentLogger } from '../../core/logger.js';
-import { createLogger } from '../log.js';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -20,18 +18,19 @@ export function register(program: Command): void {
   ).action(
     action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
       const { loadDesired } = await import('../../controller/apply-desired.js');
-      const { planResolved, resolveAll } = await import('../../controller/apply-sync.js');
       const { formatPlan } = await import('../../plan/format-plan.js');
       const { planResources } = await import('../../plan/plan.js');
       const { StateStore } = await import('../../store/state-store.js');
-      const { createHttpFetcher } = await import('../../transport/http-fetcher.js');
       const { files, commit } = await loadModel(opts);
       const { desired } = loadDesired(files, { node: opts.node });
       const store = await StateStore.open(opts.state);
       const published = await store.current();
       let plan = planResources(desired, published);
       if (opts.resolve && (!plan.upToDate || opts.refresh)) {
-        const fetcher = createHttpFetcher({ logger: silentLogger });
+        const { planResolved, resolveAll } = await import('../../controller/apply-sync.js');
+        const { createLazyFetcher } = await import('../../controller/lazy-fetcher.js');
+        const { createLogger } = await import('../log.js');
+        const fetcher = createLazyFetcher();
         try {
           const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
           const resolved = await resolveAll(ctx);

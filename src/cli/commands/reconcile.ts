@@ -6,7 +6,6 @@
  */
 import type { Command } from 'commander';
 import { FerryError } from '../../core/ferry-error.js';
-import { readEndpoint } from '../../controller/persisted-state.js';
 import type { ControllerStatus } from '../../controller/status/status-board.js';
 import { action, addStateOption } from '../common.js';
 
@@ -31,6 +30,7 @@ export function register(program: Command): void {
       .option('--json', 'print the status as JSON'),
   ).action(
     action(async (opts: Opts) => {
+      const { readEndpoint } = await import('../../controller/persisted-state.js');
       const endpoint = await readEndpoint(opts.state);
       if (!endpoint) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or use \`ferry apply\`)`, {});
       const headers = { authorization: `Bearer ${endpoint.token}` };

@@ -1,6 +1,5 @@
 /** `ferry render`: the rendered model, in reclass's --nodeinfo / --inventory shapes (YAML or JSON). */
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { action, addModelOptions, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -17,7 +16,8 @@ export function register(program: Command): void {
       const { chooseNode } = await import('../../controller/apply-desired.js');
       const { files } = await loadModel(opts);
       const value = opts.inventory ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, chooseNode(files, opts.nodeinfo ?? opts.node)));
-      process.stdout.write(opts.output === 'json' ? JSON.stringify(value, null, 2) + '\n' : stringify(value, { aliasDuplicateObjects: false }));
+      if (opts.output === 'json') process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+      else process.stdout.write((await import('yaml')).stringify(value, { aliasDuplicateObjects: false }));
     }),
   );
 }

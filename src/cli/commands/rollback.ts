@@ -5,14 +5,15 @@
  */
 import type { Command } from 'commander';
 import { FerryError } from '../../core/ferry-error.js';
-import { appendEvent } from '../../controller/events/event-log.js';
-import { setSuspended } from '../../controller/suspension.js';
-import { StateStore } from '../../store/state-store.js';
+import type { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('rollback [snapshot]').description('publish a retained snapshot again (default: the previous one) and suspend automatic reconciliation').option('--wait', 'wait for another writer').option('--no-suspend', 'do not suspend automatic reconciliation')).action(
     action(async (snapshot: string | undefined, opts: { state: string; wait?: boolean; suspend: boolean }) => {
+      const { appendEvent } = await import('../../controller/events/event-log.js');
+      const { setSuspended } = await import('../../controller/suspension.js');
+      const { StateStore } = await import('../../store/state-store.js');
       const store = await StateStore.open(opts.state);
       const lock = await store.lock({ wait: opts.wait, purpose: 'rollback' });
       try {

@@ -5,7 +5,6 @@
  * Stops cleanly on SIGINT/SIGTERM (a run in progress is aborted; nothing half-published).
  */
 import type { Command } from 'commander';
-import { createLogger } from '../log.js';
 import { action } from '../common.js';
 
 export function register(program: Command): void {
@@ -16,8 +15,9 @@ export function register(program: Command): void {
     .option('-l, --listen <host:port>', 'override listen address of ferry.yaml')
     .action(
       action(async (opts: { config: string; listen?: string }) => {
-      const { loadControllerConfig } = await import('../../controller/config/ferry-config.js');
-      const { startController } = await import('../../controller/controller.js');
+        const { loadControllerConfig } = await import('../../controller/config/ferry-config.js');
+        const { startController } = await import('../../controller/controller.js');
+        const { createLogger } = await import('../log.js');
         const config = await loadControllerConfig(opts.config);
         if (opts.listen) {
           const i = opts.listen.lastIndexOf(':');

@@ -1,13 +1,13 @@
 /** `ferry serve`: serve the current snapshot at / and every retained one at /snapshots/<id>/. */
 import type { Command } from 'commander';
-import { startServer } from '../../serve/server.js';
-import { createLogger } from '../log.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('serve').description('serve the published snapshots over HTTP').option('-l, --listen <host:port>', 'address to listen on', '127.0.0.1:8080')).action(
     action(async (opts: { state: string; listen: string }) => {
       const [host, port] = splitListen(opts.listen);
+      const { startServer } = await import('../../serve/server.js');
+      const { createLogger } = await import('../log.js');
       const logger = createLogger();
       const server = await startServer({ stateDir: opts.state, host, port, logger });
       process.stdout.write(`serving ${opts.state} at ${server.url}\n`);

@@ -5,12 +5,12 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { setSuspended } from '../../controller/suspension.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
   addStateOption(program.command('suspend').description('suspend automatic reconciliation until `ferry resume`').option('-r, --reason <text>', 'why (shown in status and events)')).action(
     action(async (opts: { state: string; reason?: string }) => {
+      const { setSuspended } = await import('../../controller/suspension.js');
       await setSuspended(opts.state, { suspended: true, reason: opts.reason, by: `ferry suspend (${userInfo().username})` });
       process.stdout.write('automatic reconciliation suspended\n');
     }),

@@ -1,0 +1,75 @@
+/**
+ * Start-up of the `ferry` command as a fresh process (what a CI job or an operator pays per
+ * call), next to `node -e 0` in the same run: render --nodeinfo, validate, plan and a no-op
+ * `apply --refresh` of a file mirror whose upstream did not change. Runs the built CLI
+ * (`make build` first); the commands alternate so a busy machine hurts them all alike.
+ *
+ *   npx tsx bench/cli-startup.ts               # 15 runs each
+ *   BENCH_RUNS=30 FERRY_BIN=dist/cli/main.js npx tsx bench/cli-startup.ts
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const bin = resolve(process.env.FERRY_BIN ?? 'dist/cli/main.js');
+const body = Buffer.from('ferry start-up bench\n');
+const sha = createHash('sha256').update(body).digest('hex');
+
+const upstream = createServer((_req, res) => res.writeHead(200, { 'Content-Length': body.length }).end(body));
+await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+const port = (upstream.address() as { port: number }).port;
+
+const root = mkdtempSync(join(tmpdir(), 'ferry-bench-startup-'));
+const model = join(root, 'model');
+const state = join(root, 'state');
+mkdirSync(join(model, 'classes', 'system'), { recursive: true });
+mkdirSync(join(model, 'nodes'), { recursive: true });
+writeFileSync(
+  join(model, 'classes', 'system', 'mirrors.yml'),
+  ['parameters:', '  ferry:', '    site: {name: bench, retention: 5}', '    mirrors:', '      tools:', '        kind: file', '        files:', `          - {url: "http://127.0.0.1:${port}/tool.tar.gz", sha256: ${sha}, size: ${body.length}, path: tool.tar.gz}`, ''].join('\n'),
+);
+writeFileSync(join(model, 'nodes', 'mirror01.yml'), 'classes:\n  - system.mirrors\n');
+
+function time(argv: string[]): Promise<number> {
+  const started = performance.now();
+  return new Promise((ok, fail) =>
+    execFile(process.execPath, argv, { env: { ...process.env, NODE_OPTIONS: '', FERRY_LOG_LEVEL: 'warn' } }, (error, _stdout, stderr) =>
+      error ? fail(new Error(`${argv.join(' ')}: ${stderr || error.message}`)) : ok(performance.now() - started),
+    ),
+  );
+}
+
+const ferry = (...args: string[]) => [bin, ...args];
+const cases: Array<[string, string[]]> = [
+  ['node -e 0', ['-e', '0']],
+  ['ferry --version', ferry('--version')],
+  ['render --nodeinfo', ferry('render', '--model', model, '--nodeinfo', 'mirror01')],
+  ['validate', ferry('validate', '--model', model)],
+  ['plan', ferry('plan', '--model', model, '--state', state)],
+  ['apply --refresh (no-op)', ferry('apply', '--model', model, '--state', state, '--refresh')],
+];
+
+await time(ferry('apply', '--model', model, '--state', state));
+const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+for (let i = 0; i < runs + 1; i++) {
+  for (const [name, argv] of cases) {
+    const ms = await time(argv);
+    if (i > 0) samples.get(name)!.push(ms); // the first round warms the disk cache
+  }
+}
+upstream.close();
+rmSync(root, { recursive: true, force: true });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const base = median(samples.get('node -e 0')!);
+console.log(`${bin}, ${runs} runs each, medians`);
+console.log('command                    ms     - node -e 0 (ms)   / node -e 0');
+for (const [name] of cases) {
+  const m = median(samples.get(name)!);
+  console.log(`${name.padEnd(24)} ${m.toFixed(0).padStart(6)} ${(m - base).toFixed(0).padStart(12)} ${(m / base).toFixed(2).padStart(14)}`);
+}
