@@ -1,25 +1,24 @@
 /**
- * One timed Ferry render in its own process, for bench/render.ts: reads the inventory, renders
- * one node (--nodeinfo) or all (--inventory) into reclass's JSON shape, prints timings as JSON.
- * Usage: render-worker.ts DIR (--inventory | --nodeinfo NODE)
+ * One timed Ferry render in its own process, for bench/render.ts: opens the inventory as the
+ * CLI does (files listed, texts read when the renderer asks), renders one node (--nodeinfo) or
+ * all (--inventory) into reclass's JSON shape, prints timings as JSON. `--parse-only` reads and
+ * parses every file and renders nothing (the floor under any whole-inventory render).
+ * Usage: render-worker.ts DIR (--inventory | --nodeinfo NODE | --parse-only)
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { openModelDir } from '../src/controller/model-dir.js';
 import { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } from '../src/model/index.js';
+import { loadYaml } from '../src/model/yaml/yaml-load.js';
 
 const [dir, mode, node] = process.argv.slice(2);
 const t0 = performance.now();
-const files = new Map<string, string>();
-const walk = (d: string): void => {
-  for (const f of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, f.name);
-    if (f.isDirectory()) walk(p);
-    else files.set(relative(dir, p), readFileSync(p, 'utf8'));
-  }
-};
-walk(dir);
+const files = openModelDir(dir);
 const t1 = performance.now();
-const out = mode === '--inventory' ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, node));
-const json = JSON.stringify(out);
+let bytes = 0;
+if (mode === '--parse-only') {
+  for (const [file, text] of files) if (loadYaml(file, text).root) bytes += text.length;
+} else {
+  const out = mode === '--inventory' ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, node));
+  bytes = JSON.stringify(out).length;
+}
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ readMs: t1 - t0, renderMs: t2 - t1, bytes: json.length, sinceStartMs: performance.now() }) + '\n');
+process.stdout.write(JSON.stringify({ listMs: t1 - t0, renderMs: t2 - t1, bytes, sinceStartMs: performance.now() }) + '\n');

@@ -4,7 +4,8 @@
  * Booleans, nulls and floats come back boxed (PyScalar) so that, as mapping keys, they print the
  * way Python's str() does ('True', 'None', '1.0'); the caller unboxes them.
  */
-import jsyaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type JsYaml from 'js-yaml';
 import { BOOL, FLOAT, INT, NULL, TRUE, constructFloat, constructInt } from './yaml-scalars.js';
 import { pyFloatRepr } from '../values/python-str.js';
 
@@ -27,22 +28,28 @@ const NONE = new PyScalar(null, 'None');
 const PY_TRUE = new PyScalar(true, 'True');
 const PY_FALSE = new PyScalar(false, 'False');
 
-const types = [
-  new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string) => NULL.test(d), construct: () => NONE }),
-  new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string) => BOOL.test(d), construct: (d: string) => (TRUE.test(d) ? PY_TRUE : PY_FALSE) }),
-  new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (d: string) => INT.test(d), construct: (d: string) => constructInt(d) }),
-  new jsyaml.Type('tag:yaml.org,2002:float', {
-    kind: 'scalar',
-    resolve: (d: string) => FLOAT.test(d),
-    construct: (d: string) => {
-      const f = constructFloat(d);
-      return new PyScalar(f, pyFloatRepr(f), true);
-    },
-  }),
-  new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: string) => d === '<<' }),
-];
+/** js-yaml and the PyYAML-like schema, loaded on first use (the block reader handles most files). */
+let lib: { jsyaml: typeof JsYaml; schema: JsYaml.Schema } | undefined;
 
-const SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: types });
+function jsYaml(): { jsyaml: typeof JsYaml; schema: JsYaml.Schema } {
+  if (lib) return lib;
+  const jsyaml = createRequire(import.meta.url)('js-yaml') as typeof JsYaml;
+  const types = [
+    new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string) => NULL.test(d), construct: () => NONE }),
+    new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string) => BOOL.test(d), construct: (d: string) => (TRUE.test(d) ? PY_TRUE : PY_FALSE) }),
+    new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (d: string) => INT.test(d), construct: (d: string) => constructInt(d) }),
+    new jsyaml.Type('tag:yaml.org,2002:float', {
+      kind: 'scalar',
+      resolve: (d: string) => FLOAT.test(d),
+      construct: (d: string) => {
+        const f = constructFloat(d);
+        return new PyScalar(f, pyFloatRepr(f), true);
+      },
+    }),
+    new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: string) => d === '<<' }),
+  ];
+  return (lib = { jsyaml, schema: jsyaml.FAILSAFE_SCHEMA.extend({ implicit: types }) });
+}
 
 export class FastYamlError extends Error {
   constructor(
@@ -56,8 +63,9 @@ export class FastYamlError extends Error {
 
 /** Parses one document; throws FastYamlError on bad YAML. */
 export function fastLoad(text: string): unknown {
+  const { jsyaml, schema } = jsYaml();
   try {
-    return jsyaml.load(text, { schema: SCHEMA, json: true });
+    return jsyaml.load(text, { schema, json: true });
   } catch (e) {
     if (e instanceof jsyaml.YAMLException) {
       throw new FastYamlError(e.reason || e.message, e.mark ? e.mark.line + 1 : undefined, e.mark ? e.mark.column + 1 : undefined);

@@ -1,0 +1,87 @@
+/**
+ * A model directory as ModelFiles whose texts are read when first asked for. Listing the
+ * files is one walk of the folders; rendering one node then reads only the files of its
+ * classes (about 100 of an MCP model's 2,000+), which is most of what `ferry render --nodeinfo`
+ * costs otherwise. Every text is read at most once; iterating reads them all.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FerryError } from '../core/ferry-error.js';
+import type { ModelFiles } from '../model/types.js';
+
+const isModelFile = (name: string) => name.endsWith('.yml') || name.endsWith('.yaml');
+
+class LazyModelDir implements ReadonlyMap<string, string> {
+  private readonly texts = new Map<string, string>();
+
+  constructor(
+    private readonly dir: string,
+    /** Relative `/`-separated paths, sorted. */
+    private readonly paths: ReadonlySet<string>,
+  ) {}
+
+  get size(): number {
+    return this.paths.size;
+  }
+
+  has(path: string): boolean {
+    return this.paths.has(path);
+  }
+
+  get(path: string): string | undefined {
+    const hit = this.texts.get(path);
+    if (hit !== undefined || !this.paths.has(path)) return hit;
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, path), 'utf8');
+    } catch (e) {
+      throw new FerryError('FERRY_USAGE', `cannot read model file ${join(this.dir, path)}: ${(e as Error).message}`, { file: path }, e);
+    }
+    this.texts.set(path, text);
+    return text;
+  }
+
+  keys(): MapIterator<string> {
+    return this.paths.keys();
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (const p of this.paths) yield [p, this.get(p) as string];
+  }
+
+  *values(): MapIterator<string> {
+    for (const p of this.paths) yield this.get(p) as string;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void): void {
+    for (const p of this.paths) fn(this.get(p) as string, p, this);
+  }
+}
+
+/** Lists every `*.yml`/`*.yaml` under `dir` (hidden folders skipped); texts are read on demand. */
+export function openModelDir(dir: string): ModelFiles {
+  const paths: string[] = [];
+  const walk = (rel: string): void => {
+    const abs = rel === '' ? dir : join(dir, rel);
+    let entries;
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch (e) {
+      if (rel === '') throw new FerryError('FERRY_USAGE', `cannot read model directory ${dir}: ${(e as Error).message}`, { file: dir }, e);
+      throw e;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if ((entry.isFile() || entry.isSymbolicLink()) && isModelFile(entry.name)) paths.push(path);
+    }
+  };
+  walk('');
+  paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new LazyModelDir(dir, new Set(paths));
+}
