@@ -52,8 +52,9 @@ export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles
   }
   const dir = opts.model ?? process.env.FERRY_MODEL;
   if (!dir) throw new FerryError('FERRY_USAGE', 'say where the model is: --model DIR or --repo PATH [--ref REF]', {});
-  const { readModelDir } = await import('../controller/model-source.js');
-  return { files: await readModelDir(resolve(dir)), source: dir };
+  // Texts are read when the renderer asks: one node needs only its classes' files.
+  const { openModelDir } = await import('../controller/model-dir.js');
+  return { files: openModelDir(resolve(dir)), source: dir };
 }
 
 const USAGE_OR_MODEL = new Set<string>([
