@@ -19,10 +19,12 @@ deps: node_modules/.installed
 system-deps:
 	@for s in scripts/install-*.sh; do [ -f "$$s" ] && { echo "== $$s"; bash "$$s" || exit 1; }; done; true
 
-# tsc, then the schema validator as standalone code (a run need not compile the schema).
+# tsc, the schema validator as standalone code (a run need not compile the schema), then the
+# CLI as one esbuild bundle over dist/cli/main.js (a start loads a few files, not hundreds).
 build: deps
 	node_modules/.bin/tsc -p tsconfig.build.json
 	node_modules/.bin/tsx scripts/build-validators.ts
+	node_modules/.bin/tsx scripts/build-bundle.ts
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json --noEmit

@@ -1,34 +1,48 @@
 /**
- * winston behind the Logger boundary: human lines on a TTY, JSON lines otherwise (for journald
- * and log shippers). Logs go to stderr; stdout carries command output only.
+ * The Logger boundary for the CLI: human lines on a TTY, JSON lines otherwise (for journald
+ * and log shippers). Logs go to stderr; stdout carries command output only. Level from
+ * FERRY_LOG_LEVEL (default info), format from FERRY_LOG_FORMAT (json or human).
  *
- * winston is loaded on the first message the level lets through: a command run at `warn` that
- * has nothing to warn about never pays for loading it.
+ * One-shot commands (apply, plan...) write their few lines with log-line.ts, which gives the
+ * same lines as winston without loading it (~100 ms of a run). The long-lived processes
+ * (`ferry run`, `ferry serve`) use winston itself, loaded on first use.
  */
+import { EOL } from 'node:os';
 import { createRequire } from 'node:module';
 import type * as Winston from 'winston';
 import type { Logger } from '../core/logger.js';
+import { formatLogLine, type LogLevel } from './log-line.js';
+
+export interface LoggerOptions {
+  level?: string;
+  json?: boolean;
+}
 
 /** winston's default (npm) levels: a message passes when its rank is at most the logger's. */
 const RANKS: Record<string, number> = { error: 0, warn: 1, info: 2, http: 3, verbose: 4, debug: 5, silly: 6 };
 
-export function createLogger(options: { level?: string; json?: boolean } = {}): Logger {
+function settings(options: LoggerOptions): { level: string; json: boolean } {
   const format = process.env.FERRY_LOG_FORMAT;
-  const json = options.json ?? (format ? format === 'json' : !process.stderr.isTTY);
-  const level = options.level ?? process.env.FERRY_LOG_LEVEL ?? 'info';
-  let logger: Winston.Logger | undefined;
-  const winstonLogger = () => (logger ??= buildWinston({ level, json }));
-  // An unknown level is left to winston to judge, as before.
-  const passes = (messageLevel: string) => RANKS[level] === undefined || RANKS[messageLevel] <= RANKS[level];
   return {
-    debug: (m, f) => void (passes('debug') && winstonLogger().debug(m, f)),
-    info: (m, f) => void (passes('info') && winstonLogger().info(m, f)),
-    warn: (m, f) => void (passes('warn') && winstonLogger().warn(m, f)),
-    error: (m, f) => void (passes('error') && winstonLogger().error(m, f)),
+    level: options.level ?? process.env.FERRY_LOG_LEVEL ?? 'info',
+    json: options.json ?? (format ? format === 'json' : !process.stderr.isTTY),
   };
 }
 
-function buildWinston(options: { level: string; json: boolean }): Winston.Logger {
+/** A logger that writes each line at once (to stderr unless `write` is given). */
+export function createLogger(options: LoggerOptions & { write?: (text: string) => void } = {}): Logger {
+  const { level, json } = settings(options);
+  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  // An unknown level lets nothing through, as in winston.
+  const log = (messageLevel: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    if (RANKS[messageLevel] <= RANKS[level]) write(formatLogLine(messageLevel, message, fields, { json, now: new Date() }) + EOL);
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** The same lines through winston (to stderr, or to `stream`), for long-lived processes. */
+export function createWinstonLogger(options: LoggerOptions & { stream?: NodeJS.WritableStream } = {}): Logger {
+  const { level, json } = settings(options);
   const winston = createRequire(import.meta.url)('winston') as typeof Winston;
   const human = winston.format.printf((info) => {
     const { level, message, timestamp: _t, ...fields } = info;
@@ -38,9 +52,15 @@ function buildWinston(options: { level: string; json: boolean }): Winston.Logger
       .join(' ');
     return `${level.padEnd(5)} ${String(message)}${extra ? `  ${extra}` : ''}`;
   });
-  return winston.createLogger({
-    level: options.level,
-    format: options.json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : human,
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] })],
+  const logger = winston.createLogger({
+    level,
+    format: json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : human,
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] })],
   });
+  return {
+    debug: (m, f) => logger.debug(m, f),
+    info: (m, f) => logger.info(m, f),
+    warn: (m, f) => logger.warn(m, f),
+    error: (m, f) => logger.error(m, f),
+  };
 }

@@ -17,13 +17,13 @@ export function register(program: Command): void {
       action(async (opts: { config: string; listen?: string }) => {
         const { loadControllerConfig } = await import('../../controller/config/ferry-config.js');
         const { startController } = await import('../../controller/controller.js');
-        const { createLogger } = await import('../log.js');
+        const { createWinstonLogger } = await import('../log.js');
         const config = await loadControllerConfig(opts.config);
         if (opts.listen) {
           const i = opts.listen.lastIndexOf(':');
           config.listen = { host: i > 0 ? opts.listen.slice(0, i).replace(/^\[|\]$/g, '') : config.listen.host, port: Number(opts.listen.slice(i + 1)) };
         }
-        const logger = createLogger();
+        const logger = createWinstonLogger();
         const controller = await startController(config, { logger });
         process.stdout.write(`ferry controller at ${controller.url} (state ${config.stateDir})\n`);
         await new Promise<void>((resolve) => {

@@ -1,0 +1,66 @@
+/**
+ * Build step (after tsc): the `ferry` command as one esbuild bundle, written over tsc's
+ * dist/cli/main.js, with the modules each command loads on use split into chunks beside it
+ * (dist/cli/chunk-*.js). Node then resolves and compiles a few dozen files instead of several
+ * hundred at every start. The chunks sit two folders below the repository root, like every
+ * compiled module, so the paths they load through `require` (package.json, schemas/, the
+ * standalone validator, packages loaded on first use) resolve as from dist/<stage>/.
+ *
+ * Fails when the code every command runs at start (the entry, the commander program and the
+ * chunks they import statically) holds one of the large libraries that only some commands need.
+ *
+ *   npx tsx scripts/build-bundle.ts        (make build runs it)
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist', 'cli');
+const CHUNK = /^chunk-[A-Z0-9]+\.js(\.map)?$/;
+
+/** Packages only some commands need: never in what every command loads at start. */
+const LOADED_ON_USE = ['undici', 'isomorphic-git', 'openpgp', 'winston', 'prom-client', 'chokidar', 'ajv', 'ajv-formats', 'p-queue', 'cli-progress', 'yaml'];
+
+for (const name of readdirSync(outdir)) if (CHUNK.test(name)) rmSync(join(outdir, name));
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunk-[hash]',
+  sourcemap: true,
+  metafile: true,
+  logLevel: 'warning',
+  // Bundled CommonJS packages call require() for Node's modules: give each file one.
+  banner: { js: "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);" },
+});
+
+const program = Object.entries(result.metafile.outputs).find(([, o]) => 'src/cli/program.ts' in o.inputs)?.[0];
+const eager = [...new Set([...eagerInputs(result.metafile, 'dist/cli/main.js'), ...(program ? eagerInputs(result.metafile, program) : [])])];
+const offending = LOADED_ON_USE.filter((pkg) => eager.some((input) => input.startsWith(`node_modules/${pkg}/`)));
+if (offending.length) {
+  console.error(`build-bundle: every command would load ${offending.join(', ')} at start; import them where they are used (await import)`);
+  process.exit(1);
+}
+const outputs = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js'));
+if (process.env.FERRY_BUILD_VERBOSE) console.log(eager.join('\n'));
+console.log(`wrote dist/cli/main.js and ${outputs.length - 1} chunks; at start: ${eager.length} modules`);
+
+/** The source files of `entry` and of every output it imports statically, transitively. */
+function eagerInputs(meta: Metafile, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (output: string) => {
+    if (seen.has(output)) return;
+    seen.add(output);
+    for (const i of meta.outputs[output]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry);
+  return [...seen].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+}
