@@ -41,8 +41,39 @@ function unsupported(): never {
   throw new Unsupported();
 }
 
+/**
+ * One line, split by LINE: indentation, an optional `- ` (with the spaces after it), an optional
+ * `key:` and the rest. A native regular expression does this faster than character loops in a
+ * process too short-lived for the JIT to warm up.
+ */
+interface Line {
+  text: string;
+  ind: number;
+  /** Length of `-` and the spaces after it; 0 when the line is no list item. */
+  dash: number;
+  /** The key as written (quotes included), when the line holds `key:`. */
+  key: string | undefined;
+  /** Column where the rest starts (after `- ` and `key: `). */
+  restCol: number;
+  /** Empty or only a comment. */
+  blank: boolean;
+}
+
+const LINE = /^( *)(-(?: +|$))?(?:([^ #'"&*!|>%@`,?{}[\]:-](?:[^:#]|:(?! |$)|#(?<! #))*?|-[^ ](?:[^:#]|:(?! |$)|#(?<! #))*?|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')( *:(?: +|$)))?(.*)$/;
+
+function splitLine(text: string): Line {
+  const m = LINE.exec(text) as RegExpExecArray;
+  const ind = m[1].length;
+  const dash = m[2] === undefined ? 0 : m[2].length;
+  const key = m[3];
+  const rest = m[5];
+  const restCol = text.length - rest.length;
+  const blank = dash === 0 && key === undefined && (rest.length === 0 || rest.charCodeAt(0) === HASH);
+  return { text, ind, dash, key, restCol, blank };
+}
+
 class BlockReader {
-  private readonly lines: string[];
+  private readonly lines: Line[];
   /** Line index of the next line to read. */
   private i = 0;
 
@@ -50,7 +81,9 @@ class BlockReader {
     private readonly file: string,
     text: string,
   ) {
-    this.lines = text.split('\n');
+    const raw = text.split('\n');
+    this.lines = new Array<Line>(raw.length);
+    for (let j = 0; j < raw.length; j++) this.lines[j] = splitLine(raw[j]);
   }
 
   private pos(line: number, col: number): SourcePos {
@@ -59,14 +92,9 @@ class BlockReader {
 
   document(): YVal | null {
     // Leading comments, then an optional `---` start marker with nothing after it.
-    while (this.i < this.lines.length) {
-      const l = this.lines[this.i];
-      const ind = indentOf(l);
-      if (ind !== l.length && l.charCodeAt(ind) !== HASH) break;
-      this.i++;
-    }
+    while (this.i < this.lines.length && this.lines[this.i].blank) this.i++;
     if (this.i < this.lines.length) {
-      const l = this.lines[this.i];
+      const l = this.lines[this.i].text;
       if (l.startsWith('%')) unsupported();
       if (l.startsWith('---') && (l.length === 3 || l.charCodeAt(3) === SPACE)) {
         if (!isBlankOrComment(l, 3)) unsupported();
@@ -76,25 +104,25 @@ class BlockReader {
     this.skipBlank();
     if (this.i >= this.lines.length) return null;
     const line = this.lines[this.i];
-    const ind = indentOf(line);
-    if (ind !== 0) unsupported();
-    const root = isSeqItem(line, 0) ? this.seq(0) : this.map(0);
+    if (line.ind !== 0) unsupported();
+    const root = line.dash > 0 ? this.seq(0) : this.map(0);
     this.skipBlank();
     if (this.i < this.lines.length) unsupported();
     return root;
   }
 
-  /** Moves past empty and comment-only lines; stops at `---`/`...` (then unsupported if content follows). */
+  /** Moves past empty and comment-only lines; a second document (`---`, `...`) is unsupported. */
   private skipBlank(): void {
-    while (this.i < this.lines.length) {
-      const l = this.lines[this.i];
-      const ind = indentOf(l);
-      if (ind === l.length || l.charCodeAt(ind) === HASH) {
+    const lines = this.lines;
+    while (this.i < lines.length) {
+      const l = lines[this.i];
+      if (l.blank) {
         this.i++;
         continue;
       }
-      if (ind === 0 && (l.startsWith('---') || l.startsWith('...'))) {
-        if (l.length === 3 || l.charCodeAt(3) === SPACE) unsupported();
+      if (l.ind === 0) {
+        const t = l.text;
+        if ((t.startsWith('---') || t.startsWith('...')) && (t.length === 3 || t.charCodeAt(3) === SPACE)) unsupported();
       }
       return;
     }
@@ -103,12 +131,11 @@ class BlockReader {
   /** Indentation of the next content line, or -1 at the end. */
   private peekIndent(): number {
     this.skipBlank();
-    return this.i < this.lines.length ? indentOf(this.lines[this.i]) : -1;
+    return this.i < this.lines.length ? this.lines[this.i].ind : -1;
   }
 
   private map(indent: number): YVal {
     const entries: YEntry[] = [];
-    const at = new Map<string, number>();
     let mapPos: SourcePos | undefined;
     for (;;) {
       const ind = this.peekIndent();
@@ -116,39 +143,40 @@ class BlockReader {
       if (ind > indent) unsupported();
       const lineNo = this.i;
       const line = this.lines[lineNo];
-      if (isSeqItem(line, ind)) break;
-      const k = splitKey(line, ind);
-      if (!k) unsupported();
+      if (line.dash > 0) break;
+      const raw = line.key;
+      if (raw === undefined) unsupported();
+      const key = keyText(raw);
       const keyPos = this.pos(lineNo, ind);
       mapPos ??= keyPos;
       this.i++;
-      const value = this.afterColon(line, lineNo, k.valueStart, indent, keyPos);
-      const prev = at.get(k.key);
+      const value = this.afterColon(line, lineNo, indent, keyPos);
       // PyYAML: a repeated key keeps its first place and takes the last value.
-      if (prev !== undefined) entries[prev] = { ...entries[prev], value };
-      else {
-        at.set(k.key, entries.length);
-        entries.push({ key: k.key, keyPos, value });
-      }
+      let prev = -1;
+      for (let j = 0; j < entries.length; j++) if (entries[j].key === key) prev = j;
+      if (prev >= 0) entries[prev] = { key, keyPos: entries[prev].keyPos, value };
+      else entries.push({ key, keyPos, value });
     }
     return { kind: 'map', entries, pos: mapPos ?? unsupported() };
   }
 
-  /** The value after `key:` (from `start` on `line`), inline or as a nested block. */
-  private afterColon(line: string, lineNo: number, start: number, indent: number, keyPos: SourcePos): YVal {
-    const vs = skipSpaces(line, start);
-    if (vs >= line.length || line.charCodeAt(vs) === HASH) {
+  /** The value after `key:`: inline on the key's line or a nested block. */
+  private afterColon(line: Line, lineNo: number, indent: number, keyPos: SourcePos): YVal {
+    const vs = line.restCol;
+    const t = line.text;
+    if (vs >= t.length || t.charCodeAt(vs) === HASH) {
       const next = this.peekIndent();
-      if (next > indent) return this.block(next);
-      if (next === indent && isSeqItem(this.lines[this.i], next)) return this.seq(next);
+      if (next > indent) return this.block();
+      if (next === indent && this.lines[this.i].dash > 0) return this.seq(next);
       return { kind: 'scalar', v: null, pos: keyPos };
     }
-    return this.inline(line, lineNo, vs, indent);
+    return this.inline(t, lineNo, vs, indent);
   }
 
-  private block(indent: number): YVal {
+  /** A nested block starting at the current line. */
+  private block(): YVal {
     const line = this.lines[this.i];
-    return isSeqItem(line, indent) ? this.seq(indent) : this.map(indent);
+    return line.dash > 0 ? this.seq(line.ind) : this.map(line.ind);
   }
 
   private seq(indent: number): YVal {
@@ -160,25 +188,26 @@ class BlockReader {
       if (ind > indent) unsupported();
       const lineNo = this.i;
       const line = this.lines[lineNo];
-      if (!isSeqItem(line, ind)) break;
+      if (line.dash === 0) break;
       const dashPos = this.pos(lineNo, ind);
       seqPos ??= dashPos;
-      const vs = skipSpaces(line, ind + 1);
-      if (vs >= line.length || line.charCodeAt(vs) === HASH) {
-        this.i++;
-        const next = this.peekIndent();
-        items.push(next > indent ? this.block(next) : { kind: 'scalar', v: null, pos: dashPos });
-        continue;
-      }
-      if (isSeqItem(line, vs)) unsupported();
-      if (splitKey(line, vs)) {
+      const t = line.text;
+      const vs = ind + line.dash;
+      if (line.key !== undefined) {
         // `- key: value`: a mapping whose keys sit at the column after the dash.
-        this.lines[lineNo] = ' '.repeat(vs) + line.slice(vs);
+        this.lines[lineNo] = { text: t, ind: vs, dash: 0, key: line.key, restCol: line.restCol, blank: false };
         items.push(this.map(vs));
         continue;
       }
+      if (vs >= t.length || t.charCodeAt(vs) === HASH) {
+        this.i++;
+        const next = this.peekIndent();
+        items.push(next > indent ? this.block() : { kind: 'scalar', v: null, pos: dashPos });
+        continue;
+      }
+      if (isSeqItem(t, vs)) unsupported();
       this.i++;
-      items.push(this.inline(line, lineNo, vs, indent));
+      items.push(this.inline(t, lineNo, vs, indent));
     }
     return { kind: 'seq', items, pos: seqPos ?? unsupported() };
   }
@@ -225,7 +254,7 @@ class BlockReader {
     const body: string[] = [];
     let contentIndent = -1;
     while (this.i < this.lines.length) {
-      const l = this.lines[this.i];
+      const l = this.lines[this.i].text;
       const ind = indentOf(l);
       if (ind === l.length) {
         if (contentIndent >= 0 ? ind > contentIndent : ind > indent) unsupported();
@@ -400,33 +429,17 @@ function hasMappingIndicator(text: string): boolean {
   return text.includes(': ') || text.charCodeAt(text.length - 1) === COLON;
 }
 
-/** `key:` at column `p`: the key (unquoted) and where its value starts, or undefined. */
-function splitKey(line: string, p: number): { key: string; valueStart: number } | undefined {
-  const c = line[p];
-  if (c === "'" || c === '"') {
-    const q = quoted(line, p);
-    const after = skipSpaces(line, q.end);
-    if (line.charCodeAt(after) !== COLON) return undefined;
-    if (after + 1 < line.length && line.charCodeAt(after + 1) !== SPACE) return undefined;
-    return { key: q.text, valueStart: after + 1 };
+/** The text of a key as LINE captured it (quotes removed); unsupported for keys YAML 1.1 reads as non-strings. */
+function keyText(raw: string): string {
+  const c = raw.charCodeAt(0);
+  if (c === 34 || c === 39) {
+    const q = quoted(raw, 0);
+    if (q.end !== raw.length) unsupported();
+    return q.text;
   }
-  if (BAD_PLAIN_START.has(c) || c === ':') return undefined;
-  let j = p;
-  for (;;) {
-    j = line.indexOf(':', j);
-    if (j < 0) return undefined;
-    if (j + 1 === line.length || line.charCodeAt(j + 1) === SPACE) break;
-    j++;
-  }
-  const h = line.indexOf(' #', p);
-  if (h >= 0 && h < j) return undefined;
-  let e = j;
-  while (e > p && line.charCodeAt(e - 1) === SPACE) e--;
-  const key = line.slice(p, e);
   // A key YAML 1.1 reads as a number, boolean or null, or a merge key: the full readers handle those.
-  const r = resolvePlain(key);
-  if (typeof r.v !== 'string' || key === '<<') unsupported();
-  return { key, valueStart: j + 1 };
+  if (typeof resolvePlain(raw).v !== 'string' || raw === '<<') unsupported();
+  return raw;
 }
 
 const ESCAPES: Record<string, string> = {
