@@ -2,10 +2,12 @@
  * Start-up of the `ferry` command as a fresh process (what a CI job or an operator pays per
  * call), next to `node -e 0` in the same run: render --nodeinfo, validate, plan and a no-op
  * `apply --refresh` of a file mirror whose upstream did not change. Runs the built CLI
- * (`make build` first); the commands alternate so a busy machine hurts them all alike.
+ * (`make build` first) at the default log level; the commands alternate so a busy machine
+ * hurts them all alike. FERRY_BIN may list several builds (comma-separated) to compare them in
+ * the same run, e.g. a copy of dist/ from before a change.
  *
  *   npx tsx bench/cli-startup.ts               # 15 runs each
- *   BENCH_RUNS=30 FERRY_BIN=dist/cli/main.js npx tsx bench/cli-startup.ts
+ *   BENCH_RUNS=30 FERRY_BIN=/tmp/old/dist/cli/main.js,dist/cli/main.js npx tsx bench/cli-startup.ts
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
-const bin = resolve(process.env.FERRY_BIN ?? 'dist/cli/main.js');
+const bins = (process.env.FERRY_BIN ?? 'dist/cli/main.js').split(',').map((b) => resolve(b));
 const body = Buffer.from('ferry start-up bench\n');
 const sha = createHash('sha256').update(body).digest('hex');
 
@@ -38,23 +40,26 @@ writeFileSync(join(model, 'nodes', 'mirror01.yml'), 'classes:\n  - system.mirror
 function time(argv: string[]): Promise<number> {
   const started = performance.now();
   return new Promise((ok, fail) =>
-    execFile(process.execPath, argv, { env: { ...process.env, NODE_OPTIONS: '', FERRY_LOG_LEVEL: 'warn' } }, (error, _stdout, stderr) =>
+    execFile(process.execPath, argv, { env: { ...process.env, NODE_OPTIONS: '' } }, (error, _stdout, stderr) =>
       error ? fail(new Error(`${argv.join(' ')}: ${stderr || error.message}`)) : ok(performance.now() - started),
     ),
   );
 }
 
-const ferry = (...args: string[]) => [bin, ...args];
-const cases: Array<[string, string[]]> = [
-  ['node -e 0', ['-e', '0']],
-  ['ferry --version', ferry('--version')],
-  ['render --nodeinfo', ferry('render', '--model', model, '--nodeinfo', 'mirror01')],
-  ['validate', ferry('validate', '--model', model)],
-  ['plan', ferry('plan', '--model', model, '--state', state)],
-  ['apply --refresh (no-op)', ferry('apply', '--model', model, '--state', state, '--refresh')],
-];
+const cases: Array<[string, string[]]> = [['node -e 0', ['-e', '0']]];
+for (const [b, bin] of bins.entries()) {
+  const ferry = (...args: string[]) => [bin, ...args];
+  const tag = bins.length > 1 ? `[${b + 1}] ` : '';
+  cases.push(
+    [`${tag}ferry --version`, ferry('--version')],
+    [`${tag}render --nodeinfo`, ferry('render', '--model', model, '--nodeinfo', 'mirror01')],
+    [`${tag}validate`, ferry('validate', '--model', model)],
+    [`${tag}plan`, ferry('plan', '--model', model, '--state', state)],
+    [`${tag}apply --refresh (no-op)`, ferry('apply', '--model', model, '--state', state, '--refresh')],
+  );
+}
 
-await time(ferry('apply', '--model', model, '--state', state));
+await time([bins[0], 'apply', '--model', model, '--state', state]);
 const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
 for (let i = 0; i < runs + 1; i++) {
   for (const [name, argv] of cases) {
@@ -67,9 +72,9 @@ rmSync(root, { recursive: true, force: true });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(samples.get('node -e 0')!);
-console.log(`${bin}, ${runs} runs each, medians`);
-console.log('command                    ms     - node -e 0 (ms)   / node -e 0');
+console.log(`${runs} runs each, medians; ${bins.map((b, i) => (bins.length > 1 ? `[${i + 1}] ${b}` : b)).join('  ')}`);
+console.log('command                        ms   - node -e 0 (ms)   / node -e 0');
 for (const [name] of cases) {
   const m = median(samples.get(name)!);
-  console.log(`${name.padEnd(24)} ${m.toFixed(0).padStart(6)} ${(m - base).toFixed(0).padStart(12)} ${(m / base).toFixed(2).padStart(14)}`);
+  console.log(`${name.padEnd(28)} ${m.toFixed(0).padStart(6)} ${(m - base).toFixed(0).padStart(12)} ${(m / base).toFixed(2).padStart(14)}`);
 }

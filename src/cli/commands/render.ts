@@ -13,11 +13,11 @@ export function register(program: Command): void {
   ).action(
     action(async (opts: ModelOptions & { nodeinfo?: string; inventory?: boolean; output: string }) => {
       const { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } = await import('../../model/index.js');
-      const { chooseNode } = await import('../../controller/apply-desired.js');
+      const { chooseNode } = await import('../../controller/choose-node.js');
       const { files } = await loadModel(opts);
       const value = opts.inventory ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, chooseNode(files, opts.nodeinfo ?? opts.node)));
       if (opts.output === 'json') process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-      else process.stdout.write((await import('yaml')).stringify(value, { aliasDuplicateObjects: false }));
+      else process.stdout.write((await import('yaml')).default.stringify(value, { aliasDuplicateObjects: false }));
     }),
   );
 }
