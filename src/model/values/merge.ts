@@ -5,15 +5,16 @@
  * constant). A key's `~`/`=` prefix is applied when the entity is loaded (`initMerge`).
  *
  * `mergeInto` never mutates its `next` argument nor anything reachable from it. A merge
- * session (one node's merge) appends in place to the ValueLists it created itself, and copies
- * any other (they may belong to a cached class).
+ * session (one node's merge) changes in place only the dicts and ValueLists it created itself,
+ * and copies any other (they may belong to a class file or a cached merge).
  */
 import { PDict, PList, Value, ValueList, type PNode } from './values.js';
 import type { ReclassSettings } from '../settings.js';
 
 export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings, session = 0): PNode {
   if (next instanceof PDict) {
-    if (cur === undefined) return mergeDict(new PDict(next.pos), next, s, session);
+    // In a session a dict is shared until something merges into it (then copied, see mergeDict).
+    if (cur === undefined) return session !== 0 ? next : mergeDict(new PDict(next.pos), next, s, session);
     if (cur instanceof PDict) return mergeDict(cur, next, s, session);
     return updateValue(cur, next, session);
   }
@@ -21,8 +22,14 @@ export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSetting
   return updateValue(cur, next, session);
 }
 
-/** Merges `next` into `cur` (which the caller owns), handling prefixed keys. */
+/**
+ * Merges `next` into `cur`, handling prefixed keys, and returns the result. Without a session
+ * the caller owns `cur` and it is changed in place; in a session, a `cur` the session did not
+ * make is copied first (copy on write: a node's merge shares every untouched subtree with the
+ * cached merge of its classes and with the class files themselves).
+ */
 export function mergeDict(cur: PDict, next: PDict, s: ReclassSettings, session = 0): PDict {
+  if (session !== 0 && cur.owner !== session) cur = cur.copyFor(session);
   const kps = next.keyPos;
   next.entries.forEach((rawValue, rawKey) => {
     let key = rawKey;

@@ -21,10 +21,21 @@ export type Item =
 export type ItemType = Item['t'];
 
 export class PDict {
-  readonly entries = new Map<string, PNode>();
+  entries = new Map<string, PNode>();
   /** Position of the keys whose value is a dict or a list (a scalar Value has its own). */
   keyPos?: Map<string, SourcePos>;
+  /** The merge session that made this dict and may change it (0: none; see merge.ts). */
+  owner = 0;
   constructor(public pos?: SourcePos) {}
+
+  /** A shallow copy that `session` owns. */
+  copyFor(session: number): PDict {
+    const d = new PDict(this.pos);
+    d.entries = new Map(this.entries);
+    if (this.keyPos) d.keyPos = new Map(this.keyPos);
+    d.owner = session;
+    return d;
+  }
 
   setKeyPos(key: string, pos: SourcePos): void {
     (this.keyPos ??= new Map()).set(key, pos);
