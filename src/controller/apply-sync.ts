@@ -55,6 +55,8 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
       try {
         const resolution = await driver.resolve(resource, driverContext(ctx, old));
         for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
+        // Nothing changed upstream: the published entry stands, its blobs are in the store.
+        if (resolution.unchanged && old) return { resource, reused: old };
         return { resource, resolution, previous: old };
       } catch (e) {
         errors.push(...toFerryErrors(e).map((err) => withResource(err, resource)));
@@ -78,13 +80,15 @@ function withResource(e: FerryError, resource: Resource): FerryError {
 
 /**
  * Downloads every resolved file whose blob is missing. A blob wanted by several paths or
- * resources is fetched once. Partial downloads stay in the store for the next attempt.
+ * resources is fetched once. Partial downloads stay in the store for the next attempt. Blobs
+ * the published snapshot holds are in the store (GC keeps them): they are not looked up again.
  */
 export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
   const wanted = new Map<string, { url: string; size?: number; resource: Resource }>();
   for (const r of resolved) for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, resource: r.resource });
   const missing: Array<[string, { url: string; size?: number; resource: Resource }]> = [];
-  for (const [sha256, w] of wanted) if (!(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
+  const published = publishedBlobs(ctx.published);
+  for (const [sha256, w] of wanted) if (!published.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
   const queue = new PQueue({ concurrency: options.concurrency ?? 16 });
   const errors: FerryError[] = [];
@@ -162,13 +166,21 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
 /** Adds file counts, bytes to fetch and added/removed paths to a resource-level plan. */
 export async function planResolved(plan: Plan, resolved: ResolvedResource[], blobs: BlobStore, published: SnapshotManifest | null): Promise<Plan> {
   const present = new Set<string>();
+  const inPublished = publishedBlobs(published);
   const byId: Record<string, ReadonlyArray<{ sha256: string; size?: number; path: string }>> = {};
   for (const r of resolved) {
     const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
     byId[resourceId(r.resource)] = files;
-    for (const f of files) if (r.reused || (await blobs.has(f.sha256))) present.add(f.sha256);
+    for (const f of files) if (r.reused || inPublished.has(f.sha256) || (await blobs.has(f.sha256))) present.add(f.sha256);
   }
   return planFiles(plan, byId, present, published);
+}
+
+/** Digests of every file the published snapshot holds (its blobs are in the store). */
+function publishedBlobs(published: SnapshotManifest | null): Set<string> {
+  const out = new Set<string>();
+  for (const r of published?.resources ?? []) for (const f of r.files) out.add(f.sha256);
+  return out;
 }
 
 /**

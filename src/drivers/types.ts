@@ -33,6 +33,12 @@ export interface Resolution {
   warnings?: FerryError[];
   /** Anything resolve learnt that generate needs (parsed stanzas, say); not persisted. */
   scratch?: unknown;
+  /**
+   * The resource stands exactly as ctx.previous holds it (same spec, upstream unchanged, same
+   * files and generated indexes): the reconcile takes the published entry as it is, with no
+   * download, store check or generate. Only ever set when ctx.previous is given.
+   */
+  unchanged?: boolean;
 }
 
 export interface DriverContext {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -53,4 +54,23 @@ export function isCode(e: unknown, ...codes: string[]): boolean {
 /** Throws the signal's reason (an AbortError) when it is aborted. */
 export function checkAbort(signal?: AbortSignal): void {
   signal?.throwIfAborted();
+}
+
+/**
+ * syncfs(2) on the file system holding `path`, through coreutils' `sync -f` (Node has no
+ * binding for it): one call makes every file and directory written there durable. False when it
+ * could not run, so that callers fall back to fsync per file.
+ */
+export function syncFileSystem(path: string): Promise<boolean> {
+  return new Promise((resolve) => execFile('sync', ['-f', path], (error) => resolve(!error)));
+}
+
+/** Lets the event loop run (timers, sockets) between slices of synchronous work; throws once `signal` aborts. */
+export function yieldToLoop(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      else resolve();
+    }),
+  );
 }

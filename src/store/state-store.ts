@@ -155,9 +155,9 @@ export class StateStore implements SnapshotStore {
    * `snapshots/<id>/tree/<root>/<path>` as hard links to blobs (a missing blob is
    * FERRY_STORE_CORRUPT naming the file), fsyncs the tree, then writes manifest.json last.
    * On failure or abort the half-built folder is removed; after a crash gc removes it.
-   * `concurrency` bounds the file system operations in flight (default 64).
+   * `batch` is how many links are made between two turns of the event loop (default 256).
    */
-  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; concurrency?: number } = {}): Promise<SnapshotManifest> {
+  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; batch?: number } = {}): Promise<SnapshotManifest> {
     options.signal?.throwIfAborted();
     const plan = planTree(input);
     const now = new Date();
@@ -165,7 +165,7 @@ export class StateStore implements SnapshotStore {
     const dir = join(this.snapshotsDir, id);
     const started = performance.now();
     try {
-      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, concurrency: options.concurrency });
+      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, batch: options.batch });
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();

@@ -1,7 +1,8 @@
-import { constants, copyFile, link, mkdir } from 'node:fs';
+import { constants, copyFileSync, linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
-import { fsyncDir } from './fs-util.js';
+import { forEachLimit } from './for-each-limit.js';
+import { fsyncDir, syncFileSystem, yieldToLoop } from './fs-util.js';
 
 /** One hard link to make: `rel` inside the tree, to the blob of `sha256` (of `resource`'s file `path`). */
 export interface TreeEntry {
@@ -13,17 +14,21 @@ export interface TreeEntry {
 
 export interface TreeBuildOptions {
   signal?: AbortSignal;
-  /** Operations in flight at once (libuv runs them on its thread pool). */
-  concurrency?: number;
+  /** Links made between two turns of the event loop (default 256). */
+  batch?: number;
 }
+
+/** Below this many folders, fsync each; above, one syncfs of the file system is cheaper. */
+const FSYNC_EACH_MAX = 16;
 
 /**
  * Lays out a served tree of hard links (the hot path of a snapshot build). Each directory is
- * created exactly once, parents before children (one level at a time, in parallel); then the
- * links are made with a bounded window of callbacks in flight (no stat per file: a missing
- * blob shows up as ENOENT on link and becomes FERRY_STORE_CORRUPT naming the file; a blob at
- * the file system's link limit is copied instead, which fsck accepts); then every
- * directory is fsynced so that the tree is durable before the manifest is written.
+ * created exactly once, parents before children; then the links are made. Both with synchronous
+ * calls in slices of `batch`, letting the event loop run in between: a link or mkdir takes a few
+ * microseconds, a thread-pool round trip per call costs more than the call. No stat per file: a
+ * missing blob shows up as ENOENT on link and becomes FERRY_STORE_CORRUPT naming the file; a
+ * blob at the file system's link limit is copied instead, which fsck accepts. Then the tree is
+ * made durable before the manifest is written: one syncfs (fsync of every folder as fallback).
  * The plan must already be checked (planTree: safe paths, no duplicates, no file/folder clash).
  */
 export async function buildTree(
@@ -32,37 +37,35 @@ export async function buildTree(
   blobPath: (sha256: string) => string,
   options: TreeBuildOptions = {},
 ): Promise<{ dirs: number; links: number }> {
-  const concurrency = options.concurrency ?? 64;
-  const { entries, dirs } = plan;
+  const batch = Math.max(1, options.batch ?? 256);
+  const { entries } = plan;
+  const { signal } = options;
+  // A parent is a strict prefix of its children, hence shorter: by length, parents come first.
+  const dirs = [...plan.dirs].sort((a, b) => a.length - b.length);
   const base = `${treeRoot}/`;
-  const levels = new Map<number, string[]>();
-  for (const d of dirs) {
-    const depth = d.split('/').length;
-    let level = levels.get(depth);
-    if (!level) levels.set(depth, (level = []));
-    level.push(d);
+  signal?.throwIfAborted();
+  mkdirSync(treeRoot);
+  for (let i = 0; i < dirs.length; i++) {
+    if (i > 0 && i % batch === 0) await yieldToLoop(signal);
+    mkdirSync(base + dirs[i]);
   }
-  await mkdirOnce(treeRoot, options.signal);
-  for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
-    await pool(levels.get(depth) ?? [], concurrency, (d, done) => mkdir(base + d, done), options.signal);
-  }
-  const linkOrCopy = (e: TreeEntry, done: Done) => {
+  for (let i = 0; i < entries.length; i++) {
+    if (i % batch === 0) await yieldToLoop(signal);
+    const e = entries[i];
     const source = blobPath(e.sha256);
-    link(source, base + e.rel, (err) => {
+    try {
+      linkSync(source, base + e.rel);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
       // A blob shared by more paths than the file system allows links (ext4: 65000) is copied.
-      if (err?.code === 'EMLINK') copyFile(source, base + e.rel, constants.COPYFILE_FICLONE, done);
-      else done(err);
-    });
-  };
-  await pool(entries, concurrency, linkOrCopy, options.signal, (e, err) => {
-    if (err.code === 'ENOENT') {
-      return new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} missing from the store for ${e.rel}`, { resource: e.resource, path: e.path, expected: e.sha256, blob: blobPath(e.sha256) }, err);
+      if (code === 'EMLINK') copyFileSync(source, base + e.rel, constants.COPYFILE_FICLONE);
+      else if (code === 'ENOENT') {
+        throw new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} missing from the store for ${e.rel}`, { resource: e.resource, path: e.path, expected: e.sha256, blob: source }, err);
+      } else throw err;
     }
-    return err;
-  });
-  await pool(['', ...dirs], Math.min(concurrency, 16), (d, done) => {
-    fsyncDir(join(treeRoot, d)).then(() => done(null), done);
-  }, options.signal);
+  }
+  if (dirs.length > FSYNC_EACH_MAX && (await syncFileSystem(treeRoot))) return { dirs: dirs.length, links: entries.length };
+  await forEachLimit(['', ...dirs], 16, (d) => fsyncDir(join(treeRoot, d)), signal);
   return { dirs: dirs.length, links: entries.length };
 }
 
@@ -85,53 +88,4 @@ export function directoriesOf(entries: readonly { rel: string }[], folders: read
     }
   }
   return [...seen];
-}
-
-function mkdirOnce(path: string, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => mkdir(path, (err) => (err ? reject(err) : resolve())));
-}
-
-type Done = (err: NodeJS.ErrnoException | null) => void;
-
-/**
- * Runs `op` over items with at most `limit` in flight, callback style (no promise per item:
- * this runs 100k times per build). Stops at the first error (after the ones in flight settle)
- * or when the signal aborts.
- */
-function pool<T>(
-  items: readonly T[],
-  limit: number,
-  op: (item: T, done: Done) => void,
-  signal?: AbortSignal,
-  mapError: (item: T, err: NodeJS.ErrnoException) => Error = (_i, e) => e,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    let inFlight = 0;
-    let failure: Error | undefined;
-    const finish = () => {
-      if (inFlight > 0) return;
-      if (failure) reject(failure);
-      else resolve();
-    };
-    const launch = () => {
-      while (inFlight < limit && next < items.length && !failure) {
-        if (signal?.aborted) {
-          failure = signal.reason instanceof Error ? signal.reason : new Error('aborted');
-          break;
-        }
-        const item = items[next++];
-        inFlight++;
-        op(item, (err) => {
-          inFlight--;
-          if (err && !failure) failure = mapError(item, err);
-          if (failure || next >= items.length) finish();
-          else launch();
-        });
-      }
-      if (inFlight === 0 && (failure || next >= items.length)) finish();
-    };
-    launch();
-  });
 }

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { FerryError } from '../core/ferry-error.js';
@@ -10,6 +10,7 @@ import { redactUrl } from '../core/redact.js';
 import { parseContentRange, rangeContinues, type ContentRange } from './content-range.js';
 import { readPartialMeta, removePartialMeta, validatorOf, writePartialMeta } from './partial-meta.js';
 import type { RequestTarget } from './request-target.js';
+import { bufferedRequest } from './buffered-request.js';
 import { FileSink } from './file-sink.js';
 import { discard, networkError, sendRequest, statusError, type OpenedResponse } from './send-request.js';
 import type { StatsCounter } from './transport-stats.js';
@@ -52,12 +53,11 @@ export async function downloadAttempt(
   progress: Progress,
 ): Promise<AttemptResult> {
   const host = target.url.host;
-  const urlId = sha256Hex(target.url.href);
-  const partial = options.fromScratch ? 0 : await fileSize(dest);
+  const partial = options.fromScratch ? 0 : fileSize(dest);
 
   // A complete file from an earlier run: verified, it needs no request at all.
   if (partial > 0 && options.sha256 && options.size === partial) {
-    const hash = await hashFile(dest, createHash('sha256'), options.signal);
+    const hash = partial < ctx.resumeMinBytes ? createHash('sha256').update(readFileSync(dest)) : await hashFile(dest, createHash('sha256'), options.signal);
     const digest = hash.digest('hex');
     if (digest === options.sha256) {
       await removePartialMeta(dest);
@@ -65,12 +65,18 @@ export async function downloadAttempt(
     }
   }
 
+  const urlId = sha256Hex(target.url.href);
   const meta = partial > 0 ? await readPartialMeta(dest) : undefined;
   const canResume =
     partial > 0 &&
     meta?.url === urlId &&
     (meta.validator !== undefined || options.sha256 !== undefined) &&
     (options.size === undefined || partial < options.size);
+
+  if (!canResume && options.durable === false && options.size !== undefined && options.size < ctx.resumeMinBytes) {
+    if (meta) await removePartialMeta(dest);
+    return smallDownload(ctx, target, dest, { ...options, offset: 0, host, stats: ctx.stats, progress });
+  }
 
   let response: OpenedResponse | undefined;
   let offset = 0;
@@ -140,13 +146,29 @@ interface StreamOptions extends DownloadOptions {
   progress: Progress;
 }
 
-/** Body → file with backpressure, hashing and counting each chunk as it passes. */
-async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash, o: StreamOptions): Promise<number> {
-  const announced = Number(response.headers['content-length']);
-  const total = o.size ?? (Number.isSafeInteger(announced) ? o.offset + announced : undefined);
+/**
+ * A small file that need not be durable yet (the caller syncs many at once): the body is
+ * gathered in memory (bufferedRequest: no stream per file) and written in one synchronous call,
+ * where open, write and close on the thread pool would cost three round trips for a few KiB.
+ * Nothing to resume: a failed attempt starts over.
+ */
+async function smallDownload(ctx: AttemptContext, target: RequestTarget, dest: string, o: StreamOptions): Promise<AttemptResult> {
+  const r = await bufferedRequest(target, { ...ctx, signal: o.signal, onChunk: chunkCounter(target, undefined, o) });
+  if (r.status !== 200) throw statusError(r.target, r.status, r.headers);
+  if (o.size !== undefined && r.body.length < o.size) {
+    const cause = Object.assign(new Error(`body ended after ${r.body.length} of ${o.size} bytes`), { code: 'FERRY_PREMATURE_EOF' });
+    throw networkError(r.target, cause);
+  }
+  writeFileSync(dest, r.body);
+  return { sha256: sha256Hex(r.body), size: r.body.length, resumed: false };
+}
+
+/** The per-chunk bookkeeping of a download: counters, progress, and the size limit. */
+function chunkCounter(target: RequestTarget, announced: number | undefined, o: StreamOptions): (length: number) => void {
+  const total = o.size ?? (announced !== undefined && Number.isSafeInteger(announced) ? o.offset + announced : undefined);
   let received = 0;
-  const url = redactUrl(response.target.url.href);
-  const onChunk = (length: number) => {
+  const url = redactUrl(target.url.href);
+  return (length: number) => {
     received += length;
     o.stats.bytes(o.host, length);
     o.progress.fetched += length;
@@ -158,6 +180,16 @@ async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash
       });
     }
     o.onProgress?.(o.offset + received, total);
+  };
+}
+
+/** Body → file with backpressure, hashing and counting each chunk as it passes. */
+async function streamBody(response: OpenedResponse, file: FileHandle, hash: Hash, o: StreamOptions): Promise<number> {
+  let received = 0;
+  const count = chunkCounter(response.target, Number(response.headers['content-length']), o);
+  const onChunk = (length: number) => {
+    count(length);
+    received += length;
   };
   const sink = new FileSink({ fd: file.fd, hash, onChunk });
   try {
@@ -187,9 +219,10 @@ async function hashFile(path: string, hash: Hash, signal?: AbortSignal): Promise
   return hash;
 }
 
-async function fileSize(path: string): Promise<number> {
+/** Size of the partial file, 0 when there is none (a synchronous stat: cheaper than a thread-pool round trip). */
+function fileSize(path: string): number {
   try {
-    return (await stat(path)).size;
+    return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   } catch {
     return 0;
   }

@@ -21,7 +21,7 @@ export interface SendOptions {
   maxRedirects: number;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Sends one GET and follows redirects (up to `maxRedirects`), counting every request sent.
@@ -95,7 +95,8 @@ export function isAbort(e: unknown): boolean {
   return name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR';
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** Lowercase header names, repeated headers joined with `, `. */
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;

@@ -14,7 +14,7 @@ import { parseStanzaFields, type StanzaField } from './format/control.js';
 import { matchQuery, type Query } from './format/query.js';
 import { toSource, type DebSource } from './format/sources.js';
 import type { DebSpec } from './spec.js';
-import { chooseIndex, fetchIndex, fetchSuite, type FetchedSuite, type UpstreamState } from './upstream.js';
+import { checkSuite, chooseIndex, fetchIndex, type FetchedSuite, type SuiteCheck, type UpstreamState } from './upstream.js';
 import { armorBinaryKey } from './signing.js';
 
 export interface IndexRef {
@@ -72,9 +72,51 @@ function jobsFor(suite: FetchedSuite, spec: DebSpec): IndexJob[] {
   return jobs;
 }
 
-/** Fetches (as needed) and parses everything the spec covers. */
-export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<Catalog> {
+/** The Release of every suite of a mirror, as upstream has it now. */
+export interface ReleaseSet {
+  checks: SuiteCheck[];
+  upstream: UpstreamState;
+  /** Every suite's Release is the one the previous state recorded. */
+  unchanged: boolean;
+  /** Requests sent (Release files and key_urls). */
+  requests: number;
+}
+
+/**
+ * Asks upstream for each suite's Release (conditionally; not at all when `offline` and the
+ * previous state has it), verifying new ones. key_urls are fetched only when a Release has to
+ * be verified.
+ */
+export async function checkReleases(ctx: DriverContext, o: Pick<LoadOptions, 'mirror' | 'spec' | 'previous' | 'offline'>): Promise<ReleaseSet> {
   const { spec, mirror } = o;
+  const set: ReleaseSet = { checks: [], upstream: { url: spec.url, suites: {} }, unchanged: true, requests: 0 };
+  const samePrevious = o.previous?.url === spec.url ? o.previous : undefined;
+  let keyList: Promise<string[]> | undefined;
+  const keys = () =>
+    (keyList ??= (async () => {
+      const out = [...spec.keys];
+      for (const keyUrl of spec.keyUrls) {
+        const got = await ctx.fetcher.get(keyUrl, { signal: ctx.signal, maxBytes: 1 << 20 });
+        set.requests++;
+        const text = got.body.toString('utf8');
+        out.push(text.includes('-----BEGIN PGP') ? text : await armorBinaryKey(got.body, redactUrl(keyUrl), mirror));
+      }
+      return out;
+    })());
+  for (const suite of spec.suites) {
+    const check = await checkSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
+    set.checks.push(check);
+    set.upstream.suites[suite] = check.state;
+    set.unchanged &&= check.unchanged;
+    set.requests += check.requests;
+  }
+  return set;
+}
+
+/** Fetches (as needed) and parses everything the spec covers; `releases` when already checked. */
+export async function loadCatalog(ctx: DriverContext, o: LoadOptions & { releases?: ReleaseSet }): Promise<Catalog> {
+  const { spec, mirror } = o;
+  const releases = o.releases ?? (await checkReleases(ctx, o));
   const cat: Catalog = {
     mirror,
     suites: [],
@@ -83,30 +125,13 @@ export async function loadCatalog(ctx: DriverContext, o: LoadOptions): Promise<C
     sources: [],
     indexes: new Map(),
     matched: new Set(),
-    upstream: { url: spec.url, suites: {} },
-    unchanged: true,
-    requests: 0,
+    upstream: releases.upstream,
+    unchanged: releases.unchanged,
+    requests: releases.requests,
   };
-  const samePrevious = o.previous?.url === spec.url ? o.previous : undefined;
-  let keyList: Promise<string[]> | undefined;
-  // key_urls are fetched only when a Release has to be verified (not for a stored one).
-  const keys = () =>
-    (keyList ??= (async () => {
-      const out = [...spec.keys];
-      for (const keyUrl of spec.keyUrls) {
-        const got = await ctx.fetcher.get(keyUrl, { signal: ctx.signal, maxBytes: 1 << 20 });
-        cat.requests++;
-        const text = got.body.toString('utf8');
-        out.push(text.includes('-----BEGIN PGP') ? text : await armorBinaryKey(got.body, redactUrl(keyUrl), mirror));
-      }
-      return out;
-    })());
-  for (const suite of spec.suites) {
-    const fetched = await fetchSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
+  for (const check of releases.checks) {
+    const fetched = await check.fetched();
     cat.suites.push(fetched);
-    cat.upstream.suites[suite] = fetched.state;
-    cat.unchanged &&= fetched.unchanged;
-    cat.requests += fetched.requests;
     if (!spec.flat) {
       const listed = fetched.release.components.map((c) => c.split('/').pop());
       for (const c of spec.components) {

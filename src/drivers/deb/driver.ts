@@ -12,17 +12,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../../core/ferry-error.js';
+import { sha256Hex } from '../../core/hash.js';
 import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import { safeRelativePath } from '../../core/safe-path.js';
 import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
-import { loadCatalog, type Catalog } from './catalog.js';
+import { checkReleases, loadCatalog, type Catalog, type ReleaseSet } from './catalog.js';
 import { extractStanzas } from './index-reader.js';
 import type { DebPackage } from './format/package.js';
 import { publishDists } from './publish.js';
 import { selectPackages, type Selection } from './select.js';
-import { siteSigningKey } from './site-key.js';
+import { siteKeyPath, siteSigningKey } from './site-key.js';
 import type { DebSource } from './format/sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
 import { suiteBase, type UpstreamState } from './upstream.js';
@@ -34,6 +35,8 @@ interface DebUpstream {
   byHash?: string[][];
   /** What the generated files were signed with: a change means they cannot be reused. */
   signing?: string;
+  /** sha256 of the signing key file `signing` was read from (to know it without parsing the key). */
+  signingFile?: string;
   [key: string]: unknown;
 }
 
@@ -66,11 +69,22 @@ function siteOf(ctx: DriverContext): DebSite {
   };
 }
 
-/** The signing key's fingerprint and the Valid-Until policy: what the signed files depend on besides the packages. */
-async function signingIdentity(ctx: DriverContext): Promise<string> {
+/**
+ * The signing key's fingerprint and the Valid-Until policy: what the signed files depend on
+ * besides the packages. The key file's digest tells whether the key is the one `prev` recorded;
+ * only a new key is parsed (openpgp.js) or, when the site has none yet, generated.
+ */
+async function signingIdentity(ctx: DriverContext, prev: DebUpstream): Promise<{ signing: string; signingFile?: string }> {
   const site = siteOf(ctx);
+  const days = Number(site.valid_until_days ?? 0);
+  const path = site.signing?.key_file ?? siteKeyPath(ctx.stateDir);
+  const bytes = await readFile(path).catch(() => undefined);
+  const signingFile = bytes ? sha256Hex(bytes) : undefined;
+  const known = signingFile !== undefined && prev.signingFile === signingFile && prev.signing?.split('/')[0];
+  if (known) return { signing: `${known}/${days}`, signingFile };
   const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
-  return `${key.fingerprint}/${Number(site.valid_until_days ?? 0)}`;
+  const written = signingFile ?? (await readFile(path).then(sha256Hex, () => undefined));
+  return { signing: `${key.fingerprint}/${days}`, signingFile: written };
 }
 
 function isByHash(path: string): boolean {
@@ -111,6 +125,13 @@ function baseSpec(ctx: DriverContext, resource: string, name: string): { spec: D
   return { spec: { ...normalizeSpec(res), withSources: false, withUdebs: false }, res };
 }
 
+/** The pool files of the previous entry, as wanted files again (upstream URL = mirror URL + path, as wantedFiles builds them). */
+function previousWanted(spec: DebSpec, files: readonly ManifestFile[]): WantedFile[] {
+  const out: WantedFile[] = [];
+  for (const f of files) if (!f.generated) out.push({ path: f.path, url: `${spec.url}/${f.path}`, sha256: f.sha256, size: f.size });
+  return out;
+}
+
 async function previousReusable(ctx: DriverContext): Promise<ManifestFile[] | undefined> {
   const gen = ctx.previous?.files.filter((f) => f.generated);
   if (!gen?.length) return undefined;
@@ -127,27 +148,36 @@ export const debDriver: Driver = {
     const prev = (ctx.previous?.upstream ?? {}) as DebUpstream;
     const sameSpec = ctx.previous?.hash === resource.hash;
     const offline = !ctx.refresh && sameSpec;
-    const catalog = await loadCatalog(ctx, { mirror: resource.name, spec, previous: prev.self, offline, filter: spec.filterQuery });
-    let requests = catalog.requests;
-    let unchanged = catalog.unchanged;
-    const basePackages: DebPackage[] = [];
-    const bases: Record<string, UpstreamState> = {};
+    const releases = await checkReleases(ctx, { mirror: resource.name, spec, previous: prev.self, offline });
+    const baseReleases: Array<{ name: string; spec: DebSpec; releases: ReleaseSet }> = [];
     for (const name of spec.bases) {
       const b = baseSpec(ctx, id, name);
-      const c = await loadCatalog(ctx, { mirror: name, spec: b.spec, previous: prev.bases?.[name], offline });
+      baseReleases.push({ name, spec: b.spec, releases: await checkReleases(ctx, { mirror: name, spec: b.spec, previous: prev.bases?.[name], offline }) });
+    }
+    const bases: Record<string, UpstreamState> = Object.fromEntries(baseReleases.map((b) => [b.name, b.releases.upstream]));
+    const unchanged = releases.unchanged && baseReleases.every((b) => b.releases.unchanged);
+    const { signing, signingFile } = await signingIdentity(ctx, prev);
+    let requests = releases.requests + baseReleases.reduce((n, b) => n + b.releases.requests, 0);
+    // Nothing changed upstream, in the spec or in the key: the published entry stands as it is.
+    if (unchanged && sameSpec && prev.signing === signing && (await previousReusable(ctx))) {
+      ctx.logger.info('deb: upstream unchanged', { resource: id, indexRequests: requests });
+      return { files: previousWanted(spec, ctx.previous?.files ?? []), upstream: { ...prev, self: releases.upstream, bases, signingFile }, unchanged: true };
+    }
+    const catalog = await loadCatalog(ctx, { mirror: resource.name, spec, previous: prev.self, offline, filter: spec.filterQuery, releases });
+    requests += catalog.requests - releases.requests;
+    const basePackages: DebPackage[] = [];
+    for (const b of baseReleases) {
+      const c = await loadCatalog(ctx, { mirror: b.name, spec: b.spec, previous: prev.bases?.[b.name], offline, releases: b.releases });
       basePackages.push(...c.packages);
-      bases[name] = c.upstream;
-      requests += c.requests;
-      unchanged &&= c.unchanged;
+      requests += c.requests - b.releases.requests;
     }
     const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
     const files = wantedFiles(id, spec, selection);
     for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
-    const signing = await signingIdentity(ctx);
     const reuse = unchanged && sameSpec && prev.signing === signing ? await previousReusable(ctx) : undefined;
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
     const scratch: DebScratch = { spec, catalog, selection, reuse, requests, previousByHash };
-    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing };
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
   },

@@ -9,8 +9,15 @@
  * (EdDSA, no random salt notation, creation time = the Release's Date) so that an unchanged
  * mirror publishes byte-identical InRelease and Release.gpg files.
  */
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
 import { FerryError } from '../../core/ferry-error.js';
+
+let loading: Promise<typeof OpenPgp> | undefined;
+
+/** openpgp.js, loaded on first use (about 120 ms): an unchanged mirror never needs it. */
+function pgp(): Promise<typeof OpenPgp> {
+  return (loading ??= import('openpgp'));
+}
 
 export interface VerifyInput {
   /** The InRelease bytes, if upstream has one. */
@@ -25,8 +32,9 @@ export interface VerifyInput {
   resource: string;
 }
 
-async function readKeys(armored: string[], resource: string): Promise<openpgp.PublicKey[]> {
-  const out: openpgp.PublicKey[] = [];
+async function readKeys(armored: string[], resource: string): Promise<OpenPgp.PublicKey[]> {
+  const openpgp = await pgp();
+  const out: OpenPgp.PublicKey[] = [];
   for (const [i, text] of armored.entries()) {
     try {
       out.push(...(await openpgp.readKeys({ armoredKeys: text })));
@@ -53,6 +61,7 @@ async function firstValid(sigs: Array<{ verified: Promise<boolean>; keyID: { toH
  * the URL when no signature verifies against `keys`.
  */
 export async function verifyRelease(input: VerifyInput): Promise<{ text: string; keyId: string }> {
+  const openpgp = await pgp();
   const keys = await readKeys(input.keys, input.resource);
   const bad = (why: string, cause?: unknown) =>
     new FerryError('FERRY_BAD_SIGNATURE', `${input.resource}: ${input.url}: signature does not verify: ${why}`, { resource: input.resource, url: input.url, field: 'signature' }, cause);
@@ -85,6 +94,7 @@ export async function verifyRelease(input: VerifyInput): Promise<{ text: string;
 
 /** Armors a binary (.gpg) public key fetched from `url`; FERRY_BAD_SIGNATURE if it is not one. */
 export async function armorBinaryKey(bytes: Uint8Array, url: string, resource: string): Promise<string> {
+  const openpgp = await pgp();
   try {
     return (await openpgp.readKeys({ binaryKeys: bytes })).map((k) => k.armor()).join('\n');
   } catch (e) {
@@ -93,7 +103,7 @@ export async function armorBinaryKey(bytes: Uint8Array, url: string, resource: s
 }
 
 export interface SigningKey {
-  key: openpgp.PrivateKey;
+  key: OpenPgp.PrivateKey;
   /** Armored public key, published at the mirror root. */
   publicArmored: string;
   /** Binary (non-armored) public key, for keyrings in `.gpg` format. */
@@ -103,6 +113,7 @@ export interface SigningKey {
 
 /** Reads an armored private key (unencrypted). */
 export async function readSigningKey(armored: string): Promise<SigningKey> {
+  const openpgp = await pgp();
   const key = await openpgp.readPrivateKey({ armoredKey: armored });
   const pub = key.toPublic();
   return { key, publicArmored: pub.armor(), publicBinary: pub.write(), fingerprint: key.getFingerprint() };
@@ -110,6 +121,7 @@ export async function readSigningKey(armored: string): Promise<SigningKey> {
 
 /** Generates an Ed25519 signing key (OpenPGP v4, which gpgv in Debian 12 reads). */
 export async function generateSigningKey(options: { name: string; date?: Date }): Promise<string> {
+  const openpgp = await pgp();
   const { privateKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'ed25519Legacy',
@@ -129,6 +141,7 @@ const DETERMINISTIC = { nonDeterministicSignaturesViaNotation: false } as const;
 
 /** Signs Release text as InRelease (cleartext) and Release.gpg (armored detached), dated `date`. */
 export async function signRelease(text: string, key: SigningKey, date: Date): Promise<SignedRelease> {
+  const openpgp = await pgp();
   const when = new Date(Math.max(date.getTime(), key.key.getCreationTime().getTime()));
   const clear = await openpgp.sign({
     message: await openpgp.createCleartextMessage({ text }),

@@ -66,13 +66,38 @@ export interface FetchSuiteOptions {
   offline: boolean;
 }
 
-/** Fetches and verifies one suite's Release (or reuses the stored one when upstream says 304). */
-export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<FetchedSuite> {
+/**
+ * What upstream says about one suite's Release: whether it is the one the previous state
+ * recorded (asked conditionally; not asked at all when `offline`), and the verified, parsed
+ * Release on demand. A Release upstream answered 304 for is read from the store and parsed only
+ * when `fetched()` is called, so that an unchanged mirror costs one request and nothing more.
+ */
+export interface SuiteCheck {
+  suite: string;
+  base: string;
+  state: SuiteState;
+  /** True when the Release text is the one the previous state recorded. */
+  unchanged: boolean;
+  requests: number;
+  fetched(): Promise<FetchedSuite>;
+}
+
+/** Asks upstream for one suite's Release (conditionally), verifies a new one and stores it. */
+export async function checkSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<SuiteCheck> {
   const base = suiteBase(o.url, o.suite, o.flat);
   const prev = o.previous && (await ctx.blobs.has(o.previous.release)) ? o.previous : undefined;
-  const stored = async (state: SuiteState, requests: number): Promise<FetchedSuite> => {
-    const text = await readFile(ctx.blobs.pathOf(state.release), 'utf8');
-    return { suite: o.suite, base, release: parseReleaseText(text, `${base}/Release`, o.resource), state, unchanged: true, requests };
+  const stored = (state: SuiteState, requests: number): SuiteCheck => {
+    let parsed: Promise<FetchedSuite> | undefined;
+    const fetched = () =>
+      (parsed ??= readFile(ctx.blobs.pathOf(state.release), 'utf8').then((text) => ({
+        suite: o.suite,
+        base,
+        release: parseReleaseText(text, `${base}/Release`, o.resource),
+        state,
+        unchanged: true,
+        requests,
+      })));
+    return { suite: o.suite, base, state, unchanged: true, requests, fetched };
   };
   if (prev && o.offline) return stored(prev, 0);
   let requests = 0;
@@ -103,10 +128,16 @@ export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Prom
     }
     const { sha256 } = await ctx.blobs.putBytes(Buffer.from(verified.text, 'utf8'));
     const state: SuiteState = { release: sha256, signedBy, etag, lastModified };
-    return { suite: o.suite, base, release, state, unchanged: o.previous?.release === sha256, requests };
+    const result: FetchedSuite = { suite: o.suite, base, release, state, unchanged: o.previous?.release === sha256, requests };
+    return { suite: o.suite, base, state, unchanged: result.unchanged, requests, fetched: () => Promise.resolve(result) };
   } catch (e) {
     throw withResource(e, o.resource);
   }
+}
+
+/** Fetches and verifies one suite's Release (or reuses the stored one when upstream says 304). */
+export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<FetchedSuite> {
+  return (await checkSuite(ctx, o)).fetched();
 }
 
 export interface IndexChoice {

@@ -23,7 +23,7 @@ if (mode === 'hold-lock') {
 } else if (mode === 'build') {
   const files: ManifestFile[] = generatedFiles(Number(a), { distinct: CRASH_BLOBS }).map(({ path, sha256, size }) => ({ path, sha256, size }));
   process.stdout.write('building\n');
-  const m = await store.build({ desiredHash: b, site: { name: 'kill', retention: 5 }, resources: [{ kind: 'file', name: 'many', hash: 'h', root: 'file/many', files }] }, { concurrency: 1 });
+  const m = await store.build({ desiredHash: b, site: { name: 'kill', retention: 5 }, resources: [{ kind: 'file', name: 'many', hash: 'h', root: 'file/many', files }] }, { batch: 1 });
   process.stdout.write(`built ${m.id}\n`);
 } else if (mode === 'publish') {
   const ids = a.split(',');
