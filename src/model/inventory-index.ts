@@ -22,16 +22,30 @@ export interface InventoryIndex {
 
 const EXT = /\.(yml|yaml)$/;
 
-function entries(files: ModelFiles, root: string): Array<{ rel: string; dirs: string[]; base: string; file: string }> {
+interface IndexEntry {
+  dirs: string[];
+  base: string;
+  file: string;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
+}
+
+/** The YAML files under `root`, in path order, split into folders and base name (one pass over the paths). */
+function entries(keys: string[], root: string): IndexEntry[] {
   const prefix = root === '' || root === '.' ? '' : `${root}/`;
-  const out = [];
-  for (const file of [...files.keys()].sort()) {
-    if (!file.startsWith(prefix) || !EXT.test(file)) continue;
-    const rel = file.slice(prefix.length);
-    const parts = rel.split('/');
-    const base = parts.pop() ?? '';
-    if (parts.some((d) => d.startsWith('.') || d === 'CVS' || d === 'SCCS')) continue;
-    out.push({ rel, dirs: parts, base: base.slice(0, base.lastIndexOf('.')), file });
+  const out: IndexEntry[] = [];
+  for (const file of keys) {
+    if (!file.startsWith(prefix)) continue;
+    const dot = file.lastIndexOf('.');
+    if (dot < 0 || !EXT.test(file)) continue;
+    const slash = file.lastIndexOf('/');
+    const base = file.slice(slash + 1, dot);
+    const dirs = slash < prefix.length ? [] : file.slice(prefix.length, slash).split('/');
+    if (dirs.length > 0 && dirs.some((d) => d.startsWith('.') || d === 'CVS' || d === 'SCCS')) continue;
+    out.push({ dirs, base, file });
   }
   return out;
 }
@@ -39,7 +53,9 @@ function entries(files: ModelFiles, root: string): Array<{ rel: string; dirs: st
 export function indexInventory(files: ModelFiles, st: ReclassSettings): InventoryIndex {
   const errors: FerryError[] = [];
   const classes = new Map<string, string>();
-  for (const e of entries(files, st.classesUri)) {
+  const keys = [...files.keys()];
+  if (!isSorted(keys)) keys.sort();
+  for (const e of entries(keys, st.classesUri)) {
     const name = e.dirs.length === 0 ? e.base : [...e.dirs, ...(e.base === 'init' ? [] : [e.base])].join('.');
     const prev = classes.get(name);
     if (prev !== undefined) {
@@ -49,7 +65,7 @@ export function indexInventory(files: ModelFiles, st: ReclassSettings): Inventor
     classes.set(name, e.file);
   }
   const nodes = new Map<string, NodeEntry>();
-  for (const e of entries(files, st.nodesUri)) {
+  for (const e of entries(keys, st.nodesUri)) {
     let name = e.base;
     let pathname: string;
     if (st.composeNodeName) {
