@@ -44,8 +44,13 @@ function toItem(t: Tok, st: ReclassSettings): Item {
   return { t: 'inv', q: parseInvQuery(text, st), text };
 }
 
+const excludeSets = new WeakMap<ReclassSettings, Set<string>>();
+
+/** The characters that end a run of plain text (one set per settings object). */
 function excludes(st: ReclassSettings): Set<string> {
-  return new Set([...st.escape, ...st.refOpen, ...st.refClose, ...st.invOpen, ...st.invClose]);
+  let set = excludeSets.get(st);
+  if (!set) excludeSets.set(st, (set = new Set([...st.escape, ...st.refOpen, ...st.refClose, ...st.invOpen, ...st.invClose])));
+  return set;
 }
 
 /** reclass's fast path for a value with one sentinel: `text${path}text`, no specials. */
