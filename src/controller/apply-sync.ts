@@ -4,7 +4,6 @@
  * A resource whose spec is unchanged and for which no refresh is asked is taken as it stands
  * in the published snapshot, without asking upstream anything.
  */
-import PQueue from 'p-queue';
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
 import { canonicalJson } from '../core/hash.js';
@@ -90,13 +89,14 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
   const published = publishedBlobs(ctx.published);
   for (const [sha256, w] of wanted) if (!published.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
-  const queue = new PQueue({ concurrency: options.concurrency ?? 16 });
   const errors: FerryError[] = [];
   const batch = new AdoptBatch(ctx.blobs, ctx.signal);
   let bytes = 0;
-  for (const [sha256, w] of missing) {
-    void queue.add(async () => {
-      if (ctx.signal.aborted) return;
+  let next = 0;
+  // A few workers taking the next file in turn (the fetcher limits per host on its own).
+  const worker = async () => {
+    while (next < missing.length && !ctx.signal.aborted) {
+      const [sha256, w] = missing[next++];
       const dest = ctx.blobs.partialPath(sha256);
       let last = 0;
       try {
@@ -105,10 +105,12 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
           size: w.size,
           signal: ctx.signal,
           durable: !ctx.blobs.adoptMany,
-          onProgress: (received) => {
-            ctx.progress?.tick(received - last);
-            last = received;
-          },
+          onProgress: ctx.progress
+            ? (received) => {
+                ctx.progress?.tick(received - last);
+                last = received;
+              }
+            : undefined,
         });
         await batch.add(dest, sha256);
         bytes += result.bytesFetched;
@@ -117,9 +119,9 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
         errors.push(...toFerryErrors(e).map((err) => withResource(err, w.resource)));
         ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: resourceId(w.resource) });
       }
-    });
-  }
-  await queue.onIdle();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, missing.length) }, worker));
   // Whatever was downloaded is kept for the next attempt, even when another file failed.
   await batch.flush();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
