@@ -46,6 +46,14 @@ describe('standalone validator', () => {
     expect(run(compiled, inputs[1]).errors?.length).toBeGreaterThan(5);
   });
 
+  it('as the build bundles it into dist/ (when built from this schema)', () => {
+    const built = loadStandalone(join(REPO_ROOT, 'dist', 'validate', 'ferry-schema-validate.cjs'));
+    if (!built) return; // not built, or built from another schema: schema.ts compiles instead
+    const compiled = newAjv().compile(ferrySchema());
+    const run = (v: ValidateFunction, x: unknown) => ({ ok: v(x), errors: v.errors });
+    for (const input of inputs) expect(run(built, input)).toEqual(run(compiled, input));
+  });
+
   it('is not used when made from another schema, nor when missing', () => {
     const other = { ...ferrySchema(), title: 'changed since the build' };
     expect(validatorKey(other)).not.toBe(validatorKey());
