@@ -134,28 +134,37 @@ class BlockReader {
     return this.i < this.lines.length ? this.lines[this.i].ind : -1;
   }
 
+  /** The next content line when it sits at `indent` (undefined: the block ends); deeper is unsupported. */
+  private lineAt(indent: number): Line | undefined {
+    const ind = this.peekIndent();
+    if (ind < indent) return undefined;
+    if (ind > indent) unsupported();
+    return this.lines[this.i];
+  }
+
   private map(indent: number): YVal {
     const entries: YEntry[] = [];
+    /** Key -> index in entries, made once a mapping is long enough for a linear search to cost. */
+    let index: Map<string, number> | undefined;
     let mapPos: SourcePos | undefined;
-    for (;;) {
-      const ind = this.peekIndent();
-      if (ind < indent) break;
-      if (ind > indent) unsupported();
+    for (let line = this.lineAt(indent); line && line.dash === 0; line = this.lineAt(indent)) {
       const lineNo = this.i;
-      const line = this.lines[lineNo];
-      if (line.dash > 0) break;
-      const raw = line.key;
-      if (raw === undefined) unsupported();
-      const key = keyText(raw);
-      const keyPos = this.pos(lineNo, ind);
+      if (line.key === undefined) unsupported();
+      const key = keyText(line.key);
+      const keyPos = this.pos(lineNo, indent);
       mapPos ??= keyPos;
       this.i++;
       const value = this.afterColon(line, lineNo, indent, keyPos);
       // PyYAML: a repeated key keeps its first place and takes the last value.
+      if (!index && entries.length >= 16) index = new Map(entries.map((e, j) => [e.key, j]));
       let prev = -1;
-      for (let j = 0; j < entries.length; j++) if (entries[j].key === key) prev = j;
+      if (index) prev = index.get(key) ?? -1;
+      else for (let j = 0; j < entries.length; j++) if (entries[j].key === key) prev = j;
       if (prev >= 0) entries[prev] = { key, keyPos: entries[prev].keyPos, value };
-      else entries.push({ key, keyPos, value });
+      else {
+        index?.set(key, entries.length);
+        entries.push({ key, keyPos, value });
+      }
     }
     return { kind: 'map', entries, pos: mapPos ?? unsupported() };
   }
@@ -182,17 +191,12 @@ class BlockReader {
   private seq(indent: number): YVal {
     const items: YVal[] = [];
     let seqPos: SourcePos | undefined;
-    for (;;) {
-      const ind = this.peekIndent();
-      if (ind < indent) break;
-      if (ind > indent) unsupported();
+    for (let line = this.lineAt(indent); line && line.dash > 0; line = this.lineAt(indent)) {
       const lineNo = this.i;
-      const line = this.lines[lineNo];
-      if (line.dash === 0) break;
-      const dashPos = this.pos(lineNo, ind);
+      const dashPos = this.pos(lineNo, indent);
       seqPos ??= dashPos;
       const t = line.text;
-      const vs = ind + line.dash;
+      const vs = indent + line.dash;
       if (line.key !== undefined) {
         // `- key: value`: a mapping whose keys sit at the column after the dash.
         this.lines[lineNo] = { text: t, ind: vs, dash: 0, key: line.key, restCol: line.restCol, blank: false };

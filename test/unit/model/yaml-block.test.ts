@@ -44,6 +44,7 @@ const ACCEPTED = [
   'a:\n\n  # a comment inside\n  b: 1\n\n\nc: 2 # trailing\n',
   '- top level list\n',
   'dup: 1\nother: 2\ndup: 3\n',
+  Array.from({ length: 40 }, (_, i) => `k${i % 25}: ${i}\n`).join(''), // long mapping, repeated keys
   'empty:\nnext: 1\n',
   '# only a comment\n',
   '',
