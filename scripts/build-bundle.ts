@@ -11,7 +11,7 @@
  *
  *   npx tsx scripts/build-bundle.ts        (make build runs it)
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -22,8 +22,6 @@ const CHUNK = /^chunk-[A-Z0-9]+\.js(\.map)?$/;
 
 /** Packages only some commands need: never in what every command loads at start. */
 const LOADED_ON_USE = ['undici', 'isomorphic-git', 'openpgp', 'winston', 'prom-client', 'chokidar', 'ajv', 'ajv-formats', 'p-queue', 'cli-progress', 'yaml'];
-
-for (const name of readdirSync(outdir)) if (CHUNK.test(name)) rmSync(join(outdir, name));
 
 const result = await build({
   absWorkingDir: root,
@@ -50,8 +48,20 @@ if (offending.length) {
   process.exit(1);
 }
 const outputs = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js'));
+removeOldChunks(new Set(Object.keys(result.metafile.outputs).map((o) => o.slice('dist/cli/'.length))));
 if (process.env.FERRY_BUILD_VERBOSE) console.log(eager.join('\n'));
 console.log(`wrote dist/cli/main.js and ${outputs.length - 1} chunks; at start: ${eager.length} modules`);
+
+/**
+ * Chunks of earlier builds go once they are an hour old: a ferry process started from an
+ * earlier build (a test run, a controller) may still load its chunks for a while.
+ */
+function removeOldChunks(current: Set<string>): void {
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of readdirSync(outdir)) {
+    if (CHUNK.test(name) && !current.has(name) && statSync(join(outdir, name)).mtimeMs < cutoff) rmSync(join(outdir, name), { force: true });
+  }
+}
 
 /** The source files of `entry` and of every output it imports statically, transitively. */
 function eagerInputs(meta: Metafile, entry: string): string[] {
