@@ -1,4 +1,4 @@
-/** Every `ferry` command; each file exports `register(program)`. One line per command. */
+/** Every `ferry` command by name, in the order of `ferry --help`; each file exports `register(program)`. */
 import type { Command } from 'commander';
 import * as apply from './apply.js';
 import * as fsck from './fsck.js';
@@ -16,4 +16,20 @@ import * as suspend from './suspend.js';
 import * as resume from './resume.js';
 import * as events from './events.js';
 
-export const commands: Array<{ register(program: Command): void }> = [render, validate, plan, apply, history, rollback, serve, nginxConfig, gc, fsck, run, reconcile, suspend, resume, events];
+export const commands: Record<string, { register(program: Command): void }> = {
+  render,
+  validate,
+  plan,
+  apply,
+  history,
+  rollback,
+  serve,
+  'nginx-config': nginxConfig,
+  gc,
+  fsck,
+  run,
+  reconcile,
+  suspend,
+  resume,
+  events,
+};
