@@ -2,12 +2,16 @@
  * A long-lived Ferry process for bench/deb.ts, the way the controller runs reconciles: modules
  * loaded once, then one reconcile per request line on stdin ({"node","state","refresh"}), each
  * answered on stdout with its wall time, outcome, request count and the process's peak RSS.
+ * Like a controller after its first reconcile, it has the modules a reconcile loads on use
+ * (drivers, HTTP transport, openpgp.js) loaded before the first timed run.
  */
 import { createInterface } from 'node:readline';
 import { readModelAtCommit } from '../src/controller/model-source.js';
 import { reconcile } from '../src/controller/reconcile.js';
 
 const repo = process.argv[2];
+const { loadDriver, supportedKinds } = await import('../src/drivers/registry.js');
+await Promise.all([...supportedKinds().map((k) => loadDriver(k)), import('../src/transport/http-fetcher.js'), import('openpgp')]);
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   const req = JSON.parse(line) as { node: string; state: string; refresh?: boolean };

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { makeGpgKey, type GpgKey } from '../test/helpers/deb-gpg.js';
-import { startStaticServer } from '../test/helpers/deb-http.js';
 import { buildPackages, makeUpstream, writeArchive, type FixturePackage } from '../test/helpers/deb-repo.js';
 import { REPO_ROOT } from '../test/helpers/run-ferry.js';
 import { rng } from '../test/helpers/rng.js';
+import { startBenchUpstream } from './deb-upstream.js';
 
 const run = promisify(execFile);
 const COUNT = Number(process.argv[2] ?? 2000);
@@ -107,9 +107,9 @@ function indent(text: string, spaces: number): string {
 async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'ferry-bench-deb-'));
   const key: GpgKey = await makeGpgKey('Bench Upstream');
-  const server = await startStaticServer(join(tmp, 'up'));
+  const server = await startBenchUpstream(join(tmp, 'up'), join(tmp, 'nginx'));
   try {
-    console.log(`deb benchmark: ${COUNT} packages (${FAKE ? 'stand-in files' : 'dpkg-deb'}), Ferry vs aptly ${(await run('aptly', ['version'])).stdout.trim().replace('aptly version: ', '')}`);
+    console.log(`deb benchmark: ${COUNT} packages (${FAKE ? 'stand-in files' : 'dpkg-deb'}), Ferry vs aptly ${(await run('aptly', ['version'])).stdout.trim().replace('aptly version: ', '')}, upstream served by ${server.kind === 'nginx' ? 'nginx (FERRY_BENCH_SERVER=node: the tests\' Node server)' : "the tests' Node server"}`);
     let t0 = performance.now();
     const pkgs = generate(COUNT);
     const repo = await makeUpstream(join(tmp, 'up', 'debian'), pkgs, { key, byHash: true, real: !FAKE });
@@ -182,16 +182,17 @@ async function main(): Promise<void> {
     results.push({ name: 'full mirror + snapshot + signed publish', goal: 0.5, ferry: ferryFull, warm: warmFull, aptly: aptlyFull, note: stats(ferryFull) });
 
     // 2. no-op refresh
-    server.requests.length = 0;
+    await server.resetRequests();
     const ferryNoop = await timed(ferry('full', join(tmp, 'state-full'), ['--refresh']), ferryEnv);
-    const ferryNoopRequests = server.requests.length;
+    const ferryNoopRequests = (await server.requests()).length;
     const warmNoop = await warm('full', join(tmp, 'warm-full'), true);
-    server.requests.length = 0;
+    await server.resetRequests();
     const aptlyNoop = await sequence(
       [aptly('mirror', 'update', `-keyring=${keyring}`, 'bench'), aptly('snapshot', 'create', 's2', 'from', 'mirror', 'bench'), aptly('publish', 'switch', ...sign, 'bookworm', 's2')],
       aptlyEnv,
     );
-    results.push({ name: 'no-op refresh', goal: 0.1, ferry: ferryNoop, warm: warmNoop, aptly: aptlyNoop, note: `${stats(ferryNoop)}; upstream requests: Ferry ${ferryNoopRequests}, aptly ${server.requests.length}` });
+    const aptlyNoopRequests = (await server.requests()).length;
+    results.push({ name: 'no-op refresh', goal: 0.1, ferry: ferryNoop, warm: warmNoop, aptly: aptlyNoop, note: `${stats(ferryNoop)}; upstream requests: Ferry ${ferryNoopRequests}, aptly ${aptlyNoopRequests}` });
 
     // 3. partial mirror with dependencies (first run)
     const filter = roots.join(' | ');
@@ -213,16 +214,16 @@ async function main(): Promise<void> {
     // 4. incremental: 50 new packages upstream
     repo.packages.push(...(await buildPackages(repo.dir, Array.from({ length: 50 }, (_, i) => ({ name: `bench-new-${i}`, version: '1.0', depends: pname(i * 7) })), { real: !FAKE })));
     await writeArchive(repo, { key, byHash: true, date: new Date() });
-    server.requests.length = 0;
+    await server.resetRequests();
     const ferryInc = await timed(ferry('full', join(tmp, 'state-full'), ['--refresh']), ferryEnv);
-    const ferryIncDebs = server.requests.filter((p) => p.endsWith('.deb')).length;
+    const ferryIncDebs = (await server.requests()).filter((p) => p.endsWith('.deb')).length;
     const warmInc = await warm('full', join(tmp, 'warm-full'), true);
-    server.requests.length = 0;
+    await server.resetRequests();
     const aptlyInc = await sequence(
       [aptly('mirror', 'update', `-keyring=${keyring}`, 'bench'), aptly('snapshot', 'create', 's3', 'from', 'mirror', 'bench'), aptly('publish', 'switch', ...sign, 'bookworm', 's3')],
       aptlyEnv,
     );
-    const aptlyIncDebs = server.requests.filter((p) => p.endsWith('.deb')).length;
+    const aptlyIncDebs = (await server.requests()).filter((p) => p.endsWith('.deb')).length;
     results.push({ name: 'incremental: 50 new upstream packages', goal: 0.5, ferry: ferryInc, warm: warmInc, aptly: aptlyInc, note: `${stats(ferryInc)}; .deb requests: Ferry ${ferryIncDebs}, aptly ${aptlyIncDebs}` });
 
     runner.stdin.end();

@@ -6,11 +6,12 @@
  */
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
-import { canonicalJson } from '../core/hash.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
 import { loadDriver } from '../drivers/registry.js';
-import type { DriverContext, Resolution } from '../drivers/types.js';
+import type { DriverContext, GeneratedFile, Resolution } from '../drivers/types.js';
+import { rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
 import type { Fetcher } from '../transport/types.js';
@@ -36,6 +37,10 @@ export interface ResolvedResource {
   resolution?: Resolution;
   /** What the published snapshot holds for this resource, if anything. */
   previous?: ManifestResource;
+  /** Digests of its files found in the store by planResolved (fetchMissing need not look again). */
+  present?: ReadonlySet<string>;
+  /** What its driver generated while the files downloaded (fetchMissing), for generateAll. */
+  early?: { files: GeneratedFile[] } | { error: unknown };
 }
 
 /** Resolves every resource (in parallel); collects every resource's errors before failing. */
@@ -81,14 +86,21 @@ function withResource(e: FerryError, resource: Resource): FerryError {
  * Downloads every resolved file whose blob is missing. A blob wanted by several paths or
  * resources is fetched once. Partial downloads stay in the store for the next attempt. Blobs
  * the published snapshot holds are in the store (GC keeps them): they are not looked up again.
+ * Meanwhile, drivers whose generate needs only their indexes generate (kept for generateAll);
+ * that work has settled when this returns or throws.
  */
 export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
   const wanted = new Map<string, { url: string; size?: number; resource: Resource }>();
-  for (const r of resolved) for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, resource: r.resource });
+  const known = new Set<string>();
+  for (const r of resolved) {
+    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, resource: r.resource });
+    for (const d of r.present ?? []) known.add(d);
+  }
   const missing: Array<[string, { url: string; size?: number; resource: Resource }]> = [];
   const published = publishedBlobs(ctx.published);
-  for (const [sha256, w] of wanted) if (!published.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
+  for (const [sha256, w] of wanted) if (!known.has(sha256) && !published.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
+  const early = generateEarly(resolved, ctx);
   const errors: FerryError[] = [];
   const batch = new AdoptBatch(ctx.blobs, ctx.signal);
   let bytes = 0;
@@ -121,7 +133,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, missing.length) }, worker));
+  await Promise.all([...Array.from({ length: Math.min(options.concurrency ?? 16, missing.length) }, worker), early]);
   // Whatever was downloaded is kept for the next attempt, even when another file failed.
   await batch.flush();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
@@ -148,14 +160,11 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
     const driver = await loadDriver(r.resource.kind);
     if (!driver) continue;
     try {
-      const generated = await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
-      const files: ManifestFile[] = await Promise.all(
-        resolution.files.map(async (f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size, url: redactUrl(f.url) })),
-      );
-      for (const g of generated) {
-        const { sha256, size } = await ctx.blobs.putBytes(g.content);
-        files.push({ path: g.path, sha256, size, generated: true });
-      }
+      const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
+      const files: ManifestFile[] = [];
+      for (const f of resolution.files) files.push({ path: f.path, sha256: f.sha256, size: f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size, url: redactUrl(f.url) });
+      const stored = await storeGenerated(ctx.blobs, generated.map((g) => g.content), ctx.signal);
+      generated.forEach((g, i) => files.push({ path: g.path, sha256: stored[i], size: g.content.byteLength, generated: true }));
       out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, upstream: resolution.upstream });
     } catch (e) {
       errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));
@@ -173,9 +182,62 @@ export async function planResolved(plan: Plan, resolved: ResolvedResource[], blo
   for (const r of resolved) {
     const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
     byId[resourceId(r.resource)] = files;
-    for (const f of files) if (r.reused || inPublished.has(f.sha256) || (await blobs.has(f.sha256))) present.add(f.sha256);
+    const mine = new Set<string>();
+    for (const f of files) if (r.reused || inPublished.has(f.sha256) || (await blobs.has(f.sha256))) mine.add(f.sha256);
+    for (const d of mine) present.add(d);
+    r.present = mine;
   }
   return planFiles(plan, byId, present, published);
+}
+
+/**
+ * Stores generated files as blobs, the same content once (an index and its by-hash copies). With
+ * a batch-capable store: written to temp files, then adopted together (two file-system syncs
+ * instead of an fsync per file and folder). Returns each content's digest.
+ */
+async function storeGenerated(blobs: BlobStore, contents: Uint8Array[], signal: AbortSignal): Promise<string[]> {
+  const digests = contents.map((c) => sha256Hex(c));
+  if (!blobs.adoptMany) {
+    for (const c of contents) await blobs.putBytes(c);
+    return digests;
+  }
+  const pending = new Map<string, string>();
+  try {
+    for (const [i, c] of contents.entries()) {
+      const d = digests[i];
+      if (pending.has(d) || (await blobs.has(d))) continue;
+      const file = blobs.tempPath();
+      writeFileSync(file, c);
+      pending.set(d, file);
+    }
+    await blobs.adoptMany([...pending].map(([sha256, file]) => ({ file, sha256 })), { signal });
+  } catch (e) {
+    for (const file of pending.values()) rmSync(file, { force: true });
+    throw e;
+  }
+  return digests;
+}
+
+/** Runs generate, for the drivers that allow it, of the resources generateAll will generate; never throws. */
+async function generateEarly(resolved: ResolvedResource[], ctx: SyncContext): Promise<void> {
+  await Promise.all(
+    resolved.map(async (r) => {
+      const resolution = r.resolution;
+      if (!resolution || r.reused || (r.previous && unchangedUpstream(r.resource, resolution, r.previous))) return;
+      const driver = await loadDriver(r.resource.kind);
+      if (!driver?.generatesFromIndexes) return;
+      try {
+        r.early = { files: await driver.generate(r.resource, resolution, driverContext(ctx, undefined)) };
+      } catch (error) {
+        r.early = { error };
+      }
+    }),
+  );
+}
+
+function earlyResult(early: NonNullable<ResolvedResource['early']>): GeneratedFile[] {
+  if ('error' in early) throw early.error;
+  return early.files;
 }
 
 /** Digests of every file the published snapshot holds (its blobs are in the store). */

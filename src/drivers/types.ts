@@ -58,6 +58,11 @@ export interface DriverContext {
 
 export interface Driver {
   readonly kind: ResourceKind;
+  /**
+   * generate reads only what resolve learnt (indexes, not the files the sync step downloads):
+   * the reconcile may then run it while those files download.
+   */
+  readonly generatesFromIndexes?: boolean;
   resolve(resource: Resource, ctx: DriverContext): Promise<Resolution>;
   generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]>;
 }

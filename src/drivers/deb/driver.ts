@@ -141,6 +141,7 @@ async function previousReusable(ctx: DriverContext): Promise<ManifestFile[] | un
 
 export const debDriver: Driver = {
   kind: 'deb',
+  generatesFromIndexes: true,
 
   async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
     const id = resourceId(resource);
