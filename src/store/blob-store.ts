@@ -45,14 +45,14 @@ export class FsBlobStore implements BlobStore {
 
   pathOf(sha256: string): string {
     const d = checkDigest(sha256);
-    return join(this.objects, d.slice(0, 2), d.slice(2));
+    return `${this.objects}/${d.slice(0, 2)}/${d.slice(2)}`;
   }
 
   /** pathOf without the digest check, for callers that checked it already (the tree builder's hot loop). */
   readonly blobPathUnchecked = (sha256: string): string => `${this.objects}/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
 
   partialPath(sha256: string): string {
-    return join(this.partialDir, checkDigest(sha256));
+    return `${this.partialDir}/${checkDigest(sha256)}`;
   }
 
   tempPath(): string {

@@ -167,12 +167,12 @@ async function smallDownload(ctx: AttemptContext, target: RequestTarget, dest: s
 function chunkCounter(target: RequestTarget, announced: number | undefined, o: StreamOptions): (length: number) => void {
   const total = o.size ?? (announced !== undefined && Number.isSafeInteger(announced) ? o.offset + announced : undefined);
   let received = 0;
-  const url = redactUrl(target.url.href);
   return (length: number) => {
     received += length;
     o.stats.bytes(o.host, length);
     o.progress.fetched += length;
     if (o.size !== undefined && o.offset + received > o.size) {
+      const url = redactUrl(target.url.href);
       throw new FerryError('FERRY_SIZE_MISMATCH', `${url}: more than the expected ${o.size} bytes`, {
         url,
         expected: o.size,

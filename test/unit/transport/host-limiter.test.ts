@@ -29,6 +29,24 @@ describe('HostLimiter', () => {
   });
 });
 
+describe('HostLimiter and cancellation', () => {
+  it('a waiting task whose signal aborts leaves the line with the reason; the next ones still run', async () => {
+    const limiter = new HostLimiter({ concurrency: 4, perHost: 1 });
+    let release: () => void = () => undefined;
+    const first = limiter.run('a', () => new Promise<string>((resolve) => (release = () => resolve('first'))));
+    const controller = new AbortController();
+    const second = limiter.run('a', async () => 'second', controller.signal);
+    const third = limiter.run('a', async () => 'third');
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ name: 'AbortError' });
+    release();
+    expect(await first).toBe('first');
+    expect(await third).toBe('third');
+    expect(limiter.load).toBe(0);
+    await expect(limiter.run('a', async () => 'late', controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
 describe('withRetries', () => {
   const settings = { retries: 3, baseMs: 1, maxMs: 2, maxRetryAfterMs: 1000 };
   it('retries transient failures and reports each retry', async () => {
