@@ -3,9 +3,9 @@
  * and log shippers). Logs go to stderr; stdout carries command output only. Level from
  * FERRY_LOG_LEVEL (default info), format from FERRY_LOG_FORMAT (json or human).
  *
- * One-shot commands (apply, plan...) write their few lines with log-line.ts, which gives the
- * same lines as winston without loading it (~100 ms of a run). The long-lived processes
- * (`ferry run`, `ferry serve`) use winston itself, loaded on first use.
+ * The commands write their lines with log-line.ts, which gives the same lines as winston
+ * without loading it (~100 ms of a run); `ferry run`, the controller, uses winston itself,
+ * loaded on first use.
  */
 import { EOL } from 'node:os';
 import { createRequire } from 'node:module';
@@ -40,7 +40,7 @@ export function createLogger(options: LoggerOptions & { write?: (text: string) =
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-/** The same lines through winston (to stderr, or to `stream`), for long-lived processes. */
+/** The same lines through winston (to stderr, or to `stream`), for the controller. */
 export function createWinstonLogger(options: LoggerOptions & { stream?: NodeJS.WritableStream } = {}): Logger {
   const { level, json } = settings(options);
   const winston = createRequire(import.meta.url)('winston') as typeof Winston;

@@ -7,8 +7,8 @@ export function register(program: Command): void {
     action(async (opts: { state: string; listen: string }) => {
       const [host, port] = splitListen(opts.listen);
       const { startServer } = await import('../../serve/server.js');
-      const { createWinstonLogger } = await import('../log.js');
-      const logger = createWinstonLogger();
+      const { createLogger } = await import('../log.js');
+      const logger = createLogger();
       const server = await startServer({ stateDir: opts.state, host, port, logger });
       process.stdout.write(`serving ${opts.state} at ${server.url}\n`);
       await new Promise<void>((resolve) => {
