@@ -13,6 +13,7 @@ import { loadDriver } from '../drivers/registry.js';
 import type { DriverContext, GeneratedFile, Resolution } from '../drivers/types.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { DraftResource } from '../store/snapshot-draft.js';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
 import type { Fetcher } from '../transport/types.js';
 import { planFiles, type Plan } from '../plan/plan.js';
@@ -172,6 +173,17 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
   }
   if (errors.length) throw new FerryErrors(errors);
   return out;
+}
+
+/**
+ * The next snapshot's resources as far as resolve knows them (roots and file paths), for
+ * StateStore.draft; undefined when every resource stands as published (nothing to build, most
+ * likely), so that a refresh that finds nothing new makes no folders.
+ */
+export function draftResources(resolved: ResolvedResource[]): DraftResource[] | undefined {
+  const changing = resolved.some((r) => !r.reused && !(r.previous && r.resolution && unchangedUpstream(r.resource, r.resolution, r.previous)));
+  if (!changing) return undefined;
+  return resolved.map((r) => r.reused ?? { kind: r.resource.kind, name: r.resource.name, root: `${r.resource.kind}/${r.resource.name}`, files: r.resolution?.files ?? [] });
 }
 
 /** Adds file counts, bytes to fetch and added/removed paths to a resource-level plan. */

@@ -15,11 +15,12 @@ import { planResources, type Plan } from '../plan/plan.js';
 import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
+import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
 import { createLazyFetcher } from './lazy-fetcher.js';
 import { loadDesired } from './apply-desired.js';
 import { faultPoint } from './fault-point.js';
-import { fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
+import { draftResources, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
 
 export interface ReconcileOptions {
   stateDir: string;
@@ -75,6 +76,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('publish');
     return { outcome, snapshot, desiredHash: desired.hash, plan, steps, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes, filesFetched, durationMs: Date.now() - started } };
   };
+  // The next snapshot's folders, made while files download (discarded unless built on).
+  let draft: SnapshotDraft | undefined;
   try {
     const published = await store.current();
     step('lock');
@@ -98,6 +101,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     plan = await planResolved(plan, resolved, store.blobs, published);
     step('resolve');
     logger.info('plan', { ...plan.summary });
+    const drafted = draftResources(resolved);
+    if (drafted) draft = store.draft(desired.hash, drafted, { signal });
 
     const fetched = await collect(() => fetchMissing(resolved, ctx));
     step('fetch');
@@ -108,7 +113,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       logger.info('upstream unchanged', { snapshot: published.id });
       return result('unchanged', published.id, plan, fetched.files);
     }
-    const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal });
+    const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal, draft });
     step('build');
     await faultPoint('publish', store.root, signal);
     await store.publish(manifest.id, { commit: options.commit, desiredHash: desired.hash, action: 'apply', stats: { files: fetched.files, bytes: fetched.bytes } });
@@ -120,6 +125,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes });
     return result('published', manifest.id, plan, fetched.files);
   } finally {
+    await draft?.discard();
     await lock.release();
     await ownFetcher?.close();
   }

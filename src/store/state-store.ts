@@ -10,6 +10,7 @@ import { manifestPath, parseManifest, planTree } from './manifest.js';
 import { checkSnapshotId, hashTag, newSnapshotId, SNAPSHOT_ID_RE } from './snapshot-id.js';
 import { acquireLock, lockHeldBy } from './store-lock.js';
 import { buildTree } from './tree-builder.js';
+import { SnapshotDraft, type DraftResource } from './snapshot-draft.js';
 import { checkStore } from './fsck.js';
 import type { FsckProblem, GcResult, HistoryEntry, LockHandle, SnapshotManifest, SnapshotStore } from './types.js';
 
@@ -156,16 +157,20 @@ export class StateStore implements SnapshotStore {
    * FERRY_STORE_CORRUPT naming the file), fsyncs the tree, then writes manifest.json last.
    * On failure or abort the half-built folder is removed; after a crash gc removes it.
    * `batch` is how many links are made between two turns of the event loop (default 256).
+   * With a `draft` of the same desired hash (see draft()), its id and folders are taken over.
    */
-  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; batch?: number } = {}): Promise<SnapshotManifest> {
+  async build(input: Omit<SnapshotManifest, 'id' | 'createdAt'>, options: { signal?: AbortSignal; batch?: number; draft?: SnapshotDraft } = {}): Promise<SnapshotManifest> {
     options.signal?.throwIfAborted();
     const plan = planTree(input);
     const now = new Date();
-    const id = await this.reserveId(input.desiredHash, now);
+    const drafted = await options.draft?.ready.catch(() => undefined);
+    const usable = drafted && drafted.id.endsWith(`-${hashTag(input.desiredHash)}`) ? drafted : undefined;
+    if (usable) options.draft?.take();
+    const id = usable?.id ?? (await this.reserveId(input.desiredHash, now));
     const dir = join(this.snapshotsDir, id);
     const started = performance.now();
     try {
-      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, batch: options.batch });
+      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, batch: options.batch, made: usable?.made });
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();
@@ -178,6 +183,15 @@ export class StateStore implements SnapshotStore {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Starts the next snapshot ahead of build: reserves its id and makes the folders the given
+   * resources' files need, in the background (see SnapshotDraft). Pass it to build, and
+   * discard() it whatever happens (a no-op once build took it over).
+   */
+  draft(desiredHash: string, resources: readonly DraftResource[], options: { signal?: AbortSignal } = {}): SnapshotDraft {
+    return new SnapshotDraft({ snapshotsDir: this.snapshotsDir, reserve: () => this.reserveId(desiredHash, new Date()), resources, signal: options.signal });
   }
 
   /** Creates `snapshots/<id>/` for a fresh id, stepping past ids another process already took. */

@@ -16,6 +16,8 @@ export interface TreeBuildOptions {
   signal?: AbortSignal;
   /** Links made between two turns of the event loop (default 256). */
   batch?: number;
+  /** Folders (and the root) already made, by a SnapshotDraft. */
+  made?: ReadonlySet<string>;
 }
 
 /** Below this many folders, fsync each; above, one syncfs of the file system is cheaper. */
@@ -40,15 +42,8 @@ export async function buildTree(
   const batch = Math.max(1, options.batch ?? 256);
   const { entries } = plan;
   const { signal } = options;
-  // A parent is a strict prefix of its children, hence shorter: by length, parents come first.
-  const dirs = [...plan.dirs].sort((a, b) => a.length - b.length);
   const base = `${treeRoot}/`;
-  signal?.throwIfAborted();
-  mkdirSync(treeRoot);
-  for (let i = 0; i < dirs.length; i++) {
-    if (i > 0 && i % batch === 0) await yieldToLoop(signal);
-    mkdirSync(base + dirs[i]);
-  }
+  await makeFolders(treeRoot, plan.dirs, { signal, batch, made: options.made });
   for (let i = 0; i < entries.length; i++) {
     if (i % batch === 0) await yieldToLoop(signal);
     const e = entries[i];
@@ -64,9 +59,29 @@ export async function buildTree(
       } else throw err;
     }
   }
+  const dirs = plan.dirs;
   if (dirs.length > FSYNC_EACH_MAX && (await syncFileSystem(treeRoot))) return { dirs: dirs.length, links: entries.length };
   await forEachLimit(['', ...dirs], 16, (d) => fsyncDir(join(treeRoot, d)), signal);
   return { dirs: dirs.length, links: entries.length };
+}
+
+/**
+ * Creates `treeRoot` and the folders below it, parents before children, with synchronous calls
+ * in slices of `batch` (the event loop runs in between). Folders in `made` (and the root, when
+ * `made` is given) exist already and are skipped.
+ */
+export async function makeFolders(treeRoot: string, folders: readonly string[], options: { signal?: AbortSignal; batch?: number; made?: ReadonlySet<string> } = {}): Promise<void> {
+  const batch = Math.max(1, options.batch ?? 256);
+  const { signal, made } = options;
+  // A parent is a strict prefix of its children, hence shorter: by length, parents come first.
+  const dirs = (made ? folders.filter((d) => !made.has(d)) : [...folders]).sort((a, b) => a.length - b.length);
+  const base = `${treeRoot}/`;
+  signal?.throwIfAborted();
+  if (!made) mkdirSync(treeRoot);
+  for (let i = 0; i < dirs.length; i++) {
+    if (i > 0 && i % batch === 0) await yieldToLoop(signal);
+    mkdirSync(base + dirs[i]);
+  }
 }
 
 /**

@@ -132,6 +132,37 @@ describe('StateStore', () => {
     expect((await store.history()).map((h) => h.action)).toEqual(['apply', 'reuse']);
   });
 
+  it('a draft lays out the folders ahead; build takes over its id; discard removes only an unused draft', async () => {
+    const input = await snapshotOf(store, { 'pool/a/x.deb': 'x', 'pool/b/y.deb': 'y' });
+    const draft = store.draft(input.desiredHash, input.resources);
+    const { id } = await draft.ready;
+    expect((await stat(join(store.treePath(id), 'file/images/pool/b'))).isDirectory()).toBe(true);
+    expect(await store.list()).toEqual([]); // no manifest yet: not a snapshot
+    // An index generated later lands in a folder the draft did not know of.
+    const more = await snapshotOf(store, { 'pool/a/x.deb': 'x', 'pool/b/y.deb': 'y', 'dists/s/Release': 'r' }, input.desiredHash);
+    const m = await store.build(more, { draft });
+    expect(m.id).toBe(id);
+    await draft.discard();
+    expect(await readFile(join(store.treePath(id), 'file/images/dists/s/Release'), 'utf8')).toBe('r');
+    expect(await store.fsck()).toEqual([]);
+
+    const unused = store.draft(input.desiredHash, input.resources);
+    const other = (await unused.ready).id;
+    await unused.discard();
+    expect(await readdir(join(store.root, 'snapshots'))).toEqual([id]);
+    expect(other).not.toBe(id);
+  });
+
+  it('a draft with an unsafe path makes nothing; build then reports the path as it always does', async () => {
+    const input = await snapshotOf(store, { 'a.txt': 'alpha' });
+    input.resources[0].files[0].path = '../escape';
+    const draft = store.draft(input.desiredHash, input.resources);
+    await expect(draft.ready).rejects.toMatchObject({ code: 'FERRY_UNSAFE_PATH' });
+    await expect(store.build(input, { draft })).rejects.toMatchObject({ code: 'FERRY_UNSAFE_PATH' });
+    await draft.discard();
+    expect(await readdir(join(store.root, 'snapshots'))).toEqual([]);
+  });
+
   it('an aborted build rejects and leaves no snapshot folder behind', async () => {
     const input = await snapshotOf(store, { seed: 'x' });
     const seed = input.resources[0].files[0];
