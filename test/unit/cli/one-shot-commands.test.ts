@@ -88,6 +88,7 @@ describe('what a command loads (src/, issue: CLI start-up)', () => {
   it('render loads the model and the CLI, no other stage and no large library', async () => {
     const loaded = await modulesOf(['render', '--model', model, '--nodeinfo', 'mirror01']);
     expect(loaded.some((f) => f.includes('/src/model/'))).toBe(true);
+    expect(heavy(loaded, ['commander'])).toEqual(['commander']); // the trace sees packages
     expect(heavy(loaded, [...HEAVY, 'ajv', 'p-queue'])).toEqual([]);
     expect(loaded.filter((f) => /\/src\/(validate|desired|plan|drivers|store|transport|serve)\//.test(f))).toEqual([]);
   });
