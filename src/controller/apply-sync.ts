@@ -164,8 +164,10 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
       const files: ManifestFile[] = [];
       for (const f of resolution.files) files.push({ path: f.path, sha256: f.sha256, size: f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size, url: redactUrl(f.url) });
-      const stored = await storeGenerated(ctx.blobs, generated.map((g) => g.content), ctx.signal);
-      generated.forEach((g, i) => files.push({ path: g.path, sha256: stored[i], size: g.content.byteLength, generated: true }));
+      const fresh = generated.filter((g) => !g.stored);
+      const digests = await storeGenerated(ctx.blobs, fresh.map((g) => g.content), ctx.signal);
+      const stored = new Map(fresh.map((g, i) => [g, { sha256: digests[i], size: g.content.byteLength }]));
+      for (const g of generated) files.push({ path: g.path, ...(g.stored ?? stored.get(g)!), generated: true });
       out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, upstream: resolution.upstream });
     } catch (e) {
       errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));

@@ -23,6 +23,11 @@ export interface WantedFile {
 export interface GeneratedFile {
   path: string;
   content: Uint8Array;
+  /**
+   * The file is a blob the store already holds (kept from an earlier generation, say): taken by
+   * digest, not read back. `content` is then empty.
+   */
+  stored?: { sha256: string; size: number };
 }
 
 export interface Resolution {

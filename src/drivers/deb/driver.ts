@@ -185,9 +185,7 @@ export const debDriver: Driver = {
 
   async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
     const scratch = (resolution.scratch as DebScratch | undefined) ?? ((await debDriver.resolve(resource, ctx)).scratch as DebScratch);
-    if (scratch.reuse) {
-      return Promise.all(scratch.reuse.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) })));
-    }
+    if (scratch.reuse) return scratch.reuse.map((f) => storedFile(f));
     const { spec, catalog, selection } = scratch;
     const site = siteOf(ctx);
     const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
@@ -223,6 +221,11 @@ export const debDriver: Driver = {
   },
 };
 
+/** A generated file of an earlier generation, taken from the store as it is. */
+function storedFile(f: ManifestFile): GeneratedFile {
+  return { path: f.path, content: new Uint8Array(0), stored: { sha256: f.sha256, size: f.size } };
+}
+
 /** Adds the by-hash files of earlier generations (from the blob store) for `retention` generations. */
 async function keepByHash(out: GeneratedFile[], resolution: Resolution, previous: ManifestFile[], ctx: DriverContext, retention: number): Promise<GeneratedFile[]> {
   const current = out.filter((f) => isByHash(f.path)).map((f) => f.path);
@@ -234,7 +237,7 @@ async function keepByHash(out: GeneratedFile[], resolution: Resolution, previous
     if (have.has(f.path)) continue;
     if (keep && !keep.has(f.path)) continue;
     if (!(await ctx.blobs.has(f.sha256))) continue;
-    out.push({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) });
+    out.push(storedFile(f));
     have.add(f.path);
   }
   const same = history?.[0] && history[0].length === current.length && history[0].every((p, i) => p === current[i]);
