@@ -1,9 +1,10 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resourceId } from '../core/resource.js';
 import { safeRelativePath } from '../core/safe-path.js';
 import { checkedPath } from './manifest.js';
-import { directoriesOf, makeFolders } from './tree-builder.js';
+import { forEachLimit } from './for-each-limit.js';
+import { directoriesOf } from './tree-builder.js';
 
 /** What a draft holds once its folders are made. */
 export interface DraftTree {
@@ -22,8 +23,7 @@ export interface DraftResource {
 
 /**
  * The next snapshot's folder, started ahead of StateStore.build: its id is reserved and the
- * folders its tree needs are made (in slices, the event loop running in between) while files
- * download, so that build has little more than the links left. Every path is checked as
+ * folders its tree needs are made (on the thread pool) while files download, so that build has little more than the links left. Every path is checked as
  * build checks it. Until build writes the manifest it is a half-built snapshot like any other:
  * left out of listings, removed by gc after a crash, and by discard() when not built.
  */
@@ -72,7 +72,20 @@ export class SnapshotDraft {
     o.signal?.throwIfAborted();
     const id = await o.reserve();
     this.dir = join(o.snapshotsDir, id);
-    await makeFolders(join(this.dir, 'tree'), folders, { signal: o.signal, batch: 64 });
+    // On the thread pool, a level at a time: a mkdir can take a millisecond on a busy disk, and
+    // the event loop is busy downloading meanwhile.
+    const tree = join(this.dir, 'tree');
+    await mkdir(tree);
+    const levels = new Map<number, string[]>();
+    for (const d of folders) {
+      const depth = d.split('/').length;
+      const level = levels.get(depth) ?? [];
+      if (level.length === 0) levels.set(depth, level);
+      level.push(d);
+    }
+    for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
+      await forEachLimit(levels.get(depth) ?? [], 4, (d) => mkdir(`${tree}/${d}`).then(() => undefined), o.signal);
+    }
     return { id, made: new Set(folders) };
   }
 }

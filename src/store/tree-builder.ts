@@ -70,7 +70,7 @@ export async function buildTree(
  * in slices of `batch` (the event loop runs in between). Folders in `made` (and the root, when
  * `made` is given) exist already and are skipped.
  */
-export async function makeFolders(treeRoot: string, folders: readonly string[], options: { signal?: AbortSignal; batch?: number; made?: ReadonlySet<string> } = {}): Promise<void> {
+async function makeFolders(treeRoot: string, folders: readonly string[], options: { signal?: AbortSignal; batch?: number; made?: ReadonlySet<string> } = {}): Promise<void> {
   const batch = Math.max(1, options.batch ?? 256);
   const { signal, made } = options;
   // A parent is a strict prefix of its children, hence shorter: by length, parents come first.
