@@ -178,14 +178,19 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
 }
 
 /**
- * The next snapshot's resources as far as resolve knows them (roots and file paths), for
- * StateStore.draft; undefined when every resource stands as published (nothing to build, most
+ * The next snapshot's resources as far as resolve knows them (roots, file paths, which blobs
+ * are in the store already), for StateStore.draft; undefined when every resource stands as published (nothing to build, most
  * likely), so that a refresh that finds nothing new makes no folders.
  */
 export function draftResources(resolved: ResolvedResource[]): DraftResource[] | undefined {
   const changing = resolved.some((r) => !r.reused && !(r.previous && r.resolution && unchangedUpstream(r.resource, r.resolution, r.previous)));
   if (!changing) return undefined;
-  return resolved.map((r) => r.reused ?? { kind: r.resource.kind, name: r.resource.name, root: `${r.resource.kind}/${r.resource.name}`, files: r.resolution?.files ?? [] });
+  return resolved.map((r) => {
+    if (r.reused) return { ...r.reused, files: r.reused.files.map((f) => ({ path: f.path, sha256: f.sha256, present: true })) };
+    const present = r.present;
+    const files = (r.resolution?.files ?? []).map((f) => ({ path: f.path, sha256: f.sha256, present: present?.has(f.sha256) ?? false }));
+    return { kind: r.resource.kind, name: r.resource.name, root: `${r.resource.kind}/${r.resource.name}`, files };
+  });
 }
 
 /** Adds file counts, bytes to fetch and added/removed paths to a resource-level plan. */

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { link, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resourceId } from '../core/resource.js';
 import { safeRelativePath } from '../core/safe-path.js';
@@ -6,35 +6,49 @@ import { checkedPath } from './manifest.js';
 import { forEachLimit } from './for-each-limit.js';
 import { directoriesOf } from './tree-builder.js';
 
-/** What a draft holds once its folders are made. */
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/** What a draft holds once laid out. */
 export interface DraftTree {
   id: string;
   /** Folders below the tree root that exist (the root too). */
   made: ReadonlySet<string>;
+  /** Files already linked: path below the tree root → blob digest. */
+  linked: ReadonlyMap<string, string>;
 }
 
-/** The resources of the coming snapshot as far as known: roots and the paths of their files. */
+/**
+ * The resources of the coming snapshot as far as known: roots and the paths of their files;
+ * a file with `present` set has its blob in the store already and is linked ahead too.
+ */
 export interface DraftResource {
   kind: string;
   name: string;
   root: string;
-  files: ReadonlyArray<{ path: string }>;
+  files: ReadonlyArray<{ path: string; sha256?: string; present?: boolean }>;
 }
 
-/**
- * The next snapshot's folder, started ahead of StateStore.build: its id is reserved and the
- * folders its tree needs are made (on the thread pool) while files download, so that build has little more than the links left. Every path is checked as
- * build checks it. Until build writes the manifest it is a half-built snapshot like any other:
- * left out of listings, removed by gc after a crash, and by discard() when not built.
- */
 export interface DraftOptions {
   snapshotsDir: string;
   /** Reserves a fresh snapshot id (creates snapshots/<id>/). */
   reserve: () => Promise<string>;
+  /** Where the blob of a (checked) digest lives. */
+  blobPath: (sha256: string) => string;
   resources: readonly DraftResource[];
   signal?: AbortSignal;
 }
 
+/** File-system operations in flight at once (on libuv's thread pool, 4 threads by default). */
+const IN_FLIGHT = 4;
+
+/**
+ * The next snapshot's folder, started ahead of StateStore.build: its id is reserved, the folders
+ * its tree needs are made and the files whose blobs are already in the store are linked, on the
+ * thread pool while other files download, so that build has only the rest to do. Every path and
+ * digest is checked as build checks them. Until build writes the manifest it is a half-built
+ * snapshot like any other: left out of listings, removed by gc after a crash, and by discard()
+ * when not built on.
+ */
 export class SnapshotDraft {
   readonly ready: Promise<DraftTree>;
   private dir: string | undefined;
@@ -60,22 +74,24 @@ export class SnapshotDraft {
   }
 
   private async layout(o: DraftOptions): Promise<DraftTree> {
-    const entries: Array<{ rel: string }> = [];
+    const entries: Array<{ rel: string; sha256?: string }> = [];
     const roots: string[] = [];
     for (const r of o.resources) {
       const resource = resourceId(r);
       const root = safeRelativePath(r.root, { resource, path: 'root' });
       roots.push(root);
-      for (const f of r.files) entries.push({ rel: `${root}/${checkedPath(f.path, { resource })}` });
+      for (const f of r.files) {
+        const rel = `${root}/${checkedPath(f.path, { resource })}`;
+        entries.push({ rel, sha256: f.present && f.sha256 && SHA256_RE.test(f.sha256) ? f.sha256 : undefined });
+      }
     }
     const folders = directoriesOf(entries, roots);
     o.signal?.throwIfAborted();
     const id = await o.reserve();
     this.dir = join(o.snapshotsDir, id);
-    // On the thread pool, a level at a time: a mkdir can take a millisecond on a busy disk, and
-    // the event loop is busy downloading meanwhile.
     const tree = join(this.dir, 'tree');
     await mkdir(tree);
+    // A level at a time, parents first.
     const levels = new Map<number, string[]>();
     for (const d of folders) {
       const depth = d.split('/').length;
@@ -84,8 +100,20 @@ export class SnapshotDraft {
       level.push(d);
     }
     for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
-      await forEachLimit(levels.get(depth) ?? [], 4, (d) => mkdir(`${tree}/${d}`).then(() => undefined), o.signal);
+      await forEachLimit(levels.get(depth) ?? [], IN_FLIGHT, (d) => mkdir(`${tree}/${d}`).then(() => undefined), o.signal);
     }
-    return { id, made: new Set(folders) };
+    const linked = new Map<string, string>();
+    const linkable = entries.filter((e): e is { rel: string; sha256: string } => e.sha256 !== undefined);
+    await forEachLimit(linkable, IN_FLIGHT, async (e) => {
+      if (linked.has(e.rel)) return; // the same path twice: build reports it
+      try {
+        await link(o.blobPath(e.sha256), `${tree}/${e.rel}`);
+        linked.set(e.rel, e.sha256);
+      } catch (err) {
+        // A blob at the file system's link limit: build copies it.
+        if ((err as NodeJS.ErrnoException).code !== 'EMLINK') throw err;
+      }
+    }, o.signal);
+    return { id, made: new Set(folders), linked };
   }
 }

@@ -170,7 +170,7 @@ export class StateStore implements SnapshotStore {
     const dir = join(this.snapshotsDir, id);
     const started = performance.now();
     try {
-      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, batch: options.batch, made: usable?.made });
+      const { dirs } = await buildTree(join(dir, 'tree'), plan, this.blobs.blobPathUnchecked, { signal: options.signal, batch: options.batch, made: usable?.made, linked: usable?.linked });
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();
@@ -186,12 +186,13 @@ export class StateStore implements SnapshotStore {
   }
 
   /**
-   * Starts the next snapshot ahead of build: reserves its id and makes the folders the given
-   * resources' files need, in the background (see SnapshotDraft). Pass it to build, and
+   * Starts the next snapshot ahead of build: reserves its id, makes the folders the given
+   * resources' files need and links those whose blobs are present, in the background (see
+   * SnapshotDraft). Pass it to build, and
    * discard() it whatever happens (a no-op once build took it over).
    */
   draft(desiredHash: string, resources: readonly DraftResource[], options: { signal?: AbortSignal } = {}): SnapshotDraft {
-    return new SnapshotDraft({ snapshotsDir: this.snapshotsDir, reserve: () => this.reserveId(desiredHash, new Date()), resources, signal: options.signal });
+    return new SnapshotDraft({ snapshotsDir: this.snapshotsDir, reserve: () => this.reserveId(desiredHash, new Date()), blobPath: this.blobs.blobPathUnchecked, resources, signal: options.signal });
   }
 
   /** Creates `snapshots/<id>/` for a fresh id, stepping past ids another process already took. */

@@ -18,6 +18,8 @@ export interface TreeBuildOptions {
   batch?: number;
   /** Folders (and the root) already made, by a SnapshotDraft. */
   made?: ReadonlySet<string>;
+  /** Files already linked by a SnapshotDraft (path → digest): skipped when the digest matches. */
+  linked?: ReadonlyMap<string, string>;
 }
 
 /** Below this many folders, fsync each; above, one syncfs of the file system is cheaper. */
@@ -44,9 +46,11 @@ export async function buildTree(
   const { signal } = options;
   const base = `${treeRoot}/`;
   await makeFolders(treeRoot, plan.dirs, { signal, batch, made: options.made });
+  const { linked } = options;
   for (let i = 0; i < entries.length; i++) {
     if (i % batch === 0) await yieldToLoop(signal);
     const e = entries[i];
+    if (linked?.get(e.rel) === e.sha256) continue;
     const source = blobPath(e.sha256);
     try {
       linkSync(source, base + e.rel);

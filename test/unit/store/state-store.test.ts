@@ -146,10 +146,21 @@ describe('StateStore', () => {
     expect(await readFile(join(store.treePath(id), 'file/images/dists/s/Release'), 'utf8')).toBe('r');
     expect(await store.fsck()).toEqual([]);
 
+    // Files whose blobs are present are linked ahead; build links the rest and keeps those.
+    const next = await snapshotOf(store, { 'pool/a/x.deb': 'x', 'pool/c/z.deb': 'z', 'dists/s/Release': 'r2' });
+    const withBlobs = store.draft(next.desiredHash, next.resources.map((r) => ({ ...r, files: r.files.map((f) => ({ ...f, present: f.path !== 'dists/s/Release' })) })));
+    const tree = await withBlobs.ready;
+    expect([...tree.linked.keys()].sort()).toEqual(['file/images/pool/a/x.deb', 'file/images/pool/c/z.deb']);
+    const built = await store.build(next, { draft: withBlobs });
+    expect(built.id).toBe(tree.id);
+    expect((await stat(join(store.treePath(built.id), 'file/images/pool/c/z.deb'))).ino).toBe((await stat(store.blobs.pathOf(sha256Hex('z')))).ino);
+    expect(await readFile(join(store.treePath(built.id), 'file/images/dists/s/Release'), 'utf8')).toBe('r2');
+    expect(await store.fsck()).toEqual([]);
+
     const unused = store.draft(input.desiredHash, input.resources);
     const other = (await unused.ready).id;
     await unused.discard();
-    expect(await readdir(join(store.root, 'snapshots'))).toEqual([id]);
+    expect((await readdir(join(store.root, 'snapshots'))).sort()).toEqual([id, tree.id].sort());
     expect(other).not.toBe(id);
   });
 
