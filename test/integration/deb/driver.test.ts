@@ -253,6 +253,24 @@ describe('deb driver: refresh', () => {
     expect(t.fetcher.log).toEqual([]);
   });
 
+  it('an unchanged upstream gives the published entry back as it stands, unless the signing policy changed', async () => {
+    const r = mirror('os-same', {});
+    const first = await debDriver.resolve(r, t.ctx({ refresh: true }));
+    const gen = await debDriver.generate(r, first, t.ctx());
+    const previous = await manifestOf(r, first.files, gen, t.blobs, first.upstream);
+    t.fetcher.resetStats();
+    const same = await debDriver.resolve(r, t.ctx({ refresh: true, previous }));
+    expect(same.unchanged).toBe(true);
+    expect(same.files).toEqual(first.files);
+    expect(t.fetcher.log).toEqual([`${server.url}/debian/dists/bookworm/InRelease`]);
+    // Valid-Until is part of what was signed: a new policy means new signed files.
+    const site = { valid_until_days: 7 };
+    const other = await debDriver.resolve(r, t.ctx({ refresh: true, previous, desired: desiredOf(resources, site) }));
+    expect(other.unchanged).toBeUndefined();
+    const regenerated = await debDriver.generate(r, other, t.ctx({ desired: desiredOf(resources, site) }));
+    expect(Buffer.from(regenerated.find((g) => g.path === 'dists/bookworm/Release')!.content).toString()).toMatch(/^Valid-Until: /m);
+  });
+
   it('fetches only the changed index after new upstream packages, keeping earlier by-hash files', async () => {
     const dir = join(root, 'inc');
     await cp(join(root, 'debian'), dir, { recursive: true });
