@@ -8,7 +8,9 @@
  *   partial      10 roots with their dependency closure (filter-with-deps for aptly), first run
  *
  * Both verify upstream signatures and sign what they publish; aptly skips Contents and bz2
- * (Ferry writes neither). Ferry runs from a compiled build (tsc) as a user would run it.
+ * (Ferry writes neither). Ferry runs from a compiled build (tsc) as a user would run it. The
+ * upstream is served by nginx (bench/deb-upstream.ts), as a real mirror is; FERRY_BENCH_SERVER=node
+ * serves it with the tests' Node server instead, which caps both tools at its own rate.
  * Prints wall times, ratios (Ferry / aptly) and peak RSS (GNU time). Goals: full <= 0.5x,
  * no-op <= 0.1x, incremental <= 0.5x.  Run: npx tsx bench/deb.ts [packages]   (FERRY_BENCH_FAKE_DEBS=1
  * uses small stand-in files instead of dpkg-deb to save setup time)

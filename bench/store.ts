@@ -76,5 +76,5 @@ async function benchSize(n: number): Promise<void> {
 }
 
 console.log(`store bench: ${SIZES.join(', ')} small files in 700 folders, medians (build: 3 rounds at 100k, else 5, alternating with cp -al; ${SWITCHES} switches)`);
-console.log('ferry build = plan + mkdir + hard links + fsync of every folder + manifest (fsynced); cp -al = mkdir + hard links, no fsync');
+console.log('ferry build = plan + mkdir + hard links + one syncfs of the tree + manifest (fsynced); cp -al = mkdir + hard links, no fsync');
 for (const n of SIZES) await benchSize(n);
