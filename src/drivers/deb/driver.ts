@@ -37,6 +37,8 @@ interface DebUpstream {
   signing?: string;
   /** sha256 of the signing key file `signing` was read from (to know it without parsing the key). */
   signingFile?: string;
+  /** Spec hash of each base mirror: the selection depends on them too. */
+  baseSpecs?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -151,16 +153,19 @@ export const debDriver: Driver = {
     const offline = !ctx.refresh && sameSpec;
     const releases = await checkReleases(ctx, { mirror: resource.name, spec, previous: prev.self, offline });
     const baseReleases: Array<{ name: string; spec: DebSpec; releases: ReleaseSet }> = [];
+    const baseSpecs: Record<string, string> = {};
     for (const name of spec.bases) {
       const b = baseSpec(ctx, id, name);
+      baseSpecs[name] = b.res.hash;
       baseReleases.push({ name, spec: b.spec, releases: await checkReleases(ctx, { mirror: name, spec: b.spec, previous: prev.bases?.[name], offline }) });
     }
     const bases: Record<string, UpstreamState> = Object.fromEntries(baseReleases.map((b) => [b.name, b.releases.upstream]));
+    const sameBases = spec.bases.every((name) => prev.baseSpecs?.[name] === baseSpecs[name]);
     const unchanged = releases.unchanged && baseReleases.every((b) => b.releases.unchanged);
     const { signing, signingFile } = await signingIdentity(ctx, prev);
     let requests = releases.requests + baseReleases.reduce((n, b) => n + b.releases.requests, 0);
     // Nothing changed upstream, in the spec or in the key: the published entry stands as it is.
-    if (unchanged && sameSpec && prev.signing === signing && (await previousReusable(ctx))) {
+    if (unchanged && sameSpec && sameBases && prev.signing === signing && (await previousReusable(ctx))) {
       ctx.logger.info('deb: upstream unchanged', { resource: id, indexRequests: requests });
       return { files: previousWanted(spec, ctx.previous?.files ?? []), upstream: { ...prev, self: releases.upstream, bases, signingFile }, unchanged: true };
     }
@@ -175,10 +180,10 @@ export const debDriver: Driver = {
     const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
     const files = wantedFiles(id, spec, selection);
     for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
-    const reuse = unchanged && sameSpec && prev.signing === signing ? await previousReusable(ctx) : undefined;
+    const reuse = unchanged && sameSpec && sameBases && prev.signing === signing ? await previousReusable(ctx) : undefined;
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
     const scratch: DebScratch = { spec, catalog, selection, reuse, requests, previousByHash };
-    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile };
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, ...(spec.bases.length ? { baseSpecs } : {}) };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
   },

@@ -165,6 +165,21 @@ describe('deb driver: partial mirrors', () => {
   });
 });
 
+describe('deb driver: refresh across bases', () => {
+  it('a base mirror whose spec changed means the selection is made again, even with every Release unchanged', async () => {
+    mirror('debian-b', { components: ['main'] });
+    const r = mirror('product-b', { url: `${server.url}/product`, packages: ['product-app'], bases: ['debian-b'] });
+    const first = await debDriver.resolve(r, t.ctx({ refresh: true }));
+    const gen = await debDriver.generate(r, first, t.ctx());
+    const previous = await manifestOf(r, first.files, gen, t.blobs, first.upstream);
+    expect((await debDriver.resolve(r, t.ctx({ refresh: true, previous }))).unchanged).toBe(true);
+    mirror('debian-b', { components: ['main', 'contrib'] });
+    const again = await debDriver.resolve(r, t.ctx({ refresh: true, previous }));
+    expect(again.unchanged).toBeUndefined();
+    expect((again.scratch as { reuse?: unknown }).reuse).toBeUndefined();
+  });
+});
+
 describe('deb driver: sources, udebs, architectures, flat repositories', () => {
   beforeAll(async () => {
     await makeUpstream(
