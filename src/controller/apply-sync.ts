@@ -179,8 +179,9 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
 
 /**
  * The next snapshot's resources as far as resolve knows them (roots, file paths, which blobs
- * are in the store already), for StateStore.draft; undefined when every resource stands as published (nothing to build, most
- * likely), so that a refresh that finds nothing new makes no folders.
+ * are in the store already), for StateStore.draft; undefined when every resource stands as
+ * published (nothing to build, most likely), so that a refresh that finds nothing new makes
+ * no folders.
  */
 export function draftResources(resolved: ResolvedResource[]): DraftResource[] | undefined {
   const changing = resolved.some((r) => !r.reused && !(r.previous && r.resolution && unchangedUpstream(r.resource, r.resolution, r.previous)));

@@ -44,7 +44,7 @@ export interface HttpFetcherOptions {
 const DEFAULT_MAX_BYTES = 1 << 30;
 
 /**
- * The real Fetcher: undici (one pool per origin) behind two p-queue limits (global, per host),
+ * The real Fetcher: undici (one pool per origin) behind two limits (global, per host: HostLimiter),
  * retries with backoff, streaming sha256 and size verification, resumable downloads.
  * See types.ts for the contract of each method.
  */
@@ -155,7 +155,7 @@ function verify(url: string, o: DownloadOptions, result: { sha256: string; size:
   }
 }
 
-/** Aborts from p-queue or undici become FERRY_ABORTED; FerryErrors pass through. */
+/** Aborts from the limiter or undici become FERRY_ABORTED; FerryErrors pass through. */
 function rethrowAbort(url: string) {
   return (error: unknown): never => {
     if (!(error instanceof FerryError) && isAbort(error)) {

@@ -1,6 +1,6 @@
 /**
  * The transport boundary: everything Ferry takes from upstream goes through a Fetcher.
- * The real one (http-fetcher.ts) is undici + p-queue + retry + streaming verification;
+ * The real one (http-fetcher.ts) is undici + host limits + retry + streaming verification;
  * tests pass the in-memory fake (fake-fetcher.ts) or a real one pointed at 127.0.0.1.
  * Every call takes an AbortSignal.
  */
