@@ -7,7 +7,8 @@ import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { DesiredState } from '../core/resource.js';
 import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
 import { withMcpMirrors } from '../desired/with-mcp-mirrors.js';
-import { listNodes, renderNode } from '../model/index.js';
+import { renderNode } from '../model/index.js';
+import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode } from '../model/types.js';
 import { checkSemantics } from '../validate/check-semantics.js';
 import { validateFerry } from '../validate/validate-ferry.js';
@@ -18,14 +19,7 @@ export interface DesiredResult {
   desired: DesiredState;
 }
 
-/** Picks the node to render: the one asked for, or the only node of the inventory. */
-export function chooseNode(files: ModelFiles, node?: string): string {
-  if (node) return node;
-  const nodes = listNodes(files);
-  if (nodes.length === 1) return nodes[0];
-  if (nodes.length === 0) throw new FerryError('FERRY_NODE_NOT_FOUND', 'the model has no nodes (nodes/*.yml)', {});
-  throw new FerryError('FERRY_USAGE', `the model has ${nodes.length} nodes (${nodes.join(', ')}): say which one with --node`, { nodes });
-}
+export { chooseNode } from './choose-node.js';
 
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
   const nodeName = chooseNode(files, options.node);
