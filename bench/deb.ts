@@ -8,15 +8,15 @@
  *   partial      10 roots with their dependency closure (filter-with-deps for aptly), first run
  *
  * Both verify upstream signatures and sign what they publish; aptly skips Contents and bz2
- * (Ferry writes neither). Ferry runs from a compiled build (tsc) as a user would run it. The
- * upstream is served by nginx (bench/deb-upstream.ts), as a real mirror is; FERRY_BENCH_SERVER=node
+ * (Ferry writes neither). Ferry runs from `npm run build`'s output (the bundled CLI), as a
+ * user would run it. The upstream is served by nginx (bench/deb-upstream.ts), as a real mirror is; FERRY_BENCH_SERVER=node
  * serves it with the tests' Node server instead, which caps both tools at its own rate.
  * Prints wall times, ratios (Ferry / aptly) and peak RSS (GNU time). Goals: full <= 0.5x,
  * no-op <= 0.1x, incremental <= 0.5x.  Run: npx tsx bench/deb.ts [packages]   (FERRY_BENCH_FAKE_DEBS=1
  * uses small stand-in files instead of dpkg-deb to save setup time)
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,16 +90,10 @@ async function sequence(cmds: string[][], env: NodeJS.ProcessEnv = {}): Promise<
   return { wall, rssMb: rss, stdout };
 }
 
-/** Compiles Ferry once into a scratch folder that sees the repository's node_modules and schemas. */
-async function buildFerry(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  for (const name of ['node_modules', 'schemas', 'package.json']) await symlink(join(REPO_ROOT, name), join(dir, name));
-  const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await run(process.execPath, [tsc, '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist'), '--sourceMap', 'false'], { maxBuffer: 1 << 24 }).catch((e: { stdout?: string }) => {
-    // Type errors elsewhere in a shared tree do not stop emitting; a missing output does.
-    if (!String(e.stdout ?? '').length) throw e;
-  });
-  return join(dir, 'dist', 'cli', 'main.js');
+/** Builds Ferry as `make build` does (tsc, the prebuilt schema validator, the CLI bundle): the `ferry` a user runs. */
+async function buildFerry(): Promise<string> {
+  await run('npm', ['run', 'build'], { cwd: REPO_ROOT, maxBuffer: 1 << 24 });
+  return join(REPO_ROOT, 'dist', 'cli', 'main.js');
 }
 
 function indent(text: string, spaces: number): string {
@@ -117,7 +111,7 @@ async function main(): Promise<void> {
     const repo = await makeUpstream(join(tmp, 'up', 'debian'), pkgs, { key, byHash: true, real: !FAKE });
     console.log(`setup: upstream built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     t0 = performance.now();
-    const main = await buildFerry(join(tmp, 'ferry-build'));
+    const main = await buildFerry();
     console.log(`setup: Ferry compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const url = `${server.url}/debian`;
     const roots = Array.from({ length: 10 }, (_, i) => pname(COUNT - 1 - i));
