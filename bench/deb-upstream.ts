@@ -7,10 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStaticServer } from '../test/helpers/deb-http.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 export interface BenchUpstream {
   url: string;
@@ -21,17 +21,6 @@ export interface BenchUpstream {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Serves `root` on 127.0.0.1; `work` holds nginx's configuration, logs and temp folders. */
 export async function startBenchUpstream(root: string, work: string): Promise<BenchUpstream> {

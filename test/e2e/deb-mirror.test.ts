@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +20,7 @@ import { makeGpgKey, type GpgKey } from '../helpers/deb-gpg.js';
 import { startStaticServer, type StaticServer } from '../helpers/deb-http.js';
 import { makeUpstream, type FixturePackage } from '../helpers/deb-repo.js';
 import { runFerry } from '../helpers/run-ferry.js';
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 
@@ -87,13 +87,6 @@ async function apply(extra: string[] = []): Promise<{ code: number | null; out: 
   return { code: r.code, out: r.stderr + r.stdout, json };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 async function aptFrom(base: string, name: string): Promise<string[]> {
   const keyFile = join(tmp, `${name}-key.asc`);

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../helpers/free-port.js';
 
 export interface RunningNginx {
   port: number;
@@ -28,17 +29,6 @@ async function findNginx(): Promise<string> {
   throw new Error('nginx is not installed: run `sh scripts/install-nginx.sh` (as root) first');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
