@@ -113,3 +113,27 @@ describe('renderNode, beyond reclass', () => {
     expect(n.locate(['s'])).toMatchObject({ line: 5 });
   });
 });
+
+describe('nodes that share their classes (copy-on-write merge)', () => {
+  const shared = {
+    'classes/svc.yml': 'parameters:\n  svc:\n    config:\n      port: 80\n      hosts: [a]\n    name: svc\n',
+    'classes/cluster.yml': 'classes:\n  - svc\nparameters:\n  svc:\n    config:\n      hosts: [b]\n',
+    'nodes/n1.yml': 'classes:\n  - cluster\nparameters:\n  svc:\n    config:\n      port: 8080\n      hosts: [n1]\n',
+    'nodes/n2.yml': 'classes:\n  - cluster\nparameters:\n  svc:\n    extra: true\n',
+    'nodes/n3.yml': 'classes:\n  - cluster\n',
+  };
+
+  it('gives each node its own changes only, in any order and when rendered again', () => {
+    const want = {
+      n1: { config: { port: 8080, hosts: ['a', 'b', 'n1'] }, name: 'svc' },
+      n2: { config: { port: 80, hosts: ['a', 'b'] }, name: 'svc', extra: true },
+      n3: { config: { port: 80, hosts: ['a', 'b'] }, name: 'svc' },
+    };
+    const m = files(shared);
+    for (const order of [['n1', 'n2', 'n3'], ['n3', 'n1', 'n2', 'n1', 'n3']]) {
+      for (const n of order) expect({ n, svc: renderNode(m, n).parameters.svc }).toEqual({ n, svc: want[n as keyof typeof want] });
+    }
+    const inv = renderInventory(m);
+    for (const n of ['n1', 'n2', 'n3'] as const) expect(inv.nodes[n].parameters.svc).toEqual(want[n]);
+  });
+});
