@@ -85,8 +85,9 @@ function withResource(e: FerryError, resource: Resource): FerryError {
 
 /**
  * Downloads every resolved file whose blob is missing. A blob wanted by several paths or
- * resources is fetched once. Partial downloads stay in the store for the next attempt. Blobs
- * the published snapshot holds are in the store (GC keeps them): they are not looked up again.
+ * resources is fetched once. Partial downloads stay in the store for the next attempt. Every
+ * blob is looked up (one stat each, ~15 ms for 2,000): a blob removed from the store by hand is
+ * downloaded again rather than failing the build.
  * Meanwhile, drivers whose generate needs only their indexes generate (kept for generateAll);
  * that work has settled when this returns or throws.
  */
@@ -98,8 +99,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
     for (const d of r.present ?? []) known.add(d);
   }
   const missing: Array<[string, { url: string; size?: number; resource: Resource }]> = [];
-  const published = publishedBlobs(ctx.published);
-  for (const [sha256, w] of wanted) if (!known.has(sha256) && !published.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
+  for (const [sha256, w] of wanted) if (!known.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
   const early = generateEarly(resolved, ctx);
   const errors: FerryError[] = [];
@@ -197,13 +197,12 @@ export function draftResources(resolved: ResolvedResource[]): DraftResource[] | 
 /** Adds file counts, bytes to fetch and added/removed paths to a resource-level plan. */
 export async function planResolved(plan: Plan, resolved: ResolvedResource[], blobs: BlobStore, published: SnapshotManifest | null): Promise<Plan> {
   const present = new Set<string>();
-  const inPublished = publishedBlobs(published);
   const byId: Record<string, ReadonlyArray<{ sha256: string; size?: number; path: string }>> = {};
   for (const r of resolved) {
     const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
     byId[resourceId(r.resource)] = files;
     const mine = new Set<string>();
-    for (const f of files) if (r.reused || inPublished.has(f.sha256) || (await blobs.has(f.sha256))) mine.add(f.sha256);
+    for (const f of files) if (r.reused || (await blobs.has(f.sha256))) mine.add(f.sha256);
     for (const d of mine) present.add(d);
     r.present = mine;
   }
@@ -258,13 +257,6 @@ async function generateEarly(resolved: ResolvedResource[], ctx: SyncContext): Pr
 function earlyResult(early: NonNullable<ResolvedResource['early']>): GeneratedFile[] {
   if ('error' in early) throw early.error;
   return early.files;
-}
-
-/** Digests of every file the published snapshot holds (its blobs are in the store). */
-function publishedBlobs(published: SnapshotManifest | null): Set<string> {
-  const out = new Set<string>();
-  for (const r of published?.resources ?? []) for (const f of r.files) out.add(f.sha256);
-  return out;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startExampleUpstream, type ExampleUpstream } from '../../examples/upstream/serve.js';
@@ -168,5 +168,31 @@ describe('walking skeleton, end to end', () => {
       expect(done.stats.bytesFetched).toBeLessThan(2097275);
       expect((await runFerry(['fsck', '--state', state])).code).toBe(0);
     });
+  });
+  it('downloads again, on a refresh, a blob removed from the store by hand', async () => {
+    const repo = new ModelRepo(upstream.url);
+    const state = tempDir('ferry-state-');
+    expect((await apply(repo, state)).outcome).toBe('published');
+    const manifest = JSON.parse(readFileSync(join(state, 'current', 'manifest.json'), 'utf8')) as {
+      resources: Array<{ files: Array<{ path: string; sha256: string; generated?: boolean }> }>;
+    };
+    const victim = manifest.resources.flatMap((r) => r.files).find((f) => !f.generated && f.sha256 !== CIRROS_062_SHA);
+    if (!victim) throw new Error('the example publishes a downloaded file besides CirrOS 0.6.2');
+    rmSync(join(state, 'objects', 'sha256', victim.sha256.slice(0, 2), victim.sha256.slice(2)));
+
+    repo.append('classes/cluster/lab/mirror.yml', CIRROS_063);
+    repo.commit('B: CirrOS 0.6.3');
+    // Unchanged resources are taken from the published snapshot as they are: the build names the
+    // missing blob and says how to get it back.
+    const failed = await runFerry(['apply', '--repo', repo.dir, '--ref', 'main', '--node', LAB_NODE, '--state', state]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr + failed.stdout).toContain(`blob ${victim.sha256} for`);
+    expect(failed.stderr + failed.stdout).toContain('ferry apply --refresh');
+    const b = await apply(repo, state, ['--refresh']);
+    expect(b.outcome).toBe('published');
+    // The removed blob once more (CirrOS 0.6.3 stayed in the store from the failed attempt).
+    expect(b.stats.filesFetched).toBe(1);
+    const fsck = await runFerry(['fsck', '--state', state]);
+    expect(fsck.code).toBe(0);
   });
 });
