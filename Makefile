@@ -7,10 +7,9 @@ JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 
 all: build
 
-# npm ci cannot be used here (the registry lacks some foreign-platform optional binaries that
-# the lockfile then omits); npm install with the committed lockfile leaves it unchanged.
+# npm ci installs exactly the committed lockfile and never rewrites it (a fresh clone stays clean).
 node_modules/.installed: package.json package-lock.json
-	npm install $(NPM_FLAGS)
+	npm ci $(NPM_FLAGS)
 	@touch $@
 
 deps: node_modules/.installed
