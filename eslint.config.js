@@ -13,7 +13,16 @@ const pureStage = (folder, forbidden) => ({
     }],
   },
 });
-const upper = ['transport', 'store', 'serve', 'controller', 'cli', 'drivers'];
+// An I/O layer may use I/O but imports only what lies below it.
+const layer = (folder, forbidden) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: forbidden.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`], message: `src/${folder} must not import src/${f}: imports flow down the layers.` })),
+    }],
+  },
+});
+const upper = ['transport', 'store', 'serve', 'controller', 'cli', 'drivers', 'reconcile', 'source', 'pgp', 'compression'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.demo/**', 'jest.config.js', 'eslint.config.js'] },
@@ -38,5 +47,11 @@ export default tseslint.config(
   pureStage('validate', [...upper, 'desired', 'plan']),
   pureStage('desired', [...upper, 'plan']),
   pureStage('plan', upper.filter((f) => f !== 'drivers')),
+  // Shared by kinds, owned by none: no kind, no pipeline.
+  layer('pgp', ['drivers', 'store', 'serve', 'controller', 'cli', 'reconcile', 'source', 'compression']),
+  layer('compression', ['drivers', 'store', 'serve', 'controller', 'cli', 'reconcile', 'source', 'pgp']),
+  // The model source and the one-shot pipeline sit under the daemon and the CLI.
+  layer('source', ['drivers', 'store', 'serve', 'controller', 'cli', 'reconcile', 'desired', 'plan']),
+  layer('reconcile', ['controller', 'cli', 'serve']),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/unbound-method': 'off' } },
 );

@@ -6,8 +6,8 @@
  * (drivers, HTTP transport, openpgp.js) loaded before the first timed run.
  */
 import { createInterface } from 'node:readline';
-import { readModelAtCommit } from '../src/controller/model-source.js';
-import { reconcile } from '../src/controller/reconcile.js';
+import { readModelAtCommit } from '../src/source/model-source.js';
+import { reconcile } from '../src/reconcile/reconcile.js';
 
 const repo = process.argv[2];
 const { loadDriver, supportedKinds } = await import('../src/drivers/registry.js');

@@ -5,7 +5,7 @@
  * parses every file and renders nothing (the floor under any whole-inventory render).
  * Usage: render-worker.ts DIR (--inventory | --nodeinfo NODE | --parse-only)
  */
-import { openModelDir } from '../src/controller/model-dir.js';
+import { openModelDir } from '../src/source/model-dir.js';
 import { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } from '../src/model/index.js';
 import { loadYaml } from '../src/model/yaml/yaml-load.js';
 import { readFileSync } from 'node:fs';

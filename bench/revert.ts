@@ -13,8 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readModelAtCommit } from '../src/controller/model-source.js';
-import { reconcile } from '../src/controller/reconcile.js';
+import { readModelAtCommit } from '../src/source/model-source.js';
+import { reconcile } from '../src/reconcile/reconcile.js';
 import { startServer } from '../src/serve/server.js';
 
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);

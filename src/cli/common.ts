@@ -36,8 +36,8 @@ export function addModelOptions(cmd: Command): Command {
 export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles; commit?: string; source: string }> {
   if (opts.repo && /^https?:\/\//.test(opts.repo)) {
     // A remote repository (a Gerrit verify job's patchset): fetched into a cache of bare clones.
-    const { fetchModelAtRef } = await import('../controller/git/fetch-ref.js');
-    const { gitAuthFromEnv } = await import('../controller/git/git-auth.js');
+    const { fetchModelAtRef } = await import('../source/git/fetch-ref.js');
+    const { gitAuthFromEnv } = await import('../source/git/git-auth.js');
     const auth = await gitAuthFromEnv();
     const cacheDir = opts.cacheDir ?? join(tmpdir(), 'ferry-git-cache');
     const { commit, files } = await fetchModelAtRef({ url: opts.repo, ref: opts.ref ?? 'HEAD', cacheDir, auth, modelPath: opts.subdir });
@@ -46,14 +46,14 @@ export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles
   if (opts.repo) {
     const dir = resolve(opts.repo);
     const bare = !existsSync(join(dir, '.git'));
-    const { readModelAtCommit } = await import('../controller/model-source.js');
+    const { readModelAtCommit } = await import('../source/model-source.js');
     const { commit, files } = await readModelAtCommit({ dir, gitdir: bare ? dir : undefined, ref: opts.ref ?? 'HEAD', subdir: opts.subdir });
     return { files, commit, source: `${opts.repo}@${commit.slice(0, 12)}` };
   }
   const dir = opts.model ?? process.env.FERRY_MODEL;
   if (!dir) throw new FerryError('FERRY_USAGE', 'say where the model is: --model DIR or --repo PATH [--ref REF]', {});
   // Texts are read when the renderer asks: one node needs only its classes' files.
-  const { openModelDir } = await import('../controller/model-dir.js');
+  const { openModelDir } = await import('../source/model-dir.js');
   return { files: openModelDir(resolve(dir)), source: dir };
 }
 

@@ -2,7 +2,7 @@
  * The model stage's contract. Rendering is a pure function of the inventory's files, given as
  * a map from path (relative to the inventory root, `/`-separated: `classes/system/a/init.yml`,
  * `nodes/mirror01.yml`, `reclass-config.yml`) to text. Reading those files from a directory or
- * from a Git commit is the caller's I/O (src/controller/model-source.ts).
+ * from a Git commit is the caller's I/O (src/source/model-source.ts).
  */
 export type ModelFiles = ReadonlyMap<string, string>;
 

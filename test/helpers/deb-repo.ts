@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { xzBytes } from '../../src/drivers/deb/compression.js';
+import { xzBytes } from '../../src/compression/compression.js';
 import type { GpgKey } from './deb-gpg.js';
 
 const run = promisify(execFile);

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     ),
   ).action(
     action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
-      const { reconcile } = await import('../../controller/reconcile.js');
+      const { reconcile } = await import('../../reconcile/reconcile.js');
       const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
       const { createProgress } = await import('../progress.js');
       const { createLogger } = await import('../log.js');

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     ),
   ).action(
     action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
-      const { loadDesired } = await import('../../controller/apply-desired.js');
+      const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { formatPlan } = await import('../../plan/format-plan.js');
       const { planResources } = await import('../../plan/plan.js');
       const { StateStore } = await import('../../store/state-store.js');
@@ -27,8 +27,8 @@ export function register(program: Command): void {
       const published = await store.current();
       let plan = planResources(desired, published);
       if (opts.resolve && (!plan.upToDate || opts.refresh)) {
-        const { planResolved, resolveAll } = await import('../../controller/apply-sync.js');
-        const { createLazyFetcher } = await import('../../controller/lazy-fetcher.js');
+        const { planResolved, resolveAll } = await import('../../reconcile/apply-sync.js');
+        const { createLazyFetcher } = await import('../../transport/lazy-fetcher.js');
         const { createLogger } = await import('../log.js');
         const fetcher = createLazyFetcher();
         try {

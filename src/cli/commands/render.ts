@@ -13,7 +13,7 @@ export function register(program: Command): void {
   ).action(
     action(async (opts: ModelOptions & { nodeinfo?: string; inventory?: boolean; output: string }) => {
       const { renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } = await import('../../model/index.js');
-      const { chooseNode } = await import('../../controller/choose-node.js');
+      const { chooseNode } = await import('../../reconcile/choose-node.js');
       const { files } = await loadModel(opts);
       const value = opts.inventory ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, chooseNode(files, opts.nodeinfo ?? opts.node)));
       if (opts.output === 'json') process.stdout.write(JSON.stringify(value, null, 2) + '\n');

@@ -5,7 +5,7 @@ import { action, addModelOptions, loadModel, type ModelOptions } from '../common
 export function register(program: Command): void {
   addModelOptions(program.command('validate').description('render and validate the model against the schemas').option('--json', 'JSON output')).action(
     action(async (opts: ModelOptions & { json?: boolean }) => {
-      const { loadDesired } = await import('../../controller/apply-desired.js');
+      const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { files, source } = await loadModel(opts);
       const { desired, node } = loadDesired(files, { node: opts.node });
       if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })) }, null, 2) + '\n');

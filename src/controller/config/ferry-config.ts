@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { FerryError } from '../../core/ferry-error.js';
-import type { GitAuthSource } from '../git/git-auth.js';
+import type { GitAuthSource } from '../../source/git/git-auth.js';
+import type { GitSourceConfig } from '../../source/model-revisions.js';
+import type { SignaturePolicyConfig } from '../../source/signatures/trusted-keys.js';
 import { parseDuration } from './duration.js';
 
 export interface SecretSource {
@@ -15,18 +17,11 @@ export interface SecretSource {
   file?: string;
 }
 
-export interface SignaturePolicyConfig {
-  /** OpenPGP public keys (armored files) trusted to sign commits. */
-  openpgpKeys: string[];
-  /** An ssh allowed_signers file (ssh-keygen(1) ALLOWED SIGNERS). */
-  sshAllowedSigners?: string;
-}
-
 export interface ControllerConfig {
   stateDir: string;
   node?: string;
   source:
-    | { kind: 'git'; url: string; branch: string; path?: string; cloneDir: string; auth?: GitAuthSource; project?: string }
+    | (GitSourceConfig & { auth?: GitAuthSource; project?: string })
     | { kind: 'dir'; dir: string };
   listen: { host: string; port: number };
   /** Serve the published snapshots on the same port (default true). */

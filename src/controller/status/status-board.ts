@@ -7,7 +7,7 @@ import type { FerryError } from '../../core/ferry-error.js';
 import type { SnapshotManifest } from '../../store/types.js';
 import type { LoopState } from '../loop/loop-machine.js';
 import type { LoopNotice } from '../loop/reconcile-loop.js';
-import type { ReconcileResult } from '../reconcile.js';
+import type { ReconcileResult } from '../../reconcile/reconcile.js';
 import type { Suspension } from '../suspension.js';
 
 export type ApplyReport = ReconcileResult & { signer?: { method: string; signer: string } };

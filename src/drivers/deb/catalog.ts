@@ -7,7 +7,7 @@
 import { FerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import type { DriverContext } from '../types.js';
-import { compressionOf, type Compression } from './compression.js';
+import { compressionOf, type Compression } from '../../compression/compression.js';
 import { readIndex } from './index-reader.js';
 import { parsePackageStanza, type DebPackage, type PackageType } from './format/package.js';
 import { parseStanzaFields, type StanzaField } from './format/control.js';
@@ -15,7 +15,7 @@ import { matchQuery, type Query } from './format/query.js';
 import { toSource, type DebSource } from './format/sources.js';
 import type { DebSpec } from './spec.js';
 import { checkSuite, chooseIndex, fetchIndex, type FetchedSuite, type SuiteCheck, type UpstreamState } from './upstream.js';
-import { armorBinaryKey } from './signing.js';
+import { armorBinaryKey } from '../../pgp/signing.js';
 
 export interface IndexRef {
   key: string;

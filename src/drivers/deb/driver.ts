@@ -23,7 +23,7 @@ import { extractStanzas } from './index-reader.js';
 import type { DebPackage } from './format/package.js';
 import { publishDists } from './publish.js';
 import { selectPackages, type Selection } from './select.js';
-import { siteKeyPath, siteSigningKey } from './site-key.js';
+import { siteKeyPath, siteSigningKey } from '../../pgp/site-key.js';
 import type { DebSource } from './format/sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
 import { suiteBase, type UpstreamState } from './upstream.js';

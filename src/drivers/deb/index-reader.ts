@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { FerryError } from '../../core/ferry-error.js';
 import { StanzaSyntaxError } from './format/control.js';
-import { readDecompressed, type Compression } from './compression.js';
+import { readDecompressed, type Compression } from '../../compression/compression.js';
 import { forEachStanza } from './format/stanza-stream.js';
 
 export interface ReadIndexOptions {

@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { GeneratedFile } from '../types.js';
-import { gzipBytes, xzBytes } from './compression.js';
+import { gzipBytes, xzBytes } from '../../compression/compression.js';
 import type { DebPackage } from './format/package.js';
 import { buildRelease, formatReleaseDate, type ReleaseEntry } from './format/release.js';
-import { signRelease, type SigningKey } from './signing.js';
+import { signRelease, type SigningKey } from '../../pgp/signing.js';
 import type { DebSource } from './format/sources.js';
 import type { FetchedSuite } from './upstream.js';
 

@@ -9,7 +9,7 @@ import { FerryError, isFerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import type { DriverContext } from '../types.js';
 import { parseRelease, ReleaseSyntaxError, type ReleaseEntry, type ReleaseFile } from './format/release.js';
-import { verifyRelease } from './signing.js';
+import { verifyRelease } from '../../pgp/signing.js';
 
 export interface SuiteState {
   etag?: string;

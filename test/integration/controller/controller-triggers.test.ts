@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { parseControllerConfig } from '../../../src/controller/config/ferry-config.js';
 import { startController, type RunningController } from '../../../src/controller/controller.js';
 import { readEvents } from '../../../src/controller/events/event-log.js';
-import type { ReconcileOptions, ReconcileResult } from '../../../src/controller/reconcile.js';
+import type { ReconcileOptions, ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { readEndpoint } from '../../../src/controller/persisted-state.js';
 import { git, startGitServer, type GitServer } from './git-server.js';
 

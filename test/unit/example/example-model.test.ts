@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { loadDesired } from '../../../src/controller/apply-desired.js';
-import { readModelDir } from '../../../src/controller/model-source.js';
+import { loadDesired } from '../../../src/reconcile/apply-desired.js';
+import { readModelDir } from '../../../src/source/model-source.js';
 import { CATALOG_FILES, catalogSha256 } from '../../../examples/upstream/catalog.js';
 import { REPO_ROOT } from '../../helpers/run-ferry.js';
 

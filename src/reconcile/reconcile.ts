@@ -17,7 +17,7 @@ import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
 import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
-import { createLazyFetcher } from './lazy-fetcher.js';
+import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesired } from './apply-desired.js';
 import { faultPoint } from './fault-point.js';
 import { draftResources, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';

@@ -3,14 +3,14 @@
  * that asks upstream nothing (a file mirror, an unchanged resource, a guard that returns early)
  * then never pays for loading it. Until then stats() are zeros and close() does nothing.
  */
-import type { HttpFetcherOptions } from '../transport/http-fetcher.js';
-import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult, TransportStats } from '../transport/types.js';
+import type { HttpFetcherOptions } from './http-fetcher.js';
+import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult, TransportStats } from './types.js';
 
 export function createLazyFetcher(options: HttpFetcherOptions = {}): Fetcher {
   let loading: Promise<Fetcher> | undefined;
   let real: Fetcher | undefined;
   const load = () =>
-    (loading ??= import('../transport/http-fetcher.js').then(({ createHttpFetcher }) => {
+    (loading ??= import('./http-fetcher.js').then(({ createHttpFetcher }) => {
       real = createHttpFetcher(options);
       return real;
     }));

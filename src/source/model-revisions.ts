@@ -6,10 +6,19 @@
 import { sha256Hex, canonicalJson } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import type { ModelFiles } from '../model/types.js';
-import type { ControllerConfig } from './config/ferry-config.js';
 import { fetchBranch } from './git/fetch-branch.js';
 import type { GitAuth } from './git/git-auth.js';
 import { readModelAtCommit, readModelDir } from './model-source.js';
+
+/** A tracked branch of a git repository; the model is read from `path` inside it. */
+export interface GitSourceConfig {
+  kind: 'git';
+  url: string;
+  branch: string;
+  path?: string;
+  /** The persistent bare clone. */
+  cloneDir: string;
+}
 
 export interface RevisionSource {
   /** Where the tracked branch (or folder) is now. */
@@ -22,7 +31,7 @@ export interface RevisionSource {
   describe: Record<string, unknown>;
 }
 
-export function gitRevisionSource(source: Extract<ControllerConfig['source'], { kind: 'git' }>, options: { auth?: GitAuth; onBytes?: (n: number) => void }): RevisionSource {
+export function gitRevisionSource(source: GitSourceConfig, options: { auth?: GitAuth; onBytes?: (n: number) => void }): RevisionSource {
   return {
     gitdir: source.cloneDir,
     describe: { kind: 'git', url: redactUrl(source.url), branch: source.branch, path: source.path, clone: source.cloneDir },

@@ -2,9 +2,9 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGitServer, git, type GitServer } from './git-server.js';
-import { fetchModelAtRef } from '../../../src/controller/git/fetch-ref.js';
-import { fetchBranch } from '../../../src/controller/git/fetch-branch.js';
+import { startGitServer, git, type GitServer } from '../controller/git-server.js';
+import { fetchModelAtRef } from '../../../src/source/git/fetch-ref.js';
+import { fetchBranch } from '../../../src/source/git/fetch-branch.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
 
 describe('fetching the model over smart HTTP (nginx + git http-backend)', () => {

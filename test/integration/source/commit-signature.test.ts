@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import git from 'isomorphic-git';
 import { createMessage, generateKey, readPrivateKey, sign } from 'openpgp';
-import { verifyCommitSignature } from '../../../src/controller/signatures/verify-commit.js';
-import { loadTrustedKeys } from '../../../src/controller/signatures/trusted-keys.js';
+import { verifyCommitSignature } from '../../../src/source/signatures/verify-commit.js';
+import { loadTrustedKeys } from '../../../src/source/signatures/trusted-keys.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
-import { git as gitCli } from './git-server.js';
+import { git as gitCli } from '../controller/git-server.js';
 
 const run = promisify(execFile);
 const author = { name: 'Alice', email: 'alice@example.org', timestamp: 1700000000, timezoneOffset: 0 };

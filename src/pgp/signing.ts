@@ -10,7 +10,7 @@
  * mirror publishes byte-identical InRelease and Release.gpg files.
  */
 import type * as OpenPgp from 'openpgp';
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError } from '../core/ferry-error.js';
 
 let loading: Promise<typeof OpenPgp> | undefined;
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createGunzip, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError } from '../core/ferry-error.js';
 
 export type Compression = '' | 'gz' | 'xz';
 

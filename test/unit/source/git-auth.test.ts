@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeGitAuth, gitAuthFromEnv, gitAuthHeaders, resolveGitAuth } from '../../../src/controller/git/git-auth.js';
+import { describeGitAuth, gitAuthFromEnv, gitAuthHeaders, resolveGitAuth } from '../../../src/source/git/git-auth.js';
 
 describe('git credentials', () => {
   it('reads env and files, builds one Authorization header, describes without the secret', async () => {

@@ -7,7 +7,7 @@
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError } from '../core/ferry-error.js';
 import { generateSigningKey, readSigningKey, type SigningKey } from './signing.js';
 
 const loaded = new Map<string, Promise<SigningKey>>();

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openModelDir } from '../../../src/controller/model-dir.js';
-import { readModelDir } from '../../../src/controller/model-source.js';
+import { openModelDir } from '../../../src/source/model-dir.js';
+import { readModelDir } from '../../../src/source/model-source.js';
 import { renderNode } from '../../../src/model/index.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
 

@@ -5,7 +5,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { readKeys, type PublicKey } from 'openpgp';
 import { FerryError } from '../../core/ferry-error.js';
-import type { SignaturePolicyConfig } from '../config/ferry-config.js';
+
+export interface SignaturePolicyConfig {
+  /** OpenPGP public keys (armored files) trusted to sign commits. */
+  openpgpKeys: string[];
+  /** An ssh allowed_signers file (ssh-keygen(1) ALLOWED SIGNERS). */
+  sshAllowedSigners?: string;
+}
 
 export interface TrustedKeys {
   openpgp: PublicKey[];
