@@ -9,10 +9,11 @@ import { buildDesiredState, type FerryParameters } from '../desired/desired-stat
 import { withMcpMirrors } from '../desired/with-mcp-mirrors.js';
 import { renderNode } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
-import type { ModelFiles, RenderedNode } from '../model/types.js';
+import type { ModelFiles, RenderedNode, SourcePos } from '../model/types.js';
 import { checkSemantics } from '../validate/check-semantics.js';
 import { validateFerry } from '../validate/validate-ferry.js';
 import { supportedKinds } from '../drivers/registry.js';
+import { checkKeySources, keySourcesOf } from '../drivers/deb/key-ids.js';
 
 export interface DesiredResult {
   node: RenderedNode;
@@ -28,9 +29,24 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   const errors = validateFerry({ ferry, locate: (p) => node.locate(p), origin });
   if (errors.length) throw new FerryErrors(errors);
   const typed = ferry as FerryParameters;
-  const semantic = checkSemantics(typed, { locate: (p) => node.locate(origin(p) ?? ['ferry', ...p]), supportedKinds: supportedKinds() });
+  const locate = (p: ReadonlyArray<string | number>) => node.locate(origin(p) ?? ['ferry', ...p]);
+  const semantic = [...checkSemantics(typed, { locate, supportedKinds: supportedKinds() }), ...checkDebKeys(typed, locate)];
   if (semantic.length) throw new FerryErrors(semantic);
   return { node, desired: buildDesiredState(typed) };
+}
+
+/** key_ids that are not full fingerprints, or that nothing can resolve (drivers/deb/key-ids.ts). */
+function checkDebKeys(ferry: FerryParameters, locate: (p: ReadonlyArray<string | number>) => SourcePos | undefined): FerryError[] {
+  const errors: FerryError[] = [];
+  for (const [name, mirror] of Object.entries(ferry.mirrors ?? {})) {
+    if (mirror.kind !== 'deb' || mirror.enabled === false) continue;
+    for (const e of checkKeySources(keySourcesOf(mirror, ferry.site)).errors) {
+      const path = ['mirrors', name, ...e.path];
+      const pos = locate(path);
+      errors.push(new FerryError('FERRY_INVALID_MODEL', `mirror ${name}: ${e.path.join('.')}: ${e.message}`, { resource: `deb/${name}`, path: ['parameters', 'ferry', ...path].join('.'), file: pos?.file, line: pos?.line, column: pos?.column }));
+    }
+  }
+  return errors;
 }
 
 /** Same as loadDesired, but returns the errors instead of throwing. */

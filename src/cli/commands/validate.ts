@@ -1,4 +1,8 @@
-/** `ferry validate`: render and validate the model; every error with its file and line; exit 2 if invalid. */
+/**
+ * `ferry validate`: render and validate the model; every error with its file and line; exit 2 if
+ * invalid. Also lists the mirrors that need the network to get their keys (key_ids resolved by
+ * a keyserver), which an offline site cannot resolve.
+ */
 import type { Command } from 'commander';
 import { action, addModelOptions, loadModel, type ModelOptions } from '../common.js';
 
@@ -7,9 +11,14 @@ export function register(program: Command): void {
     action(async (opts: ModelOptions & { json?: boolean }) => {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { files, source } = await loadModel(opts);
+      const { offlineNotes } = await import('../../drivers/deb/key-ids.js');
       const { desired, node } = loadDesired(files, { node: opts.node });
-      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })) }, null, 2) + '\n');
-      else process.stdout.write(`${source}: valid, node ${node.name}, ${desired.resources.length} mirrors, desired ${desired.hash.slice(0, 16)}\n`);
+      const online = offlineNotes(desired);
+      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })), needsNetwork: online }, null, 2) + '\n');
+      else {
+        process.stdout.write(`${source}: valid, node ${node.name}, ${desired.resources.length} mirrors, desired ${desired.hash.slice(0, 16)}\n`);
+        for (const n of online) process.stdout.write(`  ${n.resource}: not resolvable offline: ${n.note}\n`);
+      }
     }),
   );
 }

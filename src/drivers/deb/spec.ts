@@ -6,6 +6,7 @@
 import { FerryError } from '../../core/ferry-error.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import { parseQuery, QuerySyntaxError, type Query } from './format/query.js';
+import { keyIdMessage, parseFingerprint } from './key-ids.js';
 
 export interface DebSpec {
   url: string;
@@ -16,8 +17,10 @@ export interface DebSpec {
   keys: string[];
   /** URLs of armored (or binary) public keys, fetched at resolve time (MCP `key_url`). */
   keyUrls: string[];
-  /** Key IDs (MCP `gpgkeys` without key material): need a keyserver, so only reported. */
+  /** Full fingerprints (upper-case hex) of keys taken from site.keyring or a keyserver. */
   keyIds: string[];
+  /** The mirror's own keyservers (else the site's). */
+  keyservers: string[];
   packages?: string[];
   filter?: string;
   withDeps: boolean;
@@ -59,14 +62,13 @@ export function normalizeSpec(resource: Resource): DebSpec {
   const packages = s.packages === undefined ? undefined : strings(s.packages);
   const filter = typeof s.filter === 'string' && s.filter.trim() ? s.filter : undefined;
   const withRequired = s.with_required === true;
-  if (!strings(s.keys).length && !strings(s.key_urls).length) {
-    const ids = strings(s.key_ids);
-    throw bad(
-      ids.length
-        ? `key_ids (${ids.join(', ')}) need a keyserver, which an offline site lacks: give the armored keys in keys, or key_urls`
-        : 'no keys to check the upstream Release signature with: give armored keys in keys, or key_urls',
-      ids.length ? 'key_ids' : 'keys',
-    );
+  const keyIds = strings(s.key_ids).map((text, i) => {
+    const got = parseFingerprint(text);
+    if ('problem' in got) throw bad(`key_ids[${i}]: ${keyIdMessage(text, got.problem)}`, `key_ids[${i}]`);
+    return got.fingerprint;
+  });
+  if (!strings(s.keys).length && !strings(s.key_urls).length && !keyIds.length) {
+    throw bad('no keys to check the upstream Release signature with: give armored keys in keys, key_urls, or key_ids (fingerprints) with a keyring or keyserver', 'keys');
   }
   return {
     url,
@@ -75,7 +77,8 @@ export function normalizeSpec(resource: Resource): DebSpec {
     architectures: (strings(s.architectures).length ? strings(s.architectures) : ['amd64']).filter((a) => a !== 'all'),
     keys: strings(s.keys),
     keyUrls: strings(s.key_urls),
-    keyIds: strings(s.key_ids),
+    keyIds,
+    keyservers: strings(s.keyservers),
     packages,
     filter,
     // aptly's filter_with_deps defaults to off; a list of packages is asked for with its dependencies.

@@ -137,11 +137,11 @@ describe('deb driver: partial mirrors', () => {
     expect(names(res.files)).toEqual(['base-init_1_amd64.deb']);
   });
 
-  it('takes upstream keys from key_urls; key_ids alone are refused', async () => {
+  it('takes upstream keys from key_urls; short key_ids are refused', async () => {
     await writeFile(join(root, 'debian', 'archive.asc'), key.publicArmored);
     const res = await debDriver.resolve(mirror('os-keyurl', { keys: undefined, key_urls: [`${server.url}/debian/archive.asc`], packages: ['libfoo'] }), t.ctx());
     expect(names(res.files)).toEqual(['libfoo_1.3-1_amd64.deb']);
-    await expect(debDriver.resolve(mirror('os-keyids', { keys: undefined, key_ids: ['A1B2C3D4'] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_INVALID_MODEL', data: { path: 'key_ids' } });
+    await expect(debDriver.resolve(mirror('os-keyids', { keys: undefined, key_ids: ['A1B2C3D4'] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_INVALID_MODEL', data: { path: 'key_ids[0]' }, message: expect.stringMatching(/short key ID/) });
   });
 
   it('reports unresolvable relations per package', async () => {
