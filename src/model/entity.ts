@@ -7,6 +7,7 @@ import { FerryError } from '../core/ferry-error.js';
 import { initMerge } from './values/merge.js';
 import { itemHasInv, PDict, PList, Value, type PNode } from './values/values.js';
 import { loadYaml, plain, type YVal } from './yaml/yaml-load.js';
+import { pyFloat } from './values/py-float.js';
 import { parseValueString, RefParseError } from './values/ref-parser.js';
 import { InvQueryParseError } from './query/inv-query.js';
 import type { ReclassSettings } from './settings.js';
@@ -128,7 +129,7 @@ class Wrapper {
   node(v: YVal): PNode {
     if (v.kind === 'map') return this.dict(v);
     if (v.kind === 'seq') return new PList(v.items.map((i) => this.node(i)), v.pos);
-    if (typeof v.v !== 'string') return new Value({ t: 'sca', v: v.v }, v.pos);
+    if (typeof v.v !== 'string') return new Value({ t: 'sca', v: v.isFloat && typeof v.v === 'number' ? pyFloat(v.v) : v.v }, v.pos);
     try {
       const item = parseValueString(v.v, this.st);
       if (itemHasInv(item)) this.queries = true;

@@ -7,7 +7,7 @@ import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { DesiredState } from '../core/resource.js';
 import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
 import { withMcpMirrors } from '../desired/with-mcp-mirrors.js';
-import { renderNode } from '../model/index.js';
+import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode, SourcePos } from '../model/types.js';
 import { checkSemantics } from '../validate/check-semantics.js';
@@ -25,7 +25,7 @@ export { chooseNode } from './choose-node.js';
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
   const nodeName = chooseNode(files, options.node);
   const node = renderNode(files, nodeName);
-  const { ferry, origin } = withMcpMirrors(node.parameters);
+  const { ferry, origin } = withMcpMirrors(unboxFloats(node.parameters));
   const errors = validateFerry({ ferry, locate: (p) => node.locate(p), origin });
   if (errors.length) throw new FerryErrors(errors);
   const typed = ferry as FerryParameters;

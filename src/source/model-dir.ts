@@ -4,12 +4,12 @@
  * classes (about 100 of an MCP model's 2,000+), which is most of what `ferry render --nodeinfo`
  * costs otherwise. Every text is read at most once; iterating reads them all.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
+import { walkModelDir } from './model-walk.js';
 
-const isModelFile = (name: string) => name.endsWith('.yml') || name.endsWith('.yaml');
 
 class LazyModelDir implements ReadonlyMap<string, string> {
   private readonly texts = new Map<string, string>();
@@ -62,26 +62,10 @@ class LazyModelDir implements ReadonlyMap<string, string> {
   }
 }
 
-/** Lists every `*.yml`/`*.yaml` under `dir` (hidden folders skipped); texts are read on demand. */
+/**
+ * Lists every model file under `dir` (model-walk.ts: hidden folders skipped, symlinked folders
+ * followed with a loop guard); texts are read on demand.
+ */
 export function openModelDir(dir: string): ModelFiles {
-  const paths: string[] = [];
-  const walk = (rel: string): void => {
-    const abs = rel === '' ? dir : join(dir, rel);
-    let entries;
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch (e) {
-      if (rel === '') throw new FerryError('FERRY_USAGE', `cannot read model directory ${dir}: ${(e as Error).message}`, { file: dir }, e);
-      throw e;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else if ((entry.isFile() || entry.isSymbolicLink()) && isModelFile(entry.name)) paths.push(path);
-    }
-  };
-  walk('');
-  paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return new LazyModelDir(dir, new Set(paths));
+  return new LazyModelDir(dir, new Set(walkModelDir(dir)));
 }

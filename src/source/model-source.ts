@@ -10,32 +10,14 @@ import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
 
-const isModelFile = (name: string) => name.endsWith('.yml') || name.endsWith('.yaml');
+import { isModelFile, walkModelDir } from './model-walk.js';
+import { readCommitTree } from './model-tree.js';
 
-/** Every `*.yml`/`*.yaml` under `dir`, keyed by `/`-separated relative path. */
+/** Every `*.yml`/`*.yaml` under `dir` (symlinked folders followed: model-walk.ts), keyed by `/`-separated relative path. */
 export async function readModelDir(dir: string): Promise<ModelFiles> {
-  const files = new Map<string, string>();
-  async function walk(rel: string): Promise<void> {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fsp.readdir(join(dir, rel), { withFileTypes: true });
-    } catch (e) {
-      if (rel === '') throw new FerryError('FERRY_USAGE', `cannot read model directory ${dir}: ${(e as Error).message}`, { file: dir }, e);
-      throw e;
-    }
-    await Promise.all(
-      entries.map(async (entry) => {
-        if (entry.name.startsWith('.')) return;
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) return walk(path);
-        if ((entry.isFile() || entry.isSymbolicLink()) && isModelFile(entry.name)) {
-          files.set(path, await fsp.readFile(join(dir, path), 'utf8'));
-        }
-      }),
-    );
-  }
-  await walk('');
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const paths = walkModelDir(dir);
+  const texts = await Promise.all(paths.map((p) => fsp.readFile(join(dir, p), 'utf8')));
+  return new Map(paths.map((p, i) => [p, texts[i]]));
 }
 
 export interface ReadAtCommitOptions {
@@ -61,26 +43,13 @@ export async function readModelAtCommit(options: ReadAtCommitOptions): Promise<{
   } catch (e) {
     throw new FerryError('FERRY_GIT', `cannot resolve ${options.ref} in ${gitdir}: ${(e as Error).message}`, { ref: options.ref }, e);
   }
-  const prefix = options.subdir ? options.subdir.replace(/\/+$/, '') + '/' : '';
-  const files = new Map<string, string>();
-  const decoder = new TextDecoder();
-  async function walkTree(oid: string, rel: string): Promise<void> {
-    const { tree } = await git.readTree({ fs, dir: options.dir, gitdir, oid });
-    await Promise.all(
-      tree.map(async (entry) => {
-        const path = rel ? `${rel}/${entry.path}` : entry.path;
-        if (entry.type === 'tree') {
-          if (!entry.path.startsWith('.')) await walkTree(entry.oid, path);
-          return;
-        }
-        if (entry.type !== 'blob' || !isModelFile(entry.path)) return;
-        if (prefix && !path.startsWith(prefix)) return;
-        const { blob } = await git.readBlob({ fs, dir: options.dir, gitdir, oid: entry.oid });
-        files.set(path.slice(prefix.length), decoder.decode(blob));
-      }),
-    );
-  }
   const { commit: c } = await git.readCommit({ fs, dir: options.dir, gitdir, oid: commit });
-  await walkTree(c.tree, '');
-  return { commit, files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
+  const files = await readCommitTree({
+    rootTree: c.tree,
+    subdir: options.subdir,
+    isModelFile,
+    readTree: async (oid) => (await git.readTree({ fs, dir: options.dir, gitdir, oid })).tree,
+    readBlob: async (oid) => (await git.readBlob({ fs, dir: options.dir, gitdir, oid })).blob,
+  });
+  return { commit, files };
 }

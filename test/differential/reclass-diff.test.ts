@@ -3,7 +3,9 @@
  * reclass 1.7.0 (the patched copy scripts/install-reclass.sh installs) and by Ferry; the JSON
  * outputs must be identical except `__reclass__.timestamp` and `uri` (and the order of the
  * node lists in --inventory's classes/applications maps, which follows reclass's directory
- * walk). A case's optional case.yml names the nodes that must fail in both tools (with Ferry's
+ * walk). Numbers compare with their type: `4.0` (a float) is not `4` (json-floats.ts). Both tools
+ * read the folder as it is, symlinks included (Ferry through openModelDir, as the CLI does).
+ * A case's optional case.yml names the nodes that must fail in both tools (with Ferry's
  * error code) and turns the --inventory comparison off.
  */
 import { describe, it, expect, beforeAll } from '@jest/globals';
@@ -13,9 +15,10 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { FerryErrors } from '../../src/core/ferry-error.js';
-import { listNodes, renderInventory, renderNode, toReclassInventory, toReclassNodeinfo } from '../../src/model/index.js';
-import { readModelDir } from '../unit/model/model-files.js';
+import { listNodes, renderInventory, renderNode, toPyJson, toReclassInventory, toReclassNodeinfo } from '../../src/model/index.js';
+import { openModelDir } from '../../src/controller/model-dir.js';
 import { runReclass, RECLASS } from './run-reclass.js';
+import { parseJsonKeepFloats } from './json-floats.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/reclass', import.meta.url));
 const cases = readdirSync(FIXTURES).filter((c) => existsSync(join(FIXTURES, c, 'nodes'))).sort();
@@ -71,7 +74,7 @@ beforeAll(() => {
 describe.each(cases)('reclass 1.7.0 and Ferry render %s identically', (name) => {
   const dir = join(FIXTURES, name);
   const spec: CaseSpec = existsSync(join(dir, 'case.yml')) ? ((parse(readFileSync(join(dir, 'case.yml'), 'utf8')) as CaseSpec | null) ?? {}) : {};
-  const files = readModelDir(dir);
+  const files = openModelDir(dir);
 
   it('--nodeinfo of every node', async () => {
     const nodes = ferryCode(() => listNodes(files)) ? readdirSync(join(dir, 'nodes')).map((f) => f.replace(/\.ya?ml$/, '')) : listNodes(files);
@@ -85,8 +88,8 @@ describe.each(cases)('reclass 1.7.0 and Ferry render %s identically', (name) => 
         return;
       }
       expect({ node, reclassFailed: r.code !== 0, stderr: r.code !== 0 ? r.stderr.slice(-800) : '' }).toEqual({ node, reclassFailed: false, stderr: '' });
-      const ours = JSON.parse(JSON.stringify(toReclassNodeinfo(renderNode(files, node)))) as Json;
-      expect({ node, out: normalize(ours) }).toEqual({ node, out: normalize(JSON.parse(r.stdout) as Json) });
+      const ours = parseJsonKeepFloats(toPyJson(toReclassNodeinfo(renderNode(files, node)))) as Json;
+      expect({ node, out: normalize(ours) }).toEqual({ node, out: normalize(parseJsonKeepFloats(r.stdout) as Json) });
     });
   });
 
@@ -109,8 +112,8 @@ describe.each(cases)('reclass 1.7.0 and Ferry render %s identically', (name) => 
         return;
       }
       expect({ reclassFailed: r.code !== 0, stderr: r.code !== 0 ? r.stderr.slice(-800) : '' }).toEqual({ reclassFailed: false, stderr: '' });
-      const ours = JSON.parse(JSON.stringify(toReclassInventory(renderInventory(files, { reclassInventoryQuirks: true })))) as Json;
-      expect(normalize(ours)).toEqual(normalize(JSON.parse(r.stdout) as Json));
+      const ours = parseJsonKeepFloats(toPyJson(toReclassInventory(renderInventory(files, { reclassInventoryQuirks: true })))) as Json;
+      expect(normalize(ours)).toEqual(normalize(parseJsonKeepFloats(r.stdout) as Json));
     });
   }
 });

@@ -16,8 +16,8 @@ export function register(program: Command): void {
       const { chooseNode } = await import('../../reconcile/choose-node.js');
       const { files } = await loadModel(opts);
       const value = opts.inventory ? toReclassInventory(renderInventory(files)) : toReclassNodeinfo(renderNode(files, chooseNode(files, opts.nodeinfo ?? opts.node)));
-      if (opts.output === 'json') process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-      else process.stdout.write((await import('yaml')).default.stringify(value, { aliasDuplicateObjects: false }));
+      const { toPyJson, toPyYaml } = await import('../../model/py-output.js');
+      process.stdout.write(opts.output === 'json' ? toPyJson(value) + '\n' : toPyYaml(value));
     }),
   );
 }

@@ -2,6 +2,7 @@
  * Evaluates an inventory query against the exports of the inventory's nodes, with reclass
  * 1.7's semantics (values/invitem.py), its `exists_in` quirks and Python's `==` included.
  */
+import { cloneRendered, numberOf } from '../values/py-float.js';
 import { RenderError } from '../values/render-error.js';
 import { getRef, isPlainObject, MISSING } from '../values/path.js';
 import type { InvQuery } from './inv-query.js';
@@ -14,7 +15,7 @@ export interface InventoryNode {
 }
 
 export function pyEq(a: unknown, b: unknown): boolean {
-  const num = (x: unknown): number | undefined => (typeof x === 'number' ? x : typeof x === 'boolean' ? Number(x) : undefined);
+  const num = (x: unknown): number | undefined => (typeof x === 'boolean' ? Number(x) : numberOf(x));
   const na = num(a);
   const nb = num(b);
   if (na !== undefined || nb !== undefined) return na !== undefined && nb !== undefined && na === nb;
@@ -79,7 +80,7 @@ export function evalQuery(q: InvQuery, context: unknown, nodes: InventoryNode[],
   const path = q.valuePath ?? [];
   for (const n of included) {
     if (q.type === 'test' && !question(q, context, n.exports, pos)) continue;
-    if (existsIn(path, n.exports)) out[n.name] = structuredClone(resolve(path, n.exports, q, pos));
+    if (existsIn(path, n.exports)) out[n.name] = cloneRendered(resolve(path, n.exports, q, pos));
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * exports rendered once per render call (reclass merges every node twice in --inventory mode).
  * A node's export that fails to render only matters to a query that reads it.
  */
+import { cloneRendered } from '../values/py-float.js';
 import { FerryError, type FerryErrors } from '../../core/ferry-error.js';
 import { Interpolator } from '../values/interpolate.js';
 import { mergeNode, type MergedNode } from '../node-merge.js';
@@ -93,7 +94,7 @@ export class InventoryExports {
         if (!q.ignoreErrors) {
           throw new RenderError('FERRY_INVENTORY_QUERY', `inventory query $[${q.text}]: export of node ${name} fails: ${bad[0].error.message}`, pos);
         }
-        exports = structuredClone(exports);
+        exports = cloneRendered(exports);
         for (const b of bad) deleteAt(exports, b.key.split('\u0001'));
       }
       nodes.push({ name, exports, envMatches: nodeEnv === env });
