@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { FerryErrors } from '../../src/core/ferry-error.js';
 import { listNodes, renderInventory, renderNode, toPyJson, toReclassInventory, toReclassNodeinfo } from '../../src/model/index.js';
-import { openModelDir } from '../../src/controller/model-dir.js';
+import { openModelDir } from '../../src/source/model-dir.js';
 import { runReclass, RECLASS } from './run-reclass.js';
 import { parseJsonKeepFloats } from './json-floats.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PyFloat, renderNode, toPyJson, toPyYaml, unboxFloats } from '../../../src/model/index.js';
 import { pyFloat } from '../../../src/model/values/py-float.js';
-import { loadDesired } from '../../../src/controller/apply-desired.js';
+import { loadDesired } from '../../../src/reconcile/apply-desired.js';
 
 const model = (node: string): Map<string, string> =>
   new Map([

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openModelDir } from '../../../src/controller/model-dir.js';
-import { readModelAtCommit, readModelDir } from '../../../src/controller/model-source.js';
+import { openModelDir } from '../../../src/source/model-dir.js';
+import { readModelAtCommit, readModelDir } from '../../../src/source/model-source.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import { renderNode } from '../../../src/model/index.js';
 
