@@ -11,7 +11,8 @@ import { ifRangeAllows, isNotModified, parseRange } from './http-conditions.js';
 export interface FileToSend {
   handle: FileHandle;
   size: number;
-  mtimeMs: number;
+  /** The date sent as Last-Modified and matched by If-Modified-Since/If-Range; undefined: none. */
+  lastModifiedMs: number | undefined;
   /** A strong entity-tag, quoted. */
   etag: string;
   contentType: string;
@@ -38,9 +39,9 @@ export async function sendFile(options: { req: IncomingMessage; res: ServerRespo
   try {
     for (const [k, v] of Object.entries(file.headers)) res.setHeader(k, v);
     res.setHeader('ETag', file.etag);
-    res.setHeader('Last-Modified', new Date(file.mtimeMs).toUTCString());
+    if (file.lastModifiedMs !== undefined) res.setHeader('Last-Modified', new Date(file.lastModifiedMs).toUTCString());
     res.setHeader('Accept-Ranges', 'bytes');
-    const validators = { etag: file.etag, mtimeMs: file.mtimeMs };
+    const validators = { etag: file.etag, lastModifiedMs: file.lastModifiedMs };
     if (isNotModified({ ...validators, ifNoneMatch: header(req, 'if-none-match'), ifModifiedSince: header(req, 'if-modified-since') })) {
       res.statusCode = 304;
       res.end();

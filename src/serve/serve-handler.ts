@@ -10,7 +10,10 @@
  * - Nothing outside the snapshot's `tree/` is ever opened: the request path is checked before
  *   any file system access (see request-path.ts: `..`, encoded traversal, NUL → 400), and the
  *   real path of the target must lie inside the tree's real path (a symlink leading out → 404).
- * - Strong ETag from the manifest's sha256 when it lists the file, else from inode/size/mtime.
+ * - Strong ETag from the manifest's sha256 when it lists the file, else from inode/size/mtime:
+ *   two different files never share one. Last-Modified of the current tree is never earlier
+ *   than the publish that made it current, and If-Modified-Since matches only that exact date
+ *   (http-conditions.ts): a rollback never gets a 304 for the newer snapshot's copy.
  *   Retained snapshots are immutable and cached as such; the current tree is revalidated.
  * - Folders: a request without the trailing slash is redirected (301); `index.html` is served
  *   when present (PEP 503 simple indexes), else a plain HTML listing.
@@ -25,6 +28,7 @@ import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { RESOURCE_KINDS } from '../core/resource.js';
 import { contentTypeFor } from './content-types.js';
+import { servedLastModified } from './http-conditions.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
 import { sendFile } from './file-response.js';
 import { encodePath, parseRequestPath } from './request-path.js';
@@ -82,7 +86,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   async function serveTree(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: { snapshot: ServedSnapshot; base: string[]; segments: string[]; trailingSlash: boolean; query: string; retained: boolean },
+    ctx: { snapshot: ServedSnapshot; base: string[]; segments: string[]; trailingSlash: boolean; query: string; retained: boolean; publishedAtMs?: number },
   ): Promise<void> {
     const { snapshot, base, segments } = ctx;
     const headers = {
@@ -97,11 +101,11 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
         await entry.handle.close();
         return sendText(res, req, 404, 'not found\n', headers);
       }
-      return serveFile(req, res, { snapshot, file: entry, headers });
+      return serveFile(req, res, { snapshot, file: entry, headers, publishedAtMs: ctx.publishedAtMs });
     }
     if (!ctx.trailingSlash) return redirect(res, req, encodePath([...base, ...segments], { trailingSlash: true }) + ctx.query);
     const index = await openInTree(snapshot, [...segments, 'index.html']);
-    if (index?.kind === 'file') return serveFile(req, res, { snapshot, file: index, headers });
+    if (index?.kind === 'file') return serveFile(req, res, { snapshot, file: index, headers, publishedAtMs: ctx.publishedAtMs });
     const urlPath = `/${[...base, ...segments].map((s) => `${s}/`).join('')}`;
     const entries = await readListing(entry.real);
     if (segments.length === 0 && !ctx.retained) entries.push({ name: SNAPSHOTS, isDirectory: true });
@@ -113,21 +117,22 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   async function serveFile(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: { snapshot: ServedSnapshot; file: { handle: FileHandle; stat: Stats; real: string }; headers: Record<string, string> },
+    ctx: { snapshot: ServedSnapshot; file: { handle: FileHandle; stat: Stats; real: string }; headers: Record<string, string>; publishedAtMs?: number },
   ): Promise<void> {
     const { handle, stat: st, real } = ctx.file;
     const name = real.slice(real.lastIndexOf(sep) + 1);
+    const lastModifiedMs = servedLastModified({ mtimeMs: st.mtimeMs, publishedAtMs: ctx.publishedAtMs, nowMs: Date.now() });
     await sendFile({
       req,
       res,
-      file: { handle, size: st.size, mtimeMs: st.mtimeMs, etag: etagOf(ctx.snapshot, real, st), contentType: contentTypeFor(name), headers: ctx.headers },
+      file: { handle, size: st.size, lastModifiedMs, etag: etagOf(ctx.snapshot, real, st), contentType: contentTypeFor(name), headers: ctx.headers },
     });
   }
 
   async function serveSnapshotList(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [ids, current] = await Promise.all([snapshots.list(), snapshots.current()]);
     const entries = ids.map((id) => ({ name: id, isDirectory: true }));
-    const note = current ? `retained snapshots; current is ${current.id}` : 'retained snapshots; nothing published';
+    const note = current ? `retained snapshots; current is ${current.snapshot.id}` : 'retained snapshots; nothing published';
     sendText(res, req, 200, renderDirectoryListing({ urlPath: `/${SNAPSHOTS}/`, entries, parent: true, note }), {
       'Cache-Control': CACHE_CURRENT,
     });
@@ -147,7 +152,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       first === undefined ||
       first === SNAPSHOTS ||
       (RESOURCE_KINDS as readonly string[]).includes(first) ||
-      (current !== null && (await current.realDir([first])) !== null);
+      (current !== null && (await current.snapshot.realDir([first])) !== null);
     if (!ours) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, req, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
@@ -155,7 +160,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     }
     if (first !== SNAPSHOTS) {
       if (current === null) sendText(res, req, 404, 'nothing published yet\n');
-      else await serveTree(req, res, { snapshot: current, base: [], segments, trailingSlash, query, retained: false });
+      else await serveTree(req, res, { snapshot: current.snapshot, base: [], segments, trailingSlash, query, retained: false, publishedAtMs: current.publishedAtMs });
       return true;
     }
     if (segments.length === 1) {

@@ -4,9 +4,10 @@
  * snapshots. What a snapshot holds never changes once published, so its facts (real paths, the
  * manifest's digests, which folders of its tree lie inside it) are kept and re-checked at most
  * once a second against the manifest's inode and mtime (a snapshot deleted and rebuilt under
- * the same id is noticed).
+ * the same id is noticed). `current` is found with one lstat per request: its target is read
+ * again only when the link itself was replaced (a publish makes a new symlink each time).
  */
-import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { SnapshotManifest } from '../store/types.js';
@@ -26,9 +27,15 @@ export interface ServedSnapshot {
   realDir(segments: readonly string[]): Promise<string | null>;
 }
 
+/** The published snapshot and when it was switched to (the `current` symlink's mtime). */
+export interface PublishedSnapshot {
+  snapshot: ServedSnapshot;
+  publishedAtMs: number;
+}
+
 export interface SnapshotResolver {
   /** The published snapshot, or null when nothing is published yet. */
-  current(): Promise<ServedSnapshot | null>;
+  current(): Promise<PublishedSnapshot | null>;
   /** A retained snapshot (one with a manifest), or null. */
   byId(id: string): Promise<ServedSnapshot | null>;
   /** Ids of the retained snapshots, sorted. */
@@ -144,21 +151,52 @@ export function createSnapshotResolver(options: { stateDir: string; logger: Logg
     return loaded === null ? null : usable(loaded);
   }
 
-  return {
-    async current() {
+  const currentLink = join(stateDir, 'current');
+  let link: { key: string; target: string } | undefined;
+
+  /** The link's identity (a new symlink per publish) and switch time; null when absent or not a link. */
+  async function linkStat(): Promise<{ key: string; atMs: number } | null> {
+    try {
+      const st = await lstat(currentLink, { bigint: true });
+      return st.isSymbolicLink() ? { key: `${st.ino}:${st.mtimeNs}`, atMs: Number(st.mtimeNs / 1_000_000n) } : null;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /** `current`'s target with the time it was published: the target read between two lstats of the same link. */
+  async function published(): Promise<{ target: string; atMs: number } | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = await linkStat();
+      if (before === null) return null;
+      if (link?.key === before.key) return { target: link.target, atMs: before.atMs };
       let target: string;
       try {
-        target = await readlink(join(stateDir, 'current'));
+        target = await readlink(currentLink);
       } catch (e) {
-        if (isMissing(e) || (typeof e === 'object' && e !== null && 'code' in e && e.code === 'EINVAL')) return null;
+        if (isMissing(e) || (typeof e === 'object' && e !== null && 'code' in e && e.code === 'EINVAL')) continue;
         throw e;
       }
-      const linked = resolve(stateDir, target);
+      const after = await linkStat();
+      if (after?.key !== before.key) continue; // switched meanwhile: read it again
+      link = { key: before.key, target };
+      return { target, atMs: before.atMs };
+    }
+    throw new Error(`${currentLink} keeps changing`);
+  }
+
+  return {
+    async current() {
+      const found = await published();
+      if (found === null) return null;
+      const linked = resolve(stateDir, found.target);
       if (dirname(linked) !== snapshotsDir && dirname(linked) !== (await realpath(snapshotsDir).catch(() => snapshotsDir))) {
-        logger.warn('serve: current points outside the snapshots folder, refused', { target });
+        logger.warn('serve: current points outside the snapshots folder, refused', { target: found.target });
         return null;
       }
-      return get(basename(linked), { retained: false });
+      const snapshot = await get(basename(linked), { retained: false });
+      return snapshot === null ? null : { snapshot, publishedAtMs: found.atMs };
     },
     byId: (id) => get(id, { retained: true }),
     async list() {

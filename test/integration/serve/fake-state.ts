@@ -5,7 +5,7 @@
  * that no request may ever read.
  */
 import { createHash } from 'node:crypto';
-import { link, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, lutimes, mkdir, mkdtemp, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +15,8 @@ export interface FakeFile {
   body: Buffer;
   /** Left out of manifest.json (to exercise the inode ETag). */
   unlisted?: boolean;
+  /** The blob's mtime (default: when written). */
+  mtimeMs?: number;
 }
 
 export interface FakeState {
@@ -23,8 +25,11 @@ export interface FakeState {
   secret: string;
   sha256(body: Buffer): string;
   addSnapshot(id: string, files: FakeFile[]): Promise<void>;
-  /** Points `current` at a snapshot with one rename(2), as the store does. */
-  publish(id: string): Promise<void>;
+  /**
+   * Points `current` at a snapshot with one rename(2), as the store does; `atMs` dates the
+   * publish (the symlink's mtime) as if it had happened then (default: now).
+   */
+  publish(id: string, options?: { atMs?: number }): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export async function makeFakeState(): Promise<FakeState> {
         await writeFile(blob, f.body, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'EEXIST') throw e;
         });
+        if (f.mtimeMs !== undefined) await utimes(blob, f.mtimeMs / 1000, f.mtimeMs / 1000);
         const target = join(snap, 'tree', f.path);
         await mkdir(dirname(target), { recursive: true });
         await link(blob, target);
@@ -70,9 +76,10 @@ export async function makeFakeState(): Promise<FakeState> {
       const manifest = { id, createdAt: new Date().toISOString(), desiredHash: sha256(Buffer.from(id)), site: { name: 'test', retention: 5 }, resources };
       await writeFile(join(snap, 'manifest.json'), JSON.stringify(manifest, null, 2));
     },
-    async publish(id) {
+    async publish(id, options = {}) {
       const tmp = join(stateDir, `.current-${process.pid}-${n++}`);
       await symlink(join('snapshots', id), tmp);
+      if (options.atMs !== undefined) await lutimes(tmp, options.atMs / 1000, options.atMs / 1000);
       await rename(tmp, join(stateDir, 'current'));
     },
     cleanup: () => rm(base, { recursive: true, force: true }),

@@ -46,11 +46,27 @@ describe('the generated nginx configuration (real nginx)', () => {
     expect(r.body.equals(qcowA)).toBe(true);
     expect(r.headers['content-type']).toBe('application/octet-stream');
     expect(r.headers['content-length']).toBe(String(qcowA.length));
-    expect(r.headers.etag).toBeDefined();
     const part = await get('/file/images/cirros.qcow2', { range: 'bytes=10-19' });
     expect(part.status).toBe(206);
     expect(part.body.equals(qcowA.subarray(10, 20))).toBe(true);
-    expect((await get('/file/images/cirros.qcow2', { 'if-none-match': r.headers.etag ?? '' })).status).toBe(304);
+  });
+
+  it('never answers 304 for the published tree, whose files a rollback changes (issue 10)', async () => {
+    const r = await get('/deb/debian/dists/bookworm/InRelease');
+    expect(r.headers.etag).toBeUndefined();
+    const lastModified = r.headers['last-modified'] ?? '';
+    expect(Date.parse(lastModified)).not.toBeNaN();
+    for (const since of [lastModified, new Date(Date.parse(lastModified) + 3_600_000).toUTCString()]) {
+      expect((await get('/deb/debian/dists/bookworm/InRelease', { 'if-modified-since': since })).status).toBe(200);
+    }
+    // A retained snapshot's URL never changes content: its validators work.
+    const kept = await get(`/snapshots/${A}/deb/debian/dists/bookworm/InRelease`);
+    expect(kept.headers.etag).toBeDefined();
+    expect((await get(`/snapshots/${A}/deb/debian/dists/bookworm/InRelease`, { 'if-none-match': kept.headers.etag ?? '' })).status).toBe(304);
+    const keptDate = kept.headers['last-modified'] ?? '';
+    expect((await get(`/snapshots/${A}/deb/debian/dists/bookworm/InRelease`, { 'if-modified-since': keptDate })).status).toBe(304);
+    const later = new Date(Date.parse(keptDate) + 3_600_000).toUTCString();
+    expect((await get(`/snapshots/${A}/deb/debian/dists/bookworm/InRelease`, { 'if-modified-since': later })).status).toBe(200);
   });
 
   it('gives the same content types as ferry serve', async () => {

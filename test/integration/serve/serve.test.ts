@@ -38,14 +38,16 @@ describe('ferry serve', () => {
 
   beforeAll(async () => {
     state = await makeFakeState();
-    await state.addSnapshot(A, common(qcowA, 'A'));
-    await state.addSnapshot(B, common(qcowB, 'B'));
+    // Files and publish a minute old: a date is sent only once its second is over (issue 10).
+    const past = (files: ReturnType<typeof common>) => files.map((f) => ({ ...f, mtimeMs: Date.now() - 120_000 }));
+    await state.addSnapshot(A, past(common(qcowA, 'A')));
+    await state.addSnapshot(B, past(common(qcowB, 'B')));
     const tree = join(state.stateDir, 'snapshots', A, 'tree');
     await symlink(join(state.base, 'secret.txt'), join(tree, 'file/images/escape-abs'));
     await symlink('../../../../secret.txt', join(tree, 'file/images/escape-rel'));
     await symlink('../../../..', join(tree, 'file/images/escape-dir'));
     await symlink('notes.txt', join(tree, 'file/images/inside-link'));
-    await state.publish(A);
+    await state.publish(A, { atMs: Date.now() - 60_000 });
     server = await startServer({ stateDir: state.stateDir, port: 0 });
     port = server.port;
   });
@@ -94,7 +96,7 @@ describe('ferry serve', () => {
     expect(r.headers['content-encoding']).toBeUndefined();
   });
 
-  it('answers 304 to a matching If-None-Match or a later If-Modified-Since', async () => {
+  it('answers 304 to a matching If-None-Match or the exact If-Modified-Since', async () => {
     const first = await get('/file/images/notes.txt');
     const etag = first.headers.etag ?? '';
     const notModified = await get('/file/images/notes.txt', { headers: { 'if-none-match': etag } });
@@ -107,6 +109,9 @@ describe('ferry serve', () => {
     expect((await get('/file/images/notes.txt', { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
     const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
     expect((await get('/file/images/notes.txt', { headers: { 'if-modified-since': before } })).status).toBe(200);
+    // A later date is not "not modified": after a rollback it is the newer snapshot's copy (issue 10).
+    const later = new Date(Date.parse(lastModified) + 60_000).toUTCString();
+    expect((await get('/file/images/notes.txt', { headers: { 'if-modified-since': later } })).status).toBe(200);
     // If-None-Match wins over If-Modified-Since.
     expect((await get('/file/images/notes.txt', { headers: { 'if-none-match': '"nope"', 'if-modified-since': lastModified } })).status).toBe(200);
   });
@@ -335,5 +340,65 @@ describe('ferry serve while current is switched', () => {
     const after = await httpGet(server.port, '/file/big/blob.bin');
     expect(after.body.equals(bigB)).toBe(true);
     expect(seen.size).toBeGreaterThan(0);
+  });
+});
+
+describe('ferry serve across a rollback (issue 10: never a 304 for another snapshot)', () => {
+  let state: FakeState;
+  let server: RunningServer;
+  const now = Date.now();
+  const NEW = '20261121T230000Z-cccccccc';
+  const OLD = '20261121T200000Z-dddddddd';
+  const path = '/deb/debian/dists/bookworm/InRelease';
+  const get = (headers: Record<string, string> = {}) => httpGet(server.port, path, { headers });
+
+  beforeAll(async () => {
+    state = await makeFakeState();
+    await state.addSnapshot(OLD, [{ path: path.slice(1), body: text('signed OLD'), mtimeMs: now - 3_600_000 }]);
+    await state.addSnapshot(NEW, [{ path: path.slice(1), body: text('signed NEW'), mtimeMs: now - 30_000 }]);
+    server = await startServer({ stateDir: state.stateDir, port: 0 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await state?.cleanup();
+  });
+
+  it('sends the newer copy, then the rolled-back one, then the newer one again, whatever date the client holds', async () => {
+    await state.publish(NEW, { atMs: now - 20_000 });
+    const fromNew = await get();
+    expect(fromNew.body.toString()).toBe('signed NEW');
+    const newDate = fromNew.headers['last-modified'] ?? '';
+    expect(Date.parse(newDate)).toBe(Math.floor((now - 20_000) / 1000) * 1000);
+    expect((await get({ 'if-modified-since': newDate })).status).toBe(304);
+
+    await state.publish(OLD, { atMs: now - 10_000 });
+    const fromOld = await get({ 'if-modified-since': newDate });
+    expect(fromOld.status).toBe(200);
+    expect(fromOld.body.toString()).toBe('signed OLD');
+    const oldDate = fromOld.headers['last-modified'] ?? '';
+    // The rolled-back file is dated by its publish, not by its (older) mtime.
+    expect(Date.parse(oldDate)).toBe(Math.floor((now - 10_000) / 1000) * 1000);
+
+    await state.publish(NEW, { atMs: now - 5_000 });
+    for (const held of [oldDate, newDate]) {
+      const again = await get({ 'if-modified-since': held });
+      expect({ held, status: again.status, body: again.body.toString() }).toEqual({ held, status: 200, body: 'signed NEW' });
+    }
+  });
+
+  it('sends no Last-Modified during the second of a publish, so no date can name two contents', async () => {
+    await state.publish(OLD);
+    const r = await get({ 'if-modified-since': new Date(now + 60_000).toUTCString() });
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('signed OLD');
+    expect(r.headers['last-modified']).toBeUndefined();
+    expect(r.headers.etag).toBe(`"${state.sha256(text('signed OLD'))}"`);
+  });
+
+  it('dates a retained snapshot by its files, which never change', async () => {
+    const r = await httpGet(server.port, `/snapshots/${OLD}${path}`);
+    expect(Date.parse(r.headers['last-modified'] ?? '')).toBe(Math.floor((now - 3_600_000) / 1000) * 1000);
+    expect((await httpGet(server.port, `/snapshots/${OLD}${path}`, { headers: { 'if-modified-since': r.headers['last-modified'] ?? '' } })).status).toBe(304);
   });
 });

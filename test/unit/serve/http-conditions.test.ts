@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { ifRangeAllows, isNotModified, parseRange } from '../../../src/serve/http-conditions.js';
+import { ifRangeAllows, isNotModified, parseRange, servedLastModified } from '../../../src/serve/http-conditions.js';
 
 describe('parseRange', () => {
   it.each([
@@ -28,7 +28,7 @@ describe('parseRange', () => {
 
 describe('isNotModified', () => {
   const etag = '"abc"';
-  const mtimeMs = Date.parse('2026-11-21T21:00:00.750Z');
+  const lastModifiedMs = Date.parse('2026-11-21T21:00:00.750Z');
   it.each([
     [{ ifNoneMatch: '"abc"' }, true],
     [{ ifNoneMatch: 'W/"abc"' }, true],
@@ -37,19 +37,24 @@ describe('isNotModified', () => {
     [{ ifNoneMatch: '"abcd"' }, false],
     [{ ifNoneMatch: 'abc' }, false],
     [{ ifModifiedSince: 'Sat, 21 Nov 2026 21:00:00 GMT' }, true],
-    [{ ifModifiedSince: 'Sat, 21 Nov 2026 22:00:00 GMT' }, true],
+    // Exact dates only (issue 10): a later date is a newer snapshot's copy after a rollback.
+    [{ ifModifiedSince: 'Sat, 21 Nov 2026 22:00:00 GMT' }, false],
+    [{ ifModifiedSince: 'Sat, 21 Nov 2026 21:00:01 GMT' }, false],
     [{ ifModifiedSince: 'Sat, 21 Nov 2026 20:59:59 GMT' }, false],
     [{ ifModifiedSince: 'yesterday' }, false],
     [{ ifNoneMatch: '"other"', ifModifiedSince: 'Sat, 21 Nov 2026 22:00:00 GMT' }, false],
     [{}, false],
   ])('%j', (headers, expected) => {
-    expect(isNotModified({ ...headers, etag, mtimeMs })).toBe(expected);
+    expect(isNotModified({ ...headers, etag, lastModifiedMs })).toBe(expected);
+  });
+  it('matches no date when no Last-Modified is sent', () => {
+    expect(isNotModified({ ifModifiedSince: 'Sat, 21 Nov 2026 21:00:00 GMT', etag, lastModifiedMs: undefined })).toBe(false);
   });
 });
 
 describe('ifRangeAllows', () => {
   const etag = '"abc"';
-  const mtimeMs = Date.parse('2026-11-21T21:00:00.250Z');
+  const lastModifiedMs = Date.parse('2026-11-21T21:00:00.250Z');
   it.each([
     [undefined, true],
     ['"abc"', true],
@@ -59,6 +64,22 @@ describe('ifRangeAllows', () => {
     ['Sat, 21 Nov 2026 21:00:01 GMT', false],
     ['nonsense', false],
   ])('%s', (ifRange, expected) => {
-    expect(ifRangeAllows({ ifRange, etag, mtimeMs })).toBe(expected);
+    expect(ifRangeAllows({ ifRange, etag, lastModifiedMs })).toBe(expected);
+  });
+  it('matches no date when no Last-Modified is sent', () => {
+    expect(ifRangeAllows({ ifRange: 'Sat, 21 Nov 2026 21:00:00 GMT', etag, lastModifiedMs: undefined })).toBe(false);
+  });
+});
+
+describe('servedLastModified (issue 10: dates never go back across a publish)', () => {
+  const t = (iso: string) => Date.parse(`2026-11-21T${iso}Z`);
+  it.each([
+    ['retained snapshot: the mtime itself', { mtimeMs: t('10:00:00.5'), nowMs: t('12:00:00') }, t('10:00:00.5')],
+    ['published later than the file: the publish second', { mtimeMs: t('10:00:00.5'), publishedAtMs: t('11:00:00.9'), nowMs: t('12:00:00') }, t('11:00:00')],
+    ['file newer than the publish (repaired blob): its second', { mtimeMs: t('11:30:00.2'), publishedAtMs: t('11:00:00'), nowMs: t('12:00:00') }, t('11:30:00')],
+    ['published this very second: no date', { mtimeMs: t('10:00:00'), publishedAtMs: t('11:59:59.1'), nowMs: t('11:59:59.9') }, undefined],
+    ['published the second before: a date', { mtimeMs: t('10:00:00'), publishedAtMs: t('11:59:58.9'), nowMs: t('11:59:59.0') }, t('11:59:58')],
+  ])('%s', (_, options, expected) => {
+    expect(servedLastModified(options)).toBe(expected);
   });
 });
