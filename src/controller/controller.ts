@@ -8,12 +8,20 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FerryError } from '../core/ferry-error.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import type { MirrorOutcome } from '../core/mirror-outcome.js';
+import { ProgressTracker, progressLine, type SyncProgress } from '../core/sync-progress.js';
 import { startServer, type RunningServer } from '../serve/server.js';
 import { StateStore } from '../store/state-store.js';
 import type { Fetcher } from '../transport/types.js';
 import { readSecret, type ControllerConfig } from './config/ferry-config.js';
+import { parseDuration } from './config/duration.js';
+import { appendEvent } from './events/event-log.js';
+import { readRefreshHold, setRefreshHold, type RefreshHold } from './refresh/refresh-hold.js';
+import { RefreshTimer } from './refresh/refresh-timer.js';
+import { lastChanges } from './status/mirror-history.js';
 import { resolveGitAuth, describeGitAuth } from '../source/git/git-auth.js';
 import { createControlHandler } from './http/control-handler.js';
+import { createStatusPageHandler } from './http/status-page-handler.js';
 import { initialLoopState } from './loop/loop-machine.js';
 import { ReconcileLoop } from './loop/reconcile-loop.js';
 import { dirRevisionSource, gitRevisionSource, type RevisionSource } from '../source/model-revisions.js';
@@ -45,7 +53,8 @@ export interface RunningController {
   url: string;
   status(): ControllerStatus;
   /** Ask for a run (as `ferry reconcile` does): the id of the run that serves it, false when suspended. */
-  requestRun(options?: { force?: boolean; by?: string }): number | false;
+  requestRun(options?: { force?: boolean; by?: string; refresh?: string[] }): number | false;
+  refreshTimer: RefreshTimer;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
   loop: ReconcileLoop<ApplyReport>;
@@ -75,12 +84,14 @@ export async function startController(config: ControllerConfig, options: StartCo
 
   let poller: Poller | undefined;
   const board = new StatusBoard(source.describe, () => poller?.nextAt);
+  metrics.mirrorSource = () => board.mirrors();
   let publishedId: string | null = null;
   const refreshPublished = async () => {
     const current = await store.current().catch(() => null);
     publishedId = current?.id ?? null;
     board.setPublished(current);
     metrics.setPublished(current);
+    board.setChanges(lastChanges(await store.history().catch(() => [])));
     countMirrors();
   };
   const countMirrors = () => {
@@ -94,6 +105,31 @@ export async function startController(config: ControllerConfig, options: StartCo
   board.setSuspension(suspension);
   metrics.suspended.set(suspension.suspended ? 1 : 0);
   const remembered = await readRememberedRevisions(stateDir);
+
+  // Scheduled refreshes: due mirrors become one refresh run; held after a model revert.
+  const refreshTimer = new RefreshTimer({
+    ...config.refresh,
+    remembered: Object.fromEntries(Object.entries(remembered.refreshedAt ?? {}).map(([id, at]) => [id, Date.parse(at)])),
+    onDue: (mirrors) => {
+      logger.info('controller: refresh due', { mirrors });
+      if (requestRun({ by: 'refresh', refresh: mirrors }) === false) metrics.refreshes.inc({ result: 'skipped' });
+    },
+  });
+  board.setSchedule(
+    (id) => {
+      const c = refreshTimer.clock(id);
+      return c && { intervalMs: c.intervalMs, nextAt: c.dueAt, lastRefreshAt: c.lastRefreshAt };
+    },
+    () => refreshTimer.nextAt,
+  );
+  let hold: RefreshHold = await readRefreshHold(stateDir);
+  const applyHold = (next: RefreshHold) => {
+    if (next.held !== hold.held || next.snapshot !== hold.snapshot) logger.info(next.held ? 'controller: scheduled refreshes held' : 'controller: scheduled refreshes released', { reason: next.reason });
+    hold = next;
+    board.setRefreshHold(next);
+    refreshTimer.setHeld(next.held || suspension.suspended);
+  };
+  applyHold(hold);
 
   const loop: ReconcileLoop<ApplyReport> = new ReconcileLoop<ApplyReport>(
     {
@@ -110,15 +146,44 @@ export async function startController(config: ControllerConfig, options: StartCo
         }
         const signer = trusted && source.gitdir ? await verifyCommitSignature({ gitdir: source.gitdir, revision, trusted, signal: ctx.signal }) : undefined;
         const model = await source.model(revision, { signal: ctx.signal });
-        const result = await runReconcile({ stateDir, model, node: config.node, commit: config.source.kind === 'git' ? revision : undefined, wait: false, signal: ctx.signal, logger, fetcher: options.fetcher });
-        await refreshPublished();
-        return { ...result, signer };
+        const tracker = new ProgressTracker();
+        board.setSync(tracker, ctx.refresh ?? []);
+        const progressLog = setInterval(() => {
+          const v = tracker.view();
+          if (v && v.filesTotal > v.filesDone) logger.info(`sync progress: ${progressLine(v)}`, { runId: ctx.runId, ...v });
+        }, config.refresh.progressLogMs);
+        progressLog.unref();
+        try {
+          const result = await runReconcile({
+            stateDir,
+            model,
+            node: config.node,
+            commit: config.source.kind === 'git' ? revision : undefined,
+            refresh: ctx.refresh,
+            wait: false,
+            signal: ctx.signal,
+            logger,
+            fetcher: options.fetcher,
+            progress: countingProgress(tracker),
+          });
+          await afterRun(result, revision, ctx.refresh);
+          await refreshPublished();
+          return { ...result, signer };
+        } catch (e) {
+          // A refresh run that failed as a whole: its mirrors are retried with backoff.
+          if (ctx.refresh) refreshTimer.record(refreshIds(ctx.refresh).map((id) => ({ id, ok: false })));
+          throw e;
+        } finally {
+          clearInterval(progressLog);
+          board.setSync(undefined);
+        }
       },
       onNotice: (n) => {
         recorder.observe(n);
         if (n.type === 'idle') {
           countMirrors();
-          void rememberRevisions(stateDir, { lastAttemptedRevision: n.state.lastAttemptedRevision, lastAppliedRevision: n.state.lastAppliedRevision }).catch((e: unknown) =>
+          const refreshedAt = Object.fromEntries(Object.entries(refreshTimer.lastRefreshTimes()).map(([id, at]) => [id, new Date(at).toISOString()]));
+          void rememberRevisions(stateDir, { lastAttemptedRevision: n.state.lastAttemptedRevision, lastAppliedRevision: n.state.lastAppliedRevision, refreshedAt }).catch((e: unknown) =>
             logger.warn('cannot record the controller state', { error: String(e) }),
           );
         }
@@ -131,6 +196,57 @@ export async function startController(config: ControllerConfig, options: StartCo
   );
   board.setLoopState(loop.state);
 
+  /** Every mirror id a refresh set names (`*`: every scheduled one). */
+  function refreshIds(refresh: readonly string[]): string[] {
+    return refresh.includes('*') ? board.mirrors().map((m) => m.id) : [...refresh];
+  }
+
+  /** The byte counter metric moves with the downloads, not only when a run ends. */
+  function countingProgress(tracker: ProgressTracker): SyncProgress {
+    return {
+      add: (bytes, files, resource) => tracker.add(bytes, files, resource),
+      tick: (bytes, resource) => {
+        tracker.tick(bytes, resource);
+        if (bytes > 0) metrics.bytesDownloaded.inc({ kind: resource?.split('/')[0] ?? 'index' }, bytes);
+      },
+      fileDone: (resource) => tracker.fileDone(resource),
+    };
+  }
+
+  /**
+   * After a run: per-mirror outcomes into status, schedule and events; the refresh hold set by
+   * a revert (a retained snapshot re-published) and released by a commit that publishes.
+   */
+  async function afterRun(result: ReconcileResult, revision: string, refresh: readonly string[] | undefined): Promise<void> {
+    const outcomes: MirrorOutcome[] = result.mirrors ?? [];
+    const before = new Map(board.mirrors().map((m) => [m.id, m]));
+    board.observeMirrors(outcomes);
+    refreshTimer.update(outcomes.map((o) => ({ id: o.id, intervalMs: o.refresh ? parseDuration(o.refresh, `${o.id}.refresh`) : undefined })));
+    refreshTimer.record(outcomes.filter((o) => o.refreshed || o.outcome === 'failed').map((o) => ({ id: o.id, ok: o.outcome !== 'failed' })));
+    for (const o of outcomes) {
+      const was = before.get(o.id);
+      if (o.outcome === 'failed' && o.error) {
+        await appendEvent(stateDir, { type: 'MirrorFailed', message: `${o.id}: ${o.error.message}${result.outcome === 'published' ? `; its last good content is kept in ${result.snapshot}` : ''}`, mirror: o.id, revision, snapshot: result.snapshot, errors: [o.error] }, { logger });
+      } else if (was && was.failures > 0 && o.outcome !== 'failed' && o.outcome !== 'kept') {
+        await appendEvent(stateDir, { type: 'MirrorRecovered', message: `${o.id}: synced again after ${was.failures} failure(s)`, mirror: o.id, revision, snapshot: result.snapshot }, { logger });
+      }
+    }
+    if (refresh) {
+      const changed = outcomes.filter((o) => o.outcome === 'changed');
+      metrics.refreshes.inc({ result: result.outcome === 'published' ? 'published' : 'unchanged' });
+      if (result.outcome === 'published' && changed.length) {
+        await appendEvent(stateDir, { type: 'Refreshed', message: `upstream changed for ${changed.map((o) => o.id).join(', ')}: published snapshot ${result.snapshot}`, revision, snapshot: result.snapshot, mirrors: changed.map((o) => ({ mirror: o.id, upstream: o.upstream })) }, { logger });
+      }
+    }
+    if (result.outcome === 'reused') {
+      await setRefreshHold(stateDir, { held: true, reason: `commit ${revision.slice(0, 12)} re-published retained snapshot ${result.snapshot}`, by: 'revert', snapshot: result.snapshot }, { logger });
+      applyHold(await readRefreshHold(stateDir));
+    } else if (result.outcome === 'published' && !refresh && hold.held) {
+      await setRefreshHold(stateDir, { held: false, reason: `commit ${revision.slice(0, 12)} published snapshot ${result.snapshot}`, by: 'commit' }, { logger });
+      applyHold(await readRefreshHold(stateDir));
+    }
+  }
+
   function applySuspension(next: Suspension): void {
     const changed = next.suspended !== suspension.suspended || next.since !== suspension.since;
     suspension = next;
@@ -140,6 +256,7 @@ export async function startController(config: ControllerConfig, options: StartCo
     logger.info(next.suspended ? 'controller: suspended' : 'controller: resumed', { reason: next.reason, by: next.by });
     if (next.suspended) loop.suspend();
     else loop.resume();
+    refreshTimer.setHeld(hold.held || next.suspended);
     board.setLoopState(loop.state);
     void refreshPublished();
   }
@@ -147,6 +264,9 @@ export async function startController(config: ControllerConfig, options: StartCo
   // apply) switched `current`. Both are a readFile/readlink, cheap.
   const suspensionTimer = setInterval(() => {
     void readSuspension(stateDir).then(applySuspension, () => undefined);
+    void readRefreshHold(stateDir).then((h) => {
+      if (h.held !== hold.held || h.snapshot !== hold.snapshot) applyHold(h);
+    }, () => undefined);
     void store.currentId().then(async (id) => {
       if (id === publishedId || loop.state.running) return;
       // Drift: someone else switched `current` (a manual apply, `rollback --no-suspend`). GitOps
@@ -161,9 +281,9 @@ export async function startController(config: ControllerConfig, options: StartCo
   }, options.suspensionPollMs ?? 500);
   suspensionTimer.unref();
 
-  const requestRun = (o: { force?: boolean; by?: string; hint?: string } = {}): number | false => {
+  const requestRun = (o: { force?: boolean; by?: string; hint?: string; refresh?: string[] } = {}): number | false => {
     if (suspension.suspended) return false;
-    loop.trigger({ by: o.by ?? 'cli', force: o.force, hint: o.hint });
+    loop.trigger({ by: o.by ?? 'cli', force: o.force, hint: o.hint, refresh: o.refresh });
     board.setLoopState(loop.state);
     const s = loop.state;
     // The run that serves this request: the collapsed one after the current run, or the one just started.
@@ -196,7 +316,8 @@ export async function startController(config: ControllerConfig, options: StartCo
     status,
     metrics,
     controlToken,
-    requestRun: ({ force }) => requestRun({ force, by: 'cli' }),
+    requestRun: ({ force, refresh }) => requestRun({ force, refresh, by: refresh ? 'cli:refresh' : 'cli' }),
+    mirrorIds: () => board.mirrors().map((m) => m.id),
     cancel: () => loop.cancel(),
     stuckAfterMs: config.reconcile.timeoutMs * 1.5,
   });
@@ -210,7 +331,7 @@ export async function startController(config: ControllerConfig, options: StartCo
     host: config.listen.host,
     port: config.listen.port,
     logger,
-    extraHandlers: [webhookHandler, controlHandler, ...(config.serve ? [] : [notServed])],
+    extraHandlers: [webhookHandler, controlHandler, createStatusPageHandler({ status, store }), ...(config.serve ? [] : [notServed])],
   });
   await writeEndpoint(stateDir, { pid: process.pid, url: server.url, token: controlToken, startedAt: new Date().toISOString() });
   await refreshPublished();
@@ -229,11 +350,13 @@ export async function startController(config: ControllerConfig, options: StartCo
     url: server.url,
     status,
     requestRun,
+    refreshTimer,
     idle: () => loop.idle(),
     loop,
     metrics,
     async close() {
       clearInterval(suspensionTimer);
+      refreshTimer.close();
       poller?.stop();
       await watcher?.close();
       await loop.close();

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface RememberedRevisions {
   lastAttemptedRevision?: string;
   lastAppliedRevision?: string;
+  /** Last successful upstream refresh per mirror (ISO time), so a restart keeps the schedule. */
+  refreshedAt?: Record<string, string>;
 }
 
 export interface ControllerEndpoint {
@@ -28,7 +30,7 @@ async function writeAtomic(path: string, text: string, mode: number): Promise<vo
 export async function readRememberedRevisions(stateDir: string): Promise<RememberedRevisions> {
   try {
     const v = JSON.parse(await readFile(join(stateDir, 'controller-state.json'), 'utf8')) as RememberedRevisions;
-    return { lastAttemptedRevision: v.lastAttemptedRevision, lastAppliedRevision: v.lastAppliedRevision };
+    return { lastAttemptedRevision: v.lastAttemptedRevision, lastAppliedRevision: v.lastAppliedRevision, refreshedAt: v.refreshedAt };
   } catch {
     return {};
   }

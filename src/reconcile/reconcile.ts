@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { FerryErrors, toFerryErrors } from '../core/ferry-error.js';
+import type { MirrorOutcome } from '../core/mirror-outcome.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
 import { sameContent } from '../plan/same-content.js';
@@ -29,8 +30,8 @@ export interface ReconcileOptions {
   node?: string;
   /** Commit the model was read at, recorded in the manifest and history. */
   commit?: string;
-  /** Re-read upstream even for resources the published snapshot already holds. */
-  refresh?: boolean;
+  /** Re-read upstream even for resources the published snapshot already holds: all (true, `*`) or these mirrors (`kind/name` or name). */
+  refresh?: boolean | readonly string[];
   /** Wait for the store lock instead of failing at once. */
   wait?: boolean;
   signal?: AbortSignal;
@@ -49,6 +50,8 @@ export interface ReconcileResult {
   stats: { requests: number; bytesFetched: number; filesFetched: number; durationMs: number };
   /** Milliseconds spent in each step, for logs and benchmarks. */
   steps?: Record<string, number>;
+  /** What happened to each mirror of the desired state. */
+  mirrors?: MirrorOutcome[];
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {

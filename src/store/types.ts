@@ -73,6 +73,12 @@ export interface HistoryEntry {
   action: 'apply' | 'reuse' | 'rollback';
   time: string;
   stats?: Record<string, number>;
+  /** What made this snapshot: `model` (a commit), `refresh` (upstream changed, same model). */
+  cause?: 'model' | 'refresh';
+  /** The mirrors whose content differs from the snapshot it replaced, with the upstream state (Release digest) it came from. */
+  changed?: Array<{ mirror: string; upstream?: string }>;
+  /** Mirrors that failed in this run: their last good content (if any) is what this snapshot holds. */
+  failed?: Array<{ mirror: string; code: string; message: string }>;
 }
 
 export interface FsckProblem {
@@ -101,6 +107,8 @@ export interface SnapshotStore {
   readonly blobs: BlobStore;
   lock(options?: { wait?: boolean; signal?: AbortSignal; purpose?: string }): Promise<LockHandle>;
   current(): Promise<SnapshotManifest | null>;
+  /** Ids of complete snapshots, newest first. */
+  listIds(): Promise<string[]>;
   list(): Promise<SnapshotManifest[]>;
   get(id: string): Promise<SnapshotManifest>;
   findByDesiredHash(hash: string): Promise<SnapshotManifest | null>;

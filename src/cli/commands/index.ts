@@ -15,6 +15,7 @@ import * as reconcile from './reconcile.js';
 import * as suspend from './suspend.js';
 import * as resume from './resume.js';
 import * as events from './events.js';
+import * as status from './status.js';
 
 export const commands: Record<string, { register(program: Command): void }> = {
   render,
@@ -32,4 +33,5 @@ export const commands: Record<string, { register(program: Command): void }> = {
   suspend,
   resume,
   events,
+  status,
 };

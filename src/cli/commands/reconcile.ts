@@ -2,7 +2,9 @@
  * `ferry reconcile`: ask the controller running on this state directory for a run now
  * (POST /control/reconcile with the control token from <state>/controller.json). `--wait`
  * follows /status until that run ends and exits 1 if it failed. Refused while suspended.
- * `--cancel` aborts the run in progress (POST /control/cancel).
+ * `--cancel` aborts the run in progress (POST /control/cancel). `--refresh [MIRROR...]` re-reads
+ * the upstream of these mirrors (all without names) now, as their schedule would; it runs even
+ * while scheduled refreshes are held after a revert (the hold stays: `ferry resume` lifts it).
  */
 import type { Command } from 'commander';
 import { FerryError } from '../../core/ferry-error.js';
@@ -16,6 +18,7 @@ interface Opts {
   wait?: boolean;
   timeout: string;
   json?: boolean;
+  refresh?: boolean | string[];
 }
 
 export function register(program: Command): void {
@@ -24,6 +27,7 @@ export function register(program: Command): void {
       .command('reconcile')
       .description('ask the running controller (ferry run) to reconcile now')
       .option('-f, --force', 'run even if the head is already applied or in backoff')
+      .option('-r, --refresh [mirror...]', "re-read these mirrors' upstreams now (all without names); publishes only what changed")
       .option('--cancel', 'cancel the run in progress instead (nothing is published; the next trigger runs again)')
       .option('-w, --wait', 'wait for the run to end and report its result')
       .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '3600')
@@ -40,9 +44,14 @@ export function register(program: Command): void {
         process.stdout.write('cancel requested\n');
         return;
       }
-      const res = await fetch(`${endpoint.url}/control/reconcile${opts.force ? '?force=1' : ''}`, { method: 'POST', headers });
+      const query = new URLSearchParams();
+      if (opts.force) query.set('force', '1');
+      if (opts.refresh === true) query.set('refresh', '*');
+      else if (Array.isArray(opts.refresh)) for (const m of opts.refresh) query.append('refresh', m);
+      const res = await fetch(`${endpoint.url}/control/reconcile${query.size ? `?${query.toString()}` : ''}`, { method: 'POST', headers });
       const body = (await res.json()) as { requestedAt?: string; runId?: number; error?: string };
       if (res.status === 409) throw new FerryError('FERRY_USAGE', `${body.error ?? 'suspended'}: run \`ferry resume\` first`, {});
+      if (res.status === 400) throw new FerryError('FERRY_USAGE', body.error ?? 'bad request', {});
       if (res.status !== 202 || !body.requestedAt) throw new FerryError('FERRY_INTERNAL', `the controller answered ${res.status}: ${body.error ?? ''}`, {});
       if (!opts.wait) {
         process.stdout.write(`reconcile requested from ${endpoint.url}\n`);

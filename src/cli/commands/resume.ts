@@ -1,14 +1,21 @@
-/** `ferry resume`: resume automatic reconciliation; a running controller reconciles the branch head at once. */
+/**
+ * `ferry resume`: resume automatic reconciliation, and release scheduled refreshes held after a
+ * model revert; a running controller reconciles the branch head at once and refreshes the
+ * mirrors that are overdue.
+ */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
-  addStateOption(program.command('resume').description('resume automatic reconciliation')).action(
+  addStateOption(program.command('resume').description('resume automatic reconciliation and scheduled refreshes')).action(
     action(async (opts: { state: string }) => {
       const { setSuspended } = await import('../../controller/suspension.js');
-      await setSuspended(opts.state, { suspended: false, by: `ferry resume (${userInfo().username})` });
-      process.stdout.write('automatic reconciliation resumed\n');
+      const { setRefreshHold } = await import('../../controller/refresh/refresh-hold.js');
+      const by = `ferry resume (${userInfo().username})`;
+      await setSuspended(opts.state, { suspended: false, by });
+      const released = await setRefreshHold(opts.state, { held: false, by, reason: 'ferry resume' });
+      process.stdout.write(`automatic reconciliation resumed${released ? '; scheduled refreshes released' : ''}\n`);
     }),
   );
 }

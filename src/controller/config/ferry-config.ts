@@ -30,6 +30,13 @@ export interface ControllerConfig {
   watch?: { debounceMs: number };
   webhooks: { gerrit?: SecretSource[]; github?: SecretSource; gitea?: SecretSource; gitlab?: SecretSource; maxBodyBytes: number };
   reconcile: { timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number };
+  /**
+   * Scheduled upstream refreshes (intervals come from the model: a mirror's `refresh`, else
+   * `site.refresh`): how early a refresh may come (jitter, a fraction of the interval), how close
+   * together due mirrors share one run (coalesce), the first retry delay of a failed mirror, and
+   * how often a sync in progress is logged.
+   */
+  refresh: { jitter: number; coalesceMs: number; backoffBaseMs: number; progressLogMs: number };
   signatures?: SignaturePolicyConfig;
 }
 
@@ -105,6 +112,9 @@ export function parseControllerConfig(raw: unknown, baseDir: string): Controller
   const gerrit = gerritRaw === undefined ? undefined : (Array.isArray(gerritRaw) ? gerritRaw : [gerritRaw]).map((g, i) => secretSource(g, `webhooks.gerrit[${i}]`) as SecretSource);
   const rec = object(root.reconcile, 'reconcile');
   const backoff = object(rec.backoff, 'reconcile.backoff');
+  const ref = object(root.refresh, 'refresh');
+  const refreshJitter = ref.jitter === undefined ? 0.1 : Number(ref.jitter);
+  if (!(refreshJitter >= 0) || refreshJitter > 1) throw bad('refresh.jitter', 'expected a fraction between 0 and 1', ref.jitter);
   const sig = root.signatures === undefined ? undefined : object(root.signatures, 'signatures');
   const keys = sig?.openpgpKeys === undefined ? [] : Array.isArray(sig.openpgpKeys) ? sig.openpgpKeys.map((k, i) => abs(optString(k, `signatures.openpgpKeys[${i}]`) as string)) : [];
   const allowed = optString(sig?.sshAllowedSigners, 'signatures.sshAllowedSigners');
@@ -128,6 +138,12 @@ export function parseControllerConfig(raw: unknown, baseDir: string): Controller
       timeoutMs: parseDuration(rec.timeout ?? '2h', 'reconcile.timeout'),
       backoffBaseMs: parseDuration(backoff.base ?? '10s', 'reconcile.backoff.base'),
       backoffMaxMs: parseDuration(backoff.max ?? '10m', 'reconcile.backoff.max'),
+    },
+    refresh: {
+      jitter: refreshJitter,
+      coalesceMs: parseDuration(ref.coalesce ?? '30s', 'refresh.coalesce'),
+      backoffBaseMs: parseDuration(ref.backoff ?? '30s', 'refresh.backoff'),
+      progressLogMs: parseDuration(ref.progressLog ?? '5s', 'refresh.progressLog'),
     },
     signatures: sig ? { openpgpKeys: keys, sshAllowedSigners: allowed ? abs(allowed) : undefined } : undefined,
   };

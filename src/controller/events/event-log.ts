@@ -2,7 +2,9 @@
  * The controller's event log: one JSON line per event in `<state>/events.jsonl`, mirrored to the
  * JSON logs. `ferry events` reads it. Events are facts a person wants to see in order: a new
  * revision was seen, a model was invalid, an apply succeeded or failed, a rollback happened,
- * reconciliation was suspended or resumed. Messages never hold secrets (URLs are redacted
+ * reconciliation was suspended or resumed, a scheduled refresh published what upstream changed,
+ * a mirror failed (its last good content kept) or recovered, refreshes were held after a revert
+ * or released. Messages never hold secrets (URLs are redacted
  * before they get here).
  */
 import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
@@ -19,6 +21,11 @@ export const EVENT_TYPES = [
   'Resumed',
   'FetchFailed',
   'UntrustedCommit',
+  'Refreshed',
+  'MirrorFailed',
+  'MirrorRecovered',
+  'RefreshHeld',
+  'RefreshReleased',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -44,7 +51,7 @@ export function eventLogPath(stateDir: string): string {
 /** Past this size the log is rotated to `events.1.jsonl` (one generation kept). */
 export const EVENT_LOG_MAX_BYTES = 8 * 1024 * 1024;
 
-const WARNING_TYPES = new Set<EventType>(['ValidationFailed', 'ApplyFailed', 'FetchFailed', 'UntrustedCommit']);
+const WARNING_TYPES = new Set<EventType>(['ValidationFailed', 'ApplyFailed', 'FetchFailed', 'UntrustedCommit', 'MirrorFailed']);
 
 async function lastByte(path: string): Promise<number | undefined> {
   const handle = await open(path, 'r');

@@ -3,7 +3,8 @@
  *
  *   GET  /status    JSON status (no secrets)          GET /healthz  the loop is alive
  *   GET  /metrics   Prometheus text                   GET /readyz   a snapshot is published
- *   POST /control/reconcile[?force=1]  ask for a run  (Authorization: Bearer <control token>)
+ *   POST /control/reconcile[?force=1][&refresh=MIRROR...]  ask for a run, re-reading these
+ *                                      mirrors' upstreams (`refresh=*`: all)  (Authorization: Bearer <control token>)
  *   POST /control/cancel               cancel the run in progress
  *
  * The control token is generated at start and written to `<state>/controller.json` (mode
@@ -20,7 +21,9 @@ export interface ControlHandlerOptions {
   metrics: ControllerMetrics;
   controlToken: string;
   /** Returns the id of the run that will serve the request, or false when suspended (409). */
-  requestRun(options: { force: boolean }): number | false;
+  requestRun(options: { force: boolean; refresh?: string[] }): number | false;
+  /** The mirrors the applied model holds (`kind/name`), to resolve the names a refresh asks for. */
+  mirrorIds(): string[];
   cancel(): void;
   /** The loop has been stuck in one run for longer than this (ms): unhealthy. */
   stuckAfterMs: number;
@@ -74,13 +77,23 @@ export function createControlHandler(options: ControlHandlerOptions): (req: Inco
     if (path === '/control/reconcile') {
       const requestedAt = new Date().toISOString();
       const force = url.searchParams.get('force') === '1' || url.searchParams.get('force') === 'true';
-      const runId = options.requestRun({ force });
+      const asked = url.searchParams.getAll('refresh').flatMap((v) => v.split(',')).map((v) => v.trim());
+      let refresh = url.searchParams.has('refresh') ? (asked.filter(Boolean).length ? asked.filter(Boolean) : ['*']) : undefined;
+      if (refresh && !refresh.includes('*')) {
+        const resolved = resolveMirrors(refresh, options.mirrorIds());
+        if ('unknown' in resolved) {
+          sendJson(res, 400, { error: `no mirror named ${resolved.unknown.join(', ')}`, mirrors: options.mirrorIds() });
+          return true;
+        }
+        refresh = resolved.ids;
+      }
+      const runId = options.requestRun({ force, refresh });
       if (runId === false) {
         const s = options.status();
         sendJson(res, 409, { error: 'automatic reconciliation is suspended', suspension: s.suspension });
         return true;
       }
-      sendJson(res, 202, { accepted: true, requestedAt, force, runId });
+      sendJson(res, 202, { accepted: true, requestedAt, force, runId, ...(refresh ? { refresh } : {}) });
       return true;
     }
     if (path === '/control/cancel') {
@@ -91,4 +104,16 @@ export function createControlHandler(options: ControlHandlerOptions): (req: Inco
     sendJson(res, 404, { error: 'unknown control route' });
     return true;
   };
+}
+
+/** Mirror names as people type them (`debian` or `deb/debian`) to `kind/name` ids. */
+export function resolveMirrors(names: readonly string[], ids: readonly string[]): { ids: string[] } | { unknown: string[] } {
+  const out = new Set<string>();
+  const unknown: string[] = [];
+  for (const n of names) {
+    const hits = ids.filter((id) => id === n || id.slice(id.indexOf('/') + 1) === n);
+    if (hits.length === 0) unknown.push(n);
+    for (const h of hits) out.add(h);
+  }
+  return unknown.length ? { unknown } : { ids: [...out].sort() };
 }

@@ -11,7 +11,11 @@
  * - a new commit resets the backoff and runs at once (it supersedes the failing one; a retry of
  *   the failing commit in progress is aborted when a trigger names a different commit);
  * - the head already applied is not applied again unless the trigger forces it;
- * - suspended: triggers are ignored and a running run is cancelled; resume forces a run.
+ * - suspended: triggers are ignored and a running run is cancelled; resume forces a run;
+ * - a refresh trigger names mirrors whose upstream is to be re-read (`*`: all); it runs even
+ *   when the head is already applied, and refresh sets of collapsed triggers are merged. A
+ *   refresh on a failing head in backoff or stalled is skipped like any other trigger (the
+ *   served snapshot stands; the refresh comes back when next due).
  */
 import type { ErrorClass } from '../../core/ferry-error.js';
 
@@ -22,6 +26,8 @@ export interface Trigger {
   force?: boolean;
   /** The commit the trigger claims (a webhook's newRev): a hint only, never applied as such. */
   hint?: string;
+  /** Mirrors (`kind/name`, or `*` for all) whose upstream this run must re-read. */
+  refresh?: readonly string[];
 }
 
 export interface RunState {
@@ -31,12 +37,14 @@ export interface RunState {
   force: boolean;
   by: string[];
   startedAt: number;
+  /** Mirrors to refresh (`*`: all); absent for a run that only follows the model. */
+  refresh?: string[];
 }
 
 export interface LoopState {
   suspended: boolean;
   running?: RunState;
-  pending?: { force: boolean; by: string[] };
+  pending?: { force: boolean; by: string[]; refresh?: string[] };
   nextRunId: number;
   /** Consecutive failed runs. */
   failures: number;
@@ -62,7 +70,7 @@ export type SkipReason = 'unchanged' | 'backoff' | 'stalled';
 
 export type LoopAction =
   | { type: 'fetch'; runId: number; by: string[] }
-  | { type: 'reconcile'; runId: number; revision: string; force: boolean; by: string[] }
+  | { type: 'reconcile'; runId: number; revision: string; force: boolean; by: string[]; refresh?: string[] }
   | { type: 'newRevision'; revision: string; by: string[] }
   | { type: 'skip'; runId: number; revision: string; reason: SkipReason }
   | { type: 'abort'; runId: number; reason: 'superseded' | 'suspended' | 'cancelled' }
@@ -97,10 +105,17 @@ interface Result {
   actions: LoopAction[];
 }
 
-function start(state: LoopState, at: number, force: boolean, by: string[]): Result {
+/** The union of two refresh sets (`*` absorbs everything); undefined when both are. */
+export function mergeRefresh(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined {
+  if (!a?.length && !b?.length) return undefined;
+  const all = new Set([...(a ?? []), ...(b ?? [])]);
+  return all.has('*') ? ['*'] : [...all].sort();
+}
+
+function start(state: LoopState, at: number, force: boolean, by: string[], refresh?: string[]): Result {
   const id = state.nextRunId;
   return {
-    state: { ...state, nextRunId: id + 1, pending: undefined, running: { id, phase: 'fetch', force, by, startedAt: at } },
+    state: { ...state, nextRunId: id + 1, pending: undefined, running: { id, phase: 'fetch', force, by, startedAt: at, ...(refresh ? { refresh } : {}) } },
     actions: [{ type: 'fetch', runId: id, by }],
   };
 }
@@ -109,7 +124,7 @@ function start(state: LoopState, at: number, force: boolean, by: string[]): Resu
 function finish(state: LoopState, at: number, actions: LoopAction[]): Result {
   const idle: LoopState = { ...state, running: undefined };
   if (idle.pending && !idle.suspended) {
-    const next = start(idle, at, idle.pending.force, idle.pending.by);
+    const next = start(idle, at, idle.pending.force, idle.pending.by, idle.pending.refresh);
     return { state: next.state, actions: [...actions, ...next.actions] };
   }
   return { state: { ...idle, pending: undefined }, actions };
@@ -118,8 +133,9 @@ function finish(state: LoopState, at: number, actions: LoopAction[]): Result {
 function request(state: LoopState, at: number, trigger: Trigger): Result {
   if (state.suspended) return { state, actions: [] };
   const running = state.running;
-  if (!running) return start(state, at, !!trigger.force, [trigger.by]);
-  const pending = { force: !!trigger.force || !!state.pending?.force, by: [...(state.pending?.by ?? []), trigger.by] };
+  if (!running) return start(state, at, !!trigger.force, [trigger.by], mergeRefresh(trigger.refresh, undefined));
+  const refresh = mergeRefresh(state.pending?.refresh, trigger.refresh);
+  const pending = { force: !!trigger.force || !!state.pending?.force, by: [...(state.pending?.by ?? []), trigger.by], ...(refresh ? { refresh } : {}) };
   const actions: LoopAction[] = [];
   const retryingFailure = running.phase === 'reconcile' && state.failures > 0 && running.revision === state.failedRevision;
   if (retryingFailure && trigger.hint && trigger.hint !== running.revision) actions.push({ type: 'abort', runId: running.id, reason: 'superseded' });
@@ -134,7 +150,7 @@ function fetched(state: LoopState, at: number, runId: number, revision: string):
     if (revision === state.failedRevision) {
       if (state.stalled) skip = 'stalled';
       else if (state.retryAt !== undefined && at < state.retryAt) skip = 'backoff';
-    } else if (revision === state.lastAppliedRevision && state.failures === 0) {
+    } else if (revision === state.lastAppliedRevision && state.failures === 0 && !running.refresh) {
       skip = 'unchanged';
     }
     if (skip) return finish(state, at, [{ type: 'skip', runId, revision, reason: skip }]);
@@ -146,7 +162,7 @@ function fetched(state: LoopState, at: number, runId: number, revision: string):
     actions.push({ type: 'clearRetryTimer' });
   }
   if (revision !== state.lastAttemptedRevision) actions.push({ type: 'newRevision', revision, by: running.by });
-  actions.push({ type: 'reconcile', runId, revision, force: running.force, by: running.by });
+  actions.push({ type: 'reconcile', runId, revision, force: running.force, by: running.by, ...(running.refresh ? { refresh: running.refresh } : {}) });
   next = { ...next, lastAttemptedRevision: revision, running: { ...running, phase: 'reconcile', revision } };
   return { state: next, actions };
 }

@@ -14,6 +14,8 @@ export interface RunContext {
   runId: number;
   force: boolean;
   by: string[];
+  /** Mirrors whose upstream to re-read (`*`: all), for refresh runs. */
+  refresh?: string[];
 }
 
 export interface LoopDeps<R> {
@@ -126,7 +128,7 @@ export class ReconcileLoop<R> {
         this.startFetch(action.runId, action.by);
         return;
       case 'reconcile':
-        this.startApply(action.runId, action.revision, action.force, action.by);
+        this.startApply(action.runId, action.revision, action.force, action.by, action.refresh);
         return;
       case 'newRevision':
         this.notice({ type: 'newRevision', revision: action.revision, by: action.by });
@@ -197,13 +199,13 @@ export class ReconcileLoop<R> {
     })();
   }
 
-  private startApply(runId: number, revision: string, force: boolean, by: string[]): void {
+  private startApply(runId: number, revision: string, force: boolean, by: string[], refresh?: string[]): void {
     const { signal, entry } = this.signalFor(runId);
     const started = this.now();
     this.notice({ type: 'applying', runId, revision, force });
     entry.done = (async () => {
       try {
-        const result = await this.deps.apply(revision, { signal, runId, force, by });
+        const result = await this.deps.apply(revision, { signal, runId, force, by, refresh });
         this.runs.delete(runId);
         this.notice({ type: 'succeeded', runId, revision, result, durationMs: this.now() - started });
         this.dispatch({ type: 'finished', at: this.now(), runId, ok: true, revision });

@@ -4,7 +4,11 @@
  * cleared only by a later success, and Ready is recomputed on every read.
  */
 import type { FerryError } from '../../core/ferry-error.js';
+import type { MirrorOutcome } from '../../core/mirror-outcome.js';
+import type { ProgressTracker, ProgressView } from '../../core/sync-progress.js';
 import type { SnapshotManifest } from '../../store/types.js';
+import type { RefreshHold } from '../refresh/refresh-hold.js';
+import { mirrorConditions, primaryCondition, type Condition, type ConditionMemory, type ConditionType, type MirrorFacts } from './mirror-conditions.js';
 import type { LoopState } from '../loop/loop-machine.js';
 import type { LoopNotice } from '../loop/reconcile-loop.js';
 import type { ReconcileResult } from '../../reconcile/reconcile.js';
@@ -33,10 +37,47 @@ export interface MirrorStatus {
   id: string;
   kind: string;
   name: string;
-  state: 'ready' | 'failed' | 'pending';
+  /** The primary condition, lower-cased (what `ferry status` and the metrics count). */
+  state: 'ready' | 'failed' | 'fetching' | 'stale' | 'pending';
+  condition: { type: ConditionType | 'Pending'; reason: string; message?: string; since: string };
+  conditions: Condition[];
+  /** Served files and bytes. */
   files?: number;
   bytes?: number;
   error?: string;
+  /** Refresh interval from the model (`6h`), if it has one. */
+  refresh?: string;
+  lastRefreshAt?: string;
+  nextRefreshAt?: string;
+  /** Failed syncs or refreshes in a row. */
+  failures: number;
+  /** When its served content last changed, in which snapshot, and why. */
+  lastChange?: MirrorChange;
+  /** Download progress while the run in progress syncs it. */
+  progress?: ProgressView;
+}
+
+export interface MirrorChange {
+  at: string;
+  snapshot: string;
+  commit?: string;
+  /** `refresh` (upstream changed), `model` (the commit changed it), `revert`. */
+  cause?: string;
+  upstream?: string;
+}
+
+/** What the refresh scheduler knows about one mirror. */
+export interface MirrorClockView {
+  intervalMs: number;
+  nextAt?: number;
+  lastRefreshAt?: number;
+}
+
+interface Tracked {
+  failure?: MirrorFacts['failure'];
+  lastRefreshAt?: number;
+  refresh?: string;
+  lastError?: string;
 }
 
 export interface ControllerStatus {
@@ -58,6 +99,10 @@ export interface ControllerStatus {
   lastErrors: Array<{ code: string; message: string; data: Record<string, unknown> }>;
   published: { snapshot: string; commit?: string; desiredHash: string; createdAt: string } | null;
   mirrors: MirrorStatus[];
+  /** Scheduled upstream refreshes: held after a model revert until `ferry resume`. */
+  refresh: { held: boolean; reason?: string; since?: string; snapshot?: string; nextAt?: string };
+  /** Download progress of the run in progress, all mirrors together. */
+  progress?: ProgressView;
   startedAt: string;
 }
 
@@ -72,11 +117,72 @@ export class StatusBoard {
   private lastErrors: FerryError[] = [];
   private published: SnapshotManifest | null = null;
   private readonly startedAt = new Date().toISOString();
+  private readonly tracked = new Map<string, Tracked>();
+  /** The mirrors of the applied model (undefined until a run reported them). */
+  private desired?: Set<string>;
+  private readonly memory: ConditionMemory = new Map();
+  private progress?: ProgressTracker;
+  private fetching: ReadonlySet<string> = new Set();
+  private changes: Record<string, MirrorChange> = {};
+  private hold: RefreshHold = { held: false };
 
   constructor(
     private readonly source: Record<string, unknown>,
     private readonly nextPoll: () => number | undefined = () => undefined,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  private clock: (id: string) => MirrorClockView | undefined = () => undefined;
+  private nextRefresh: () => number | undefined = () => undefined;
+
+  /** Where the refresh scheduler's view comes from. */
+  setSchedule(clock: (id: string) => MirrorClockView | undefined, nextAt: () => number | undefined): void {
+    this.clock = clock;
+    this.nextRefresh = nextAt;
+  }
+
+  setRefreshHold(hold: RefreshHold): void {
+    this.hold = hold;
+  }
+  /** The last content change of each mirror (from the history). */
+  setChanges(changes: Record<string, MirrorChange>): void {
+    this.changes = changes;
+  }
+  /** The run in progress: its download progress, and the mirrors whose upstream it reads (`*`: all). */
+  setSync(progress: ProgressTracker | undefined, fetching: readonly string[] = []): void {
+    this.progress = progress;
+    this.fetching = new Set(fetching);
+  }
+
+  /** Folds one run's per-mirror outcomes in: failures (counted, with their first time), successful refreshes. */
+  observeMirrors(outcomes: readonly MirrorOutcome[], at: number = this.now()): void {
+    this.desired = new Set(outcomes.map((o) => o.id));
+    for (const id of this.tracked.keys()) if (!this.desired.has(id)) this.tracked.delete(id);
+    for (const o of outcomes) {
+      const t = this.tracked.get(o.id) ?? {};
+      t.refresh = o.refresh;
+      if (o.outcome === 'failed' && o.error) {
+        t.failure = { code: o.error.code, message: o.error.message, errorClass: o.error.errorClass, since: t.failure?.since ?? at, count: (t.failure?.count ?? 0) + 1 };
+      } else if (o.refreshed || o.outcome === 'changed') {
+        t.failure = undefined;
+        t.lastRefreshAt = at;
+      }
+      this.tracked.set(o.id, t);
+    }
+  }
+
+  /** A whole run failed: the mirrors its errors name are failing too (the served snapshot is unchanged). */
+  private observeRunErrors(errors: FerryError[], errorClass: string, at: number): void {
+    const seen = new Set<string>();
+    for (const e of errors) {
+      const id = typeof e.data.resource === 'string' ? e.data.resource : undefined;
+      if (!id || seen.has(id)) continue;
+      seen.add(id);
+      const t = this.tracked.get(id) ?? {};
+      t.failure = { code: e.code, message: e.message, errorClass: e.errorClass ?? errorClass, since: t.failure?.since ?? at, count: (t.failure?.count ?? 0) + 1 };
+      this.tracked.set(id, t);
+    }
+  }
 
   setLoopState(state: LoopState): void {
     this.loop = state;
@@ -123,6 +229,7 @@ export class StatusBoard {
         return;
       case 'failed':
         this.lastErrors = n.errors;
+        this.observeRunErrors(n.errors, n.errorClass, this.now());
         this.finishRun('failed', { revision: n.revision, durationMs: n.durationMs, detail: `${n.errors.length} error(s), ${n.errorClass}` });
         return;
       case 'cancelled':
@@ -151,20 +258,46 @@ export class StatusBoard {
   }
 
   mirrors(): MirrorStatus[] {
-    const out = new Map<string, MirrorStatus>();
-    for (const r of this.published?.resources ?? []) {
-      const id = `${r.kind}/${r.name}`;
-      out.set(id, { id, kind: r.kind, name: r.name, state: 'ready', files: r.files.length, bytes: r.files.reduce((s, f) => s + f.size, 0) });
-    }
-    const failing = this.loop?.failures ? this.lastErrors : [];
-    for (const e of failing) {
-      const id = typeof e.data.resource === 'string' ? e.data.resource : undefined;
-      if (!id) continue;
+    const now = this.now();
+    const served = new Map((this.published?.resources ?? []).map((r) => [`${r.kind}/${r.name}`, r]));
+    const ids = new Set([...served.keys(), ...(this.desired ?? []), ...this.tracked.keys()]);
+    const out: MirrorStatus[] = [];
+    for (const id of ids) {
+      const r = served.get(id);
+      const t = this.tracked.get(id) ?? {};
       const [kind, ...rest] = id.split('/');
-      const prev = out.get(id);
-      out.set(id, { ...(prev ?? { id, kind, name: rest.join('/') }), state: 'failed', error: e.message });
+      const clock = this.clock(id);
+      const progress = this.progress?.view(id);
+      const facts: MirrorFacts = {
+        id,
+        served: r && this.published ? { snapshot: this.published.id, files: r.files.length, bytes: r.files.reduce((s, f) => s + f.size, 0) } : undefined,
+        failure: t.failure,
+        intervalMs: clock?.intervalMs,
+        lastRefreshAt: t.lastRefreshAt ?? clock?.lastRefreshAt,
+        fetching: !!this.progress && (this.fetching.has(id) || this.fetching.has('*') || (progress !== undefined && progress.filesDone < progress.filesTotal)),
+        progress,
+      };
+      const conditions = mirrorConditions(facts, now, this.memory);
+      const condition = primaryCondition(conditions);
+      out.push({
+        id,
+        kind,
+        name: rest.join('/'),
+        state: condition.type.toLowerCase() as MirrorStatus['state'],
+        condition,
+        conditions,
+        files: facts.served?.files,
+        bytes: facts.served?.bytes,
+        error: t.failure?.message,
+        refresh: t.refresh,
+        lastRefreshAt: iso(facts.lastRefreshAt),
+        nextRefreshAt: this.hold.held ? undefined : iso(clock?.nextAt),
+        failures: t.failure?.count ?? 0,
+        lastChange: this.changes[id],
+        progress: facts.fetching ? progress : undefined,
+      });
     }
-    return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   snapshot(): ControllerStatus {
@@ -188,6 +321,8 @@ export class StatusBoard {
       lastErrors: this.lastErrors.map((e) => ({ code: e.code, message: e.message, data: e.data })),
       published: this.published ? { snapshot: this.published.id, commit: this.published.commit, desiredHash: this.published.desiredHash, createdAt: this.published.createdAt } : null,
       mirrors: this.mirrors(),
+      refresh: { held: this.hold.held, reason: this.hold.reason, since: this.hold.since, snapshot: this.hold.snapshot, nextAt: this.hold.held ? undefined : iso(this.nextRefresh()) },
+      progress: running ? this.progress?.view() : undefined,
       startedAt: this.startedAt,
     };
   }
