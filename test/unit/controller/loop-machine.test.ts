@@ -161,4 +161,29 @@ describe('loop machine', () => {
     expect(step(s, { type: 'cancel', at: 1 }, config).actions).toEqual([{ type: 'abort', runId: 1, reason: 'cancelled' }]);
     expect(step(initialLoopState(), { type: 'cancel', at: 1 }, config).actions).toEqual([]);
   });
+
+  it('a refresh runs on the applied head, merges with collapsed refreshes, and waits out a failing head', () => {
+    const applied = play([
+      { type: 'trigger', at: 0, trigger: { by: 'startup' } },
+      { type: 'fetched', at: 1, runId: 1, revision: A },
+      { type: 'finished', at: 2, runId: 1, ok: true, revision: A },
+    ]).state;
+    const r = play([{ type: 'trigger', at: 3, trigger: { by: 'refresh', refresh: ['deb/b'] } }, { type: 'fetched', at: 4, runId: 2, revision: A }], applied);
+    expect(r.actions.at(-1)).toEqual({ type: 'reconcile', runId: 2, revision: A, force: false, by: ['refresh'], refresh: ['deb/b'] });
+    // Refreshes asked during a run collapse into the next one, their sets merged.
+    const c = play(
+      [
+        { type: 'trigger', at: 5, trigger: { by: 'refresh', refresh: ['deb/a'] } },
+        { type: 'trigger', at: 6, trigger: { by: 'poll' } },
+        { type: 'finished', at: 7, runId: 2, ok: true, revision: A },
+        { type: 'fetched', at: 8, runId: 3, revision: A },
+      ],
+      r.state,
+    );
+    expect(c.actions.at(-1)).toEqual({ type: 'reconcile', runId: 3, revision: A, force: false, by: ['refresh', 'poll'], refresh: ['deb/a'] });
+    // A head that failed and waits for a new commit: the refresh is skipped, the served snapshot stands.
+    const stalled = play([{ type: 'finished', at: 9, runId: 3, ok: false, revision: A, errorClass: 'stalled' }], c.state).state;
+    const s = play([{ type: 'trigger', at: 10, trigger: { by: 'refresh', refresh: ['deb/a'] } }, { type: 'fetched', at: 11, runId: 4, revision: A }], stalled);
+    expect(s.actions.at(-1)).toEqual({ type: 'skip', runId: 4, revision: A, reason: 'stalled' });
+  });
 });

@@ -28,9 +28,16 @@ describe('status board', () => {
     board.setLoopState({ ...initialLoopState(), failures: 1, failedRevision: REV, retryAt: Date.parse('2026-11-21T00:10:00Z') });
     const s = board.snapshot();
     expect(s).toMatchObject({ ready: true, phase: 'idle', failures: 1, failingRevision: REV, nextRetryAt: '2026-11-21T00:10:00.000Z', nextPollAt: '2026-11-21T01:00:00.000Z' });
-    expect(s.mirrors).toEqual([
-      { id: 'deb/debian', kind: 'deb', name: 'debian', state: 'failed', files: 0, bytes: 0, error: 'upstream 503' },
-      { id: 'file/images', kind: 'file', name: 'images', state: 'ready', files: 1, bytes: 10 },
+    expect(s.mirrors).toMatchObject([
+      { id: 'deb/debian', kind: 'deb', name: 'debian', state: 'failed', files: 0, bytes: 0, error: 'upstream 503', failures: 1, condition: { type: 'Failed', reason: 'UpstreamUnavailable' } },
+      { id: 'file/images', kind: 'file', name: 'images', state: 'ready', files: 1, bytes: 10, failures: 0, condition: { type: 'Ready', reason: 'Served' } },
+    ]);
+    // The failed mirror is still served: Stale (last good content), not Ready.
+    expect(s.mirrors[0].conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', false, 'SyncFailed'],
+      ['Fetching', false, 'Idle'],
+      ['Stale', true, 'ServingLastGood'],
+      ['Failed', true, 'UpstreamUnavailable'],
     ]);
     expect(s.lastErrors).toEqual([{ code: 'FERRY_HTTP_STATUS', message: 'upstream 503', data: { resource: 'deb/debian', url: 'http://u/x' } }]);
     expect(s.lastRun).toMatchObject({ runId: 1, result: 'failed', revision: REV });
@@ -41,7 +48,12 @@ describe('status board', () => {
     board.setLoopState(initialLoopState({ lastAppliedRevision: REV }));
     const ok = board.snapshot();
     expect(ok.lastErrors).toEqual([]);
-    expect(ok.mirrors.every((m) => m.state === 'ready')).toBe(true);
+    // A success after a failed run: the run-level failure no longer counts once the mirror syncs.
+    board.observeMirrors([
+      { id: 'deb/debian', outcome: 'changed', refreshed: true },
+      { id: 'file/images', outcome: 'kept', refreshed: false },
+    ]);
+    expect(board.snapshot().mirrors.every((m) => m.state === 'ready')).toBe(true);
     expect(ok.recentRuns.map((r) => [r.runId, r.result])).toEqual([
       [1, 'failed'],
       [2, 'succeeded'],
