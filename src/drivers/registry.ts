@@ -1,22 +1,56 @@
 /**
- * The drivers Ferry knows, by kind, loaded on first use (a driver may pull in a large library,
- * such as openpgp or isomorphic-git, that `ferry validate` has no need of). A kind without a
- * driver is reported by validation as a model error naming the mirror, so a model never
- * silently mirrors less than it says.
+ * The kinds Ferry knows: one line per kind (src/drivers/<kind>/kind.ts). Kinds are light; each
+ * loads its driver on first use (a driver may pull in a large library, such as openpgp, that
+ * `ferry validate` has no need of). A kind without an entry here is reported by validation as
+ * a model error naming the mirror, so a model never silently mirrors less than it says.
  */
-import type { ResourceKind } from '../core/resource.js';
+import { debKind } from './deb/kind.js';
+import { fileKind } from './file/kind.js';
+import { gitKind } from './git/kind.js';
+import type { Kind } from './kind.js';
 import type { Driver } from './types.js';
 
-const loaders: Partial<Record<ResourceKind, () => Promise<Driver>>> = {
-  deb: async () => (await import('./deb/driver.js')).debDriver,
-  file: async () => (await import('./file/driver.js')).fileDriver,
-  git: async () => (await import('./git/driver.js')).gitDriver,
-};
+const KINDS: readonly Kind[] = [debKind, fileKind, gitKind];
 
-export async function loadDriver(kind: ResourceKind): Promise<Driver | undefined> {
-  return loaders[kind]?.();
+/** The registered kinds, sorted by name; `extra` kinds (a test's own) are added to them. */
+export function registeredKinds(): readonly Kind[] {
+  return [...KINDS, ...extraKinds].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 }
 
-export function supportedKinds(): ResourceKind[] {
-  return (Object.keys(loaders) as ResourceKind[]).sort();
+const extraKinds: Kind[] = [];
+
+/**
+ * Registers a kind for this process (tests register a toy kind this way, touching nothing else).
+ * Returns a function that removes it again.
+ */
+export function registerKind(kind: Kind): () => void {
+  if (registeredKinds().some((k) => k.kind === kind.kind)) throw new Error(`kind ${kind.kind} is registered already`);
+  extraKinds.push(kind);
+  return () => {
+    const i = extraKinds.indexOf(kind);
+    if (i >= 0) extraKinds.splice(i, 1);
+  };
+}
+
+export function kindOf(kind: string): Kind | undefined {
+  return registeredKinds().find((k) => k.kind === kind);
+}
+
+export async function loadDriver(kind: string): Promise<Driver | undefined> {
+  return kindOf(kind)?.driver();
+}
+
+export function supportedKinds(): string[] {
+  return registeredKinds().map((k) => k.kind);
+}
+
+/** Every kind's serving declarations together (for the nginx configuration). */
+export function servingDeclarations(): { prefixes: string[]; headers: string[] } {
+  const prefixes = new Set<string>();
+  const headers = new Set<string>();
+  for (const k of registeredKinds()) {
+    for (const p of k.serving?.prefixes ?? []) prefixes.add(p);
+    for (const h of k.serving?.headers ?? []) headers.add(h);
+  }
+  return { prefixes: [...prefixes].sort(), headers: [...headers].sort() };
 }

@@ -12,17 +12,32 @@ import type { FerryError } from '../core/ferry-error.js';
 import type { Fetcher } from '../transport/types.js';
 import type { BlobStore, ManifestResource } from '../store/types.js';
 
+/**
+ * How a file is served besides `/<kind>/<name>/<path>` with the type its name gives (the serving
+ * hook, src/store/served.ts): recorded in the manifest, read by `ferry serve` and nginx alike.
+ */
+export interface ServedAs {
+  /** Content-Type at the file's URLs under the resource's routes (a registry manifest's media type). */
+  contentType?: string;
+  /** Extra headers at every URL of the file; names among those the kind declares (Kind.serving.headers). */
+  headers?: Record<string, string>;
+  /** More URL paths, from the tree root and under one of the resource's routes (a tag and a digest). */
+  aliases?: string[];
+}
+
 export interface WantedFile {
   /** Path under the resource root, already checked by safeRelativePath. */
   path: string;
   url: string;
   sha256: string;
   size?: number;
+  serve?: ServedAs;
 }
 
 export interface GeneratedFile {
   path: string;
   content: Uint8Array;
+  serve?: ServedAs;
   /**
    * The file is a blob the store already holds (kept from an earlier generation, say): taken by
    * digest, not read back. `content` is then empty.
@@ -30,8 +45,17 @@ export interface GeneratedFile {
   stored?: { sha256: string; size: number };
 }
 
+/** Where a resource answers besides `/<kind>/<name>/` (folders from the tree root, no slashes at the ends). */
+export interface Serving {
+  /** Folders of its own (`v2/<name>`), each under a top-level folder its kind declares (Kind.serving.prefixes). */
+  routes?: string[];
+  /** Folders where the whole resource is served again, path for path (an aptly publish prefix). */
+  mirrors?: string[];
+}
+
 export interface Resolution {
   files: WantedFile[];
+  serving?: Serving;
   /** State the driver wants back at the next refresh (ctx.previous.upstream). */
   upstream?: Record<string, unknown>;
   /** Problems that do not stop the resource (an optional relation unresolved, say). */

@@ -9,7 +9,8 @@ import type { Logger } from '../core/logger.js';
 import { canonicalJson, sha256Hex } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
-import { loadDriver } from '../drivers/registry.js';
+import { kindOf, loadDriver } from '../drivers/registry.js';
+import { servedAsFields, servingFields } from './serving.js';
 import type { DriverContext, GeneratedFile, Resolution } from '../drivers/types.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -162,13 +163,18 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
     if (!driver) continue;
     try {
       const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
+      const kind = kindOf(r.resource.kind);
       const files: ManifestFile[] = [];
-      for (const f of resolution.files) files.push({ path: f.path, sha256: f.sha256, size: f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size, url: redactUrl(f.url) });
+      for (const f of resolution.files) {
+        const size = f.size ?? (await stat(ctx.blobs.pathOf(f.sha256))).size;
+        files.push({ path: f.path, sha256: f.sha256, size, url: redactUrl(f.url), ...servedAsFields(kind, r.resource, f.path, f.serve) });
+      }
       const fresh = generated.filter((g) => !g.stored);
       const digests = await storeGenerated(ctx.blobs, fresh.map((g) => g.content), ctx.signal);
       const stored = new Map(fresh.map((g, i) => [g, { sha256: digests[i], size: g.content.byteLength }]));
-      for (const g of generated) files.push({ path: g.path, ...(g.stored ?? stored.get(g)!), generated: true });
-      out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, upstream: resolution.upstream });
+      for (const g of generated) files.push({ path: g.path, ...(g.stored ?? stored.get(g)!), generated: true, ...servedAsFields(kind, r.resource, g.path, g.serve) });
+      const serving = servingFields(kind, r.resource, resolution.serving);
+      out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, ...serving, upstream: resolution.upstream });
     } catch (e) {
       errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));
     }
@@ -290,8 +296,15 @@ class AdoptBatch {
 
 function unchangedUpstream(resource: Resource, resolution: Resolution, previous: ManifestResource): boolean {
   if (previous.hash !== resource.hash || canonicalJson(resolution.upstream ?? null) !== canonicalJson(previous.upstream ?? null)) return false;
+  const served = (r: { routes?: string[]; mirrors?: string[] } | undefined) => canonicalJson({ routes: r?.routes ?? [], mirrors: r?.mirrors ?? [] });
+  if (served(resolution.serving) !== served(previous)) return false;
   const before = previous.files.filter((f) => !f.generated);
   if (before.length !== resolution.files.length) return false;
-  const digests = new Map(before.map((f) => [f.path, f.sha256]));
-  return resolution.files.every((f) => digests.get(f.path) === f.sha256);
+  const digests = new Map(before.map((f) => [f.path, f]));
+  const servedAs = (f: { contentType?: string; headers?: Record<string, string>; aliases?: string[] } | undefined) =>
+    f === undefined || (f.contentType === undefined && f.headers === undefined && !f.aliases?.length) ? '' : canonicalJson({ t: f.contentType, h: f.headers, a: f.aliases ?? [] });
+  return resolution.files.every((f) => {
+    const old = digests.get(f.path);
+    return old !== undefined && old.sha256 === f.sha256 && servedAs(old) === servedAs(f.serve);
+  });
 }

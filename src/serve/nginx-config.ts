@@ -18,6 +18,7 @@
  * Packages and .debs are still chosen by the digests in it. Retained snapshots never change
  * under their URL and keep nginx's validators (`if_modified_since exact`).
  */
+import { createHash } from 'node:crypto';
 import { FerryError } from '../core/ferry-error.js';
 import { CONTENT_TYPES_BY_EXTENSION, DEFAULT_CONTENT_TYPE, PLAIN_TEXT_NAMES } from './content-types.js';
 
@@ -28,6 +29,12 @@ export interface NginxConfigOptions {
   listen?: string | number;
   /** Default `_` (any host). */
   serverName?: string;
+  /**
+   * What the kinds declare for the serving hook (src/store/served.ts): top-level folders where
+   * files answer with the content type their manifest records (`v2` for a registry), and the
+   * names of the extra headers files may carry (`Docker-Content-Digest`).
+   */
+  serving?: { prefixes: readonly string[]; headers: readonly string[] };
 }
 
 const SNAPSHOT_ID = '[A-Za-z0-9][A-Za-z0-9._-]*';
@@ -57,6 +64,41 @@ function typesBlock(indent: string): string[] {
   return [...byType].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, exts]) => `${indent}${type} ${exts.sort().join(' ')};`);
 }
 
+/** Variable names of one state's maps: suffixed by a digest of the state path, so two states may share an nginx. */
+function servingVars(state: string): { current: string; key: string; type: string; sent: string; header: (name: string) => string } {
+  const tag = createHash('sha256').update(state).digest('hex').slice(0, 8);
+  const v = (what: string) => `$ferry_${tag}_${what}`;
+  return { current: v('current'), key: v('key'), type: v('type'), sent: v('sent_type'), header: (name) => v(`h_${name.toLowerCase().replace(/[^a-z0-9]/g, '_')}`) };
+}
+
+/**
+ * The http-level maps of the serving hook: which snapshot `current` is (from $realpath_root), and
+ * per `<snapshot>:<uri>` key the content type and headers that snapshot's `nginx/*.map` files
+ * record (written by the store at build: a rollback needs no new configuration; a newly built
+ * snapshot's entries are read at the next `nginx -s reload`).
+ */
+function servingMaps(state: string, serving: NonNullable<NginxConfigOptions['serving']>): string[] {
+  const v = servingVars(state);
+  const maps = `${state}/snapshots/*/nginx`;
+  const byName = Object.entries(CONTENT_TYPES_BY_EXTENSION).map(([ext, type]) => `    "~*\\.${ext}$" "${type}";`);
+  return [
+    // Keys are `<snapshot>:/<path>` (served.ts limits them to 1000 bytes).
+    'map_hash_bucket_size 1024;',
+    'map_hash_max_size 1048576;',
+    `map $realpath_root ${v.current} { "~/snapshots/(?<ferry_id>${SNAPSHOT_ID})/tree$" $ferry_id; default ""; }`,
+    `map ${v.key} ${v.type} {`,
+    `    include "${maps}/type.map";`,
+    '    "~/$" "";',
+    `    "~/(?:${plainTextNamesRegex()})$" "text/plain; charset=utf-8";`,
+    ...byName,
+    `    default "${DEFAULT_CONTENT_TYPE}";`,
+    '}',
+    `map $status ${v.sent} { 200 ${v.type}; 206 ${v.type}; default ""; }`,
+    ...serving.headers.map((h) => `map ${v.key} ${v.header(h)} { include "${maps}/header-${h.toLowerCase()}.map"; default ""; }`),
+    '',
+  ];
+}
+
 export function renderNginxServerBlock(options: NginxConfigOptions): string {
   const state = checked(options.stateDir.replace(/\/+$/, ''), 'stateDir', /^\/[A-Za-z0-9._+@%,:=~/-]*$/);
   const listen = checked(String(options.listen ?? 8080), 'listen', /^[A-Za-z0-9.:[\]_-]+$/);
@@ -64,12 +106,31 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
   const plain = plainTextNamesRegex();
   const snapshotsDir = `${state}/snapshots`;
   const alias = `alias "${snapshotsDir}/$ferry_snapshot/tree/$ferry_path";`;
-  const retained = [`        ${alias}`, `        disable_symlinks on from=${snapshotsDir};`, '        if_modified_since exact;', `        add_header Cache-Control "${CACHE_RETAINED}" always;`];
-  const published = ['        disable_symlinks on from=$document_root;', '        etag off;', '        if_modified_since off;', '        add_header Cache-Control "no-cache" always;'];
+  const serving = options.serving ?? { prefixes: [], headers: [] };
+  for (const p of serving.prefixes) checked(p, 'a served prefix', /^[A-Za-z0-9._-]+$/);
+  for (const h of serving.headers) checked(h, 'a served header', /^[A-Za-z0-9-]+$/);
+  const hook = serving.prefixes.length > 0 || serving.headers.length > 0;
+  const v = servingVars(state);
+  // Per-file headers (only on answers with the file: add_header without `always`).
+  const fileHeaders = (key: string) =>
+    hook ? [`        set ${v.key} "${key}";`, ...serving.headers.map((h) => `        add_header ${h} ${v.header(h)};`)] : [];
+  const retained = [`        ${alias}`, `        disable_symlinks on from=${snapshotsDir};`, '        if_modified_since exact;', `        add_header Cache-Control "${CACHE_RETAINED}" always;`, ...fileHeaders('$ferry_snapshot:/$ferry_path')];
+  const published = ['        disable_symlinks on from=$document_root;', '        etag off;', '        if_modified_since off;', '        add_header Cache-Control "no-cache" always;', ...fileHeaders(`${v.current}:$uri`)];
+  // Under the kinds' prefixes the type comes from the maps: nginx's own is switched off.
+  const typed = ['        types { }', '        default_type "";', `        add_header Content-Type ${v.sent};`];
+  const prefixes = serving.prefixes.join('|');
+  const typedLocations = serving.prefixes.length === 0 ? [] : [
+    `    location ~ "^/snapshots/(?<ferry_snapshot>${SNAPSHOT_ID})/(?<ferry_path>(?:${prefixes})/.*)$" {`,
+    ...retained,
+    ...typed,
+    '    }',
+  ];
+  const typedCurrent = serving.prefixes.flatMap((p) => [`    location ^~ /${p}/ {`, ...published, ...typed, '    }']);
   return [
     `# Generated by ferry: serves ${state}`,
     '#   /                  the published snapshot (current/tree)',
     '#   /snapshots/<id>/   every retained snapshot',
+    ...(hook ? servingMaps(state, serving) : []),
     'server {',
     `    listen ${listen};`,
     `    server_name ${serverName};`,
@@ -91,6 +152,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     '        add_header Cache-Control "no-cache" always;',
     '    }',
     `    location ~ "^/snapshots/(${SNAPSHOT_ID})$" { return 301 /snapshots/$1/; }`,
+    ...typedLocations,
     `    location ~ "^/snapshots/(?<ferry_snapshot>${SNAPSHOT_ID})/(?<ferry_path>(?:.*/)?(?:${plain}))$" {`,
     ...retained,
     '        default_type text/plain;',
@@ -98,6 +160,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     `    location ~ "^/snapshots/(?<ferry_snapshot>${SNAPSHOT_ID})/(?<ferry_path>.*)$" {`,
     ...retained,
     '    }',
+    ...typedCurrent,
     `    location ~ "/(?:${plain})$" {`,
     ...published,
     '        default_type text/plain;',

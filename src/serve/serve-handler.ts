@@ -32,7 +32,7 @@ import { servedLastModified } from './http-conditions.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
 import { sendFile } from './file-response.js';
 import { encodePath, parseRequestPath } from './request-path.js';
-import { createSnapshotResolver, type ServedSnapshot } from './snapshot-resolver.js';
+import { createSnapshotResolver, type ServedInfo, type ServedSnapshot } from './snapshot-resolver.js';
 import { openInTree } from './tree-entry.js';
 import type { Handler } from './types.js';
 
@@ -56,9 +56,14 @@ function redirect(res: ServerResponse, req: IncomingMessage, location: string): 
   sendText(res, req, 301, `moved to ${location}\n`, { Location: location });
 }
 
-function etagOf(snapshot: ServedSnapshot, real: string, st: Stats): string {
-  const digest = snapshot.digests.get(relative(snapshot.treeDir, real).split(sep).join('/'));
-  if (digest && digest.size === st.size && /^[0-9a-f]{64}$/.test(digest.sha256)) return `"${digest.sha256}"`;
+/** What the manifest records for the file at `real` when it matches the file (its size), else undefined. */
+function servedInfo(snapshot: ServedSnapshot, real: string, st: Stats): ServedInfo | undefined {
+  const info = snapshot.digests.get(relative(snapshot.treeDir, real).split(sep).join('/'));
+  return info && info.size === st.size && /^[0-9a-f]{64}$/.test(info.sha256) ? info : undefined;
+}
+
+function etagOf(info: ServedInfo | undefined, st: Stats): string {
+  if (info) return `"${info.sha256}"`;
   return `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
 }
 
@@ -122,10 +127,12 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     const { handle, stat: st, real } = ctx.file;
     const name = real.slice(real.lastIndexOf(sep) + 1);
     const lastModifiedMs = servedLastModified({ mtimeMs: st.mtimeMs, publishedAtMs: ctx.publishedAtMs, nowMs: Date.now() });
+    const info = servedInfo(ctx.snapshot, real, st);
+    const headers = info?.headers ? { ...info.headers, ...ctx.headers } : ctx.headers;
     await sendFile({
       req,
       res,
-      file: { handle, size: st.size, lastModifiedMs, etag: etagOf(ctx.snapshot, real, st), contentType: contentTypeFor(name), headers: ctx.headers },
+      file: { handle, size: st.size, lastModifiedMs, etag: etagOf(info, st), contentType: info?.contentType ?? contentTypeFor(name), headers },
     });
   }
 

@@ -10,7 +10,18 @@
 import { lstat, readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
+import { servesBeyondRoot, snapshotServedPaths } from '../store/manifest.js';
 import type { SnapshotManifest } from '../store/types.js';
+
+/** What the manifest says about one served path. */
+export interface ServedInfo {
+  sha256: string;
+  size: number;
+  /** Set under the resource's routes when the file has a content type of its own. */
+  contentType?: string;
+  /** Extra response headers of the file. */
+  headers?: Readonly<Record<string, string>>;
+}
 
 export interface ServedSnapshot {
   id: string;
@@ -18,8 +29,11 @@ export interface ServedSnapshot {
   dir: string;
   /** Real path of its `tree/`. */
   treeDir: string;
-  /** Tree-relative path (`file/images/a.qcow2`) to the file's digest and size, from the manifest. */
-  digests: ReadonlyMap<string, { sha256: string; size: number }>;
+  /**
+   * Tree-relative path (`file/images/a.qcow2`, an alias `v2/x/manifests/latest`) to the file's
+   * digest and size, and the content type and headers the manifest records for it (served.ts).
+   */
+  digests: ReadonlyMap<string, ServedInfo>;
   /**
    * The real path of a folder of the tree (segments already checked by request-path.ts), or
    * null when it is missing or its real path leaves the tree. Cached.
@@ -85,11 +99,18 @@ export function createSnapshotResolver(options: { stateDir: string; logger: Logg
     }
   }
 
-  async function loadDigests(dir: string, id: string): Promise<Map<string, { sha256: string; size: number }>> {
-    const digests = new Map<string, { sha256: string; size: number }>();
+  async function loadDigests(dir: string, id: string): Promise<Map<string, ServedInfo>> {
+    const digests = new Map<string, ServedInfo>();
     try {
       const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as SnapshotManifest;
       for (const resource of manifest.resources ?? []) {
+        if (servesBeyondRoot(resource)) {
+          for (const p of snapshotServedPaths([resource])) {
+            const { sha256, size, headers } = p.file;
+            digests.set(p.rel, { sha256, size, ...(p.contentType === undefined ? {} : { contentType: p.contentType }), ...(headers === undefined ? {} : { headers }) });
+          }
+          continue;
+        }
         for (const file of resource.files ?? []) digests.set(`${resource.root}/${file.path}`, { sha256: file.sha256, size: file.size });
       }
     } catch (e) {

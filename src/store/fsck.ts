@@ -4,7 +4,7 @@ import type { FsBlobStore } from './blob-store.js';
 import { hashFile } from './blob-store.js';
 import { forEachLimit } from './for-each-limit.js';
 import { isCode } from './fs-util.js';
-import { parseManifest } from './manifest.js';
+import { parseManifest, servesBeyondRoot, snapshotServedPaths } from './manifest.js';
 import { SNAPSHOT_ID_RE } from './snapshot-id.js';
 import type { FsckProblem, SnapshotManifest } from './types.js';
 
@@ -63,9 +63,12 @@ export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
     }
     complete.add(id);
     const tree = join(ctx.snapshotsDir, id, 'tree');
-    const files = manifest.resources.flatMap((r) => r.files.map((f) => ({ r, f })));
-    await forEachLimit(files, limit * 4, async ({ r, f }) => {
-      const path = join(tree, r.root, f.path);
+    // Every URL a file is served at is a link of its own (aliases, mirrors: served.ts).
+    const files = manifest.resources.flatMap((r) =>
+      servesBeyondRoot(r) ? snapshotServedPaths([r]).map((p) => ({ rel: p.rel, f: p.file })) : r.files.map((f) => ({ rel: `${r.root}/${f.path}`, f })),
+    );
+    await forEachLimit(files, limit * 4, async ({ rel, f }) => {
+      const path = join(tree, rel);
       const blob = inodes.get(f.sha256);
       if (!blob) {
         problems.push({ kind: 'missing-blob', path, detail: `blob ${f.sha256} is not in the store` });

@@ -3,7 +3,8 @@ import { FerryError } from '../core/ferry-error.js';
 import { resourceId } from '../core/resource.js';
 import { safeRelativePath } from '../core/safe-path.js';
 import { directoriesOf, type TreeEntry } from './tree-builder.js';
-import type { SnapshotManifest } from './types.js';
+import { checkClaims, servedPaths, type ServedPath } from './served.js';
+import type { ManifestFile, ManifestResource, SnapshotManifest } from './types.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 /** A relative path already in the form safeRelativePath returns: non-empty segments, no NUL or backslash. */
@@ -41,13 +42,13 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): Tre
   const entries: TreeEntry[] = [];
   const files = new Set<string>();
   const roots: string[] = [];
+  let serving = false;
   for (const r of input.resources) {
     const resource = resourceId(r);
     const root = safeRelativePath(r.root, { resource, path: 'root' });
     roots.push(root);
     if (!Array.isArray(r.files)) throw new FerryError('FERRY_INTERNAL', `resource ${resource} has no files list`, { resource });
-    for (const f of r.files) {
-      const rel = `${root}/${checkedPath(f.path, { resource })}`;
+    const add = (rel: string, f: ManifestFile) => {
       if (typeof f.sha256 !== 'string' || !SHA256_RE.test(f.sha256)) {
         throw new FerryError('FERRY_INTERNAL', `file ${rel} of ${resource} has no valid sha256`, { resource, path: f.path, actual: f.sha256 });
       }
@@ -56,13 +57,33 @@ export function planTree(input: Omit<SnapshotManifest, 'id' | 'createdAt'>): Tre
       }
       files.add(rel);
       entries.push({ rel, sha256: f.sha256, resource, path: f.path });
+    };
+    if (servesBeyondRoot(r)) {
+      serving = true;
+      for (const p of servedPaths(r, root, (f) => checkedPath(f.path, { resource }))) add(p.rel, p.file);
+    } else {
+      for (const f of r.files) add(`${root}/${checkedPath(f.path, { resource })}`, f);
     }
   }
+  if (serving) checkClaims(input.resources);
   const dirs = directoriesOf(entries, roots);
   for (const dir of dirs) {
     if (files.has(dir)) throw new FerryError('FERRY_UNSAFE_PATH', `${dir} is both a file and a folder of other files`, { actual: dir });
   }
   return { entries, dirs };
+}
+
+/** The resource is served somewhere besides `<root>/<path>`, or with headers of its own (the served.ts path). */
+export function servesBeyondRoot(r: ManifestResource): boolean {
+  return (r.routes?.length ?? 0) > 0 || (r.mirrors?.length ?? 0) > 0 || r.files.some((f) => f.aliases !== undefined || f.headers !== undefined || f.contentType !== undefined);
+}
+
+/** Every URL path of a snapshot's resources with what answers it (served.ts), resource by resource. */
+export function snapshotServedPaths(resources: readonly ManifestResource[]): ServedPath[] {
+  return resources.flatMap((r) => {
+    const resource = resourceId(r);
+    return servedPaths(r, checkedPath(r.root, { resource, path: 'root' }), (f) => checkedPath(f.path, { resource }));
+  });
 }
 
 /** Parses manifest.json text, or throws FERRY_STORE_CORRUPT naming the file. */

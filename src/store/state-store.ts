@@ -6,7 +6,8 @@ import { FsBlobStore } from './blob-store.js';
 import { fsyncDir, isCode, tempSuffix, writeFileAtomic } from './fs-util.js';
 import { collectGarbage } from './gc.js';
 import { appendHistory, readHistory } from './history.js';
-import { manifestPath, parseManifest, planTree } from './manifest.js';
+import { manifestPath, parseManifest, planTree, servesBeyondRoot, snapshotServedPaths } from './manifest.js';
+import { nginxMaps } from './served.js';
 import { checkSnapshotId, hashTag, newSnapshotId, SNAPSHOT_ID_RE } from './snapshot-id.js';
 import { acquireLock, lockHeldBy } from './store-lock.js';
 import { buildTree } from './tree-builder.js';
@@ -174,6 +175,7 @@ export class StateStore implements SnapshotStore {
       const { resources, desiredHash, site, commit, ...rest } = input;
       const manifest: SnapshotManifest = { id, createdAt: now.toISOString(), ...(commit === undefined ? {} : { commit }), desiredHash, site, ...rest, resources };
       options.signal?.throwIfAborted();
+      if (resources.some(servesBeyondRoot)) await writeNginxMaps(dir, nginxMaps(id, snapshotServedPaths(resources)));
       await writeFileAtomic(join(dir, 'manifest.json'), JSON.stringify(manifest));
       await fsyncDir(this.snapshotsDir);
       this.logger.info('snapshot built', { snapshot: id, files: plan.entries.length, dirs, ms: Math.round(performance.now() - started) });
@@ -291,4 +293,12 @@ export class StateStore implements SnapshotStore {
   currentTreePath(): string {
     return join(this.root, 'current', 'tree');
   }
+}
+
+/** Writes a snapshot's nginx maps (served.ts) into `<snapshot>/nginx/`, durably, before its manifest. */
+async function writeNginxMaps(dir: string, maps: ReadonlyMap<string, string>): Promise<void> {
+  if (maps.size === 0) return;
+  await mkdir(join(dir, 'nginx'));
+  for (const [name, text] of maps) await writeFileAtomic(join(dir, 'nginx', name), text);
+  await fsyncDir(join(dir, 'nginx'));
 }

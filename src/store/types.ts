@@ -41,6 +41,15 @@ export interface ManifestFile {
   /** Upstream URL, redacted; absent for generated files (indexes, signatures). */
   url?: string;
   generated?: boolean;
+  /**
+   * The Content-Type to answer at this file's URLs under the resource's `routes` (a registry
+   * manifest's media type); elsewhere its name gives the type (serve/content-types.ts).
+   */
+  contentType?: string;
+  /** Extra response headers at every URL of this file, names among those its kind declares (Docker-Content-Digest). */
+  headers?: Record<string, string>;
+  /** More paths of the served tree (from the tree root, under one of the resource's routes) with the same bytes: a tag and a digest. */
+  aliases?: string[];
 }
 
 export interface ManifestResource {
@@ -51,6 +60,13 @@ export interface ManifestResource {
   /** Folder of the resource in the served tree, e.g. `file/images`, `deb/debian`. */
   root: string;
   files: ManifestFile[];
+  /**
+   * Folders of the served tree, besides `root`, at which the resource answers (`v2/<name>`): its
+   * files' aliases lie under them. Each starts with a top-level folder its kind declares.
+   */
+  routes?: string[];
+  /** Folders at which the whole resource is served again, path for path (an aptly publish prefix). */
+  mirrors?: string[];
   /** Driver state kept for the next refresh (etags, Release digests). Never secrets. */
   upstream?: Record<string, unknown>;
 }

@@ -8,7 +8,9 @@ export function register(program: Command): void {
   addStateOption(program.command('nginx-config').description('print an nginx server block that serves the snapshots (put it inside http {})').option('--listen <port>', 'nginx listen directive value', '8080').option('--server-name <name>', 'server_name', '_')).action(
     action(async (opts: { state: string; listen: string; serverName: string }) => {
       const { renderNginxServerBlock } = await import('../../serve/nginx-config.js');
-      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName }) + '\n');
+      const { servingDeclarations } = await import('../../drivers/registry.js');
+      const serving = servingDeclarations();
+      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName, serving }) + '\n');
     }),
   );
 }

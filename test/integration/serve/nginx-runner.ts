@@ -12,6 +12,8 @@ import { freePort } from '../../helpers/free-port.js';
 export interface RunningNginx {
   port: number;
   errorLog(): Promise<string>;
+  /** `nginx -s reload`: re-reads the configuration (and the files it includes); resolves once new workers answer. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,17 @@ export async function startNginx(options: { dir: string; serverBlock: (port: num
   return {
     port,
     errorLog: readLog,
+    async reload() {
+      const before = (await readLog()).split('\n').length;
+      child.kill('SIGHUP');
+      // The master logs the new worker it starts; the old ones finish their requests and exit.
+      for (let i = 0; i < 100; i++) {
+        const lines = (await readLog()).split('\n').slice(before - 1);
+        if (lines.some((l) => l.includes('start worker process'))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    },
     async stop() {
       if (alive) child.kill('SIGTERM');
       await exited;
