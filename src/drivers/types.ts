@@ -68,6 +68,11 @@ export interface Resolution {
    * download, store check or generate. Only ever set when ctx.previous is given.
    */
   unchanged?: boolean;
+  /**
+   * What the driver transferred itself while resolving, outside the fetcher (git fetches into
+   * its cache): shown by the plan and counted in the run's figures.
+   */
+  fetched?: { files: number; bytes: number };
 }
 
 export interface DriverContext {

@@ -3,7 +3,9 @@
  *
  * `planResources` compares the desired state with the published snapshot resource by resource
  * (by spec hash). `planFiles` then takes the files the drivers resolved and the digests the
- * blob store already holds, and says which files and how many bytes must be fetched.
+ * blob store already holds, and says which files and how many bytes must be fetched (plus what a
+ * driver fetched itself while resolving: a git mirror fetches into its cache and reports the
+ * packs it received).
  */
 import type { DesiredState } from '../core/resource.js';
 import { resourceId } from '../core/resource.js';
@@ -76,7 +78,14 @@ export interface ResolvedFiles {
  * Adds file counts to a resource plan. A file must be fetched when its digest is not in
  * `present` (and not already counted for another path or resource: a blob is fetched once).
  */
-export function planFiles(plan: Plan, resolved: ResolvedFiles, present: ReadonlySet<string>, published?: PublishedState | null): Plan {
+export function planFiles(
+  plan: Plan,
+  resolved: ResolvedFiles,
+  present: ReadonlySet<string>,
+  published?: PublishedState | null,
+  /** resourceId -> what its driver fetched itself while resolving (git): counted as fetched. */
+  fetchedByDriver: Readonly<Record<string, { files: number; bytes: number }>> = {},
+): Plan {
   const counted = new Set<string>();
   const before = new Map((published?.resources ?? []).map((r) => [resourceId(r), r.files.filter((f) => !f.generated && f.path).map((f) => f.path as string)]));
   const resources = plan.resources.map((rc) => {
@@ -88,8 +97,8 @@ export function planFiles(plan: Plan, resolved: ResolvedFiles, present: Readonly
     const newPaths = new Set(files.map((f) => f.path).filter((p): p is string => !!p));
     const addedPaths = [...newPaths].filter((p) => !oldPaths.has(p)).sort();
     const removedPaths = [...oldPaths].filter((p) => !newPaths.has(p)).sort();
-    let fetchFiles = 0;
-    let fetchBytes = 0;
+    let fetchFiles = fetchedByDriver[rc.id]?.files ?? 0;
+    let fetchBytes = fetchedByDriver[rc.id]?.bytes ?? 0;
     for (const f of files) {
       if (present.has(f.sha256) || counted.has(f.sha256)) continue;
       counted.add(f.sha256);

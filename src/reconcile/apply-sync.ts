@@ -140,7 +140,19 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
   await batch.flush();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
   if (errors.length) throw new FerryErrors(errors);
-  return { files: missing.length, bytes };
+  const byDrivers = driverFetched(resolved);
+  return { files: missing.length + byDrivers.files, bytes: bytes + byDrivers.bytes };
+}
+
+/** What the drivers fetched themselves while resolving (Resolution.fetched), summed. */
+export function driverFetched(resolved: readonly ResolvedResource[]): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const r of resolved) {
+    files += r.resolution?.fetched?.files ?? 0;
+    bytes += r.resolution?.fetched?.bytes ?? 0;
+  }
+  return { files, bytes };
 }
 
 /** Turns each resolution into a manifest entry: its files plus its generated indexes, stored as blobs. */
@@ -204,7 +216,9 @@ export function draftResources(resolved: ResolvedResource[]): DraftResource[] | 
 export async function planResolved(plan: Plan, resolved: ResolvedResource[], blobs: BlobStore, published: SnapshotManifest | null): Promise<Plan> {
   const present = new Set<string>();
   const byId: Record<string, ReadonlyArray<{ sha256: string; size?: number; path: string }>> = {};
+  const fetched: Record<string, { files: number; bytes: number }> = {};
   for (const r of resolved) {
+    if (r.resolution?.fetched) fetched[resourceId(r.resource)] = r.resolution.fetched;
     const files = r.resolution?.files ?? r.reused?.files.filter((f) => !f.generated) ?? [];
     byId[resourceId(r.resource)] = files;
     const mine = new Set<string>();
@@ -212,7 +226,7 @@ export async function planResolved(plan: Plan, resolved: ResolvedResource[], blo
     for (const d of mine) present.add(d);
     r.present = mine;
   }
-  return planFiles(plan, byId, present, published);
+  return planFiles(plan, byId, present, published, fetched);
 }
 
 /**

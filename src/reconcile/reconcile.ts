@@ -21,7 +21,7 @@ import type { Fetcher } from '../transport/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesired } from './apply-desired.js';
 import { faultPoint } from './fault-point.js';
-import { draftResources, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
+import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
 
 export interface ReconcileOptions {
   stateDir: string;
@@ -74,10 +74,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8 });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
   const before = fetcher.stats();
+  // Bytes drivers fetched themselves (git into its cache), beside the fetcher's.
+  let driverBytes = 0;
   const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {
     const after = fetcher.stats();
     step('publish');
-    return { outcome, snapshot, desiredHash: desired.hash, plan, steps, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes, filesFetched, durationMs: Date.now() - started } };
+    return { outcome, snapshot, desiredHash: desired.hash, plan, steps, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes + driverBytes, filesFetched, durationMs: Date.now() - started } };
   };
   // The next snapshot's folders, made while files download (discarded unless built on).
   let draft: SnapshotDraft | undefined;
@@ -101,6 +103,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
     const resolved = await collect(() => resolveAll(ctx));
+    driverBytes = driverFetched(resolved).bytes;
     plan = await planResolved(plan, resolved, store.blobs, published);
     step('resolve');
     logger.info('plan', { ...plan.summary });

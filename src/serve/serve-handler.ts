@@ -27,6 +27,8 @@ import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { RESOURCE_KINDS } from '../core/resource.js';
+import { gitBackendEnv, matchSmartHttp } from '../drivers/git/smart-http.js';
+import { runCgi } from './cgi.js';
 import { contentTypeFor } from './content-types.js';
 import { servedLastModified } from './http-conditions.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
@@ -136,6 +138,23 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     });
   }
 
+  /** Smart HTTP of a git mirror's repository: `git http-backend` over the snapshot's bare repository. */
+  async function serveGit(req: IncomingMessage, res: ServerResponse, ctx: { snapshot: ServedSnapshot | null; smart: NonNullable<ReturnType<typeof matchSmartHttp>>; query: string }): Promise<void> {
+    const { snapshot, smart } = ctx;
+    if (snapshot === null) return sendText(res, req, 404, 'no such snapshot\n');
+    if (smart.refused) return sendText(res, req, 403, 'this mirror is read-only: only git-upload-pack (clone, fetch) is served\n');
+    const repo = await snapshot.realDir(smart.repository);
+    if (repo === null) return sendText(res, req, 404, 'no such repository\n', { 'X-Ferry-Snapshot': snapshot.id });
+    await runCgi(req, res, ctx.query, {
+      command: 'git',
+      args: ['http-backend'],
+      env: gitBackendEnv(),
+      vars: { GIT_PROJECT_ROOT: snapshot.treeDir, PATH_INFO: `/${[...smart.repository, smart.endpoint].join('/')}` },
+      headers: { 'X-Ferry-Snapshot': snapshot.id },
+      logger,
+    });
+  }
+
   async function serveSnapshotList(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [ids, current] = await Promise.all([snapshots.list(), snapshots.current()]);
     const entries = ids.map((id) => ({ name: id, isDirectory: true }));
@@ -161,6 +180,12 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       (RESOURCE_KINDS as readonly string[]).includes(first) ||
       (current !== null && (await current.snapshot.realDir([first])) !== null);
     if (!ours) return false;
+    const smart = matchSmartHttp(first === SNAPSHOTS ? segments.slice(2) : segments, query, req.method);
+    if (smart) {
+      const snapshot = first === SNAPSHOTS ? await snapshots.byId(segments[1] ?? '') : current;
+      await serveGit(req, res, { snapshot, smart, query: query.replace(/^\?/, '') });
+      return true;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, req, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return true;

@@ -1,65 +1,60 @@
 /**
- * The `git` kind: mirrors Git repositories over HTTP and publishes each one as a static bare
- * repository that `git clone` reads over the dumb HTTP protocol from any static web server:
- * `<name>.git/{HEAD,info/refs,packed-refs,objects/info/packs}` and one pack with its index,
- * holding every object reachable from the selected refs.
+ * The `git` kind: mirrors Git repositories (smart or dumb HTTP, ssh://, git://) with the real
+ * `git` and publishes each as a bare repository `<name>.git/` in the snapshot tree, which
+ * `ferry serve` or nginx serve over smart HTTP (git http-backend: shallow and partial clones
+ * work) and any static server over dumb HTTP.
  *
- * `resolve` lists the upstream refs (one request per repository), picks the selected ones, and
- * fetches into the driver cache only when an object is missing; it returns no files to
- * download, as git objects are not fetched by URL. `generate` writes the repository files,
- * which become blobs; a repository whose refs did not change is republished from the previous
- * snapshot's blobs. The pack is deterministic: unchanged refs give unchanged blobs.
+ * `resolve` lists the upstream refs (one connection), picks the selected ones and, when the
+ * cache lacks one of their objects, fetches them into the bare repository of the cache
+ * (mirror-cache.ts); every pack of the cache then becomes a blob by hard link (pack-import.ts).
+ * Its files are those packs, already in the store: nothing is downloaded by URL. `generate`
+ * writes each repository's text files: `packed-refs` with exactly the refs selected, so every
+ * snapshot, and a rollback to it, serves its own refs. Objects its refs do not reach may sit in
+ * its packs (shared with other snapshots), as on any git hosting.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import PQueue from 'p-queue';
-import { Agent, type Dispatcher } from 'undici';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import type { ManifestFile } from '../../store/types.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution } from '../types.js';
-import { gitHttpClient, type CountingHttpClient } from './git-http-client.js';
+import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
 import { parseGitSpec, type GitRepository } from './git-spec.js';
-import { compactCache } from './compact-cache.js';
-import { cacheDirFor, fetchIntoCache, hasObject, listRemoteRefs, withCache } from './mirror-cache.js';
-import { packReachable } from './pack-reachable.js';
-import { pinnedSelection, previousPackFiles, reusableFiles, type GitUpstreamState } from './previous-state.js';
-import { PublishedEntries } from './published-entries.js';
+import { cacheDirFor, ensureCache, fetchRefs, listPacks, listRemoteRefs, objectTypes, peelTags, repackGeometric, withCache } from './mirror-cache.js';
+import { importPacks, type ImportedPack } from './pack-import.js';
+import { pinnedSelection, reusableFiles, type GitUpstreamState, type Submodule } from './previous-state.js';
 import { repositoryTextFiles } from './repository-files.js';
 import { selectRefs, type RefSelection } from './select-refs.js';
+import { submodulesAt } from './submodules.js';
+import { upstreamAccess, type UpstreamAccess } from './upstream-auth.js';
 
 /** What resolve hands generate for one repository. */
 interface RepositoryPlan {
   repo: GitRepository;
   selection: RefSelection;
-  gitdir: string;
   /** The previous snapshot's files, when the refs are unchanged. */
   reuse?: ManifestFile[];
-  /** The previous snapshot's pack of this repository, whose entries packing may copy. */
-  previousPack?: { pack: ManifestFile; idx: ManifestFile };
+  peeled?: Record<string, string>;
+  packs?: ImportedPack[];
+  submodules?: Submodule[];
 }
 
 interface GitScratch {
   plans: RepositoryPlan[];
 }
 
+interface ResolvedRepository {
+  plan: RepositoryPlan;
+  files: WantedFile[];
+  warnings: FerryError[];
+  fetched: { files: number; bytes: number };
+}
+
 const CONCURRENCY = 4;
 
-/** Errors packing raises when the cache is missing objects or holds corrupt ones. */
-const DAMAGED_CACHE = new Set(['FERRY_GIT', 'FERRY_BAD_INDEX', 'FERRY_DIGEST_MISMATCH']);
-
-function urlForms(raw: string): string[] {
-  const forms = [raw];
-  try {
-    const u = new URL(raw);
-    u.username = '';
-    u.password = '';
-    forms.push(u.toString(), u.toString().replace(/\/$/, ''));
-  } catch {
-    // parseGitSpec let only parseable http(s) URLs through.
-  }
-  return forms.filter((f) => f !== redactUrl(raw));
-}
+/** git's messages when the cache itself is unreadable (a fresh cache heals it). */
+const DAMAGED = /bad object|did not send all necessary objects|unable to read|corrupt|inflate|missing (blob|tree|commit|tag)|index-pack failed|packfile .* cannot be accessed|bad packed object/i;
 
 /** Turns whatever a step on `repo` threw into a FerryError naming it (URL redacted). */
 function repositoryError(e: unknown, repo: GitRepository, step: string, signal: AbortSignal): FerryError {
@@ -69,119 +64,117 @@ function repositoryError(e: unknown, repo: GitRepository, step: string, signal: 
     return new FerryError(e.code, `git repository ${repo.name}: ${e.message}`, { ...e.data, url: e.data.url ?? url, repository: repo.name }, e.cause ?? e);
   }
   if (signal.aborted) return new FerryError('FERRY_ABORTED', `git repository ${repo.name}: ${step} of ${url} aborted`, { url, repository: repo.name }, e);
-  let message = e instanceof Error ? e.message : String(e);
-  // isomorphic-git may quote the URL as given or with its credentials cut out.
-  for (const form of urlForms(repo.url)) message = message.replaceAll(form, url);
-  return new FerryError('FERRY_GIT', `git repository ${repo.name}: ${step} of ${url} failed: ${message}`, { url, repository: repo.name });
+  return new FerryError('FERRY_GIT', `git repository ${repo.name}: ${step} of ${url} failed: ${e instanceof Error ? e.message : String(e)}`, { url, repository: repo.name }, e);
 }
 
-async function missingObjects(gitdir: string, oids: string[]): Promise<string[]> {
-  const cache = {};
-  const missing: string[] = [];
-  for (const oid of new Set(oids)) if (!(await hasObject(gitdir, oid, cache))) missing.push(oid);
-  return missing;
+function packFiles(repo: GitRepository, packs: readonly ImportedPack[]): WantedFile[] {
+  const url = redactUrl(repo.url);
+  return packs.flatMap((p) => [
+    { path: `${repo.dir}/objects/pack/${p.name}.pack`, url, sha256: p.pack.sha256, size: p.pack.size },
+    { path: `${repo.dir}/objects/pack/${p.name}.idx`, url, sha256: p.idx.sha256, size: p.idx.size },
+  ]);
 }
 
-async function resolveRepository(
-  repo: GitRepository,
-  resource: Resource,
-  ctx: DriverContext,
-  http: CountingHttpClient,
-  dispatcher: Dispatcher,
-): Promise<{ plan: RepositoryPlan; warnings: FerryError[] }> {
+function reusedFiles(files: ManifestFile[]): WantedFile[] {
+  return files.filter((f) => !f.generated).map((f) => ({ path: f.path, url: f.url ?? '', sha256: f.sha256, size: f.size }));
+}
+
+async function packSizes(gitdir: string, names: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const n of names) bytes += (await stat(join(gitdir, 'objects', 'pack', `${n}.pack`))).size;
+  return bytes;
+}
+
+/**
+ * Brings the cache to hold every object of `selection` (fetching the selected refs when one is
+ * missing) and returns the refs as fetched, and what the fetch added. A cache git cannot read is
+ * started over once.
+ */
+async function syncCache(gitdir: string, access: UpstreamAccess, selection: RefSelection, ctx: DriverContext, log: (m: string) => void): Promise<{ refs: Record<string, string>; newPacks: string[] }> {
+  const names = Object.keys(selection.refs);
+  for (let attempt = 1; ; attempt++) {
+    await ensureCache(gitdir, ctx.signal);
+    const present = await objectTypes(gitdir, Object.values(selection.refs), ctx.signal);
+    if (names.every((n) => present.has(selection.refs[n]))) return { refs: selection.refs, newPacks: [] };
+    const before = new Set(await listPacks(gitdir));
+    let refs: Record<string, string>;
+    try {
+      refs = { ...selection.refs, ...(await fetchRefs(gitdir, access, names, ctx.signal)) };
+    } catch (e) {
+      if (attempt === 1 && e instanceof FerryError && e.code === 'FERRY_GIT' && DAMAGED.test(e.message) && before.size > 0) {
+        log(`the mirror cache cannot be read (${e.message.split('\n').pop()}); fetching again from scratch`);
+        await rm(gitdir, { recursive: true, force: true });
+        continue;
+      }
+      throw e;
+    }
+    const after = await objectTypes(gitdir, Object.values(refs), ctx.signal);
+    const still = names.filter((n) => !after.has(refs[n]));
+    if (still.length === 0) return { refs, newPacks: (await listPacks(gitdir)).filter((p) => !before.has(p)) };
+    if (attempt === 2) throw new FerryError('FERRY_GIT', `${still.length} ref(s) not received (${still.slice(0, 3).join(', ')}): upstream changed while it was fetched, or the cache is damaged; try again`, { expected: still });
+    log('the mirror cache lacks objects after a fetch; fetching again from scratch');
+    await rm(gitdir, { recursive: true, force: true });
+  }
+}
+
+async function resolveRepository(repo: GitRepository, resource: Resource, ctx: DriverContext): Promise<ResolvedRepository> {
   let step = 'listing the refs';
+  const where = { resource: resourceId(resource), url: redactUrl(repo.url) };
+  const none = { files: 0, bytes: 0 };
   try {
-    const gitdir = cacheDirFor(ctx.stateDir, repo.url);
     const pinned = ctx.refresh ? undefined : pinnedSelection(ctx.previous, { name: repo.name, redactedUrl: redactUrl(repo.url), refs: repo.refs });
     const kept = pinned && (await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection: pinned, blobs: ctx.blobs }));
     if (pinned && kept) {
-      ctx.logger.info(`git ${repo.name}: unchanged in the model and no refresh asked, published as before`, { resource: resourceId(resource) });
-      return { plan: { repo, selection: pinned, gitdir, reuse: kept }, warnings: [] };
+      ctx.logger.info(`git ${repo.name}: unchanged in the model and no refresh asked, published as before`, where);
+      return { plan: { repo, selection: pinned, reuse: kept }, files: reusedFiles(kept), warnings: [], fetched: none };
     }
-    const advertised = await listRemoteRefs({ url: repo.url, http });
-    const selection = selectRefs(advertised, repo.refs, { repository: repo.name, url: repo.url });
-    const warnings = selection.emptyGlobs.map(
-      (p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }),
-    );
+    const access = upstreamAccess(repo.url, repo.ssh);
+    const remote = await listRemoteRefs(access, ctx.signal);
+    let selection = selectRefs(remote.advertised, repo.refs, { repository: repo.name, url: repo.url });
+    const warnings = selection.emptyGlobs.map((p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }));
     const reuse = await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection, blobs: ctx.blobs });
     if (reuse) {
-      ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, { resource: resourceId(resource) });
-      return { plan: { repo, selection, gitdir, reuse }, warnings };
+      ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, where);
+      return { plan: { repo, selection, reuse }, files: reusedFiles(reuse), warnings, fetched: none };
     }
     step = 'fetching';
-    // The fetch sees only the selected refs advertised, so it asks for their history alone.
-    const fetchHttp = gitHttpClient({ signal: ctx.signal, dispatcher, counts: http.counts, advertise: (ref) => ref in selection.refs });
-    await withCache(gitdir, async () => {
-      const wanted = Object.values(selection.refs);
-      if ((await missingObjects(gitdir, wanted)).length === 0) return;
-      const refNames = Object.keys(selection.refs);
-      for (let attempt = 1; ; attempt++) {
-        const before = http.counts.bytes;
-        await fetchIntoCache({ gitdir, url: repo.url, http: fetchHttp, anyRef: refNames[0], tags: refNames.some((r) => r.startsWith('refs/tags/')) });
-        ctx.logger.info(`git ${repo.name}: fetched ${http.counts.bytes - before} bytes`, { resource: resourceId(resource), url: redactUrl(repo.url) });
-        const still = await missingObjects(gitdir, wanted);
-        if (still.length === 0) {
-          if (await compactCache(gitdir, { signal: ctx.signal })) ctx.logger.info(`git ${repo.name}: merged the packs of the mirror cache`, {});
-          return;
-        }
-        if (attempt === 2) {
-          throw new FerryError('FERRY_GIT', `git repository ${repo.name}: ${redactUrl(repo.url)} changed while it was fetched (${still.length} ref(s) not received); try again`, {
-            url: redactUrl(repo.url),
-            repository: repo.name,
-            expected: still,
-          });
-        }
-        // Objects a fetch should have brought are unreadable: the cache is damaged, start it over.
-        ctx.logger.warn(`git ${repo.name}: the mirror cache lacks objects after a fetch; fetching again from scratch`, { url: redactUrl(repo.url) });
-        await rm(gitdir, { recursive: true, force: true });
+    const gitdir = cacheDirFor(ctx.stateDir, repo.url);
+    return await withCache(gitdir, async () => {
+      const synced = await syncCache(gitdir, access, selection, ctx, (m) => ctx.logger.warn(`git ${repo.name}: ${m}`, where));
+      selection = { ...selection, refs: synced.refs };
+      const bytes = await packSizes(gitdir, synced.newPacks);
+      if (synced.newPacks.length) ctx.logger.info(`git ${repo.name}: fetched ${bytes} bytes (${synced.newPacks.length} pack)`, where);
+      step = 'repacking';
+      if (await repackGeometric(gitdir, ctx.signal)) ctx.logger.info(`git ${repo.name}: rolled the small packs of the mirror cache into one (geometric repack)`, where);
+      step = 'linking packs';
+      const packs = await importPacks(gitdir, await listPacks(gitdir), ctx.blobs, ctx.signal);
+      step = 'reading refs';
+      const types = await objectTypes(gitdir, Object.values(selection.refs), ctx.signal);
+      const tags = Object.values(selection.refs).filter((oid) => types.get(oid) === 'tag');
+      const peeledByOid = await peelTags(gitdir, tags, ctx.signal);
+      const peeled: Record<string, string> = {};
+      for (const [name, oid] of Object.entries(selection.refs)) {
+        const p = peeledByOid.get(oid);
+        if (p) peeled[name] = p;
       }
+      const heads = Object.entries(selection.refs).filter(([n]) => n.startsWith('refs/heads/')).map(([, oid]) => oid);
+      const submodules = await submodulesAt(gitdir, heads, ctx.signal);
+      for (const s of submodules) ctx.logger.warn(`git ${repo.name}: submodule ${s.path} (${s.url}) is not mirrored: Ferry does not follow submodules; list it as a repository if clients need it`, where);
+      return { plan: { repo, selection, peeled, packs, submodules }, files: packFiles(repo, packs), warnings, fetched: { files: synced.newPacks.length, bytes } };
     });
-    const previousPack = await previousPackFiles({ previous: ctx.previous, dir: repo.dir, blobs: ctx.blobs });
-    return { plan: { repo, selection, gitdir, previousPack }, warnings };
   } catch (e) {
     throw repositoryError(e, repo, step, ctx.signal);
   }
 }
 
-/** The previous pack's entries, or undefined when it cannot be read (packing then does without). */
-async function publishedEntries(plan: RepositoryPlan, ctx: DriverContext): Promise<PublishedEntries | undefined> {
-  if (!plan.previousPack) return undefined;
-  try {
-    const [pack, idx] = await Promise.all([plan.previousPack.pack, plan.previousPack.idx].map((f) => readFile(ctx.blobs.pathOf(f.sha256), { signal: ctx.signal })));
-    return new PublishedEntries(pack, idx, plan.previousPack.idx.path);
-  } catch (e) {
-    ctx.logger.warn(`git ${plan.repo.name}: cannot reuse the previous pack (${e instanceof Error ? e.message : String(e)}); packing every object`, {});
-    return undefined;
-  }
-}
-
-async function publishRepository(plan: RepositoryPlan, ctx: DriverContext): Promise<GeneratedFile[]> {
+function publishRepository(plan: RepositoryPlan): GeneratedFile[] {
   const { repo, selection } = plan;
   if (plan.reuse) {
-    return Promise.all(plan.reuse.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256), { signal: ctx.signal }) })));
+    return plan.reuse.filter((f) => f.generated).map((f) => ({ path: f.path, content: new Uint8Array(0), stored: { sha256: f.sha256, size: f.size } }));
   }
-  try {
-    const names = Object.keys(selection.refs).sort();
-    const previous = await publishedEntries(plan, ctx);
-    const built = await withCache(plan.gitdir, () => packReachable({ gitdir: plan.gitdir, tips: names.map((n) => selection.refs[n]), signal: ctx.signal, previous }));
-    const peeled: Record<string, string> = {};
-    for (const n of names) if (built.peeled[selection.refs[n]]) peeled[n] = built.peeled[selection.refs[n]];
-    const text = repositoryTextFiles({ refs: selection.refs, peeled, head: selection.head, packChecksum: built.checksum });
-    const encoder = new TextEncoder();
-    const files: GeneratedFile[] = Object.entries(text).map(([path, body]) => ({ path: `${repo.dir}/${path}`, content: encoder.encode(body) }));
-    files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.pack`, content: built.pack });
-    files.push({ path: `${repo.dir}/objects/pack/pack-${built.checksum}.idx`, content: built.idx });
-    ctx.logger.info(`git ${repo.name}: packed ${built.objects} objects (${built.copied} copied from the previous pack, ${built.pack.length} bytes) for ${names.length} ref(s)`, {});
-    return files;
-  } catch (e) {
-    if (e instanceof FerryError && DAMAGED_CACHE.has(e.code) && !ctx.signal.aborted) {
-      // A cache that lost or garbled objects cannot heal by fetching more: start it over.
-      await rm(plan.gitdir, { recursive: true, force: true });
-      ctx.logger.warn(`git ${repo.name}: the mirror cache was damaged (${e.message}); cleared it, the next run fetches again`, { url: redactUrl(repo.url) });
-      throw new FerryError('FERRY_GIT', `git repository ${repo.name}: the mirror cache of ${redactUrl(repo.url)} was damaged and has been cleared; run again`, { url: redactUrl(repo.url), repository: repo.name }, e);
-    }
-    throw repositoryError(e, repo, 'packing', ctx.signal);
-  }
+  const text = repositoryTextFiles({ refs: selection.refs, peeled: plan.peeled ?? {}, head: selection.head, packs: (plan.packs ?? []).map((p) => p.name) });
+  const encoder = new TextEncoder();
+  return Object.entries(text).map(([path, body]) => ({ path: `${repo.dir}/${path}`, content: encoder.encode(body) }));
 }
 
 async function eachRepository<T, R>(items: T[], signal: AbortSignal, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -208,26 +201,24 @@ async function eachRepository<T, R>(items: T[], signal: AbortSignal, fn: (item: 
 
 export const gitDriver: Driver = {
   kind: 'git',
+  generatesFromIndexes: true,
 
   async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
     const repos = parseGitSpec(resource.spec, resourceId(resource));
-    const agent = new Agent({ connections: CONCURRENCY });
-    try {
-      const http = gitHttpClient({ signal: ctx.signal, dispatcher: agent });
-      const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx, http, agent));
-      const upstream: GitUpstreamState = { repositories: {} };
-      for (const { plan } of resolved) upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs, patterns: plan.repo.refs };
-      const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };
-      return { files: [], upstream, warnings: resolved.flatMap((r) => r.warnings), scratch };
-    } finally {
-      await agent.close().catch(() => undefined);
+    const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx));
+    const upstream: GitUpstreamState = { repositories: {} };
+    for (const { plan } of resolved) {
+      const submodules = plan.submodules ?? (ctx.previous?.upstream as GitUpstreamState | undefined)?.repositories?.[plan.repo.name]?.submodules;
+      upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs, patterns: plan.repo.refs, ...(submodules?.length ? { submodules } : {}) };
     }
+    const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };
+    const fetched = resolved.reduce((sum, r) => ({ files: sum.files + r.fetched.files, bytes: sum.bytes + r.fetched.bytes }), { files: 0, bytes: 0 });
+    return { files: resolved.flatMap((r) => r.files), upstream, warnings: resolved.flatMap((r) => r.warnings), scratch, fetched };
   },
 
-  async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
+  async generate(resource: Resource, resolution: Resolution): Promise<GeneratedFile[]> {
     const scratch = resolution.scratch as GitScratch | undefined;
     if (!scratch?.plans) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: generate called without a git resolution`, { resource: resourceId(resource) });
-    const generated = await eachRepository(scratch.plans, ctx.signal, (plan) => publishRepository(plan, ctx));
-    return generated.flat();
+    return scratch.plans.flatMap((plan) => publishRepository(plan));
   },
 };

@@ -16,6 +16,9 @@ export interface GitRepositorySpec {
 
 export interface GitSpec {
   repositories: GitRepositorySpec[];
+  /** For ssh:// upstreams: a private key and a known_hosts file on the mirror host. */
+  ssh_key_file?: string;
+  ssh_known_hosts_file?: string;
 }
 
 export interface GitRepository {
@@ -26,6 +29,7 @@ export interface GitRepository {
   refs: string[];
   /** Folder of the published bare repository under the mirror root: `<name>.git`. */
   dir: string;
+  ssh: { keyFile?: string; knownHostsFile?: string };
 }
 
 export const DEFAULT_REF_PATTERNS: readonly string[] = ['refs/heads/*', 'refs/tags/*'];
@@ -52,14 +56,19 @@ export function checkRefPattern(pattern: string, context: { repository: string; 
 
 /** Checks and normalises a git spec. Pure; throws FERRY_INVALID_MODEL or FERRY_UNSAFE_PATH. */
 export function parseGitSpec(spec: unknown, resource: string): GitRepository[] {
-  const repositories = (spec as Partial<GitSpec> | undefined)?.repositories;
+  const given = spec as Partial<GitSpec> | undefined;
+  const repositories = given?.repositories;
+  const ssh = {
+    ...(given?.ssh_key_file !== undefined ? { keyFile: given.ssh_key_file } : {}),
+    ...(given?.ssh_known_hosts_file !== undefined ? { knownHostsFile: given.ssh_known_hosts_file } : {}),
+  };
   if (!Array.isArray(repositories) || repositories.length === 0) {
     throw invalid(`${resource}: a git mirror needs at least one repository`, { resource });
   }
   const byDir = new Map<string, string>();
   const out = repositories.map((r): GitRepository => {
-    if (typeof r?.url !== 'string' || !/^https?:\/\//.test(r.url)) {
-      throw invalid(`${resource}: git repository ${String(r?.name)} needs an http(s) url`, { resource, repository: r?.name, url: typeof r?.url === 'string' ? redactUrl(r.url) : undefined });
+    if (typeof r?.url !== 'string' || !/^(https?|ssh|git):\/\/[^/]/.test(r.url) || !URL.canParse(r.url)) {
+      throw invalid(`${resource}: git repository ${String(r?.name)} needs an http(s)://, ssh:// or git:// url`, { resource, repository: r?.name, url: typeof r?.url === 'string' ? redactUrl(r.url) : undefined });
     }
     const url = redactUrl(r.url);
     const path = safeRelativePath(String(r.name), { resource, url });
@@ -75,7 +84,7 @@ export function parseGitSpec(spec: unknown, resource: string): GitRepository[] {
     byDir.set(dir, url);
     const refs = (r.refs ?? [...DEFAULT_REF_PATTERNS]).map((p) => checkRefPattern(p, { repository: name, url: r.url }));
     if (refs.length === 0) throw invalid(`${resource}: git repository ${name} selects no refs (leave refs out for all branches and tags)`, { resource, repository: name, url });
-    return { name, url: r.url, refs, dir };
+    return { name, url: r.url, refs, dir, ssh };
   });
   return out.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
 }

@@ -1,16 +1,22 @@
 /**
  * The driver's cache of upstream repositories: one bare repository per upstream URL under
- * `<state>/cache/git/<hash of the URL without credentials>`, kept between runs so that a
- * refresh asks the server only for objects it does not hold yet (the refs already fetched are
- * sent as "haves"). Credentials never reach the disk: the URL is passed per call, not stored
- * in the repository's config.
+ * `<state>/cache/git/<hash of the URL without credentials>`, fetched into by the real `git`
+ * (its own negotiation, delta resolution and memory use), kept between runs so that a refresh
+ * asks upstream only for what the cache lacks (the refs it holds are sent as "haves").
+ *
+ * Every fetch keeps what it receives as one pack (`fetch.unpackLimit=1`), never as loose
+ * objects, and git's automatic gc is off: packs appear only by fetching and disappear only by
+ * `repackGeometric`, so a pack file, once written, never changes. Snapshots link those files
+ * (pack-import.ts). Credentials never reach the disk: the URL and any header are passed per
+ * call, the cache's config names no remote.
  */
-import * as fs from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import git, { type HttpClient } from 'isomorphic-git';
 import { sha256Hex } from '../../core/hash.js';
+import { redactUrl } from '../../core/redact.js';
+import { configEnv, runGit } from './git-cli.js';
 import type { AdvertisedRef } from './select-refs.js';
+import type { UpstreamAccess } from './upstream-auth.js';
 
 /** Where the cache of `url` lives; the same URL with other credentials shares it. */
 export function cacheDirFor(stateDir: string, url: string): string {
@@ -41,61 +47,150 @@ export async function withCache<T>(gitdir: string, fn: () => Promise<T>): Promis
   }
 }
 
-/** The refs the server advertises (protocol v1), HEAD with its target. */
-export async function listRemoteRefs(options: { url: string; http: HttpClient }): Promise<AdvertisedRef[]> {
-  const refs = await git.listServerRefs({ http: options.http, url: options.url, protocolVersion: 1, symrefs: true });
-  return refs.map((r) => ({ ref: r.ref, oid: r.oid, target: r.target }));
-}
+/** Settings of every cache repository (written once, at creation). */
+const CACHE_CONFIG = `[gc]
+\tauto = 0
+\tautoDetach = false
+[maintenance]
+\tauto = false
+[fetch]
+\tunpackLimit = 1
+\twriteCommitGraph = false
+[transfer]
+\tunpackLimit = 1
+[repack]
+\twriteBitmaps = false
+[core]
+\tlogAllRefUpdates = false
+`;
 
-export async function hasObject(gitdir: string, oid: string, cache: object): Promise<boolean> {
-  try {
-    await git.readObject({ fs, gitdir, oid, format: 'deflated', cache });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureRepository(gitdir: string): Promise<void> {
+export async function ensureCache(gitdir: string, signal: AbortSignal): Promise<void> {
   const exists = await stat(join(gitdir, 'HEAD')).then(
     () => true,
     () => false,
   );
-  if (!exists) {
-    await mkdir(gitdir, { recursive: true });
-    await git.init({ fs, gitdir, bare: true });
-  }
-  // isomorphic-git maps fetched branches through this refspec; the URL stays out of the config.
-  if (!(await git.getConfig({ fs, gitdir, path: 'remote.origin.fetch' }))) {
-    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
-  }
+  if (exists) return;
+  await mkdir(gitdir, { recursive: true });
+  await runGit(['init', '-q', '--bare', gitdir], { signal, what: `creating the mirror cache ${gitdir}` });
+  await appendFile(join(gitdir, 'config'), CACHE_CONFIG);
 }
 
-export interface FetchIntoCacheOptions {
-  gitdir: string;
-  url: string;
-  http: HttpClient;
-  /** One ref the server advertises (isomorphic-git resolves it even when upstream HEAD dangles). */
-  anyRef: string;
-  /** Also fetch tags (all branches are fetched in any case). */
-  tags: boolean;
+export interface RemoteRefs {
+  advertised: AdvertisedRef[];
+  /** Ref name to the object an annotated tag finally names, as upstream peeled it. */
+  peeled: Record<string, string>;
+}
+
+/** Parses `git ls-remote --symref` output. Pure. */
+export function parseLsRemote(text: string): RemoteRefs {
+  const advertised: AdvertisedRef[] = [];
+  const peeled: Record<string, string> = {};
+  let headTarget: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const left = line.slice(0, tab);
+    const ref = line.slice(tab + 1);
+    if (left.startsWith('ref: ')) {
+      if (ref === 'HEAD') headTarget = left.slice(5);
+      continue;
+    }
+    if (!/^[0-9a-f]{40}$/.test(left)) continue;
+    if (ref.endsWith('^{}')) peeled[ref.slice(0, -3)] = left;
+    else advertised.push({ ref, oid: left, target: ref === 'HEAD' ? headTarget : undefined });
+  }
+  const head = advertised.find((a) => a.ref === 'HEAD');
+  if (head) head.target = headTarget;
+  else if (headTarget) advertised.push({ ref: 'HEAD', oid: '', target: headTarget });
+  return { advertised, peeled };
+}
+
+/** The branches, tags and HEAD upstream advertises (one connection, like `git fetch`'s first step). */
+export async function listRemoteRefs(access: UpstreamAccess, signal: AbortSignal): Promise<RemoteRefs> {
+  const { stdout } = await runGit(['ls-remote', '--symref', access.url, 'HEAD', 'refs/heads/*', 'refs/tags/*'], {
+    signal,
+    env: { ...configEnv(access.config), ...access.env },
+    secrets: access.secrets,
+    what: `listing the refs of ${redactUrl(access.url)}`,
+  });
+  return parseLsRemote(stdout);
+}
+
+/** Object id to type for the objects the cache holds among `oids` (absent: missing). */
+export async function objectTypes(gitdir: string, oids: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+  const unique = [...new Set(oids)];
+  const types = new Map<string, string>();
+  if (unique.length === 0) return types;
+  const { stdout } = await runGit(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { gitdir, signal, input: unique.join('\n') + '\n', what: 'reading the mirror cache' });
+  for (const line of stdout.split('\n')) {
+    const [oid, type] = line.split(' ');
+    if (type && type !== 'missing' && /^[0-9a-f]{40}$/.test(oid)) types.set(oid, type);
+  }
+  return types;
+}
+
+/** For each tag object among `tags`, the object it finally names (peeled fully, as packed-refs wants). */
+export async function peelTags(gitdir: string, tags: readonly string[], signal: AbortSignal): Promise<Map<string, string>> {
+  const unique = [...new Set(tags)];
+  const out = new Map<string, string>();
+  if (unique.length === 0) return out;
+  const { stdout } = await runGit(['cat-file', '--batch-check=%(objectname)'], { gitdir, signal, input: unique.map((t) => `${t}^{}`).join('\n') + '\n', what: 'peeling tags in the mirror cache' });
+  stdout.split('\n').forEach((line, i) => {
+    if (i < unique.length && /^[0-9a-f]{40}$/.test(line)) out.set(unique[i], line);
+  });
+  return out;
 }
 
 /**
- * Fetches all branches (and tags) of the server into the cache, offering every ref the cache
- * holds as a have. Objects arrive as a pack kept in the cache with its index.
+ * Fetches `refs` (full names) from upstream into the same names in the cache, forced (upstream
+ * may rewrite a branch), without tags they do not name. Returns the oids the cache now holds
+ * for them: what this fetch received, which may be newer than an earlier listing.
  */
-export async function fetchIntoCache(options: FetchIntoCacheOptions): Promise<void> {
-  await ensureRepository(options.gitdir);
-  await git.fetch({
-    fs,
-    http: options.http,
-    gitdir: options.gitdir,
-    url: options.url,
-    remote: 'origin',
-    ref: options.anyRef,
-    remoteRef: options.anyRef,
-    singleBranch: false,
-    tags: options.tags,
+export async function fetchRefs(gitdir: string, access: UpstreamAccess, refs: readonly string[], signal: AbortSignal): Promise<Record<string, string>> {
+  await runGit(['fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-gc', '--no-auto-maintenance', '--no-show-forced-updates', '--stdin', access.url], {
+    gitdir,
+    signal,
+    env: { ...configEnv(access.config), ...access.env },
+    secrets: access.secrets,
+    input: refs.map((r) => `+${r}:${r}\n`).join(''),
+    what: `fetching ${redactUrl(access.url)}`,
   });
+  return cacheRefs(gitdir, refs, signal);
+}
+
+/** The oids the cache's refs hold for `refs` (absent ones left out). */
+export async function cacheRefs(gitdir: string, refs: readonly string[], signal: AbortSignal): Promise<Record<string, string>> {
+  const { stdout } = await runGit(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'], { gitdir, signal, what: 'reading the mirror cache refs' });
+  const wanted = new Set(refs);
+  const out: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    const name = line.slice(space + 1);
+    if (space === 40 && wanted.has(name)) out[name] = line.slice(0, 40);
+  }
+  return out;
+}
+
+/** The cache's packs, by name (`pack-<checksum>`), each with its index; sorted. */
+export async function listPacks(gitdir: string): Promise<string[]> {
+  const names = await readdir(join(gitdir, 'objects', 'pack')).catch(() => [] as string[]);
+  const idx = new Set(names.filter((n) => /^pack-[0-9a-f]{40}\.idx$/.test(n)).map((n) => n.slice(0, -4)));
+  return names
+    .filter((n) => /^pack-[0-9a-f]{40}\.pack$/.test(n) && idx.has(n.slice(0, -5)))
+    .map((n) => n.slice(0, -5))
+    .sort();
+}
+
+/**
+ * Keeps the count of packs bounded (gitformat: `git repack --geometric=2`): once there are more
+ * than `maxPacks`, the smaller packs are rolled into one so that each remaining pack holds at
+ * least twice the objects of the next smaller. The largest packs (the first fetch) are left as
+ * they are, so snapshots keep sharing them; rolled-up packs leave the cache but stay in the blob
+ * store for as long as a retained snapshot links them. Returns whether it repacked.
+ */
+export async function repackGeometric(gitdir: string, signal: AbortSignal, maxPacks = 8): Promise<boolean> {
+  if ((await listPacks(gitdir)).length <= maxPacks) return false;
+  await runGit(['repack', '-q', '-d', '--geometric=2', '--no-write-bitmap-index'], { gitdir, signal, what: 'repacking the mirror cache' });
+  return true;
 }

@@ -1,10 +1,16 @@
 /**
  * What a git mirror remembers between runs (ManifestResource.upstream) and how a refresh uses
- * it: a repository whose published refs and HEAD are unchanged is republished from the blobs
- * of the previous snapshot, with no fetch and no packing.
+ * it: a repository whose published refs and HEAD are unchanged is published again from the
+ * previous snapshot's files (its packs and text files), with no fetch and nothing generated.
  */
 import type { BlobStore, ManifestFile, ManifestResource } from '../../store/types.js';
 import type { RefSelection } from './select-refs.js';
+
+export interface Submodule {
+  path: string;
+  /** As .gitmodules gives it, redacted. */
+  url: string;
+}
 
 export interface RepositoryState {
   /** Upstream URL, redacted. */
@@ -14,6 +20,8 @@ export interface RepositoryState {
   refs: Record<string, string>;
   /** The ref patterns of the spec that selected them. */
   patterns?: string[];
+  /** Submodules the published branches name (reported, not followed). */
+  submodules?: Submodule[];
 }
 
 export interface GitUpstreamState {
@@ -31,7 +39,8 @@ export function previousRepositoryState(previous: ManifestResource | undefined, 
   const state = repositories?.[name];
   if (!state || typeof state.head !== 'string' || !isRecordOfStrings(state.refs)) return undefined;
   const patterns = Array.isArray(state.patterns) && state.patterns.every((p) => typeof p === 'string') ? state.patterns : undefined;
-  return { url: String(state.url ?? ''), head: state.head, refs: state.refs, patterns };
+  const submodules = Array.isArray(state.submodules) ? state.submodules.filter((s) => typeof s?.path === 'string' && typeof s?.url === 'string') : undefined;
+  return { url: String(state.url ?? ''), head: state.head, refs: state.refs, patterns, ...(submodules?.length ? { submodules } : {}) };
 }
 
 /**
@@ -52,9 +61,12 @@ export function sameRefs(a: RepositoryState, b: RefSelection): boolean {
   return a.head === b.head && ka.length === kb.length && ka.every((k, i) => k === kb[i] && a.refs[k] === b.refs[k]);
 }
 
+const PACK_FILE = /^objects\/pack\/pack-[0-9a-f]{40}\.(pack|idx)$/;
+
 /**
  * The files published for the repository folder `dir` in the previous snapshot, if its refs are
- * unchanged and every blob is still in the store; undefined means "build it again".
+ * unchanged, it has this version's layout (packs linked from the cache, `refs/.keep`) and every
+ * blob is still in the store; undefined means "build it again".
  */
 export async function reusableFiles(options: {
   previous: ManifestResource | undefined;
@@ -65,19 +77,10 @@ export async function reusableFiles(options: {
 }): Promise<ManifestFile[] | undefined> {
   const state = previousRepositoryState(options.previous, options.name);
   if (!state || !sameRefs(state, options.selection)) return undefined;
-  const files = (options.previous?.files ?? []).filter((f) => f.path.startsWith(`${options.dir}/`));
-  const packs = files.filter((f) => /^objects\/pack\/pack-[0-9a-f]{40}\.(pack|idx)$/.test(f.path.slice(options.dir.length + 1)));
-  if (packs.length !== 2 || !files.some((f) => f.path === `${options.dir}/info/refs`)) return undefined;
+  const prefix = `${options.dir}/`;
+  const files = (options.previous?.files ?? []).filter((f) => f.path.startsWith(prefix));
+  const packs = files.filter((f) => PACK_FILE.test(f.path.slice(prefix.length)));
+  if (packs.length === 0 || packs.some((f) => f.generated) || !files.some((f) => f.path === `${prefix}refs/.keep`)) return undefined;
   for (const f of files) if (!(await options.blobs.has(f.sha256))) return undefined;
   return files;
-}
-
-/** The pack and index the previous snapshot published for `dir`, if both blobs are still stored. */
-export async function previousPackFiles(options: { previous: ManifestResource | undefined; dir: string; blobs: BlobStore }): Promise<{ pack: ManifestFile; idx: ManifestFile } | undefined> {
-  const files = options.previous?.files ?? [];
-  const prefix = `${options.dir}/objects/pack/pack-`;
-  const pack = files.find((f) => f.path.startsWith(prefix) && /^[0-9a-f]{40}\.pack$/.test(f.path.slice(prefix.length)));
-  const idx = pack && files.find((f) => f.path === pack.path.replace(/\.pack$/, '.idx'));
-  if (!pack || !idx || !(await options.blobs.has(pack.sha256)) || !(await options.blobs.has(idx.sha256))) return undefined;
-  return { pack, idx };
 }

@@ -3,38 +3,22 @@
  * stored as blobs), with a small directory blob store and a recording logger, and writes the
  * result as a served tree `git/<mirror>/...`.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hashValue } from '../../../src/core/hash.js';
 import type { Logger } from '../../../src/core/logger.js';
 import type { Resource } from '../../../src/core/resource.js';
 import { gitDriver } from '../../../src/drivers/git/driver.js';
 import type { DriverContext, GeneratedFile, Resolution } from '../../../src/drivers/types.js';
-import type { BlobStore, ManifestResource } from '../../../src/store/types.js';
+import { FsBlobStore } from '../../../src/store/blob-store.js';
+import type { BlobStore, ManifestFile, ManifestResource } from '../../../src/store/types.js';
 import type { Fetcher } from '../../../src/transport/types.js';
 
-export function dirBlobStore(root: string): BlobStore {
-  const pathOf = (sha256: string) => join(root, 'sha256', sha256.slice(0, 2), sha256.slice(2));
-  return {
-    has: (sha256) => stat(pathOf(sha256)).then(
-      () => true,
-      () => false,
-    ),
-    pathOf,
-    partialPath: (sha256) => join(root, 'partial', sha256),
-    tempPath: () => join(root, 'tmp', randomUUID()),
-    async adopt(file, sha256) {
-      await mkdir(dirname(pathOf(sha256)), { recursive: true });
-      await rename(file, pathOf(sha256));
-    },
-    async putBytes(bytes) {
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      await mkdir(dirname(pathOf(sha256)), { recursive: true });
-      await writeFile(pathOf(sha256), bytes);
-      return { sha256, size: bytes.byteLength };
-    },
-  };
+/** The store's own blob store, under `root` (on the same file system as the caches, as in a state folder). */
+export async function dirBlobStore(root: string): Promise<FsBlobStore> {
+  const blobs = new FsBlobStore(root);
+  await blobs.init();
+  return blobs;
 }
 
 export interface RecordingLogger extends Logger {
@@ -82,17 +66,21 @@ export async function runGitDriver(
   };
   const resolution = await gitDriver.resolve(resource, ctx);
   const generated = await gitDriver.generate(resource, resolution, { ...ctx, previous: undefined });
-  const files = [];
-  for (const g of generated) files.push({ path: g.path, ...(await options.blobs.putBytes(g.content)), generated: true });
+  const files: ManifestFile[] = resolution.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? 0, url: f.url }));
+  for (const g of generated) files.push({ path: g.path, ...(g.stored ?? (await options.blobs.putBytes(g.content))), generated: true });
   const manifest: ManifestResource = { kind: 'git', name: resource.name, hash: resource.hash, root: `git/${resource.name}`, files, upstream: resolution.upstream };
   return { resolution, generated, manifest };
 }
 
-/** Writes generated files under `<treeRoot>/git/<mirror>/`. */
-export async function writeTree(treeRoot: string, mirror: string, generated: GeneratedFile[]): Promise<void> {
-  for (const g of generated) {
-    const path = join(treeRoot, 'git', mirror, g.path);
+/** Lays out a run's files under `<treeRoot>/git/<mirror>/` as a snapshot does: hard links to the blobs. */
+export async function writeTree(treeRoot: string, mirror: string, run: DriverRun, blobs: BlobStore): Promise<void> {
+  for (const f of run.manifest.files) {
+    const path = join(treeRoot, 'git', mirror, f.path);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, g.content);
+    await link(blobs.pathOf(f.sha256), path).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EXDEV') await copyFile(blobs.pathOf(f.sha256), path);
+      else throw e;
+    });
   }
 }
+

@@ -1,22 +1,24 @@
 /**
  * The git driver against a real smart-HTTP upstream (git http-backend behind a node CGI bridge),
- * its output served by a plain static server and read back with the real git client over the
- * dumb HTTP protocol.
+ * its output laid out as a snapshot tree (hard links to the blobs) and read back with the real
+ * git client: over dumb HTTP from a plain static server, and over smart HTTP through the CGI
+ * runner `ferry serve` uses (shallow clones).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmod, cp, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import type { Resource } from '../../../src/core/resource.js';
-import { compactCache } from '../../../src/drivers/git/compact-cache.js';
-import { cacheDirFor } from '../../../src/drivers/git/mirror-cache.js';
+import { cacheDirFor, listPacks, repackGeometric } from '../../../src/drivers/git/mirror-cache.js';
+import { gitBackendEnv, matchSmartHttp } from '../../../src/drivers/git/smart-http.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { runCgi } from '../../../src/serve/cgi.js';
 import type { BlobStore } from '../../../src/store/types.js';
 import { dirBlobStore, gitResource, recordingLogger, runGitDriver, writeTree, type DriverRun } from './driver-harness.js';
 import { git, startSmartServer, startStaticServer, type Listening, type SmartServer } from './git-servers.js';
 
-let firstNginxBytes = 0;
 let tmp: string;
 let work: string;
 let upstreamRoot: string;
@@ -35,13 +37,42 @@ async function commitFile(dir: string, path: string, content: string, message: s
   return git(dir, ['rev-parse', 'HEAD']);
 }
 
-/** Serves a tree built from `generated` and returns the clone URL base of the mirror. */
+/** Serves a tree laid out from `run` statically (dumb HTTP) and returns the clone URL base of the mirror. */
 async function publish(run: DriverRun, name: string): Promise<string> {
   const tree = join(tmp, `tree-${name}`);
-  await writeTree(tree, 'formulas', run.generated);
+  await writeTree(tree, 'formulas', run, blobs);
   const server = await startStaticServer(tree);
   servers.push(server);
   return `${server.base}/git/formulas`;
+}
+
+/** Serves a tree laid out from `run` over smart HTTP (git http-backend, as ferry serve runs it). */
+async function publishSmart(run: DriverRun, name: string): Promise<string> {
+  const tree = join(tmp, `tree-smart-${name}`);
+  await writeTree(tree, 'formulas', run, blobs);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const segments = url.pathname.split('/').filter(Boolean);
+    const smart = matchSmartHttp(segments, url.search, req.method);
+    if (!smart || smart.refused) {
+      res.statusCode = 403;
+      res.end();
+      return;
+    }
+    void runCgi(req, res, url.search.slice(1), { command: 'git', args: ['http-backend'], env: gitBackendEnv(), vars: { GIT_PROJECT_ROOT: tree, PATH_INFO: `/${[...smart.repository, smart.endpoint].join('/')}` }, logger: silentLogger });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  servers.push({ base: '', close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/git/formulas`;
+}
+
+function fetches(): number {
+  return upstream.counts.get('fetch') ?? 0;
+}
+
+function fetchedBytes(run: DriverRun): number {
+  return run.resolution.fetched?.bytes ?? 0;
 }
 
 function refsOf(lsRemote: string): string[] {
@@ -51,9 +82,6 @@ function refsOf(lsRemote: string): string[] {
     .sort();
 }
 
-function upload(): number {
-  return upstream.counts.get('POST git-upload-pack') ?? 0;
-}
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ferry-git-driver-'));
@@ -84,7 +112,7 @@ beforeAll(async () => {
   await git(tools, ['checkout', '-q', 'master']);
   await git(tmp, ['clone', '-q', '--bare', tools, join(upstreamRoot, 'tools.git')]);
   upstream = await startSmartServer(upstreamRoot);
-  blobs = dirBlobStore(join(tmp, 'blobs'));
+  blobs = await dirBlobStore(join(tmp, 'blobs'));
   stateDir = join(tmp, 'state');
   resource = gitResource('formulas', {
     repositories: [
@@ -92,9 +120,7 @@ beforeAll(async () => {
       { name: 'tools', url: `${upstream.base}/tools.git`, refs: ['master'] },
     ],
   });
-  const firstLogger = recordingLogger();
-  first = await runGitDriver(resource, { stateDir, blobs, logger: firstLogger });
-  firstNginxBytes = Number(firstLogger.lines.map((l) => /salt-formulas\/nginx: fetched (\d+) bytes/.exec(l)).find((m) => m !== null)?.[1]);
+  first = await runGitDriver(resource, { stateDir, blobs });
 });
 
 afterAll(async () => {
@@ -103,16 +129,37 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+
+const packPath = /\/objects\/pack\/pack-[0-9a-f]{40}\.(pack|idx)$/;
+
 describe('git driver: publish', () => {
-  it('returns no files to download and records the refs it published', () => {
-    expect(first.resolution.files).toEqual([]);
+  it('publishes the cache packs as files already in the store, and records the refs', async () => {
+    const packs = first.resolution.files;
+    expect(packs.length).toBeGreaterThanOrEqual(4);
+    expect(packs.every((f) => packPath.test(`/${f.path}`))).toBe(true);
+    for (const f of packs) expect(await blobs.has(f.sha256)).toBe(true);
+    expect(packs.every((f) => !f.url.includes('hunter2'))).toBe(true);
     const repos = (first.resolution.upstream as { repositories: Record<string, { head: string; refs: Record<string, string> }> }).repositories;
     expect(Object.keys(repos).sort()).toEqual(['salt-formulas/nginx', 'tools']);
     expect(repos['salt-formulas/nginx'].head).toBe('refs/heads/master');
     expect(Object.keys(repos['salt-formulas/nginx'].refs)).toEqual(['refs/heads/develop', 'refs/heads/master', 'refs/tags/light', 'refs/tags/v1.0']);
     expect(Object.keys(repos.tools.refs)).toEqual(['refs/heads/master']);
-    const paths = first.generated.map((g) => g.path).filter((p) => p.startsWith('tools.git/')).map((p) => p.replace(/pack-[0-9a-f]{40}/, 'pack-X'));
-    expect(paths.sort()).toEqual(['tools.git/HEAD', 'tools.git/info/refs', 'tools.git/objects/info/packs', 'tools.git/objects/pack/pack-X.idx', 'tools.git/objects/pack/pack-X.pack', 'tools.git/packed-refs']);
+    const paths = first.manifest.files.map((g) => g.path).filter((p) => p.startsWith('tools.git/')).map((p) => p.replace(/pack-[0-9a-f]{40}/, 'pack-X'));
+    expect(paths.sort()).toEqual(['tools.git/HEAD', 'tools.git/config', 'tools.git/info/refs', 'tools.git/objects/info/packs', 'tools.git/objects/pack/pack-X.idx', 'tools.git/objects/pack/pack-X.pack', 'tools.git/packed-refs', 'tools.git/refs/.keep']);
+    expect(first.resolution.fetched?.files).toBe(2);
+    expect(fetchedBytes(first)).toBe(packs.filter((f) => f.path.endsWith('.pack')).reduce((n, f) => n + (f.size ?? 0), 0));
+  });
+
+  it('links the packs of the cache: one inode for the cache file, the blob and the tree entry', async () => {
+    const gitdir = cacheDirFor(stateDir, `${upstream.base}/nginx.git`);
+    const [name] = await listPacks(gitdir);
+    const inCache = await stat(join(gitdir, 'objects/pack', `${name}.pack`));
+    const file = first.resolution.files.find((f) => f.path.endsWith(`${name}.pack`));
+    const blob = await stat(blobs.pathOf(file?.sha256 ?? ''));
+    expect(blob.ino).toBe(inCache.ino);
+    const tree = join(tmp, 'tree-inode');
+    await writeTree(tree, 'formulas', first, blobs);
+    expect((await stat(join(tree, 'git/formulas', file?.path ?? ''))).ino).toBe(inCache.ino);
   });
 
   it('is cloned over dumb HTTP by the real git client, refs, tags and contents intact', async () => {
@@ -134,15 +181,30 @@ describe('git driver: publish', () => {
     expect(published).toContain(`${await git(work, ['rev-parse', 'v1.0^{}'])}\trefs/tags/v1.0^{}`);
   });
 
-  it('publishes only the selected refs, and a pack git itself verifies', async () => {
+  it('is cloned shallow (--depth 1) over smart HTTP, and in full, from the same snapshot', async () => {
+    const base = await publishSmart(first, 'first');
+    const shallow = join(tmp, 'clone-shallow');
+    await git(tmp, ['clone', '-q', '--depth', '1', `${base}/salt-formulas/nginx.git`, shallow]);
+    expect(await git(shallow, ['rev-parse', 'HEAD'])).toBe(await git(work, ['rev-parse', 'master']));
+    expect(await git(shallow, ['rev-list', '--count', 'HEAD'])).toBe('1');
+    expect(await readFile(join(shallow, 'README.md'), 'utf8')).toBe('nginx formula, second edition\n');
+    const full = join(tmp, 'clone-smart');
+    await git(tmp, ['clone', '-q', '--mirror', `${base}/salt-formulas/nginx.git`, full]);
+    expect(refsOf(await git(full, ['show-ref']).then((t) => t.split('\n').map((l) => l.replace(' ', '\t')).join('\n')))).toEqual(
+      refsOf(await git(tmp, ['ls-remote', `${upstream.base}/nginx.git`])).filter((l) => !l.endsWith('^{}')),
+    );
+    await git(full, ['fsck', '--full']);
+    await expect(git(tmp, ['push', '-q', `${base}/salt-formulas/nginx.git`, 'HEAD:refs/heads/x'], { GIT_DIR: join(shallow, '.git') })).rejects.toThrow();
+  });
+
+  it('publishes only the selected refs, in packs git itself verifies', async () => {
     const base = await publish(first, 'tools');
     expect(refsOf(await git(tmp, ['ls-remote', `${base}/tools.git`]))).toEqual([`${await git(join(tmp, 'tools-work'), ['rev-parse', 'master'])}\trefs/heads/master`]);
-    const idx = first.generated.find((g) => g.path.startsWith('tools.git/objects/pack/') && g.path.endsWith('.idx'));
     const dir = join(tmp, 'verify');
-    await writeTree(dir, 'v', first.generated);
-    const verified = await git(tmp, ['verify-pack', '-v', join(dir, 'git/v', idx?.path ?? 'missing')]);
-    expect(verified).toMatch(/^[0-9a-f]{40} commit /m);
-    expect(verified).toMatch(/non delta: 3 objects/);
+    await writeTree(dir, 'v', first, blobs);
+    for (const idx of first.resolution.files.filter((f) => f.path.endsWith('.idx'))) {
+      expect(await git(tmp, ['verify-pack', '-v', join(dir, 'git/v', idx.path)])).toMatch(/^[0-9a-f]{40} commit /m);
+    }
   });
 
   it('fetches the history of the selected refs only', async () => {
@@ -153,48 +215,42 @@ describe('git driver: publish', () => {
     await expect(git(gitdir, ['--git-dir', gitdir, 'cat-file', '-e', await git(tools, ['rev-parse', 'feature:feature-only.txt'])])).rejects.toThrow();
   });
 
-  it('builds the same bytes from a fresh cache (deterministic pack)', async () => {
+  it('writes the same refs from a fresh cache', async () => {
     const again = await runGitDriver(resource, { stateDir: join(tmp, 'state-fresh'), blobs });
-    const digests = (r: DriverRun) => r.manifest.files.map((f) => `${f.path} ${f.sha256}`).sort();
-    expect(digests(again)).toEqual(digests(first));
+    const text = (r: DriverRun) => r.manifest.files.filter((f) => f.generated && !f.path.endsWith('objects/info/packs')).map((f) => `${f.path} ${f.sha256}`).sort();
+    expect(text(again)).toEqual(text(first));
   });
 });
 
 describe('git driver: refresh', () => {
   it('an unchanged refresh lists the refs and fetches nothing', async () => {
-    const uploads = upload();
-    const adverts = upstream.counts.get('GET git-upload-pack') ?? 0;
+    const before = fetches();
+    const listings = upstream.counts.get('ls-refs') ?? 0;
     const logger = recordingLogger();
     const again = await runGitDriver(resource, { stateDir, blobs, previous: first.manifest, logger });
-    expect(upload()).toBe(uploads);
-    expect(upstream.counts.get('GET git-upload-pack')).toBe(adverts + 2);
+    expect(fetches()).toBe(before);
+    expect(upstream.counts.get('ls-refs')).toBe(listings + 2);
     expect(again.manifest.files).toEqual(first.manifest.files);
+    expect(again.resolution.fetched).toEqual({ files: 0, bytes: 0 });
     expect(logger.lines.filter((l) => l.includes('nothing to fetch'))).toHaveLength(2);
   });
 
-  it('publishes a new upstream commit, fetching only the new objects', async () => {
+  it('publishes a new upstream commit as one more small pack; the first pack is shared', async () => {
     const newHead = await commitFile(work, 'nginx/map.jinja', '{% set nginx = {} %}\n', 'third');
     await git(work, ['push', '-q', join(upstreamRoot, 'nginx.git'), 'master']);
-    const uploads = upload();
-    const logger = recordingLogger();
+    const before = fetches();
     const cacheBefore = await readdir(join(stateDir, 'cache/git'));
-    const next = await runGitDriver(resource, { stateDir, blobs, previous: first.manifest, logger });
-    expect(upload()).toBe(uploads + 1);
+    const next = await runGitDriver(resource, { stateDir, blobs, previous: first.manifest });
+    expect(fetches()).toBe(before + 1);
     expect(await readdir(join(stateDir, 'cache/git'))).toEqual(cacheBefore);
-    const fetched = logger.lines.map((l) => /fetched (\d+) bytes/.exec(l)).filter((m) => m !== null);
-    expect(fetched).toHaveLength(1);
-    // The new commit, its trees and blob, and the server's progress lines (whose length varies
-    // with timing): less than the first fetch, which a refetch of the whole history would exceed.
-    expect(firstNginxBytes).toBeGreaterThan(0);
-    expect(Number(fetched[0]?.[1])).toBeLessThan(firstNginxBytes * 0.8);
+    const nginxPacks = (r: DriverRun) => r.resolution.files.filter((f) => f.path.startsWith('salt-formulas/nginx.git/') && f.path.endsWith('.pack'));
+    const [old] = nginxPacks(first);
+    expect(nginxPacks(next)).toContainEqual(old);
+    expect(nginxPacks(next)).toHaveLength(2);
+    expect(fetchedBytes(next)).toBeGreaterThan(0);
+    expect(fetchedBytes(next)).toBeLessThan(old.size ?? 0);
     const tools = (r: DriverRun) => r.manifest.files.filter((f) => f.path.startsWith('tools.git/'));
     expect(tools(next)).toEqual(tools(first));
-    const copied = logger.lines.map((l) => /packed (\d+) objects \((\d+) copied/.exec(l)).filter((m) => m !== null);
-    expect(copied).toHaveLength(1);
-    expect(Number(copied[0]?.[2])).toBeGreaterThan(0);
-    expect(Number(copied[0]?.[2])).toBeLessThan(Number(copied[0]?.[1]));
-    const rebuilt = await runGitDriver(resource, { stateDir: join(tmp, 'state-rebuilt'), blobs });
-    expect(rebuilt.manifest.files).toEqual(next.manifest.files);
     const base = await publish(next, 'next');
     const clone = join(tmp, 'clone-nginx');
     await git(clone, ['pull', '-q', `${base}/salt-formulas/nginx.git`, 'master']);
@@ -203,21 +259,25 @@ describe('git driver: refresh', () => {
     const fresh = join(tmp, 'clone-fresh');
     await git(tmp, ['clone', '-q', `${base}/salt-formulas/nginx.git`, fresh]);
     expect(await git(fresh, ['rev-parse', 'HEAD'])).toBe(newHead);
+    // The first snapshot still serves its own refs (a rollback restores them).
+    const old1 = await publishSmart(first, 'rollback');
+    expect(refsOf(await git(tmp, ['ls-remote', `${old1}/salt-formulas/nginx.git`, 'refs/heads/master']))).toEqual([`${await git(work, ['rev-parse', 'master~1'])}\trefs/heads/master`]);
   });
 });
 
 describe('git driver: no refresh asked', () => {
   it('publishes a repository unchanged in the model as before, without asking upstream', async () => {
-    const requests = [...upstream.counts.values()].reduce((a, b) => a + b, 0);
+    const requests = () => (upstream.counts.get('GET git-upload-pack') ?? 0) + (upstream.counts.get('POST git-upload-pack') ?? 0);
+    const before = requests();
     const grown = gitResource('formulas', { repositories: [...(resource.spec.repositories as object[]), { name: 'tools-all', url: `${upstream.base}/tools.git` }] });
     const logger = recordingLogger();
     const run = await runGitDriver(grown, { stateDir, blobs, previous: first.manifest, refresh: false, logger });
     const nginx = (r: DriverRun) => r.manifest.files.filter((f) => !f.path.startsWith('tools-all.git/'));
     expect(nginx(run)).toEqual(first.manifest.files);
     expect(logger.lines.filter((l) => l.includes('published as before'))).toHaveLength(2);
-    // Only the new repository talks to upstream: its refs, then a fetch of the branch the cache lacks.
-    expect([...upstream.counts.values()].reduce((a, b) => a + b, 0)).toBe(requests + 3);
-    expect(run.manifest.files.some((f) => f.path === 'tools-all.git/info/refs')).toBe(true);
+    // Only the new repository talks to upstream: its refs (GET + ls-refs), then a fetch of the branch the cache lacks (GET + ls-refs + fetch).
+    expect(requests()).toBe(before + 5);
+    expect(run.manifest.files.some((f) => f.path === 'tools-all.git/packed-refs')).toBe(true);
   });
 });
 
@@ -241,19 +301,45 @@ describe('git driver: HEAD', () => {
 });
 
 describe('git driver: cache', () => {
-  it('merges the cache packs into one, deltas kept, and packs the same repository from it', async () => {
-    const gitdir = cacheDirFor(stateDir, `${upstream.base}/nginx.git`);
-    const packs = async () => (await readdir(join(gitdir, 'objects/pack'))).filter((n) => n.endsWith('.pack'));
-    expect((await packs()).length).toBeGreaterThan(1);
-    const before = await runGitDriver(resource, { stateDir, blobs });
-    expect(await compactCache(gitdir, { signal: new AbortController().signal, maxPacks: 1 })).toBe(true);
-    const [merged] = await packs();
-    expect(await packs()).toHaveLength(1);
-    await git(gitdir, ['verify-pack', join(gitdir, 'objects/pack', merged.replace('.pack', '.idx'))]);
+  it('a geometric repack rolls the small packs into one, keeps the large one, and older snapshots keep their blobs', async () => {
+    const bigWork = join(tmp, 'big-work');
+    await mkdir(join(bigWork, 'files'), { recursive: true });
+    await git(bigWork, ['init', '-q', '-b', 'master']);
+    for (let i = 0; i < 300; i++) await writeFile(join(bigWork, 'files', `${i}.txt`), `file ${i}\n`);
+    await commitFile(bigWork, 'README', 'big\n', 'many files');
+    await git(tmp, ['clone', '-q', '--bare', bigWork, join(upstreamRoot, 'big.git')]);
+    const big = gitResource('big', { repositories: [{ name: 'big', url: `${upstream.base}/big.git` }] });
+    const bigState = join(tmp, 'state-big');
+    const firstBig = await runGitDriver(big, { stateDir: bigState, blobs });
+    const gitdir = cacheDirFor(bigState, `${upstream.base}/big.git`);
+    const [largest] = await listPacks(gitdir);
+    let previous = firstBig.manifest;
+    const snapshots: DriverRun[] = [];
+    for (let i = 0; i < 4; i++) {
+      await commitFile(bigWork, `notes/${i}.txt`, `note ${i}\n`, `note ${i}`);
+      await git(bigWork, ['push', '-q', join(upstreamRoot, 'big.git'), 'master']);
+      const run = await runGitDriver(big, { stateDir: bigState, blobs, previous });
+      snapshots.push(run);
+      previous = run.manifest;
+    }
+    const packs = await listPacks(gitdir);
+    expect(packs).toHaveLength(5);
+    expect(await repackGeometric(gitdir, new AbortController().signal, 3)).toBe(true);
+    const after = await listPacks(gitdir);
+    expect(after).toHaveLength(2);
+    expect(after).toContain(largest);
     await git(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--no-dangling']);
-    const after = await runGitDriver(resource, { stateDir, blobs });
-    expect(after.manifest.files).toEqual(before.manifest.files);
-    expect(await compactCache(gitdir, { signal: new AbortController().signal, maxPacks: 1 })).toBe(false);
+    const again = await runGitDriver(big, { stateDir: bigState, blobs });
+    const refs = (r: DriverRun) => r.manifest.files.filter((f) => f.path.endsWith('packed-refs'));
+    expect(refs(again)).toEqual(refs(snapshots[3]));
+    expect(again.resolution.files.filter((f) => f.path.endsWith('.pack'))).toHaveLength(2);
+    for (const run of snapshots) for (const f of run.resolution.files) expect(await blobs.has(f.sha256)).toBe(true);
+    const clone = join(tmp, 'clone-before-repack');
+    await git(tmp, ['clone', '-q', `${await publish(snapshots[0], 'before-repack')}/big.git`, clone]);
+    await git(clone, ['fsck', '--full']);
+    expect(await readFile(join(clone, 'notes/0.txt'), 'utf8')).toBe('note 0\n');
+    await expect(stat(join(clone, 'notes/1.txt'))).rejects.toThrow();
+    expect(await repackGeometric(gitdir, new AbortController().signal, 3)).toBe(false);
   });
 });
 
@@ -277,45 +363,19 @@ describe('git driver: errors', () => {
     expect((error as FerryError).data.url).toContain('***');
   });
 
-  it('starts a damaged cache over when a fetch cannot make its objects readable', async () => {
-    const damaged = join(tmp, 'state-damaged');
-    await cp(join(tmp, 'state-fresh'), damaged, { recursive: true });
-    for (const dir of await readdir(join(damaged, 'cache/git'))) {
-      const packDir = join(damaged, 'cache/git', dir, 'objects/pack');
-      for (const name of (await readdir(packDir)).filter((n) => n.endsWith('.pack'))) {
-        const file = await open(join(packDir, name), 'r+');
-        const { size } = await stat(join(packDir, name));
-        await file.write(Buffer.alloc(size - 32, 0x55), 0, size - 32, 12);
-        await file.close();
-      }
-    }
-    const logger = recordingLogger();
-    const healed = await runGitDriver(resource, { stateDir: damaged, blobs, logger });
-    expect(logger.lines.filter((l) => l.includes('fetching again from scratch'))).toHaveLength(2);
-    const digests = (r: DriverRun) => r.manifest.files.filter((f) => f.path.startsWith('tools.git/')).map((f) => f.sha256);
-    expect(digests(healed)).toEqual(digests(first));
-  });
-
-  it('clears a cache that lacks an object packing needs, and the next run rebuilds it', async () => {
+  it('fetches again what a cache lost, and publishes the same refs', async () => {
     const url = `${upstream.base}/tools.git`;
     const tools = gitResource('tools', { repositories: [{ name: 'tools', url, refs: ['master'] }] });
     const lacking = join(tmp, 'state-lacking');
     const good = await runGitDriver(tools, { stateDir: lacking, blobs });
     const gitdir = cacheDirFor(lacking, url);
-    const bare = join(upstreamRoot, 'tools.git');
-    const blob = await git(bare, ['rev-parse', 'master:tool.py']);
-    const objects = (await git(bare, ['rev-list', '--objects', '--all'])).split('\n').map((l) => l.slice(0, 40)).filter((o) => o !== blob);
     await rm(join(gitdir, 'objects/pack'), { recursive: true });
     await mkdir(join(gitdir, 'objects/pack'));
-    const packer = spawn('git', ['pack-objects', '-q', join(gitdir, 'objects/pack/pack')], { cwd: bare, stdio: ['pipe', 'ignore', 'inherit'] });
-    packer.stdin.end(objects.join('\n') + '\n');
-    await new Promise((resolve) => packer.on('close', resolve));
-    const error = await runGitDriver(tools, { stateDir: lacking, blobs }).catch((e: unknown) => e);
-    expect((error as FerryError).code).toBe('FERRY_GIT');
-    expect((error as FerryError).message).toMatch(/damaged and has been cleared/);
-    expect((error as FerryError).data.repository).toBe('tools');
-    await expect(stat(gitdir)).rejects.toThrow();
-    expect((await runGitDriver(tools, { stateDir: lacking, blobs })).manifest.files).toEqual(good.manifest.files);
+    const healed = await runGitDriver(tools, { stateDir: lacking, blobs });
+    expect(healed.resolution.fetched?.files).toBe(1);
+    await git(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--no-dangling']);
+    const refs = (r: DriverRun) => r.manifest.files.filter((f) => f.path.endsWith('packed-refs'));
+    expect(refs(healed)).toEqual(refs(good));
   });
 
   it('stops with FERRY_ABORTED when the run is cancelled', async () => {

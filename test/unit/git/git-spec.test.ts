@@ -16,8 +16,8 @@ describe('parseGitSpec', () => {
   it('normalises names, defaults the refs, sorts by published folder', () => {
     const repos = parseGitSpec({ repositories: [{ name: 'salt-formulas/nginx.git', url }, { name: './a', url, refs: ['master'] }] }, 'git/m');
     expect(repos).toEqual([
-      { name: 'a', url, refs: ['master'], dir: 'a.git' },
-      { name: 'salt-formulas/nginx', url, refs: [...DEFAULT_REF_PATTERNS], dir: 'salt-formulas/nginx.git' },
+      { name: 'a', url, refs: ['master'], dir: 'a.git', ssh: {} },
+      { name: 'salt-formulas/nginx', url, refs: [...DEFAULT_REF_PATTERNS], dir: 'salt-formulas/nginx.git', ssh: {} },
     ]);
   });
 
@@ -43,9 +43,19 @@ describe('parseGitSpec', () => {
     expect(error?.message).toMatch(/x\.git/);
   });
 
-  it('rejects non-http URLs and empty repository lists, redacting credentials', () => {
+  it('takes http(s), ssh and git URLs, with the mirror ssh key and known_hosts files', () => {
+    const ssh = { ssh_key_file: '/etc/ferry/id_ed25519', ssh_known_hosts_file: '/etc/ferry/known_hosts' };
+    const repos = parseGitSpec({ repositories: [{ name: 'a', url: 'ssh://git@host:29418/a.git' }, { name: 'b', url: 'git://host/b.git' }, { name: 'c', url: 'https://host/c.git' }], ...ssh }, 'git/m');
+    expect(repos.map((r) => r.url)).toEqual(['ssh://git@host:29418/a.git', 'git://host/b.git', 'https://host/c.git']);
+    expect(repos[0].ssh).toEqual({ keyFile: '/etc/ferry/id_ed25519', knownHostsFile: '/etc/ferry/known_hosts' });
+  });
+
+  it.each([['file:///srv/a.git'], ['ftp://host/a.git'], ['git@host:a.git'], ['ssh:///a.git']])('rejects the URL %s', (bad) => {
+    expect(codeOf(() => parseGitSpec({ repositories: [{ name: 'a', url: bad }] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
+  });
+
+  it('rejects empty repository lists, redacting credentials', () => {
     expect(codeOf(() => parseGitSpec({ repositories: [] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
-    expect(codeOf(() => parseGitSpec({ repositories: [{ name: 'a', url: 'ssh://git@host/a.git' }] }, 'git/m'))).toBe('FERRY_INVALID_MODEL');
     try {
       parseGitSpec({ repositories: [{ name: '../a', url: 'http://u:pw@host/a.git' }] }, 'git/m');
     } catch (e) {

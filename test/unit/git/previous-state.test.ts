@@ -8,13 +8,18 @@ const sha = (n: number) => n.toString(16).padStart(64, '0');
 const pack = 'c'.repeat(40);
 
 function manifest(refs: Record<string, string>, head = 'refs/heads/master'): ManifestResource {
-  const paths = ['HEAD', 'info/refs', 'packed-refs', 'objects/info/packs', `objects/pack/pack-${pack}.pack`, `objects/pack/pack-${pack}.idx`];
+  const text = ['HEAD', 'config', 'refs/.keep', 'info/refs', 'packed-refs', 'objects/info/packs'];
+  const packs = [`objects/pack/pack-${pack}.pack`, `objects/pack/pack-${pack}.idx`];
   return {
     kind: 'git',
     name: 'm',
     hash: 'h',
     root: 'git/m',
-    files: [...paths.map((p, i) => ({ path: `a.git/${p}`, sha256: sha(i + 1), size: 1, generated: true })), { path: 'b.git/HEAD', sha256: sha(99), size: 1, generated: true }],
+    files: [
+      ...text.map((p, i) => ({ path: `a.git/${p}`, sha256: sha(i + 1), size: 1, generated: true })),
+      ...packs.map((p, i) => ({ path: `a.git/${p}`, sha256: sha(i + 11), size: 1, url: 'http://x/a.git' })),
+      { path: 'b.git/HEAD', sha256: sha(99), size: 1, generated: true },
+    ],
     upstream: { repositories: { a: { url: 'http://x/a.git', head, refs } } },
   };
 }
@@ -29,7 +34,7 @@ describe('reusableFiles', () => {
 
   it('returns the repository folder of the previous snapshot when refs and HEAD are unchanged', async () => {
     const files = await reusableFiles({ previous: manifest(refs), name: 'a', dir: 'a.git', selection: selection({ ...refs }), blobs: blobs() });
-    expect(files?.map((f) => f.path)).toHaveLength(6);
+    expect(files?.map((f) => f.path)).toHaveLength(8);
     expect(files?.every((f) => f.path.startsWith('a.git/'))).toBe(true);
   });
 
@@ -46,6 +51,12 @@ describe('reusableFiles', () => {
     expect(await reusableFiles({ previous: manifest(refs), name: 'a', dir: 'a.git', selection: selection(refs), blobs: blobs([sha(5)]) })).toBeUndefined();
     expect(await reusableFiles({ previous: undefined, name: 'a', dir: 'a.git', selection: selection(refs), blobs: blobs() })).toBeUndefined();
     expect(await reusableFiles({ previous: manifest(refs), name: 'b', dir: 'b.git', selection: selection(refs), blobs: blobs() })).toBeUndefined();
+  });
+
+  it('builds again a folder of the earlier layout (one generated pack, no refs/.keep)', async () => {
+    const old = manifest(refs);
+    old.files = old.files.filter((f) => f.path !== 'a.git/refs/.keep').map((f) => ({ ...f, generated: true }));
+    expect(await reusableFiles({ previous: old, name: 'a', dir: 'a.git', selection: selection(refs), blobs: blobs() })).toBeUndefined();
   });
 
   it('ignores malformed upstream state', () => {
