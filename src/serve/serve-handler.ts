@@ -182,7 +182,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     if (!ours) return false;
     const smart = matchSmartHttp(first === SNAPSHOTS ? segments.slice(2) : segments, query, req.method);
     if (smart) {
-      const snapshot = first === SNAPSHOTS ? await snapshots.byId(segments[1] ?? '') : current;
+      const snapshot = first === SNAPSHOTS ? await snapshots.byId(segments[1] ?? '') : (current?.snapshot ?? null);
       await serveGit(req, res, { snapshot, smart, query: query.replace(/^\?/, '') });
       return true;
     }
