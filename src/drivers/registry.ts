@@ -7,10 +7,11 @@
 import { debKind } from './deb/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
+import { ociKind } from './oci/kind.js';
 import type { Kind } from './kind.js';
 import type { Driver } from './types.js';
 
-const KINDS: readonly Kind[] = [debKind, fileKind, gitKind];
+const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind];
 
 /** The registered kinds, sorted by name; `extra` kinds (a test's own) are added to them. */
 export function registeredKinds(): readonly Kind[] {

@@ -32,6 +32,8 @@ export interface WantedFile {
   sha256: string;
   size?: number;
   serve?: ServedAs;
+  /** The auth scope a token for `url` names (transport RequestOptions.authScope). */
+  authScope?: string;
 }
 
 export interface GeneratedFile {

@@ -93,13 +93,13 @@ function withResource(e: FerryError, resource: Resource): FerryError {
  * that work has settled when this returns or throws.
  */
 export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
-  const wanted = new Map<string, { url: string; size?: number; resource: Resource }>();
+  const wanted = new Map<string, { url: string; size?: number; authScope?: string; resource: Resource }>();
   const known = new Set<string>();
   for (const r of resolved) {
-    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, resource: r.resource });
+    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, authScope: f.authScope, resource: r.resource });
     for (const d of r.present ?? []) known.add(d);
   }
-  const missing: Array<[string, { url: string; size?: number; resource: Resource }]> = [];
+  const missing: Array<[string, { url: string; size?: number; authScope?: string; resource: Resource }]> = [];
   for (const [sha256, w] of wanted) if (!known.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
   const early = generateEarly(resolved, ctx);
@@ -117,6 +117,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
         const result = await ctx.fetcher.download(w.url, dest, {
           sha256,
           size: w.size,
+          authScope: w.authScope,
           signal: ctx.signal,
           durable: !ctx.blobs.adoptMany,
           onProgress: ctx.progress

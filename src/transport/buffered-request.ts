@@ -17,6 +17,8 @@ export interface BufferedOptions {
    * of any other answer is dropped (the caller needs its status and headers only).
    */
   onChunk?: (length: number) => void;
+  /** The Authorization for a hop to another origin (its own credentials, never the previous origin's). */
+  authorize?: (url: URL) => string | undefined;
 }
 
 export interface BufferedResponse {
@@ -48,6 +50,10 @@ export async function bufferedRequest(first: RequestTarget, options: BufferedOpt
       });
     }
     target = redirectTarget(target, location);
+    if (target.authorization === undefined) {
+      const own = options.authorize?.(target.url);
+      if (own) target = { ...target, authorization: own };
+    }
   }
 }
 

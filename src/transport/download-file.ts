@@ -24,6 +24,8 @@ export interface AttemptContext {
   stats: StatsCounter;
   headers: Record<string, string>;
   maxRedirects: number;
+  /** The Authorization for a redirect hop to another origin (its own credentials). */
+  authorize?: (url: URL) => string | undefined;
 }
 
 export interface AttemptResult {

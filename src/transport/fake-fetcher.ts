@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { FerryError } from '../core/ferry-error.js';
 import { redactUrl } from '../core/redact.js';
 import { StatsCounter, hostKey } from './transport-stats.js';
-import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult } from './types.js';
+import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult, SendOptions, SendResult } from './types.js';
 
 /** What the fake answers for a URL: a body (status 200 unless set), a bare status, or a thrown error. */
 export type FakeResponse =
@@ -12,7 +12,7 @@ export type FakeResponse =
   | { error: Error };
 
 export interface FakeCall {
-  method: 'get' | 'download';
+  method: 'get' | 'download' | SendOptions['method'];
   url: string;
   dest?: string;
 }
@@ -91,6 +91,14 @@ export class FakeFetcher implements Fetcher {
     await writeFile(dest, body, { signal: options.signal });
     options.onProgress?.(body.length, body.length);
     return { url, sha256, size: body.length, bytesFetched: body.length, resumed: false };
+  }
+
+  /** Answers `METHOD url` routes first (`PUT http://r/v2/...`), then plain `url` routes; any status resolves. */
+  async send(url: string, options: SendOptions): Promise<SendResult> {
+    this.calls.push({ method: options.method, url });
+    const keyed = `${options.method} ${url}`;
+    const { status, headers, body } = this.queues.get(keyed)?.length || this.routes.has(keyed) ? this.answer(keyed, options.signal) : this.answer(url, options.signal);
+    return { url, status, headers, body: options.method === 'HEAD' ? Buffer.alloc(0) : body };
   }
 
   stats() {

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { FerryError } from '../core/ferry-error.js';
+import { Authenticator, type Credential } from './authenticator.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl } from '../core/redact.js';
 import { createDispatcher } from './dispatcher.js';
@@ -7,9 +9,11 @@ import { HostLimiter } from './host-limiter.js';
 import { readBody } from './read-body.js';
 import { toTarget } from './request-target.js';
 import { retryDecision } from './retry-policy.js';
-import { discard, isAbort, sendRequest, statusError } from './send-request.js';
+import { discard, isAbort, sendRequest, statusError, unauthorizedTarget } from './send-request.js';
+import type { RequestTarget } from './request-target.js';
 import { StatsCounter } from './transport-stats.js';
-import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult } from './types.js';
+import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult, SendOptions, SendResult } from './types.js';
+import { isRetryableStatus } from './retry-policy.js';
 import { withRetries, type RetrySettings } from './with-retries.js';
 
 export interface HttpFetcherOptions {
@@ -36,6 +40,11 @@ export interface HttpFetcherOptions {
   /** Redirects followed per request. Default 5. */
   maxRedirects?: number;
   userAgent?: string;
+  /**
+   * Credentials per origin (`https://host:port`) or `host[:port]`: sent to that origin only, never
+   * along a redirect to another (authenticator.ts). Bearer challenges are answered with tokens.
+   */
+  credentials?: Record<string, Credential>;
   logger?: Logger;
   /** Environment read for *_PROXY variables; process.env by default. */
   env?: NodeJS.ProcessEnv;
@@ -62,6 +71,48 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   };
   const baseHeaders = { 'user-agent': options.userAgent ?? 'ferry/0.1', 'accept-encoding': 'identity' };
   const maxRedirects = options.maxRedirects ?? 5;
+  const auth = new Authenticator({
+    credentials: options.credentials,
+    async fetchToken(url, authorization, signal) {
+      const host = url.host;
+      return withRetries(
+        () =>
+          limiter.run(host, async () => {
+            const r = await sendRequest({ url, authorization }, { dispatcher, stats, headers: { ...baseHeaders, accept: 'application/json' }, signal, maxRedirects });
+            if (isRetryableStatus(r.status)) {
+              await discard(r.body);
+              throw statusError(r.target, r.status, r.headers);
+            }
+            const body = r.status >= 200 && r.status < 300 ? await readBody(r, { maxBytes: 1 << 20, stats }) : (await discard(r.body), Buffer.alloc(0));
+            return { status: r.status, body, headers: r.headers };
+          }, signal).catch(rethrowAbort(url.href)),
+        retry,
+        { signal, onRetry: onRetry(host, redactUrl(url.href)) },
+      );
+    },
+  });
+  const authorize = (url: URL) => auth.header(url);
+
+  /**
+   * Runs `attempt` with the Authorization the authenticator has for `url` (unless the URL holds
+   * its own credentials); on a 401 lets the challenge hook find a better one and runs it again
+   * (twice at most: a first token, then a fresh one if that was refused).
+   */
+  async function authed<T>(url: string, scope: string | undefined, signal: AbortSignal | undefined, attempt: (target: RequestTarget) => Promise<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      const target = toTarget(url);
+      if (!target.authorization) {
+        const header = auth.header(target.url, scope);
+        if (header) target.authorization = header;
+      }
+      try {
+        return await attempt(target);
+      } catch (error) {
+        const denied = round < 2 ? unauthorizedTarget(error) : undefined;
+        if (!denied || !(await auth.onUnauthorized(denied.url, denied.sent, denied.challenge, scope, signal))) throw error;
+      }
+    }
+  }
 
   function onRetry(host: string, url: string) {
     return (error: unknown, delayMs: number, attempt: number) => {
@@ -73,7 +124,10 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   }
 
   async function get(url: string, o: GetOptions = {}): Promise<GetResult> {
-    const target = toTarget(url);
+    return authed(url, o.authScope, o.signal, (target) => getOnce(url, target, o));
+  }
+
+  async function getOnce(url: string, target: RequestTarget, o: GetOptions): Promise<GetResult> {
     const host = target.url.host;
     const headers: Record<string, string> = { ...baseHeaders, ...o.headers };
     if (o.etag) headers['if-none-match'] = o.etag;
@@ -81,7 +135,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     return withRetries(
       () =>
         limiter.run(host, async () => {
-          const r = await sendRequest(target, { dispatcher, stats, headers, signal: o.signal, maxRedirects });
+          const r = await sendRequest(target, { dispatcher, stats, headers, signal: o.signal, maxRedirects, authorize });
           const common = { url: r.target.url.href, status: r.status, headers: r.headers, etag: r.headers.etag, lastModified: r.headers['last-modified'] };
           if (r.status === 304 && (o.etag || o.lastModified)) {
             await discard(r.body);
@@ -104,10 +158,13 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   }
 
   async function download(url: string, dest: string, given: DownloadOptions = {}): Promise<DownloadResult> {
+    return authed(url, given.authScope, given.signal, (target) => downloadOnce(url, target, dest, given));
+  }
+
+  async function downloadOnce(url: string, target: RequestTarget, dest: string, given: DownloadOptions): Promise<DownloadResult> {
     const o = { ...given, sha256: given.sha256?.toLowerCase() };
-    const target = toTarget(url);
     const host = target.url.host;
-    const ctx: AttemptContext = { dispatcher, logger, resumeMinBytes: options.resumeMinBytes ?? 1 << 20, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects };
+    const ctx: AttemptContext = { dispatcher, logger, resumeMinBytes: options.resumeMinBytes ?? 1 << 20, stats, headers: { ...baseHeaders, ...o.headers }, maxRedirects, authorize };
     const progress: Progress = { fetched: 0 };
     let fromScratch = o.resume === false;
     for (let round = 0; ; round++) {
@@ -136,9 +193,34 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     }
   }
 
+  async function send(url: string, o: SendOptions): Promise<SendResult> {
+    return authed(url, o.authScope, o.signal, (target) => {
+      const host = target.url.host;
+      const given = o.body;
+      const body = given === undefined ? undefined : given instanceof Uint8Array ? Buffer.from(given.buffer, given.byteOffset, given.byteLength) : () => createReadStream(given.file);
+      const headers: Record<string, string> = { ...baseHeaders, ...o.headers };
+      if (given !== undefined) headers['content-length'] = String(given instanceof Uint8Array ? given.byteLength : given.size);
+      return withRetries(
+        () =>
+          limiter.run(host, async () => {
+            const r = await sendRequest(target, { dispatcher, stats, headers, signal: o.signal, maxRedirects, method: o.method, body, authorize });
+            if (r.status === 401 || isRetryableStatus(r.status)) {
+              await discard(r.body);
+              throw statusError(r.target, r.status, r.headers);
+            }
+            const data = o.method === 'HEAD' ? (await discard(r.body), Buffer.alloc(0)) : await readBody(r, { maxBytes: o.maxBytes ?? 1 << 20, stats });
+            return { url: r.target.url.href, status: r.status, headers: r.headers, body: data };
+          }, o.signal).catch(rethrowAbort(url)),
+        retry,
+        { signal: o.signal, onRetry: onRetry(host, redactUrl(url)) },
+      );
+    });
+  }
+
   return {
     get,
     download,
+    send,
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     close: () => dispatcher.close(),

@@ -7,6 +7,12 @@
 export interface RequestOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
+  /**
+   * The scope a Bearer challenge for this request names (`repository:library/alpine:pull`):
+   * tokens are cached per origin and scope, so a request with a known scope sends the cached
+   * token at once instead of meeting a 401 first. Optional: the challenge names it anyway.
+   */
+  authScope?: string;
 }
 
 export interface GetOptions extends RequestOptions {
@@ -53,6 +59,21 @@ export interface DownloadResult {
   resumed: boolean;
 }
 
+export interface SendOptions extends RequestOptions {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** The body: bytes, or a file (streamed, sent again whole on a retry). */
+  body?: Uint8Array | { file: string; size: number };
+  /** Largest response body read into memory. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export interface SendResult {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 export interface HostStats {
   requests: number;
   bytes: number;
@@ -79,6 +100,14 @@ export interface Fetcher {
    * removed and a FERRY_DIGEST_MISMATCH / FERRY_SIZE_MISMATCH error names url, expected, actual.
    */
   download(url: string, dest: string, options?: DownloadOptions): Promise<DownloadResult>;
+  /**
+   * One request of any method (a registry push: HEAD, POST, PATCH, PUT). Resolves with any
+   * final status but 401 (answered by the challenge hook when it can), 429 and 5xx (retried,
+   * then thrown as FERRY_HTTP_STATUS); network failures are retried and thrown as FERRY_NETWORK.
+   * Redirects are followed for GET and HEAD only. The real and fake fetchers have it; test
+   * doubles for drivers that only read may leave it out.
+   */
+  send?(url: string, options: SendOptions): Promise<SendResult>;
   /** Counters since creation (or the last reset). */
   stats(): TransportStats;
   resetStats(): void;

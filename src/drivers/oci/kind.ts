@@ -1,0 +1,11 @@
+/**
+ * The `oci` kind: container images from distribution-API registries, served again as a
+ * registry at /v2/ (pull side) from every retained snapshot, optionally pushed to a site registry.
+ */
+import type { Kind } from '../kind.js';
+
+export const ociKind: Kind = {
+  kind: 'oci',
+  serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest', 'Docker-Distribution-API-Version'] },
+  driver: async () => (await import('./driver.js')).ociDriver,
+};
