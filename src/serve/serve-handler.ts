@@ -36,6 +36,7 @@ import { sendFile } from './file-response.js';
 import { encodePath, parseRequestPath } from './request-path.js';
 import { createSnapshotResolver, type ServedInfo, type ServedSnapshot } from './snapshot-resolver.js';
 import { openInTree } from './tree-entry.js';
+import { createRegistryHandler } from './registry-handler.js';
 import type { Handler } from './types.js';
 
 const SNAPSHOTS = 'snapshots';
@@ -88,6 +89,7 @@ async function readListing(dir: string): Promise<ListingEntry[]> {
 export function createServeHandler(options: { stateDir: string; logger?: Logger }): Handler {
   const logger = options.logger ?? silentLogger;
   const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
+  const registry = createRegistryHandler({ snapshots, logger });
 
   /** Serves `segments` of `snapshot`'s tree; `base` is the URL prefix of that tree. */
   async function serveTree(
@@ -173,6 +175,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     }
     const { segments, trailingSlash, query } = path;
     const first = segments[0];
+    if (first === 'v2' && (await registry(req, res, segments, query))) return true;
     const current = first === SNAPSHOTS ? null : await snapshots.current();
     const ours =
       first === undefined ||

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { FerryError } from '../core/ferry-error.js';
-import { Authenticator, type Credential } from './authenticator.js';
+import { readFileSync } from 'node:fs';
+import { Authenticator, credentialsFromAuthFile, type Credential } from './authenticator.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl } from '../core/redact.js';
 import { createDispatcher } from './dispatcher.js';
@@ -41,7 +42,7 @@ export interface HttpFetcherOptions {
   maxRedirects?: number;
   userAgent?: string;
   /**
-   * Credentials per origin (`https://host:port`) or `host[:port]`: sent to that origin only, never
+   * Credentials per origin (default: the auth file FERRY_AUTH_FILE or REGISTRY_AUTH_FILE names) (`https://host:port`) or `host[:port]`: sent to that origin only, never
    * along a redirect to another (authenticator.ts). Bearer challenges are answered with tokens.
    */
   credentials?: Record<string, Credential>;
@@ -72,7 +73,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   const baseHeaders = { 'user-agent': options.userAgent ?? 'ferry/0.1', 'accept-encoding': 'identity' };
   const maxRedirects = options.maxRedirects ?? 5;
   const auth = new Authenticator({
-    credentials: options.credentials,
+    credentials: options.credentials ?? credentialsFromEnv(options.env ?? process.env),
     async fetchToken(url, authorization, signal) {
       const host = url.host;
       return withRetries(
@@ -225,6 +226,22 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     resetStats: () => stats.reset(),
     close: () => dispatcher.close(),
   };
+}
+
+/**
+ * Credentials named by the environment: FERRY_AUTH_FILE, else REGISTRY_AUTH_FILE (the
+ * containers-auth.json / docker config.json format skopeo and podman read). None when unset.
+ */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): Record<string, Credential> | undefined {
+  const file = env.FERRY_AUTH_FILE || env.REGISTRY_AUTH_FILE;
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new FerryError('FERRY_USAGE', `cannot read the auth file ${file} (FERRY_AUTH_FILE / REGISTRY_AUTH_FILE)`, { file }, cause);
+  }
+  return credentialsFromAuthFile(text, file);
 }
 
 function verify(url: string, o: DownloadOptions, result: { sha256: string; size: number }): void {

@@ -17,10 +17,11 @@ export function sha256Of(digest: unknown, context: ErrorData): string {
   const m = typeof digest === 'string' ? SHA256_DIGEST.exec(digest) : null;
   if (m) return m[1];
   const why = typeof digest === 'string' && ANY_DIGEST.test(digest) ? `unsupported digest algorithm ${digest.split(':')[0]} (only sha256)` : 'not a digest';
-  throw new FerryError('FERRY_BAD_INDEX', `${describe(context)}${why}: ${JSON.stringify(digest)}`, { ...context, actual: digest });
+  throw new FerryError('FERRY_BAD_INDEX', `${describe(context)}${typeof context.field === 'string' ? `${context.field}: ` : ''}${why}: ${JSON.stringify(digest)}`, { ...context, actual: digest });
 }
 
 function describe(context: ErrorData): string {
   const parts = [context.image, context.tag].filter((p) => typeof p === 'string');
-  return parts.length ? `${parts.join(':')}: ` : '';
+  const url = typeof context.url === 'string' ? ` (${context.url})` : '';
+  return parts.length ? `${parts.join(':')}${url}: ` : '';
 }

@@ -57,6 +57,9 @@ export function planImages(resource: Resource): ImagePlan[] {
   for (const image of spec.images) {
     if (seen.has(image.name)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name} is listed twice; merge its tags into one entry`, { resource: id, image: image.name }));
     seen.add(image.name);
+    if (image.name === 'snapshots' || image.name.startsWith('snapshots/') || image.name === '_catalog') {
+      errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image name ${image.name} is reserved (/v2/snapshots/<id>/ serves retained snapshots)`, { resource: id, image: image.name }));
+    }
     const patterns: TagPattern[] = [];
     for (const t of image.tags) {
       try {

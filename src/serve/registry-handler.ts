@@ -1,0 +1,150 @@
+/**
+ * `ferry serve`'s registry API: the pull side of the distribution API (routes and answers in
+ * src/drivers/oci/registry-routes.ts) over the oci mirrors of the published snapshot, and of
+ * every retained one under /v2/snapshots/<id>/. Manifests are answered with the exact stored
+ * bytes and their stored media type; blobs with Range and HEAD (file-response.ts). `current` is
+ * read once per request, as for the static tree, so a publish or a rollback switches every tag
+ * at once. Errors are OCI error bodies (NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN,
+ * UNSUPPORTED for any method but GET and HEAD).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../core/logger.js';
+import { CATALOG_FILE, blobPath, parseCatalog, type RepositoryEntry } from '../drivers/oci/catalog.js';
+import { errorBody, findBlob, findManifest, paginate, routeRegistry, sortNames, type RegistryRoute } from '../drivers/oci/registry-routes.js';
+import type { SnapshotManifest } from '../store/types.js';
+import { sendFile } from './file-response.js';
+import type { ServedSnapshot, SnapshotResolver } from './snapshot-resolver.js';
+import { openInTree } from './tree-entry.js';
+
+interface RepositoryView {
+  root: string;
+  entry: RepositoryEntry;
+}
+
+type View = Map<string, RepositoryView>;
+
+const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
+
+export function createRegistryHandler(options: { snapshots: SnapshotResolver; logger: Logger }) {
+  const { snapshots, logger } = options;
+  const views = new WeakMap<ServedSnapshot, Promise<View>>();
+
+  /** The repositories a snapshot serves: every oci resource's catalog, read once per snapshot. */
+  function viewOf(snapshot: ServedSnapshot): Promise<View> {
+    let v = views.get(snapshot);
+    if (!v) {
+      v = loadView(snapshot, logger);
+      views.set(snapshot, v);
+    }
+    return v;
+  }
+
+  async function pick(route: Exclude<RegistryRoute, { kind: 'error' }>): Promise<{ snapshot: ServedSnapshot; retained: boolean } | null> {
+    if (route.snapshot === undefined) {
+      const current = await snapshots.current();
+      return current && { snapshot: current, retained: false };
+    }
+    const wanted = route.snapshot.toLowerCase();
+    const id = (await snapshots.list()).find((s) => s.toLowerCase() === wanted);
+    const snapshot = id === undefined ? null : await snapshots.byId(id);
+    return snapshot && { snapshot, retained: true };
+  }
+
+  /** Answers a request under /v2; false for any other path. */
+  return async function handle(req: IncomingMessage, res: ServerResponse, segments: readonly string[], query: string): Promise<boolean> {
+    const route = routeRegistry(segments);
+    if (!route) return false;
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.statusCode = status;
+      for (const [k, v] of Object.entries({ ...API_VERSION, 'Content-Type': 'application/json', ...headers })) res.setHeader(k, v);
+      res.setHeader('Content-Length', String(Buffer.byteLength(body)));
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return true;
+    };
+    const fail = (status: number, code: string, message: string, detail?: unknown) => send(status, errorBody(code, message, detail));
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(405, errorBody('UNSUPPORTED', 'this registry is a read-only mirror: pull only'), { Allow: 'GET, HEAD' });
+    }
+    if (route.kind === 'error') return fail(route.status, route.code, route.message);
+    const picked = await pick(route);
+    if (!picked) return fail(404, 'NAME_UNKNOWN', route.snapshot === undefined ? 'nothing published yet' : `no retained snapshot ${route.snapshot}`);
+    const { snapshot } = picked;
+    const headers = { 'X-Ferry-Snapshot': snapshot.id, 'Cache-Control': picked.retained ? 'public, max-age=31536000, immutable' : 'no-cache' };
+    const view = await viewOf(snapshot);
+    const params = new URLSearchParams(query.replace(/^\?/, ''));
+    const base = route.snapshot === undefined ? '/v2' : `/v2/snapshots/${route.snapshot}`;
+    if (route.kind === 'base') return send(200, '{}', headers);
+    if (route.kind === 'catalog') {
+      const page = paginate(sortNames(view.keys()), params);
+      if ('invalid' in page) return fail(400, 'PAGINATION_NUMBER_INVALID', page.invalid);
+      const link: Record<string, string> = page.next === undefined ? {} : { Link: `<${base}/_catalog?n=${params.get('n')}&last=${encodeURIComponent(page.next)}>; rel="next"` };
+      return send(200, JSON.stringify({ repositories: page.items }), { ...headers, ...link });
+    }
+    const repo = view.get(route.name);
+    if (!repo) return fail(404, 'NAME_UNKNOWN', `repository ${route.name} is not served`, { name: route.name });
+    if (route.kind === 'tags') {
+      const page = paginate(sortNames(Object.keys(repo.entry.tags)), params);
+      if ('invalid' in page) return fail(400, 'PAGINATION_NUMBER_INVALID', page.invalid);
+      const link: Record<string, string> = page.next === undefined ? {} : { Link: `<${base}/${route.name}/tags/list?n=${params.get('n')}&last=${encodeURIComponent(page.next)}>; rel="next"` };
+      return send(200, JSON.stringify({ name: route.name, tags: page.items }), { ...headers, ...link });
+    }
+    const found =
+      route.kind === 'manifest'
+        ? findManifest(repo.entry, route.reference)
+        : ((size) => (size === undefined ? undefined : { digest: route.digest, mediaType: 'application/octet-stream', size }))(findBlob(repo.entry, route.digest));
+    if (!found) {
+      return route.kind === 'manifest'
+        ? fail(404, 'MANIFEST_UNKNOWN', `manifest ${route.reference} of ${route.name} is not served`, { name: route.name, reference: route.reference })
+        : fail(404, 'BLOB_UNKNOWN', `blob ${route.digest} of ${route.name} is not served`, { name: route.name, digest: route.digest });
+    }
+    const entry = await openInTree(snapshot, [...repo.root.split('/'), ...blobPath(found.digest).split('/')]);
+    if (entry?.kind !== 'file') {
+      if (entry?.kind === 'directory') logger.error('serve: registry blob is a folder', { digest: found.digest });
+      return fail(404, 'BLOB_UNKNOWN', `blob ${found.digest} is missing from snapshot ${snapshot.id}`);
+    }
+    await sendFile({
+      req,
+      res,
+      file: {
+        handle: entry.handle,
+        size: entry.stat.size,
+        mtimeMs: entry.stat.mtimeMs,
+        etag: `"${found.digest}"`,
+        contentType: found.mediaType,
+        headers: { ...headers, ...API_VERSION, 'Docker-Content-Digest': found.digest },
+      },
+    });
+    return true;
+  };
+}
+
+async function loadView(snapshot: ServedSnapshot, logger: Logger): Promise<View> {
+  const view: View = new Map();
+  let manifest: SnapshotManifest;
+  try {
+    manifest = JSON.parse(await readFile(join(snapshot.dir, 'manifest.json'), 'utf8')) as SnapshotManifest;
+  } catch (e) {
+    logger.warn('serve: registry: snapshot manifest unreadable', { snapshot: snapshot.id, error: String(e) });
+    return view;
+  }
+  for (const r of manifest.resources ?? []) {
+    if (r.kind !== 'oci') continue;
+    const file = await openInTree(snapshot, [...r.root.split('/'), CATALOG_FILE]);
+    if (file?.kind !== 'file') continue;
+    let text: string;
+    try {
+      text = await file.handle.readFile('utf8');
+    } finally {
+      await file.handle.close();
+    }
+    const catalog = parseCatalog(text);
+    if (!catalog) {
+      logger.warn('serve: registry: unreadable catalog', { snapshot: snapshot.id, resource: `${r.kind}/${r.name}` });
+      continue;
+    }
+    for (const [name, entry] of Object.entries(catalog.repositories)) if (!view.has(name)) view.set(name, { root: r.root, entry });
+  }
+  return view;
+}
