@@ -44,7 +44,7 @@ export function createRegistryHandler(options: { snapshots: SnapshotResolver; lo
   async function pick(route: Exclude<RegistryRoute, { kind: 'error' }>): Promise<{ snapshot: ServedSnapshot; retained: boolean } | null> {
     if (route.snapshot === undefined) {
       const current = await snapshots.current();
-      return current && { snapshot: current, retained: false };
+      return current && { snapshot: current.snapshot, retained: false };
     }
     const wanted = route.snapshot.toLowerCase();
     const id = (await snapshots.list()).find((s) => s.toLowerCase() === wanted);
@@ -110,7 +110,8 @@ export function createRegistryHandler(options: { snapshots: SnapshotResolver; lo
       file: {
         handle: entry.handle,
         size: entry.stat.size,
-        mtimeMs: entry.stat.mtimeMs,
+        // The digest is the validator: no dates, so no 304 can answer for another snapshot's bytes.
+        lastModifiedMs: undefined,
         etag: `"${found.digest}"`,
         contentType: found.mediaType,
         headers: { ...headers, ...API_VERSION, 'Docker-Content-Digest': found.digest },
