@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError } from '../../../src/core/ferry-error.js';
@@ -78,9 +79,10 @@ describe('http fetcher: retries', () => {
   it('resumes after a connection reset mid-body, fetching only the rest', async () => {
     const cut = 100 * 1024;
     const ok = serveBytes(blob.data);
-    t.up.route('/reset', (req, res, hit) => (hit === 1 ? resetAfter(blob.data, cut)(req, res, hit) : ok(req, res, hit)));
-    const f = createHttpFetcher(quick);
     const dest = join(t.dir.path, 'reset');
+    const written = () => (statSync(dest, { throwIfNoEntry: false })?.size ?? 0) > 0;
+    t.up.route('/reset', (req, res, hit) => (hit === 1 ? resetAfter(blob.data, cut, '"v1"', written)(req, res, hit) : ok(req, res, hit)));
+    const f = createHttpFetcher(quick);
     const r = await f.download(t.up.url('/reset'), dest, { sha256: blob.sha256, size: blob.size });
     await f.close();
     expect(r.resumed).toBe(true);

@@ -100,10 +100,19 @@ export function serveBytes(data: Buffer, options: { etag?: string; delayMs?: num
   };
 }
 
-/** Sends headers announcing all of `data`, then `cut` bytes, then resets the connection. */
-export function resetAfter(data: Buffer, cut: number, etag = '"v1"'): Handler {
+/**
+ * Sends headers announcing all of `data`, then `cut` bytes, then resets the connection: 20 ms
+ * later, or once `received()` says the client has taken bytes in (polled for up to 5 s). A test
+ * that asserts a resume passes `received`: on a loaded machine the client may otherwise still
+ * hold the bytes unread when the reset arrives, and an aborted body stream drops them.
+ */
+export function resetAfter(data: Buffer, cut: number, etag = '"v1"', received?: () => boolean): Handler {
   return (_req, res) => {
     res.writeHead(200, { etag, 'content-length': data.length });
-    res.write(data.subarray(0, cut), () => setTimeout(() => res.socket?.resetAndDestroy(), 20));
+    res.write(data.subarray(0, cut), () => {
+      const until = Date.now() + 5000;
+      const reset = () => (!received || received() || Date.now() > until ? res.socket?.resetAndDestroy() : setTimeout(reset, 10));
+      setTimeout(reset, 20);
+    });
   };
 }
