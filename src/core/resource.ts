@@ -25,6 +25,11 @@ export interface DesiredState {
   resources: Resource[];
   /** sha256 over the site settings that matter for content and every resource hash. */
   hash: string;
+  /**
+   * What the model says to mirror that Ferry does not (MCP vocabulary it cannot mirror yet),
+   * each with its path below `parameters` and the reason: the plan lists them.
+   */
+  notMirrored?: Array<{ path: string; reason: string }>;
 }
 
 /** `deb/debian-bookworm`: how resources are named in messages, plans and manifests. */

@@ -3,25 +3,85 @@
  * read as Ferry mirrors, so that an MCP cluster model mirrors what DriveTrain mirrored without
  * being rewritten (mapping table: README, "The MCP vocabulary"):
  *   parameters.aptly.server.mirror.<name>                          -> deb   (mcp/aptly-mirrors.ts)
+ *   parameters.debmirror.client.mirrors.<name>                     -> deb   (mcp/debmirror-mirrors.ts)
+ *   parameters.docker.client.images                                -> oci   (mcp/docker-images.ts)
  *   parameters._param.default_local_mirrror_content (three r's):
- *     docker_client_registry_image                                 -> oci   (mcp/local-mirror-content.ts)
- *     git_server_repos                                             -> git
+ *     docker_client_registry_image                                 -> oci   (mcp/docker-images.ts)
+ *     git_server_repos                                             -> git   (mcp/local-mirror-content.ts)
  *     linux_system_file                                            -> file
- * Pure: takes rendered parameters, returns mirror specs in Ferry's vocabulary (unvalidated:
- * the schemas judge them, and errors point back at the MCP path through the origins).
+ *     maas_mirror_image_sections                                   -> not mirrored (listed)
+ * Whatever the model says to mirror and Ferry cannot is listed with its path and the reason,
+ * never dropped in silence. Two MCP entries that would become one Ferry mirror name are an
+ * error naming both. Pure: takes rendered parameters, returns mirror specs in Ferry's
+ * vocabulary (unvalidated: the schemas judge them, and errors point back at the MCP path).
  */
-import { aptlyMirrors } from './mcp/aptly-mirrors.js';
+import { FerryError } from '../core/ferry-error.js';
+import { aptlyMirrors, aptlyPublishAliases } from './mcp/aptly-mirrors.js';
+import { debmirrorMirrors } from './mcp/debmirror-mirrors.js';
+import { dockerClientImages, ImageGroups } from './mcp/docker-images.js';
 import { localMirrorContent } from './mcp/local-mirror-content.js';
-import type { McpPath, Translated } from './mcp/types.js';
+import { dotted, isRecord, type McpPath, type NotMirrored, type Translated } from './mcp/types.js';
 
-export type { McpPath } from './mcp/types.js';
+export type { McpPath, NotMirrored, Translated } from './mcp/types.js';
 
-function translate(parameters: Record<string, unknown>): Map<string, Translated> {
-  const out = new Map<string, Translated>();
-  for (const t of [...aptlyMirrors(parameters), ...localMirrorContent(parameters)]) {
-    let name = t.name;
-    for (let i = 2; out.has(name); i++) name = `${t.name.slice(0, 60)}-${i}`;
-    out.set(name, { ...t, name });
+export interface McpTranslation {
+  mirrors: Map<string, Translated>;
+  notMirrored: NotMirrored[];
+  /** Two MCP entries translated to one Ferry name. */
+  errors: FerryError[];
+}
+
+const cache = new WeakMap<object, McpTranslation>();
+
+/** Every MCP mirror of `parameters`, translated (memoized per parameters object). */
+export function translateMcp(parameters: Record<string, unknown>): McpTranslation {
+  const hit = cache.get(parameters);
+  if (hit) return hit;
+  const images = new ImageGroups();
+  dockerClientImages(parameters, images);
+  const aptly = aptlyMirrors(parameters);
+  const debmirror = debmirrorMirrors(parameters);
+  const local = localMirrorContent(parameters, images);
+  const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publisherNotes(parameters)];
+  const mirrors = new Map<string, Translated>();
+  const errors: FerryError[] = [];
+  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors]) {
+    const other = mirrors.get(t.name);
+    if (other) {
+      errors.push(
+        new FerryError('FERRY_INVALID_MODEL', `${dotted(t.origin)} and ${dotted(other.origin)} both become the Ferry mirror ${t.name}: rename one (or disable it with enabled: false)`, {
+          path: dotted(t.origin),
+          other: dotted(other.origin),
+          resource: t.name,
+          at: t.origin,
+        }),
+      );
+      continue;
+    }
+    mirrors.set(t.name, t);
+  }
+  const out = { mirrors, notMirrored, errors };
+  cache.set(parameters, out);
+  return out;
+}
+
+/**
+ * aptly published each mirror under its own URL (`publisher`); Ferry serves it at
+ * /deb/<name>/. Until the serving hook gives that URL as an alias, each one is listed.
+ */
+function publisherNotes(parameters: Record<string, unknown>): NotMirrored[] {
+  const server = isRecord(parameters.aptly) ? parameters.aptly.server : undefined;
+  const mirrors = isRecord(server) ? server.mirror : undefined;
+  if (!isRecord(mirrors)) return [];
+  const out: NotMirrored[] = [];
+  for (const [name, m] of Object.entries(mirrors)) {
+    if (!isRecord(m) || m.enabled === false) continue;
+    for (const a of aptlyPublishAliases(m.publisher)) {
+      out.push({
+        path: ['aptly', 'server', 'mirror', name, 'publisher'],
+        reason: `aptly served it at /${a.prefix ? `${a.prefix}/` : ''}dists/${a.distribution}; Ferry serves it at /deb/<name>/ with the upstream suite names only (no alias URL yet): point clients there`,
+      });
+    }
   }
   return out;
 }
@@ -29,14 +89,14 @@ function translate(parameters: Record<string, unknown>): Map<string, Translated>
 /** Ferry mirror specs (name -> spec, kind included) for the MCP mirrors in `parameters`. */
 export function mcpMirrors(parameters: Record<string, unknown>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, t] of translate(parameters)) out[name] = t.spec;
+  for (const [name, t] of translateMcp(parameters).mirrors) out[name] = t.spec;
   return out;
 }
 
 /** For each translated mirror, the path below `parameters` where MCP declared it. */
 export function mcpMirrorOrigins(parameters: Record<string, unknown>): Record<string, McpPath> {
   const out: Record<string, McpPath> = {};
-  for (const [name, t] of translate(parameters)) out[name] = t.origin;
+  for (const [name, t] of translateMcp(parameters).mirrors) out[name] = t.origin;
   return out;
 }
 
@@ -46,7 +106,7 @@ export function mcpMirrorOrigins(parameters: Record<string, unknown>): Record<st
  * 'mirror', name, 'source']`), or undefined when `name` is not a translated mirror.
  */
 export function mcpOrigin(parameters: Record<string, unknown>): (mirrorPath: ReadonlyArray<string | number>) => McpPath | undefined {
-  const all = translate(parameters);
+  const all = translateMcp(parameters).mirrors;
   return (p) => {
     const t = all.get(String(p[0]));
     return t ? t.field(p.slice(1)) : undefined;

@@ -31,7 +31,12 @@ export function formatPlan(plan: Plan): string {
     const files = r.files === undefined ? '' : `  ${r.files} files, fetch ${r.fetchFiles ?? 0} (${formatBytes(r.fetchBytes ?? 0)})`;
     lines.push(`  ${SIGN[r.change]} ${r.id.padEnd(32)} ${r.change}${files}`);
     lines.push(...listPaths('+', r.addedPaths), ...listPaths('-', r.removedPaths));
+    if (r.trustOnFirstUse?.length) {
+      lines.push(`      ! ${r.trustOnFirstUse.length} file(s) with no digest in the model: trust on first use (the sha256 of the first download is recorded in the snapshot)`);
+      lines.push(...listPaths('!', r.trustOnFirstUse));
+    }
   }
+  for (const n of plan.notMirrored ?? []) lines.push(`  not mirrored: ${n.path}: ${n.reason}`);
   const s = plan.summary;
   lines.push(`plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove, ${s.keep} unchanged; fetch ${s.fetchFiles} files, ${formatBytes(s.fetchBytes)}${s.unknownSizes ? ` (+${s.unknownSizes} of unknown size)` : ''}`);
   return lines.join('\n');

@@ -31,6 +31,8 @@ export interface ResourceChange {
   fetchBytes?: number;
   /** Files the published snapshot held for this resource. */
   publishedFiles?: number;
+  /** Files the model gives no digest for (kind file): their first download is trusted. */
+  trustOnFirstUse?: string[];
   /** Mirrored files (not generated indexes) that appear or disappear: packages, images, … */
   addedPaths?: string[];
   removedPaths?: string[];
@@ -43,6 +45,8 @@ export interface Plan {
   /** The desired state equals the published one: nothing to do unless a refresh is asked. */
   upToDate: boolean;
   resources: ResourceChange[];
+  /** What the model says to mirror that Ferry does not: path below parameters, and why. */
+  notMirrored?: Array<{ path: string; reason: string }>;
   summary: { add: number; change: number; keep: number; remove: number; fetchFiles: number; fetchBytes: number; unknownSizes: number };
 }
 
@@ -54,7 +58,8 @@ export function planResources(desired: DesiredState, published: PublishedState |
     const old = before.get(id);
     before.delete(id);
     const change: Change = !old ? 'add' : old.hash === r.hash ? 'keep' : 'change';
-    resources.push({ id, kind: r.kind, name: r.name, change, publishedFiles: old?.files.length });
+    const tofu = trustOnFirstUse(r.kind, r.spec);
+    resources.push({ id, kind: r.kind, name: r.name, change, publishedFiles: old?.files.length, ...(tofu.length ? { trustOnFirstUse: tofu } : {}) });
   }
   for (const [id, old] of before) resources.push({ id, kind: old.kind, name: old.name, change: 'remove', publishedFiles: old.files.length });
   resources.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -64,9 +69,17 @@ export function planResources(desired: DesiredState, published: PublishedState |
     publishedHash: published?.desiredHash,
     upToDate: published?.desiredHash === desired.hash,
     resources,
+    ...(desired.notMirrored?.length ? { notMirrored: desired.notMirrored } : {}),
     summary: { add: 0, change: 0, keep: 0, remove: 0, fetchFiles: 0, fetchBytes: 0, unknownSizes: 0 },
   };
   return summarize(plan);
+}
+
+/** Paths of a file mirror's entries that name no digest (sha256, md5 or digest_url). */
+function trustOnFirstUse(kind: string, spec: Record<string, unknown>): string[] {
+  if (kind !== 'file' || !Array.isArray(spec.files)) return [];
+  const files = spec.files as Array<Record<string, unknown>>;
+  return files.filter((f) => f.sha256 === undefined && f.md5 === undefined && f.digest_url === undefined).map((f) => String(f.path ?? f.url));
 }
 
 export interface ResolvedFiles {

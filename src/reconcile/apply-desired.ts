@@ -6,7 +6,7 @@
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { DesiredState } from '../core/resource.js';
 import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
-import { withMcpMirrors } from '../desired/with-mcp-mirrors.js';
+import { withMcpMirrors, type Explained } from '../desired/with-mcp-mirrors.js';
 import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode, SourcePos } from '../model/types.js';
@@ -18,6 +18,8 @@ import { checkKeySources, keySourcesOf } from '../drivers/deb/key-ids.js';
 export interface DesiredResult {
   node: RenderedNode;
   desired: DesiredState;
+  /** Each MCP entry and the mirror spec it was translated into (`ferry desired`). */
+  explain: Explained[];
 }
 
 export { chooseNode } from './choose-node.js';
@@ -25,14 +27,24 @@ export { chooseNode } from './choose-node.js';
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
   const nodeName = chooseNode(files, options.node);
   const node = renderNode(files, nodeName);
-  const { ferry, origin } = withMcpMirrors(unboxFloats(node.parameters));
-  const errors = validateFerry({ ferry, locate: (p) => node.locate(p), origin });
+  const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters));
+  const errors = [...mcpErrors.map((e) => at(e, node)), ...validateFerry({ ferry, locate: (p) => node.locate(p), origin })];
   if (errors.length) throw new FerryErrors(errors);
   const typed = ferry as FerryParameters;
   const locate = (p: ReadonlyArray<string | number>) => node.locate(origin(p) ?? ['ferry', ...p]);
   const semantic = [...checkSemantics(typed, { locate, supportedKinds: supportedKinds() }), ...checkDebKeys(typed, locate)];
   if (semantic.length) throw new FerryErrors(semantic);
-  return { node, desired: buildDesiredState(typed) };
+  const desired = buildDesiredState(typed);
+  if (notMirrored.length) desired.notMirrored = notMirrored.map((n) => ({ path: ['parameters', ...n.path].join('.'), reason: n.reason }));
+  return { node, desired, explain };
+}
+
+/** An MCP translation error with the file and line of the path it names (`data.at`, below parameters). */
+function at(e: FerryError, node: RenderedNode): FerryError {
+  const path = e.data.at as Array<string | number> | undefined;
+  const pos = path ? node.locate(path) : undefined;
+  if (!pos) return e;
+  return new FerryError(e.code, e.message, { ...e.data, at: undefined, file: pos.file, line: pos.line, column: pos.column });
 }
 
 /** key_ids that are not full fingerprints, or that nothing can resolve (drivers/deb/key-ids.ts). */
@@ -47,6 +59,27 @@ function checkDebKeys(ferry: FerryParameters, locate: (p: ReadonlyArray<string |
     }
   }
   return errors;
+}
+
+export interface ExplainResult {
+  node: RenderedNode;
+  explain: Explained[];
+  notMirrored: Array<{ path: string; reason: string }>;
+  /** Everything loadDesired would refuse the model for. */
+  errors: FerryError[];
+}
+
+/** What `ferry desired` prints: each MCP entry's translation, what is not mirrored, and every error. */
+export function explainDesired(files: ModelFiles, options: { node?: string } = {}): ExplainResult {
+  const node = renderNode(files, chooseNode(files, options.node));
+  const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters));
+  let errors: FerryError[] = [];
+  try {
+    loadDesired(files, options);
+  } catch (e) {
+    errors = toFerryErrors(e);
+  }
+  return { node, explain, notMirrored: notMirrored.map((n) => ({ path: ['parameters', ...n.path].join('.'), reason: n.reason })), errors };
 }
 
 /** Same as loadDesired, but returns the errors instead of throwing. */

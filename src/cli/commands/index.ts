@@ -10,6 +10,7 @@ import * as rollback from './rollback.js';
 import * as nginxConfig from './nginx-config.js';
 import * as serve from './serve.js';
 import * as validate from './validate.js';
+import * as desired from './desired.js';
 import * as run from './run.js';
 import * as reconcile from './reconcile.js';
 import * as suspend from './suspend.js';
@@ -20,6 +21,7 @@ import * as status from './status.js';
 export const commands: Record<string, { register(program: Command): void }> = {
   render,
   validate,
+  desired,
   plan,
   apply,
   history,

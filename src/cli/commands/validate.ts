@@ -14,10 +14,11 @@ export function register(program: Command): void {
       const { offlineNotes } = await import('../../drivers/deb/key-ids.js');
       const { desired, node } = loadDesired(files, { node: opts.node });
       const online = offlineNotes(desired);
-      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })), needsNetwork: online }, null, 2) + '\n');
+      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })), needsNetwork: online, notMirrored: desired.notMirrored ?? [] }, null, 2) + '\n');
       else {
         process.stdout.write(`${source}: valid, node ${node.name}, ${desired.resources.length} mirrors, desired ${desired.hash.slice(0, 16)}\n`);
         for (const n of online) process.stdout.write(`  ${n.resource}: not resolvable offline: ${n.note}\n`);
+        for (const n of desired.notMirrored ?? []) process.stdout.write(`  not mirrored: ${n.path}: ${n.reason}\n`);
       }
     }),
   );

@@ -3,10 +3,14 @@
  *   source -> url; distribution -> suites (a distribution ending in `/` is a flat repository:
  *   flat + directory); components, architectures (string or list) -> lists; gpgkeys -> keys
  *   (armored blocks) or key_ids (IDs, which need a keyserver); key_url -> key_urls; filter ->
- *   filter; filter_with_deps -> with_deps; sources -> with_sources; udebs -> with_udebs.
- *   publisher, snapshots, update and the rest describe aptly's own publishing and are dropped.
+ *   filter; filter_with_deps -> with_deps; sources -> with_sources; udebs -> with_udebs;
+ *   keyserver (else aptly:server:gpg:keyserver, else the formula's keys.gnupg.net) ->
+ *   keyservers (hkp://host), which the deb kind asks for key_ids.
+ *   publisher (component, distributions `prefix/dist`, as aptly-publisher splits them: the last
+ *   segment is the distribution) is where aptly served the mirror: see aptlyPublishAliases.
+ *   snapshots, update and the rest describe aptly's own bookkeeping and are dropped.
  */
-import { ferryName, isRecord, text, words, type McpPath, type Translated } from './types.js';
+import { ferryName, isRecord, text, words, type McpPart, type McpPath, type Translated } from './types.js';
 
 const BASE: McpPath = ['aptly', 'server', 'mirror'];
 
@@ -24,12 +28,39 @@ const FIELDS: Record<string, string> = {
   with_deps: 'filter_with_deps',
   with_sources: 'sources',
   with_udebs: 'udebs',
+  keyservers: 'keyserver',
 };
 
-export function aptlyMirrors(parameters: Record<string, unknown>): Translated[] {
+/** The formula's default keyserver (salt-formula-aptly map.jinja). */
+const FORMULA_KEYSERVER = 'keys.gnupg.net';
+
+function keyserverUrl(host: string): string {
+  return /^[a-z]+:\/\//.test(host) ? host : `hkp://${host}`;
+}
+
+export interface PublishAlias {
+  /** URL path prefix aptly published under (`ubuntu-xenial/openstack`), '' for the root. */
+  prefix: string;
+  distribution: string;
+  component?: string;
+}
+
+/** aptly-publisher's `distributions` entries (`[storage:endpoint:]prefix/dist`) as prefix + distribution. */
+export function aptlyPublishAliases(publisher: unknown): PublishAlias[] {
+  if (!isRecord(publisher)) return [];
+  const component = publisher.component === undefined ? undefined : text(publisher.component);
+  return (words(publisher.distributions) ?? []).map((d) => {
+    const local = d.replace(/^[a-z0-9]+:[^:]*:/, '');
+    const slash = local.lastIndexOf('/');
+    return { prefix: slash < 0 ? '' : local.slice(0, slash), distribution: local.slice(slash + 1), ...(component ? { component } : {}) };
+  });
+}
+
+export function aptlyMirrors(parameters: Record<string, unknown>): McpPart {
   const server = (parameters.aptly as Record<string, unknown> | undefined)?.server;
   const mirrors = isRecord(server) ? server.mirror : undefined;
-  if (!isRecord(mirrors)) return [];
+  if (!isRecord(mirrors) || (isRecord(server) && server.enabled === false)) return { mirrors: [], notMirrored: [] };
+  const gpg = isRecord(server) && isRecord(server.gpg) ? server.gpg : {};
   const out: Translated[] = [];
   for (const [mcpName, m] of Object.entries(mirrors)) {
     if (!isRecord(m)) continue;
@@ -51,7 +82,10 @@ export function aptlyMirrors(parameters: Record<string, unknown>): Translated[] 
       const armored = keys.filter((k) => k.includes('BEGIN PGP'));
       const ids = keys.filter((k) => !k.includes('BEGIN PGP'));
       if (armored.length) spec.keys = armored;
-      if (ids.length) spec.key_ids = ids;
+      if (ids.length) {
+        spec.key_ids = ids;
+        spec.keyservers = [keyserverUrl(text(m.keyserver ?? gpg.keyserver ?? FORMULA_KEYSERVER))];
+      }
     }
     const keyUrls = words(m.key_url);
     if (keyUrls) spec.key_urls = keyUrls;
@@ -66,5 +100,5 @@ export function aptlyMirrors(parameters: Record<string, unknown>): Translated[] 
       field: (rest) => (rest.length && FIELDS[String(rest[0])] ? [...origin, FIELDS[String(rest[0])], ...rest.slice(1)] : origin),
     });
   }
-  return out;
+  return { mirrors: out, notMirrored: [] };
 }

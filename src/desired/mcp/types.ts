@@ -10,6 +10,19 @@ export interface Translated {
   field(rest: ReadonlyArray<string | number>): McpPath;
 }
 
+/** Something the model says to mirror that Ferry does not mirror (yet): listed, never silent. */
+export interface NotMirrored {
+  /** Below `parameters`. */
+  path: McpPath;
+  reason: string;
+}
+
+/** What one translator read. */
+export interface McpPart {
+  mirrors: Translated[];
+  notMirrored: NotMirrored[];
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -37,4 +50,16 @@ export function words(v: unknown): string[] | undefined {
 export function text(v: unknown): string {
   if (v !== null && typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+/** A list or a dict of items (MCP writes both), with each item's key. */
+export function itemsOf(v: unknown): Array<[string | number, unknown]> {
+  if (Array.isArray(v)) return v.map((x, i) => [i, x]);
+  if (isRecord(v)) return Object.entries(v);
+  return [];
+}
+
+/** `parameters.a.b.c` for messages. */
+export function dotted(path: McpPath): string {
+  return ['parameters', ...path].join('.');
 }

@@ -9,7 +9,8 @@
  * with an uppercase letter, or `$` for the special fields $Architecture, $Version, $Source,
  * $SourceVersion, $PackageType) with an optional `(op value)`: no operator means equal, `%` a
  * shell glob, `~` a regular expression, `<< <= = >= >>` (and `< >`) Debian version relations.
- * A bare field name means "the field is present". Pure; no I/O.
+ * A bare field name means "the field is present". A value in quotes may hold parentheses
+ * (`Filename (~ "(-|_)dbg(_|-)")`, as MCP's debmirror filters translate). Pure; no I/O.
  */
 import { compareVersions, normalizeOp, versionSatisfies } from './version.js';
 
@@ -60,6 +61,18 @@ export function parseQuery(text: string): Query {
   };
   const readParen = (): { op?: string; value: string } => {
     pos++; // (
+    // A quoted value may hold parentheses (a regex such as "(-|_)dbg(_|-)"): it runs to its
+    // closing quote, which must be followed by `)`.
+    const m = /^\s*(<<|<=|>=|>>|=|<|>|%|~)?\s*(["'])/.exec(text.slice(pos));
+    if (m) {
+      const start = pos + m[0].length;
+      for (let end = text.indexOf(m[2], start); end >= 0; end = text.indexOf(m[2], end + 1)) {
+        const after = /^\s*\)/.exec(text.slice(end + 1));
+        if (!after) continue;
+        pos = end + 1 + after[0].length;
+        return { op: m[1], value: text.slice(start, end) };
+      }
+    }
     const close = text.indexOf(')', pos);
     if (close < 0) fail('missing )');
     let inner = text.slice(pos, close).trim();

@@ -1,0 +1,124 @@
+/**
+ * Docker images an MCP node lists, as Ferry oci mirrors (one per source registry host, named
+ * `docker-<host>`; the `oci` kind's schema is shared with the oci driver):
+ *   docker:client:images   salt-formula-docker: image references to pull (`host/path/name:tag`)
+ *   _param:default_local_mirrror_content:docker_client_registry_image   items
+ *     {registry: host[/prefix], name: image[:tag], target_registry, enabled} (the offline
+ *     registry's content): target_registry is where the image is pushed, as
+ *     <target_registry>/<image>; in the oci spec that is `target` (host[/namespace], pushed as
+ *     <namespace>/<name>), so the namespace is target_registry's path without the source prefix.
+ * An item with `enabled: false` is skipped.
+ */
+import { ferryName, isRecord, itemsOf, text, type McpPath, type NotMirrored, type Translated } from './types.js';
+
+interface Image {
+  name: string;
+  tags: string[];
+  target?: string;
+  from: McpPath;
+}
+
+export interface ImageRef {
+  host: string;
+  /** Repository path on the host (`mirantis/cicd/jenkins`, `library/registry`). */
+  name: string;
+  tag: string;
+}
+
+/** Splits `host[:port]/path/name[:tag]` as docker does (no host part: Docker Hub, `library/`). */
+export function parseImageRef(ref: string): ImageRef {
+  let rest = ref.replace(/^https?:\/\//, '');
+  let tag = 'latest';
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    tag = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  } else {
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+      tag = rest.slice(colon + 1);
+      rest = rest.slice(0, colon);
+    }
+  }
+  const parts = rest.split('/');
+  const first = parts[0];
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    return { host: first, name: parts.slice(1).join('/'), tag };
+  }
+  return { host: 'docker.io', name: parts.length === 1 ? `library/${rest}` : rest, tag };
+}
+
+export class ImageGroups {
+  private readonly byHost = new Map<string, Image[]>();
+  readonly notMirrored: NotMirrored[] = [];
+
+  add(ref: ImageRef, from: McpPath, target?: string): void {
+    let images = this.byHost.get(ref.host);
+    if (!images) this.byHost.set(ref.host, (images = []));
+    const same = images.find((i) => i.name === ref.name && i.target === target);
+    if (same) {
+      if (!same.tags.includes(ref.tag)) same.tags.push(ref.tag);
+      return;
+    }
+    images.push({ name: ref.name, tags: [ref.tag], ...(target ? { target } : {}), from });
+  }
+
+  mirrors(): Translated[] {
+    return [...this.byHost.entries()].map(([host, images]) => ({
+      name: ferryName(`docker-${host}`),
+      spec: { kind: 'oci', registry: `https://${host === 'docker.io' ? 'registry-1.docker.io' : host}`, images: images.map(({ from: _from, ...i }) => i) },
+      origin: images[0].from,
+      field: (rest) => {
+        const img = typeof rest[1] === 'number' ? images[rest[1]] : undefined;
+        if (rest[0] !== 'images' || !img) return images[0].from;
+        return rest[2] === 'target' ? [...img.from, 'target_registry'] : img.from;
+      },
+    }));
+  }
+}
+
+/** The oci `target` for an image pushed to `<targetRegistry>/<basename>`, or undefined when it cannot be said. */
+export function pushTarget(targetRegistry: string, prefix: string): string | undefined {
+  const t = targetRegistry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const slash = t.indexOf('/');
+  const host = slash < 0 ? t : t.slice(0, slash);
+  const path = slash < 0 ? '' : t.slice(slash + 1);
+  if (prefix === '') return t;
+  if (path === prefix) return host;
+  if (path.endsWith(`/${prefix}`)) return `${host}/${path.slice(0, -prefix.length - 1)}`;
+  return undefined;
+}
+
+export function dockerClientImages(parameters: Record<string, unknown>, groups: ImageGroups): void {
+  const client = isRecord(parameters.docker) ? parameters.docker.client : undefined;
+  if (!isRecord(client) || client.enabled === false) return;
+  for (const [k, img] of itemsOf(client.images)) {
+    const at: McpPath = ['docker', 'client', 'images', k];
+    if (isRecord(img)) {
+      if (img.enabled === false) continue;
+      if (typeof img.image !== 'string' && typeof img.name !== 'string') continue;
+      groups.add(parseImageRef(text(img.image ?? img.name)), at);
+    } else if (typeof img === 'string' && img !== '') groups.add(parseImageRef(img), at);
+  }
+}
+
+export function registryImages(items: unknown, base: McpPath, groups: ImageGroups): void {
+  for (const [k, img] of itemsOf(items)) {
+    if (!isRecord(img) || typeof img.name !== 'string' || img.enabled === false) continue;
+    const at = [...base, k];
+    const registry = typeof img.registry === 'string' && img.registry !== '' ? img.registry.replace(/^https?:\/\//, '').replace(/\/+$/, '') : '';
+    const ref = parseImageRef(registry ? `${registry}/${img.name}` : img.name);
+    const prefix = registry.includes('/') ? registry.slice(registry.indexOf('/') + 1) : '';
+    let target: string | undefined;
+    if (typeof img.target_registry === 'string' && img.target_registry !== '') {
+      target = pushTarget(img.target_registry, prefix);
+      if (target === undefined) {
+        groups.notMirrored.push({
+          path: [...at, 'target_registry'],
+          reason: `push to ${img.target_registry}/${img.name}: the oci kind pushes <namespace>/<name> (name ${ref.name}), which cannot end at that path; the image is mirrored, not pushed`,
+        });
+      }
+    }
+    groups.add(ref, at, target);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Issue 12: the MCP vocabulary a real 2019.2 apt node uses (debmirror, docker, MAAS, file
+ * digests), what is not mirrored (listed with its path and reason, never silent), and how
+ * parameters.ferry replaces or clashes with a translated mirror.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
+import { renderNode } from '../../../src/model/index.js';
+import { translateMcp } from '../../../src/desired/mcp-vocabulary.js';
+import { debmirrorFilter, shellWord } from '../../../src/desired/mcp/debmirror-mirrors.js';
+import { parseImageRef, pushTarget } from '../../../src/desired/mcp/docker-images.js';
+import { digestFields } from '../../../src/desired/mcp/local-mirror-content.js';
+import { withMcpMirrors } from '../../../src/desired/with-mcp-mirrors.js';
+import { explainDesired, loadDesired } from '../../../src/reconcile/apply-desired.js';
+import { parseQuery, matchQuery } from '../../../src/drivers/deb/format/query.js';
+import { FerryErrors } from '../../../src/core/ferry-error.js';
+import { openModelDir } from '../../../src/source/model-dir.js';
+import { planResources } from '../../../src/plan/plan.js';
+import { formatPlan } from '../../../src/plan/format-plan.js';
+
+const root = fileURLToPath(new URL('../../fixtures/reclass/mcp', import.meta.url));
+const files = openModelDir(root);
+const params = renderNode(files, 'apt01.mcp-lab.local').parameters;
+
+const pkg = (filename: string, section = 'utils') => ({
+  name: 'p',
+  version: '1',
+  arch: 'amd64',
+  source: 'p',
+  sourceVersion: '1',
+  type: 'deb',
+  field: (f: string) => (f === 'Filename' ? filename : f === 'Section' ? section : undefined),
+});
+
+describe('debmirror:client:mirrors (salt-formula-debmirror)', () => {
+  const { mirrors } = translateMcp(params);
+
+  it('becomes a deb mirror: url from method, host and root; dist, section, arch; --nosource', () => {
+    expect(mirrors.get('mirror_mirantis_com_salt_formulas_xenial')?.spec).toEqual({
+      kind: 'deb',
+      url: 'http://mirror.mirantis.com/2019.2.1/salt-formulas/xenial/',
+      suites: ['xenial'],
+      components: ['main'],
+      architectures: ['amd64'],
+      with_sources: false,
+      filter: '!Filename (~ "(-dbg_|-dbg-)")',
+      with_deps: false,
+    });
+  });
+
+  it("keeps debmirror's rule: an --include wins, else any --exclude or --exclude-deb-section drops", () => {
+    const spec = mirrors.get('mirror_mirantis_com_ubuntu_xenial')?.spec as { filter: string };
+    const q = parseQuery(spec.filter);
+    expect(matchQuery(q, pkg('pool/main/f/firefox/firefox_1_amd64.deb'))).toBe(false);
+    expect(matchQuery(q, pkg('pool/universe/u/unity8/unity8_1_amd64.deb'))).toBe(false);
+    expect(matchQuery(q, pkg('pool/main/x/xterm/xterm_1_amd64.deb', 'games'))).toBe(false);
+    expect(matchQuery(q, pkg('pool/main/x/xterm/xterm_1_amd64.deb', 'tex'))).toBe(false);
+    expect(matchQuery(q, pkg('pool/main/x/xterm/xterm_1_amd64.deb', 'text'))).toBe(true);
+    expect(matchQuery(q, pkg('pool/main/m/manpages/manpages-gnome_1_all.deb', 'games'))).toBe(true);
+    expect(matchQuery(q, pkg('pool/main/o/openssh/openssh-server_1_amd64.deb'))).toBe(true);
+  });
+
+  it('reads filter values as the shell does', () => {
+    expect(shellWord(`--exclude='(-|_)dbg(_|-)'`)).toBe('--exclude=(-|_)dbg(_|-)');
+    // Single quotes outside keep the double quotes in the regex, so debmirror never matched it
+    // (MCP 2019.2's kernel filters 305-307): the translation keeps that.
+    expect(shellWord(`'--exclude="main/l/linux.*4\\.8\\.0-"'`)).toBe('--exclude="main/l/linux.*4\\.8\\.0-"');
+    expect(shellWord(`--include='/main(.*)manpages'`)).toBe('--include=/main(.*)manpages');
+    expect(debmirrorFilter([], [], [])).toEqual({});
+    expect(debmirrorFilter(['a'], ['b"c'], [])).toEqual({ filter: `Filename (~ "a") | !Filename (~ 'b"c')` });
+  });
+});
+
+describe('docker images, digests and what is not mirrored', () => {
+  it('splits image references as docker does', () => {
+    expect(parseImageRef('registry:2')).toEqual({ host: 'docker.io', name: 'library/registry', tag: '2' });
+    expect(parseImageRef('host:5000/a/b')).toEqual({ host: 'host:5000', name: 'a/b', tag: 'latest' });
+    expect(pushTarget('apt:5000/mirantis/external', 'mirantis/external')).toBe('apt:5000');
+    expect(pushTarget('apt:5000/site/mirantis/external', 'mirantis/external')).toBe('apt:5000/site');
+    expect(pushTarget('apt:5000/elsewhere', 'mirantis/external')).toBeUndefined();
+  });
+
+  it("reads salt's source_hash forms", () => {
+    expect(digestFields(undefined)).toEqual({ fields: {} });
+    expect(digestFields('http://x/a.qcow2.md5')).toEqual({ fields: { digest_url: 'http://x/a.qcow2.md5' } });
+    expect(digestFields('md5=ABCDEF0123456789abcdef0123456789')).toEqual({ fields: { md5: 'abcdef0123456789abcdef0123456789' } });
+    expect(digestFields('a'.repeat(64))).toEqual({ fields: { sha256: 'a'.repeat(64) } });
+    expect(digestFields('sha512=' + 'b'.repeat(128)).problem).toMatch(/sha512 digest: Ferry verifies sha256 or md5/);
+  });
+
+  it('lists MAAS images, rsync mirrors, unknown debmirror options, push targets and aptly URLs', () => {
+    const notes = translateMcp(params).notMirrored.map((n) => `${['parameters', ...n.path].join('.')}: ${n.reason}`);
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^parameters\._param\.default_local_mirrror_content\.maas_mirror_image_sections\.xenial: MAAS boot images \(simplestreams from http:\/\/mirror\.mirantis\.com\/update\/2019\.2\.1\/maas-ephemeral-v3\/\)/),
+        expect.stringMatching(/^parameters\.debmirror\.client\.mirrors\.mirror_mirantis_com_rsync_only\.method: debmirror method rsync/),
+        expect.stringMatching(/^parameters\.debmirror\.client\.mirrors\.mirror_mirantis_com_ubuntu_xenial\.filter\.900: debmirror option --rsync-extra/),
+        expect.stringMatching(/docker_client_registry_image\.image\.5\.target_registry: push to apt:5000\/elsewhere\/compose:1\.17\.1/),
+        expect.stringMatching(/^parameters\.aptly\.server\.mirror\.mirantis_salt_formulas\.publisher: aptly served it at \/ubuntu-xenial\/dists\/2019\.2\.1/),
+      ]),
+    );
+    expect(notes).toHaveLength(6);
+  });
+
+  it('puts them in the plan, with the files trusted on first use', () => {
+    const fileOnly = new Map(files);
+    fileOnly.set('nodes/_generated/apt01.mcp-lab.local.yml', `${files.get('nodes/_generated/apt01.mcp-lab.local.yml')}  ferry:\n    site: {name: lab}\n    mirrors:\n${['docker-docker-prod-local.artifactory.mirantis.com', 'docker-docker.io', 'ubuntu-xenial-main', 'mirror_mirantis_com_salt_formulas_xenial', 'mirror_mirantis_com_ubuntu_xenial'].map((n) => `      ${n}: {enabled: false}\n`).join('')}`);
+    const { desired } = loadDesired(fileOnly);
+    const text = formatPlan(planResources(desired, null));
+    expect(text).toContain('! 1 file(s) with no digest in the model: trust on first use');
+    expect(text).toContain('! srv/http/images/amphora.qcow2.md5');
+    expect(text).toContain('not mirrored: parameters._param.default_local_mirrror_content.maas_mirror_image_sections.xenial: MAAS boot images');
+  });
+});
+
+describe('parameters.ferry next to translated mirrors', () => {
+  const base = { _param: { cluster_name: 'lab' }, aptly: { server: { mirror: { ubuntu: { source: 'http://u/', distribution: 'xenial', gpgkeys: ['-----BEGIN PGP PUBLIC KEY BLOCK-----x'] } } } } };
+
+  it('replaces a translation whole with override: true, and disables it with enabled: false alone', () => {
+    const over = withMcpMirrors({ ...base, ferry: { site: { name: 'lab' }, mirrors: { ubuntu: { override: true, kind: 'deb', url: 'http://other/', flat: true } } } });
+    expect(over.errors).toEqual([]);
+    expect((over.ferry as { mirrors: Record<string, unknown> }).mirrors.ubuntu).toEqual({ kind: 'deb', url: 'http://other/', flat: true });
+    expect(over.explain).toEqual([expect.objectContaining({ name: 'ubuntu', from: 'parameters.aptly.server.mirror.ubuntu', replacedBy: 'parameters.ferry.mirrors.ubuntu' })]);
+    const off = withMcpMirrors({ ...base, ferry: { site: { name: 'lab' }, mirrors: { ubuntu: { enabled: false } } } });
+    expect(off.errors).toEqual([]);
+    expect((off.ferry as { mirrors: Record<string, unknown> }).mirrors.ubuntu).toEqual({ enabled: false });
+  });
+
+  it('makes any other same-named mirror an error naming both', () => {
+    const r = withMcpMirrors({ ...base, ferry: { site: { name: 'lab' }, mirrors: { ubuntu: { kind: 'file', files: [] } } } });
+    expect(r.errors.map((e) => e.message)).toEqual([expect.stringContaining('mirror name clash: parameters.ferry.mirrors.ubuntu and parameters.aptly.server.mirror.ubuntu (translated to deb mirror ubuntu)')]);
+    const two = translateMcp({ aptly: { server: { mirror: { Ubuntu: { source: 'http://a/' }, ubuntu: { source: 'http://b/' } } } }, debmirror: {} });
+    expect(two.errors.map((e) => e.message)).toEqual([expect.stringContaining('parameters.aptly.server.mirror.ubuntu and parameters.aptly.server.mirror.Ubuntu both become the Ferry mirror ubuntu')]);
+    const stray = withMcpMirrors({ ...base, ferry: { site: { name: 'lab' }, mirrors: { other: { override: true, enabled: false } } } });
+    expect(stray.errors.map((e) => e.message)).toEqual([expect.stringContaining('says override: true, but no MCP entry becomes a mirror named other')]);
+  });
+
+  it('needs nothing but enabled: false to switch a parameters.ferry mirror off', () => {
+    const m = new Map([['nodes/n.yml', 'parameters:\n  ferry:\n    site: {name: lab}\n    mirrors:\n      old: {enabled: false}\n      older: {kind: deb, enabled: false}\n']]);
+    expect(loadDesired(m).desired.resources).toEqual([]);
+    const bad = new Map([['nodes/n.yml', 'parameters:\n  ferry:\n    site: {name: lab}\n    mirrors:\n      old: {kind: deb}\n']]);
+    expect(() => loadDesired(bad)).toThrow(FerryErrors);
+  });
+
+  it('explains every translation even when the model is invalid (ferry desired)', () => {
+    const r = explainDesired(files);
+    expect(r.explain.map((t) => t.name)).toContain('mirror_mirantis_com_ubuntu_xenial');
+    expect(r.explain.find((t) => t.name === 'git-server-repos')?.from).toBe('parameters._param.default_local_mirrror_content.git_server_repos');
+    expect(r.errors.length).toBeGreaterThan(0);
+  });
+});
