@@ -66,24 +66,33 @@ export function translateMcp(parameters: Record<string, unknown>): McpTranslatio
 }
 
 /**
- * aptly published each mirror under its own URL (`publisher`); Ferry serves it at
- * /deb/<name>/. Until the serving hook gives that URL as an alias, each one is listed.
+ * aptly published each mirror under its own URL (`publisher`), often several mirrors merged
+ * into one repository (`/ubuntu/dists/xenial` with main, universe, ...) and under a suite name
+ * of its own (`/ubuntu-xenial/dists/2019.2.0`). Ferry serves each mirror at /deb/<name>/ with
+ * the upstream's suites; the merged, renamed publication is not made yet, so each one is listed.
  */
 function publisherNotes(parameters: Record<string, unknown>): NotMirrored[] {
   const server = isRecord(parameters.aptly) ? parameters.aptly.server : undefined;
   const mirrors = isRecord(server) ? server.mirror : undefined;
   if (!isRecord(mirrors)) return [];
-  const out: NotMirrored[] = [];
+  const at = new Map<string, string[]>();
+  const found: Array<{ name: string; url: string }> = [];
   for (const [name, m] of Object.entries(mirrors)) {
     if (!isRecord(m) || m.enabled === false) continue;
     for (const a of aptlyPublishAliases(m.publisher)) {
-      out.push({
-        path: ['aptly', 'server', 'mirror', name, 'publisher'],
-        reason: `aptly served it at /${a.prefix ? `${a.prefix}/` : ''}dists/${a.distribution}; Ferry serves it at /deb/<name>/ with the upstream suite names only (no alias URL yet): point clients there`,
-      });
+      const url = `/${a.prefix ? `${a.prefix}/` : ''}dists/${a.distribution}`;
+      at.set(url, [...(at.get(url) ?? []), name]);
+      found.push({ name, url });
     }
   }
-  return out;
+  return found.map(({ name, url }) => {
+    const shared = (at.get(url) ?? []).filter((n) => n !== name);
+    const merged = shared.length ? ` merged with ${shared.length} other mirror(s) (${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', ...' : ''})` : '';
+    return {
+      path: ['aptly', 'server', 'mirror', name, 'publisher'],
+      reason: `aptly served it at ${url}${merged}; Ferry serves it at /deb/<name>/ under the upstream suite names, and makes no merged or renamed publication yet: point clients there`,
+    };
+  });
 }
 
 /** Ferry mirror specs (name -> spec, kind included) for the MCP mirrors in `parameters`. */
