@@ -25,7 +25,8 @@ const LOADED_ON_USE = ['undici', 'isomorphic-git', 'openpgp', 'winston', 'prom-c
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  // The render worker (src/reconcile/isolated-desired.ts) is its own entry: dist/cli/desired-worker.js.
+  entryPoints: { main: 'src/cli/main.ts', 'desired-worker': 'src/reconcile/desired-worker.ts' },
   outdir,
   bundle: true,
   splitting: true,

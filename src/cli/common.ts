@@ -71,6 +71,7 @@ const USAGE_OR_MODEL = new Set<string>([
   'FERRY_INVENTORY_QUERY',
   'FERRY_SCHEMA',
   'FERRY_INVALID_MODEL',
+  'FERRY_MODEL_TOO_LARGE',
 ]);
 
 export function exitCodeFor(errors: FerryError[]): number {

@@ -26,6 +26,7 @@ import { initialLoopState } from './loop/loop-machine.js';
 import { ReconcileLoop } from './loop/reconcile-loop.js';
 import { dirRevisionSource, gitRevisionSource, type RevisionSource } from '../source/model-revisions.js';
 import { createNoticeRecorder } from './notice-recorder.js';
+import { closeRenderWorker } from '../reconcile/isolated-desired.js';
 import { readEndpoint, readRememberedRevisions, rememberRevisions, removeEndpoint, writeEndpoint } from './persisted-state.js';
 import { reconcile as realReconcile, type ReconcileOptions, type ReconcileResult } from '../reconcile/reconcile.js';
 import { loadTrustedKeys } from '../source/signatures/trusted-keys.js';
@@ -165,6 +166,7 @@ export async function startController(config: ControllerConfig, options: StartCo
             logger,
             fetcher: options.fetcher,
             progress: countingProgress(tracker),
+            isolate: { ...config.render, keepWarm: true },
           });
           await afterRun(result, revision, ctx.refresh);
           await refreshPublished();
@@ -362,6 +364,7 @@ export async function startController(config: ControllerConfig, options: StartCo
       await loop.close();
       await recorder.flush();
       await server.close();
+      await closeRenderWorker();
       await removeEndpoint(stateDir);
     },
   };

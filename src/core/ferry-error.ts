@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   FERRY_REFERENCE_SYNTAX: 'stalled',
   FERRY_SCHEMA: 'stalled',
   FERRY_INVALID_MODEL: 'stalled',
+  FERRY_MODEL_TOO_LARGE: 'stalled',
   FERRY_UNSAFE_PATH: 'stalled',
   FERRY_UNRESOLVED_DEPENDENCY: 'stalled',
   FERRY_BAD_INDEX: 'stalled',

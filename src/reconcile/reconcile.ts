@@ -19,7 +19,7 @@ import { StateStore } from '../store/state-store.js';
 import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
-import { loadDesired } from './apply-desired.js';
+import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { faultPoint } from './fault-point.js';
 import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
 
@@ -38,6 +38,12 @@ export interface ReconcileOptions {
   fetcher?: Fetcher;
   logger?: Logger;
   progress?: SyncContext['progress'];
+  /**
+   * Render, validate and build the desired state in a worker thread with these limits
+   * (isolated-desired.ts): `ferry run` and `ferry apply` do, so a hostile model fails the
+   * revision instead of the process. Without it the model is rendered in this thread.
+   */
+  isolate?: RenderIsolation & { keepWarm?: boolean };
 }
 
 export type ReconcileOutcome = 'published' | 'reused' | 'unchanged';
@@ -67,7 +73,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const signal = options.signal ?? new AbortController().signal;
   // Every download in flight listens for the cancel: far more than the default 10.
   setMaxListeners(0, signal);
-  const { desired } = loadDesired(options.model, { node: options.node });
+  const desired = options.isolate
+    ? await loadDesiredIsolated(options.model, { node: options.node, limits: options.isolate, keepWarm: options.isolate.keepWarm, signal })
+    : (await import('./apply-desired.js')).loadDesired(options.model, { node: options.node }).desired;
   step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });

@@ -20,6 +20,10 @@ class LazyModelDir implements ReadonlyMap<string, string> {
     private readonly paths: ReadonlySet<string>,
   ) {}
 
+  get folder(): string {
+    return this.dir;
+  }
+
   get size(): number {
     return this.paths.size;
   }
@@ -68,4 +72,9 @@ class LazyModelDir implements ReadonlyMap<string, string> {
  */
 export function openModelDir(dir: string): ModelFiles {
   return new LazyModelDir(dir, new Set(walkModelDir(dir)));
+}
+
+/** The folder behind ModelFiles that openModelDir made (a worker can open it again), if any. */
+export function modelDirOf(files: ModelFiles): string | undefined {
+  return files instanceof LazyModelDir ? files.folder : undefined;
 }

@@ -19,6 +19,7 @@ export function register(program: Command): void {
   ).action(
     action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
       const { reconcile } = await import('../../reconcile/reconcile.js');
+      const { DEFAULT_RENDER_ISOLATION } = await import('../../reconcile/isolated-desired.js');
       const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
       const { createProgress } = await import('../progress.js');
       const { createLogger } = await import('../log.js');
@@ -29,7 +30,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
       const progress = opts.json ? undefined : createProgress();
       try {
-        const result = await reconcile({ stateDir: opts.state, model: files, node: opts.node, commit, refresh: opts.refresh, wait: opts.wait, signal: controller.signal, logger: createLogger(), progress });
+        const result = await reconcile({ stateDir: opts.state, model: files, node: opts.node, commit, refresh: opts.refresh, wait: opts.wait, signal: controller.signal, logger: createLogger(), progress, isolate: DEFAULT_RENDER_ISOLATION });
         progress?.stop();
         if (opts.json) {
           process.stdout.write(JSON.stringify({ ok: true, ...result }, null, 2) + '\n');

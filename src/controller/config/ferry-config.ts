@@ -11,6 +11,7 @@ import type { GitAuthSource } from '../../source/git/git-auth.js';
 import type { GitSourceConfig } from '../../source/model-revisions.js';
 import type { SignaturePolicyConfig } from '../../source/signatures/trusted-keys.js';
 import { parseDuration } from './duration.js';
+import { DEFAULT_RENDER_ISOLATION, type RenderIsolation } from '../../reconcile/isolated-desired.js';
 
 export interface SecretSource {
   env?: string;
@@ -38,6 +39,8 @@ export interface ControllerConfig {
    */
   refresh: { jitter: number; coalesceMs: number; backoffBaseMs: number; progressLogMs: number };
   signatures?: SignaturePolicyConfig;
+  /** Limits of the worker that renders each revision (isolated-desired.ts). */
+  render: RenderIsolation;
 }
 
 type Obj = Record<string, unknown>;
@@ -115,6 +118,9 @@ export function parseControllerConfig(raw: unknown, baseDir: string): Controller
   const ref = object(root.refresh, 'refresh');
   const refreshJitter = ref.jitter === undefined ? 0.1 : Number(ref.jitter);
   if (!(refreshJitter >= 0) || refreshJitter > 1) throw bad('refresh.jitter', 'expected a fraction between 0 and 1', ref.jitter);
+  const render = object(root.render, 'render');
+  const maxHeapMb = render.maxHeapMb === undefined ? DEFAULT_RENDER_ISOLATION.maxHeapMb : Number(render.maxHeapMb);
+  if (!Number.isInteger(maxHeapMb) || maxHeapMb < 64) throw bad('render.maxHeapMb', 'expected a whole number of MiB, at least 64', render.maxHeapMb);
   const sig = root.signatures === undefined ? undefined : object(root.signatures, 'signatures');
   const keys = sig?.openpgpKeys === undefined ? [] : Array.isArray(sig.openpgpKeys) ? sig.openpgpKeys.map((k, i) => abs(optString(k, `signatures.openpgpKeys[${i}]`) as string)) : [];
   const allowed = optString(sig?.sshAllowedSigners, 'signatures.sshAllowedSigners');
@@ -145,6 +151,7 @@ export function parseControllerConfig(raw: unknown, baseDir: string): Controller
       backoffBaseMs: parseDuration(ref.backoff ?? '30s', 'refresh.backoff'),
       progressLogMs: parseDuration(ref.progressLog ?? '5s', 'refresh.progressLog'),
     },
+    render: { maxHeapMb, timeoutMs: render.timeout === undefined ? DEFAULT_RENDER_ISOLATION.timeoutMs : parseDuration(render.timeout, 'render.timeout') },
     signatures: sig ? { openpgpKeys: keys, sshAllowedSigners: allowed ? abs(allowed) : undefined } : undefined,
   };
 }

@@ -19,6 +19,7 @@ import type { InvQuery } from '../query/inv-query.js';
 import { Positions } from './positions.js';
 import { isContainer, renderValueList, where } from './value-list-render.js';
 import { SEP, type NodePaths, type SharedRenders, type Tracking } from './shared-renders.js';
+import { MAX_RENDERED_NODES, MAX_VALUE_CHARS, tooLarge } from '../limits.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
 export type Path = Array<string | number>;
@@ -266,9 +267,15 @@ export class Interpolator {
         return item.d;
       case 'list':
         return item.l;
-      case 'comp':
+      case 'comp': {
         if (item.parts.length === 1) return this.renderItem(item.parts[0], ctx, pos);
-        return item.parts.map((p) => pyStr(this.renderItem(p, ctx, pos))).join('');
+        let out = '';
+        for (const p of item.parts) {
+          out += pyStr(this.renderItem(p, ctx, pos));
+          if (out.length > MAX_VALUE_CHARS) throw new RenderError('FERRY_MODEL_TOO_LARGE', `a rendered string grows past ${MAX_VALUE_CHARS} characters (references inside text: \${a}\${a}...)`, pos);
+        }
+        return out;
+      }
       case 'ref': {
         const path = this.flattenStrict(item.parts, ctx, pos);
         const parts = splitPath(path, this.st.delimiter);
@@ -296,8 +303,17 @@ export class Interpolator {
     return renderValueList(value, (v) => this.renderItem(v.item, ctx, v.pos), this.st);
   }
 
+  /** Values copied by renderSimple so far (limits.ts MAX_RENDERED_NODES). */
+  private copied = 0;
+
   /** Renders everything that needs nothing, registering the rest (reclass `_render_simple_*`). */
   renderSimple(x: unknown, path: Path): unknown {
+    if (++this.copied > MAX_RENDERED_NODES) {
+      const pos = x instanceof Value || x instanceof ValueList ? x.pos : undefined;
+      const e = tooLarge(pos?.file, `rendering copies more than ${MAX_RENDERED_NODES} values (references to dictionaries or lists, nested): stopped at ${path.join('.')}`, pos?.line);
+      e.data.path = path.join('.');
+      throw e;
+    }
     if (x instanceof Value || x instanceof ValueList) {
       if (x.isComplex) {
         this.register(path);

@@ -65,7 +65,9 @@ export class FastYamlError extends Error {
 export function fastLoad(text: string): unknown {
   const { jsyaml, schema } = jsYaml();
   try {
-    return jsyaml.load(text, { schema, json: true });
+    // js-yaml's own bounds, stated: nesting depth, and keys copied by `<<` merges (a merge-key
+    // bomb). Aliases are shared objects here; their expansion is counted by the caller.
+    return jsyaml.load(text, { schema, json: true, maxDepth: 100, maxTotalMergeKeys: 10_000 } as JsYaml.LoadOptions);
   } catch (e) {
     if (e instanceof jsyaml.YAMLException) {
       throw new FastYamlError(e.reason || e.message, e.mark ? e.mark.line + 1 : undefined, e.mark ? e.mark.column + 1 : undefined);

@@ -12,6 +12,7 @@ import { pyFloatRepr, pyStr } from '../values/python-str.js';
 import { fastLoad, FastYamlError, PyScalar } from './yaml-fast.js';
 import { LazyPos, type PosResolver } from './lazy-pos.js';
 import { blockLoad } from './yaml-block.js';
+import { checkFileSize, ExpansionBudget } from '../limits.js';
 
 export type YVal =
   | { kind: 'map'; entries: YEntry[]; pos: SourcePos }
@@ -35,30 +36,40 @@ export interface LoadedYaml {
  * either refuses goes through the `yaml` package, which also words the syntax errors.
  */
 export function loadYaml(file: string, text: string, resolver?: PosResolver): LoadedYaml {
-  const block = blockLoad(file, text);
-  if (block) return { root: block.root, errors: [] };
-  if (resolver) {
-    try {
-      const v = fastLoad(text);
-      const root = new LazyPos(file, undefined, undefined, false, resolver);
-      return { root: v === null || v === undefined ? null : fromFast(v, root, file, resolver), errors: [] };
-    } catch (e) {
-      if (!(e instanceof FastYamlError)) throw e;
+  const tooBig = checkFileSize(file, text);
+  if (tooBig) return { root: null, errors: [tooBig] };
+  try {
+    const block = blockLoad(file, text);
+    if (block) return { root: block.root, errors: [] };
+    if (resolver) {
+      try {
+        const v = fastLoad(text);
+        const root = new LazyPos(file, undefined, undefined, false, resolver);
+        return { root: v === null || v === undefined ? null : fromFast(v, root, file, resolver, new ExpansionBudget(file, text.length)), errors: [] };
+      } catch (e) {
+        if (!(e instanceof FastYamlError)) throw e;
+      }
     }
+    return slowLoad(file, text);
+  } catch (e) {
+    // The expansion limit (limits.ts): one error for the file, never a half-read tree.
+    if (e instanceof FerryError && e.code === 'FERRY_MODEL_TOO_LARGE') return { root: null, errors: [e] };
+    throw e;
   }
-  return slowLoad(file, text);
 }
 
-function fromFast(v: unknown, pos: LazyPos, file: string, r: PosResolver): YVal {
+/** js-yaml's tree (aliases are shared objects there) expanded into YVals, counted against `budget`. */
+function fromFast(v: unknown, pos: LazyPos, file: string, r: PosResolver, budget: ExpansionBudget): YVal {
+  budget.take();
   if (v instanceof PyScalar) return { kind: 'scalar', v: v.v, isFloat: v.isFloat || undefined, pos };
-  if (Array.isArray(v)) return { kind: 'seq', items: v.map((x: unknown, i) => fromFast(x, new LazyPos(file, pos, i, false, r), file, r)), pos };
+  if (Array.isArray(v)) return { kind: 'seq', items: v.map((x: unknown, i) => fromFast(x, new LazyPos(file, pos, i, false, r), file, r, budget)), pos };
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const entries: YEntry[] = [];
     for (const key of Object.keys(o)) {
       // A boolean key may collide with 1/0 as in a Python dict: leave such files to the slow path.
       if (key === 'True' || key === 'False') throw new FastYamlError('boolean key');
-      entries.push({ key, keyPos: new LazyPos(file, pos, key, true, r), value: fromFast(o[key], new LazyPos(file, pos, key, false, r), file, r) });
+      entries.push({ key, keyPos: new LazyPos(file, pos, key, true, r), value: fromFast(o[key], new LazyPos(file, pos, key, false, r), file, r, budget) });
     }
     return { kind: 'map', entries, pos };
   }
@@ -84,7 +95,7 @@ export function slowLoad(file: string, text: string): LoadedYaml {
     const p = lc.linePos(offset ?? 0);
     return { file, line: p.line, column: p.col };
   };
-  const conv = new Converter(doc, at);
+  const conv = new Converter(doc, at, new ExpansionBudget(file, text.length));
   return { root: doc.contents ? conv.node(doc.contents) : null, errors: conv.errors.map((m) => new FerryError('FERRY_YAML_SYNTAX', m.message, { file, line: m.pos.line, column: m.pos.column })) };
 }
 
@@ -94,10 +105,12 @@ class Converter {
   constructor(
     private readonly doc: Document,
     private readonly at: (offset: number | undefined) => SourcePos,
+    private readonly budget: ExpansionBudget,
   ) {}
 
   node(n: Node): YVal {
     const { isAlias, isMap, isScalar, isSeq } = yamlLib();
+    this.budget.take(isAlias(n) ? this.at(n.range?.[0]).line : undefined);
     if (isAlias(n)) {
       const target = n.resolve(this.doc);
       if (!target || this.depth > 200) {
