@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { runFerry } from '../helpers/run-ferry.js';
 import { requireOciTools, startRegistry, type RunningRegistry } from '../helpers/oci-registry.js';
 import { image, index, layer, pushImage, type BuiltImage } from '../helpers/oci-images.js';
+import { startNginx, type RunningNginx } from '../integration/serve/nginx-runner.js';
+import { realpathSync } from 'node:fs';
 
 const run = promisify(execFile);
 let tmp: string;
@@ -23,6 +25,7 @@ let upstream: RunningRegistry;
 let secured: RunningRegistry;
 let second: RunningRegistry;
 let server: RunningServer | undefined;
+let nginx: RunningNginx | undefined;
 let modelDir: string;
 let state: string;
 let env: Record<string, string>;
@@ -70,10 +73,19 @@ async function apply(extra: string[] = []): Promise<{ outcome: string; snapshot:
 }
 
 const served = (ref: string) => `docker://${server?.url.replace('http://', '')}/${ref}`;
+const viaNginx = (ref: string) => `docker://127.0.0.1:${nginx?.port}/${ref}`;
+
+/** nginx with the server block `ferry nginx-config` prints (its listen line pointed at the test's port). */
+async function startPrintedNginx(): Promise<RunningNginx> {
+  const printed = await runFerry(['nginx-config', '--state', realpathSync(state), '--listen', '127.0.0.1:65000']);
+  if (printed.code !== 0) throw new Error(`ferry nginx-config exited ${printed.code}: ${printed.stderr}`);
+  return startNginx({ dir: tmp, serverBlock: (port) => printed.stdout.replace('listen 127.0.0.1:65000;', `listen 127.0.0.1:${port};`) });
+}
 
 beforeAll(async () => {
   requireOciTools();
   tmp = mkdtempSync(join(tmpdir(), 'ferry-e2e-oci-'));
+  chmodSync(tmp, 0o755); // nginx's workers read the state folder
   upstream = await startRegistry(join(tmp, 'upstream'));
   secured = await startRegistry(join(tmp, 'secured'), { token: { user: 'puller', password: 's3cret' } });
   second = await startRegistry(join(tmp, 'second'));
@@ -106,10 +118,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await nginx?.stop();
   await upstream?.stop();
   await secured?.stop();
   await second?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (tmp && !process.env.FERRY_TEST_KEEP) rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('oci mirror, end to end', () => {
@@ -157,6 +170,22 @@ describe('oci mirror, end to end', () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { errors: Array<{ code: string }> }).errors[0].code).toBe('MANIFEST_UNKNOWN');
 
+    // The same through nginx with the printed configuration (static files, content types and
+    // digests from the snapshot's maps).
+    nginx = await startPrintedNginx();
+    const viaStatic = JSON.parse(await skopeo('inspect', '--tls-verify=false', viaNginx('library/alpine:3.19'))) as { Digest: string; RepoTags: string[] };
+    expect(viaStatic.Digest).toBe(built['3.19'].manifest.digest);
+    expect(viaStatic.RepoTags).toEqual(['1.2.0', '1.3.0', '3.19', 'apex']);
+    expect(await skopeo('inspect', '--raw', '--tls-verify=false', viaNginx('multi/app:1.0'))).toBe(raw);
+    const nginxDir = join(tmp, 'copy-nginx');
+    await skopeo('copy', '--src-tls-verify=false', viaNginx('library/alpine:3.19'), `dir:${nginxDir}`);
+    expect(sha(readFileSync(join(nginxDir, 'manifest.json')))).toBe(built['3.19'].manifest.digest);
+    await skopeo('copy', '--src-tls-verify=false', '--dest-tls-verify=false', viaNginx('library/alpine:1.2.0'), `docker://${second.host}/library/alpine:1.2.0`);
+    expect((JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${second.host}/library/alpine:1.2.0`)) as { Digest: string }).Digest).toBe(built['1.2.0'].manifest.digest);
+    const head = await fetch(`http://127.0.0.1:${nginx.port}/v2/library/alpine/manifests/3.19`, { method: 'HEAD' });
+    expect(head.headers.get('content-type')).toBe(built['3.19'].mediaType);
+    expect(head.headers.get('docker-content-digest')).toBe(built['3.19'].manifest.digest);
+
     // A no-op refresh: tag lists for the regex and the range, one HEAD per tag, no blob or manifest downloaded, nothing published.
     const again = await apply(['--refresh']);
     expect(again.outcome).toBe('unchanged');
@@ -169,6 +198,7 @@ describe('oci mirror, end to end', () => {
     const b = await apply();
     expect(b.outcome).toBe('published');
     await expect(skopeo('inspect', '--tls-verify=false', served('library/alpine:3.19'))).rejects.toThrow();
+    await expect(skopeo('inspect', '--tls-verify=false', viaNginx('library/alpine:3.19'))).rejects.toThrow();
     await git('revert', '--no-edit', 'HEAD');
     const reverted = await apply();
     expect(reverted.outcome).toBe('reused');
@@ -176,6 +206,8 @@ describe('oci mirror, end to end', () => {
     expect(reverted.stats.bytesFetched).toBe(0);
     const back = JSON.parse(await skopeo('inspect', '--tls-verify=false', served('library/alpine:3.19'))) as { Digest: string };
     expect(back.Digest).toBe(built['3.19'].manifest.digest);
+    const backStatic = JSON.parse(await skopeo('inspect', '--tls-verify=false', viaNginx('library/alpine:3.19'))) as { Digest: string };
+    expect(backStatic.Digest).toBe(built['3.19'].manifest.digest);
 
     // Retained snapshots answer under /v2/snapshots/<id>/.
     const old = JSON.parse(await skopeo('inspect', '--tls-verify=false', served(`snapshots/${b.snapshot.toLowerCase()}/library/alpine:1.2.0`))) as { Digest: string };

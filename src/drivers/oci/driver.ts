@@ -6,10 +6,43 @@
  */
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { resourceId, type Resource } from '../../core/resource.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
+import type { Driver, DriverContext, GeneratedFile, Resolution, ServedAs, WantedFile } from '../types.js';
+import { sortNames } from './registry-routes.js';
 import { CATALOG_FILE, OCI_LAYOUT_BYTES, catalogBytes, layoutIndexBytes, type OciCatalog } from './catalog.js';
 import { resolveImage, type ImageResolution } from './resolve-image.js';
 import { clashingRepositories, planImages, readSpec } from './spec.js';
+
+/**
+ * How each manifest and blob is served besides its place in the OCI layout (the serving hook):
+ * under every repository that holds it, at `v2/<repo>/manifests/<digest>` and `…/<tag>` for each
+ * tag naming it (manifests, with their stored media type) or `v2/<repo>/blobs/<digest>` (blobs),
+ * with Docker-Content-Digest. A static server (nginx) then answers the pull side as ferry serve does.
+ */
+function servedAs(catalog: OciCatalog): Map<string, ServedAs> {
+  const out = new Map<string, ServedAs & { aliases: string[] }>();
+  const add = (digest: string, contentType: string, alias: string) => {
+    let s = out.get(digest);
+    if (!s) out.set(digest, (s = { contentType, headers: { 'Docker-Content-Digest': digest }, aliases: [] }));
+    s.aliases.push(alias);
+  };
+  for (const [repo, entry] of Object.entries(catalog.repositories)) {
+    for (const [digest, m] of Object.entries(entry.manifests)) add(digest, m.mediaType, `v2/${repo}/manifests/${digest}`);
+    for (const [tag, digest] of Object.entries(entry.tags)) add(digest, entry.manifests[digest].mediaType, `v2/${repo}/manifests/${tag}`);
+    for (const digest of Object.keys(entry.blobs)) if (!entry.manifests[digest]) add(digest, 'application/octet-stream', `v2/${repo}/blobs/${digest}`);
+    for (const digest of Object.keys(entry.manifests)) out.get(digest)?.aliases.push(`v2/${repo}/blobs/${digest}`);
+  }
+  for (const s of out.values()) s.aliases.sort();
+  return out;
+}
+
+/** `v2/<repo>/tags/list` as a static file (the whole list: a static server ignores `n` and `last`). */
+function tagLists(catalog: OciCatalog): GeneratedFile[] {
+  return Object.entries(catalog.repositories).map(([name, entry]) => ({
+    path: `tags/${name}/_list.json`,
+    content: new TextEncoder().encode(JSON.stringify({ name, tags: sortNames(Object.keys(entry.tags)) })),
+    serve: { contentType: 'application/json', aliases: [`v2/${name}/tags/list`] },
+  }));
+}
 
 interface OciUpstream {
   /** Image name -> reference -> top manifest digest. */
@@ -50,13 +83,23 @@ export const ociDriver: Driver = {
       catalog.repositories[r.name] = r.entry;
       upstream.refs[r.name] = r.refs;
     }
+    const served = servedAs(catalog);
+    const wanted = [...files.values()].map((f) => ({ ...f, serve: served.get(`sha256:${f.sha256}`) }));
     const unchanged = previous !== undefined && results.every((r) => r.unchanged);
-    return { files: [...files.values()], upstream: upstream as unknown as Record<string, unknown>, warnings: results.flatMap((r) => r.warnings), scratch: catalog, ...(unchanged ? { unchanged } : {}) };
+    return {
+      files: wanted,
+      serving: { routes: results.map((r) => `v2/${r.name}`) },
+      upstream: upstream as unknown as Record<string, unknown>,
+      warnings: results.flatMap((r) => r.warnings),
+      scratch: catalog,
+      ...(unchanged ? { unchanged } : {}),
+    };
   },
 
   async generate(_resource: Resource, resolution: Resolution): Promise<GeneratedFile[]> {
     const catalog = resolution.scratch as OciCatalog;
     return [
+      ...tagLists(catalog),
       { path: CATALOG_FILE, content: catalogBytes(catalog) },
       { path: 'index.json', content: layoutIndexBytes(catalog) },
       { path: 'oci-layout', content: OCI_LAYOUT_BYTES },

@@ -6,6 +6,6 @@ import type { Kind } from '../kind.js';
 
 export const ociKind: Kind = {
   kind: 'oci',
-  serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest', 'Docker-Distribution-API-Version'] },
+  serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest'] },
   driver: async () => (await import('./driver.js')).ociDriver,
 };
