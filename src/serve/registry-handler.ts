@@ -83,6 +83,8 @@ export function createRegistryHandler(options: { snapshots: SnapshotResolver; lo
       return send(200, JSON.stringify({ repositories: page.items }), { ...headers, ...link });
     }
     const repo = view.get(route.name);
+    // A repository no oci catalog names may still be served by the hook's files (the tree): let it answer.
+    if (!repo && route.snapshot === undefined && (await snapshot.realDir(['v2', ...route.name.split('/')])) !== null) return false;
     if (!repo) return fail(404, 'NAME_UNKNOWN', `repository ${route.name} is not served`, { name: route.name });
     if (route.kind === 'tags') {
       const page = paginate(sortNames(Object.keys(repo.entry.tags)), params);
