@@ -13,7 +13,7 @@ export interface FerryParameters {
 }
 
 /** Settings that change what a snapshot holds (and so belong in the desired hash). */
-const CONTENT_SITE_KEYS = ['name', 'base_url', 'signing', 'valid_until_days'];
+const CONTENT_SITE_KEYS = ['name', 'base_url', 'signing', 'valid_until_days', 'keyring', 'keyservers'];
 
 export function buildDesiredState(ferry: FerryParameters): DesiredState {
   const site: SiteSettings = { ...ferry.site, name: ferry.site.name, retention: ferry.site.retention ?? 10 };

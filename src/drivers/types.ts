@@ -100,5 +100,12 @@ export interface Driver {
    */
   readonly generatesFromIndexes?: boolean;
   resolve(resource: Resource, ctx: DriverContext): Promise<Resolution>;
+  /**
+   * When the published entry `ctx.previous` (same spec) must be resolved again although no
+   * refresh is asked: a time in ms since the epoch (at or before now: at once), or undefined
+   * for never. A deb mirror's Release is re-signed before its Valid-Until, and when the site
+   * signing key or the trusted keys changed. Reads local state only (no network).
+   */
+  revisitAt?(resource: Resource, ctx: DriverContext): Promise<number | undefined>;
   generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]>;
 }

@@ -6,7 +6,7 @@
  */
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { FerryError } from '../core/ferry-error.js';
 import { generateSigningKey, readSigningKey, type SigningKey } from './signing.js';
 
@@ -38,14 +38,23 @@ async function loadOrCreate(path: string, generate: boolean, siteName: string): 
   return readSigningKey(await readFile(path, 'utf8'));
 }
 
-/** The key to sign with (cached per path for the life of the process). */
-export function siteSigningKey(options: { stateDir: string; keyFile?: string; siteName: string }): Promise<SigningKey> {
+/**
+ * The key to sign with. Parsed keys are cached per path and file content for the life of the
+ * process, so a key file replaced in place is read afresh (a long-running controller re-signs
+ * with the new key).
+ */
+export async function siteSigningKey(options: { stateDir: string; keyFile?: string; siteName: string }): Promise<SigningKey> {
   const path = options.keyFile ?? siteKeyPath(options.stateDir);
-  let p = loaded.get(path);
+  const digest = await readFile(path).then(
+    (b) => createHash('sha256').update(b).digest('hex'),
+    () => 'missing',
+  );
+  const id = `${path}\0${digest}`;
+  let p = loaded.get(id);
   if (!p) {
     p = loadOrCreate(path, !options.keyFile, options.siteName);
-    loaded.set(path, p);
-    p.catch(() => loaded.delete(path));
+    loaded.set(id, p);
+    p.catch(() => loaded.delete(id));
   }
   return p;
 }

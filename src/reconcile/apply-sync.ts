@@ -52,8 +52,8 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
   const results = await Promise.all(
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
       const old = previous.get(resourceId(resource));
-      if (old && old.hash === resource.hash && !ctx.refresh) return { resource, reused: old };
       const driver = await loadDriver(resource.kind);
+      if (old && old.hash === resource.hash && !ctx.refresh && !(await revisitDue(resource, old, ctx))) return { resource, reused: old };
       if (!driver) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
         return undefined;
@@ -72,6 +72,43 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
   );
   if (errors.length) throw new FerryErrors(errors);
   return results as ResolvedResource[];
+}
+
+/**
+ * Whether a resource the snapshot holds with the same spec must be resolved again without a
+ * refresh (Driver.revisitAt: a Release about to expire, a changed signing key).
+ */
+async function revisitDue(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<boolean> {
+  const driver = await loadDriver(resource.kind);
+  if (!driver?.revisitAt) return false;
+  const at = await driver.revisitAt(resource, driverContext(ctx, published));
+  return at !== undefined && at <= Date.now();
+}
+
+/**
+ * The resources of `snapshot` (same spec as desired) whose driver asks to resolve them again
+ * now: the reconcile does not take that snapshot as up to date.
+ */
+export async function revisitsDue(snapshot: SnapshotManifest, ctx: SyncContext): Promise<string[]> {
+  const held = new Map(snapshot.resources.map((r) => [resourceId(r), r]));
+  const due: string[] = [];
+  for (const resource of ctx.desired.resources) {
+    const entry = held.get(resourceId(resource));
+    if (entry && entry.hash === resource.hash && (await revisitDue(resource, entry, ctx))) due.push(resourceId(resource));
+  }
+  return due;
+}
+
+/** The earliest time a resource of `snapshot` asks to be resolved again (for the controller's timer). */
+export async function nextRevisit(snapshot: SnapshotManifest, ctx: SyncContext): Promise<number | undefined> {
+  let next: number | undefined;
+  for (const entry of snapshot.resources) {
+    const resource = ctx.desired.resources.find((r) => r.kind === entry.kind && r.name === entry.name && r.hash === entry.hash);
+    const driver = resource ? await loadDriver(resource.kind) : undefined;
+    const at = resource && driver?.revisitAt ? await driver.revisitAt(resource, driverContext(ctx, entry)) : undefined;
+    if (at !== undefined && (next === undefined || at < next)) next = at;
+  }
+  return next;
 }
 
 function driverContext(ctx: SyncContext, previous: ManifestResource | undefined): DriverContext {

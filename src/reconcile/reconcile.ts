@@ -21,7 +21,7 @@ import type { Fetcher } from '../transport/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { faultPoint } from './fault-point.js';
-import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, type SyncContext } from './apply-sync.js';
+import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, revisitsDue, type SyncContext } from './apply-sync.js';
 
 export interface ReconcileOptions {
   stateDir: string;
@@ -96,20 +96,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('lock');
     let plan = planResources(desired, published);
 
-    // Guard: this desired state is what is being served.
-    if (published && plan.upToDate && !options.refresh) {
+    const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
+    // Guard: this desired state is what is being served (and no driver asks to revisit it:
+    // a Release to re-sign before it expires, say).
+    const revisit = published && plan.upToDate && !options.refresh ? await revisitsDue(published, ctx) : [];
+    if (published && plan.upToDate && !options.refresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
       return result('unchanged', published.id, plan);
     }
+    if (revisit.length) logger.info('revisiting', { resources: revisit });
     // Guard: a retained snapshot holds exactly this desired state (a revert): switch back to it.
-    const retained = options.refresh ? null : await store.findByDesiredHash(desired.hash);
+    const retained = options.refresh || revisit.length ? null : await store.findByDesiredHash(desired.hash);
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info('re-published a retained snapshot', { snapshot: retained.id, commit: options.commit });
       return result('reused', retained.id, plan);
     }
 
-    const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
     const resolved = await collect(() => resolveAll(ctx));
     driverBytes = driverFetched(resolved).bytes;
     plan = await planResolved(plan, resolved, store.blobs, published);

@@ -16,6 +16,8 @@ import { toSource, type DebSource } from './format/sources.js';
 import type { DebSpec } from './spec.js';
 import { checkSuite, chooseIndex, fetchIndex, type FetchedSuite, type SuiteCheck, type UpstreamState } from './upstream.js';
 import { armorBinaryKey } from '../../pgp/signing.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { resolveKeyIds } from './trusted-keys.js';
 
 export interface IndexRef {
   key: string;
@@ -89,8 +91,21 @@ export interface ReleaseSet {
  */
 export async function checkReleases(ctx: DriverContext, o: Pick<LoadOptions, 'mirror' | 'spec' | 'previous' | 'offline'>): Promise<ReleaseSet> {
   const { spec, mirror } = o;
-  const set: ReleaseSet = { checks: [], upstream: { url: spec.url, suites: {} }, unchanged: true, requests: 0 };
+  const site = ctx.desired.site;
+  const trust = trustDigest(spec, site);
   const samePrevious = o.previous?.url === spec.url ? o.previous : undefined;
+  // The trusted keys changed since upstream was last verified: verify again (no 304 shortcut).
+  const verifyAgain = samePrevious !== undefined && samePrevious.trust !== trust;
+  const recorded = pickKeys(samePrevious?.keys, spec.keyIds);
+  const set: ReleaseSet = { checks: [], upstream: { url: spec.url, suites: {}, trust, ...(spec.keyIds.length ? { keys: recorded } : {}) }, unchanged: true, requests: 0 };
+  const keyIdSources = { mirror, fingerprints: spec.keyIds, keyservers: spec.keyservers.length ? spec.keyservers : strings(site.keyservers), keyring: strings(site.keyring), recorded };
+  const byId = async (fresh: boolean) => {
+    if (!spec.keyIds.length) return [];
+    const got = await resolveKeyIds(ctx, keyIdSources, { fresh });
+    set.requests += got.requests;
+    set.upstream.keys = got.keys;
+    return Object.values(got.keys);
+  };
   let keyList: Promise<string[]> | undefined;
   const keys = () =>
     (keyList ??= (async () => {
@@ -101,16 +116,37 @@ export async function checkReleases(ctx: DriverContext, o: Pick<LoadOptions, 'mi
         const text = got.body.toString('utf8');
         out.push(text.includes('-----BEGIN PGP') ? text : await armorBinaryKey(got.body, redactUrl(keyUrl), mirror));
       }
+      out.push(...(await byId(false)));
       return out;
     })());
+  // Keys recorded by an earlier snapshot may be outdated (an expiry extended upstream): fetch them again once.
+  const usedRecorded = spec.keyIds.some((f) => recorded[f] !== undefined);
+  let freshList: Promise<string[] | undefined> | undefined;
+  const freshKeys = usedRecorded && keyIdSources.keyservers.length ? () => (freshList ??= keys().then(async (k) => [...k.slice(0, k.length - spec.keyIds.length), ...(await byId(true))])) : undefined;
   for (const suite of spec.suites) {
-    const check = await checkSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline });
+    const check = await checkSuite(ctx, { url: spec.url, suite, flat: spec.flat, keys, freshKeys, verifyAgain, resource: mirror, previous: samePrevious?.suites[suite], offline: o.offline && !verifyAgain });
     set.checks.push(check);
     set.upstream.suites[suite] = check.state;
     set.unchanged &&= check.unchanged;
     set.requests += check.requests;
   }
   return set;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+
+function pickKeys(keys: Record<string, string> | undefined, fingerprints: string[]): Record<string, string> {
+  return Object.fromEntries(fingerprints.filter((f) => keys?.[f] !== undefined).map((f) => [f, keys![f]]));
+}
+
+/**
+ * What the trust in upstream's signature rests on: the spec's keys, key_urls and key_ids, and for
+ * key_ids the site's keyring entries and keyservers. Recorded with the upstream state; a change
+ * verifies upstream again (issue 14: keys are part of what is verified).
+ */
+export function trustDigest(spec: DebSpec, site: Record<string, unknown>): string {
+  const byId = spec.keyIds.length ? { keyring: strings(site.keyring), keyservers: spec.keyservers.length ? spec.keyservers : strings(site.keyservers) } : {};
+  return sha256Hex(canonicalJson({ keys: spec.keys, keyUrls: spec.keyUrls, keyIds: spec.keyIds, ...byId })).slice(0, 32);
 }
 
 /** Fetches (as needed) and parses everything the spec covers; `releases` when already checked. */

@@ -12,31 +12,28 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../../core/ferry-error.js';
-import { sha256Hex } from '../../core/hash.js';
+import { canonicalJson } from '../../core/hash.js';
 import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import { safeRelativePath } from '../../core/safe-path.js';
 import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
-import { checkReleases, loadCatalog, type Catalog, type ReleaseSet } from './catalog.js';
+import { checkReleases, loadCatalog, trustDigest, type Catalog, type ReleaseSet } from './catalog.js';
 import { extractStanzas } from './index-reader.js';
 import type { DebPackage } from './format/package.js';
-import { publishDists } from './publish.js';
+import { publishDists, resignDists } from './publish.js';
 import { selectPackages, type Selection } from './select.js';
-import { siteKeyPath, siteSigningKey } from '../../pgp/site-key.js';
+import { siteSigningKey } from '../../pgp/site-key.js';
+import { renewAt, signingChanged, signingIdentity, siteOf, type SigningState } from './signing-state.js';
 import type { DebSource } from './format/sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
 import { suiteBase, type UpstreamState } from './upstream.js';
 
-interface DebUpstream {
+interface DebUpstream extends SigningState {
   self?: UpstreamState;
   bases?: Record<string, UpstreamState>;
   /** by-hash paths of the last generations, newest first (kept for `site.retention`). */
   byHash?: string[][];
-  /** What the generated files were signed with: a change means they cannot be reused. */
-  signing?: string;
-  /** sha256 of the signing key file `signing` was read from (to know it without parsing the key). */
-  signingFile?: string;
   /** Spec hash of each base mirror: the selection depends on them too. */
   baseSpecs?: Record<string, string>;
   [key: string]: unknown;
@@ -48,45 +45,13 @@ interface DebScratch {
   selection: Selection;
   /** Previous generated files to publish again (nothing changed). */
   reuse?: ManifestFile[];
+  /** Previous generated files to sign again (new Date and Valid-Until, or a new site key). */
+  resign?: ManifestFile[];
+  /** The publish time: Release Date. */
+  date: Date;
   /** by-hash files of the published snapshot (generate is not given ctx.previous). */
   previousByHash: ManifestFile[];
   requests: number;
-}
-
-interface DebSite {
-  name: string;
-  retention?: number;
-  signing?: { key_file?: string };
-  valid_until_days?: number;
-}
-
-function siteOf(ctx: DriverContext): DebSite {
-  const s = ctx.desired.site;
-  const signing = typeof s.signing === 'object' && s.signing !== null ? (s.signing as { key_file?: unknown }) : undefined;
-  return {
-    name: s.name,
-    retention: s.retention,
-    signing: typeof signing?.key_file === 'string' ? { key_file: signing.key_file } : undefined,
-    valid_until_days: typeof s.valid_until_days === 'number' ? s.valid_until_days : undefined,
-  };
-}
-
-/**
- * The signing key's fingerprint and the Valid-Until policy: what the signed files depend on
- * besides the packages. The key file's digest tells whether the key is the one `prev` recorded;
- * only a new key is parsed (openpgp.js) or, when the site has none yet, generated.
- */
-async function signingIdentity(ctx: DriverContext, prev: DebUpstream): Promise<{ signing: string; signingFile?: string }> {
-  const site = siteOf(ctx);
-  const days = Number(site.valid_until_days ?? 0);
-  const path = site.signing?.key_file ?? siteKeyPath(ctx.stateDir);
-  const bytes = await readFile(path).catch(() => undefined);
-  const signingFile = bytes ? sha256Hex(bytes) : undefined;
-  const known = signingFile !== undefined && prev.signingFile === signingFile && prev.signing?.split('/')[0];
-  if (known) return { signing: `${known}/${days}`, signingFile };
-  const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
-  const written = signingFile ?? (await readFile(path).then(sha256Hex, () => undefined));
-  return { signing: `${key.fingerprint}/${days}`, signingFile: written };
 }
 
 function isByHash(path: string): boolean {
@@ -163,11 +128,24 @@ export const debDriver: Driver = {
     const sameBases = spec.bases.every((name) => prev.baseSpecs?.[name] === baseSpecs[name]);
     const unchanged = releases.unchanged && baseReleases.every((b) => b.releases.unchanged);
     const { signing, signingFile } = await signingIdentity(ctx, prev);
+    const date = new Date();
+    const renew = (renewAt(prev, siteOf(ctx).valid_until_days) ?? Infinity) <= date.getTime();
     let requests = releases.requests + baseReleases.reduce((n, b) => n + b.releases.requests, 0);
-    // Nothing changed upstream, in the spec or in the key: the published entry stands as it is.
-    if (unchanged && sameSpec && sameBases && prev.signing === signing && (await previousReusable(ctx))) {
-      ctx.logger.info('deb: upstream unchanged', { resource: id, indexRequests: requests });
-      return { files: previousWanted(spec, ctx.previous?.files ?? []), upstream: { ...prev, self: releases.upstream, bases, signingFile }, unchanged: true };
+    const previousGenerated = unchanged && sameSpec && sameBases ? await previousReusable(ctx) : undefined;
+    if (previousGenerated) {
+      const files = previousWanted(spec, ctx.previous?.files ?? []);
+      const kept: DebUpstream = { ...prev, self: releases.upstream, bases, signingFile };
+      // Nothing changed upstream, in the spec or in the key: the published entry stands as it is.
+      if (prev.signing === signing && !renew) {
+        ctx.logger.info('deb: upstream unchanged', { resource: id, indexRequests: requests });
+        const same = canonicalJson({ self: prev.self, bases: prev.bases ?? {} }) === canonicalJson({ self: releases.upstream, bases });
+        // Verified again with other keys (or asked afresh): same files, the new upstream state recorded.
+        if (!same) return { files, upstream: kept, scratch: { reuse: previousGenerated, date, requests } };
+        return { files, upstream: kept, unchanged: true };
+      }
+      // Same packages; a new site key, or a Release to renew before it expires: sign again, read no index.
+      ctx.logger.info('deb: re-signing the published Release files', { resource: id, reason: renew ? 'Valid-Until renewal' : 'signing key or policy changed' });
+      return { files, upstream: { ...kept, signing, signedAt: date.toISOString() }, scratch: { resign: previousGenerated, date, requests } };
     }
     const catalog = await loadCatalog(ctx, { mirror: resource.name, spec, previous: prev.self, offline, filter: spec.filterQuery, releases });
     requests += catalog.requests - releases.requests;
@@ -179,21 +157,36 @@ export const debDriver: Driver = {
     }
     const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
     const files = wantedFiles(id, spec, selection);
-    for (const w of selection.warnings) ctx.logger.warn(w.message, { resource: id, code: w.code });
-    const reuse = unchanged && sameSpec && sameBases && prev.signing === signing ? await previousReusable(ctx) : undefined;
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
-    const scratch: DebScratch = { spec, catalog, selection, reuse, requests, previousByHash };
-    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, ...(spec.bases.length ? { baseSpecs } : {}) };
+    const scratch: DebScratch = { spec, catalog, selection, requests, previousByHash, date };
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, signedAt: date.toISOString(), ...(spec.bases.length ? { baseSpecs } : {}) };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
+  },
+
+  /**
+   * At once when the site signing key, the Valid-Until policy or the trusted keys (of the mirror
+   * or its bases) changed since the entry was published; else halfway through its Release's
+   * validity; never when Releases do not expire.
+   */
+  async revisitAt(resource: Resource, ctx: DriverContext): Promise<number | undefined> {
+    if (!ctx.previous?.upstream) return undefined;
+    const prev = (ctx.previous.upstream ?? {}) as DebUpstream;
+    if (await signingChanged(ctx, prev)) return 0;
+    const spec = normalizeSpec(resource);
+    const trusted = (state: UpstreamState | undefined, s: DebSpec) => state?.trust === undefined || state.trust === trustDigest(s, ctx.desired.site);
+    if (!trusted(prev.self, spec)) return 0;
+    for (const name of spec.bases) if (!trusted(prev.bases?.[name], baseSpec(ctx, resourceId(resource), name).spec)) return 0;
+    return renewAt(prev, siteOf(ctx).valid_until_days);
   },
 
   async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
     const scratch = (resolution.scratch as DebScratch | undefined) ?? ((await debDriver.resolve(resource, ctx)).scratch as DebScratch);
     if (scratch.reuse) return scratch.reuse.map((f) => storedFile(f));
-    const { spec, catalog, selection } = scratch;
     const site = siteOf(ctx);
     const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
+    if (scratch.resign) return resignDists({ files: scratch.resign, read: (sha) => readFile(ctx.blobs.pathOf(sha), 'utf8'), key, date: scratch.date, validUntilDays: site.valid_until_days });
+    const { spec, catalog, selection } = scratch;
     const texts = new Map<DebPackage | DebSource, string>();
     const byIndex = new Map<string, Array<DebPackage | DebSource>>();
     for (const item of [...selection.packages, ...selection.udebs, ...selection.sources]) {
@@ -219,7 +212,8 @@ export const debDriver: Driver = {
       sources: selection.sources,
       stanza: (item) => texts.get(item)!,
       key,
-      validUntilDays: Number(site.valid_until_days ?? 0),
+      date: scratch.date,
+      validUntilDays: site.valid_until_days,
       signal: ctx.signal,
     });
     return keepByHash(out, resolution, scratch.previousByHash, ctx, site.retention ?? 10);

@@ -4,13 +4,15 @@
  * upstream stanzas of the selected packages, copied verbatim (so Filename keeps upstream's pool
  * layout), the same for udebs (debian-installer/) and Sources; a Release listing them with
  * MD5Sum, SHA1, SHA256 and SHA512, `Acquire-By-Hash: yes` and by-hash copies; InRelease and
- * Release.gpg signed with the site key. Deterministic: the same selection gives the same bytes.
+ * Release.gpg signed with the site key. Release's Date is the publish time (upstream's may be
+ * long past: an old upstream must not publish an already expired Release), and Valid-Until
+ * counts from it. Deterministic: the same selection and date give the same bytes.
  */
 import { createHash } from 'node:crypto';
 import type { GeneratedFile } from '../types.js';
 import { gzipBytes, xzBytes } from '../../compression/compression.js';
 import type { DebPackage } from './format/package.js';
-import { buildRelease, formatReleaseDate, type ReleaseEntry } from './format/release.js';
+import { buildRelease, formatReleaseDate, redateRelease, type ReleaseEntry } from './format/release.js';
 import { signRelease, type SigningKey } from '../../pgp/signing.js';
 import type { DebSource } from './format/sources.js';
 import type { FetchedSuite } from './upstream.js';
@@ -28,6 +30,8 @@ export interface PublishInput {
   /** Stanza text of a selected package or source, as upstream wrote it. */
   stanza: (item: DebPackage | DebSource) => string;
   key: SigningKey;
+  /** The publish time: each Release's Date, its signatures' time, and where Valid-Until counts from. */
+  date: Date;
   /** 0 = no Valid-Until. */
   validUntilDays: number;
   signal?: AbortSignal;
@@ -110,8 +114,8 @@ export async function publishDists(o: PublishInput): Promise<GeneratedFile[]> {
       entries.push(...r.entries);
     }
     const up = s.release.fields;
-    const date = s.release.date ?? o.key.key.getCreationTime();
-    const validUntil = o.validUntilDays > 0 ? new Date(date.getTime() + o.validUntilDays * 86_400_000) : undefined;
+    const date = o.date;
+    const validUntil = validUntilOf(date, o.validUntilDays);
     const text = buildRelease({
       header: [
         ['Origin', up.get('origin') ?? o.resource],
@@ -131,6 +135,47 @@ export async function publishDists(o: PublishInput): Promise<GeneratedFile[]> {
     const signed = await signRelease(text, o.key, date);
     const at = (name: string) => (root ? `${root}/${name}` : name);
     out.push({ path: at('Release'), content: Buffer.from(text, 'utf8') }, { path: at('InRelease'), content: signed.inRelease }, { path: at('Release.gpg'), content: signed.releaseGpg });
+  }
+  return out;
+}
+
+function validUntilOf(date: Date, days: number): Date | undefined {
+  return days > 0 ? new Date(date.getTime() + days * 86_400_000) : undefined;
+}
+
+export interface ResignInput {
+  /** The generated files of the published entry. */
+  files: ReadonlyArray<{ path: string; sha256: string; size: number }>;
+  read(sha256: string): Promise<string>;
+  key: SigningKey;
+  date: Date;
+  validUntilDays: number;
+}
+
+const RELEASE_FILES = /(^|\/)(Release|InRelease|Release\.gpg)$/;
+
+/**
+ * A published dists/ tree renewed without reading any index: each Release gets the new Date and
+ * Valid-Until and is signed again (InRelease, Release.gpg), the public key files are the signing
+ * key's; every other file (indexes, by-hash copies) is kept as it is (`stored`).
+ */
+export async function resignDists(o: ResignInput): Promise<GeneratedFile[]> {
+  const out: GeneratedFile[] = [
+    { path: PUBLIC_KEY_ASC, content: Buffer.from(o.key.publicArmored, 'utf8') },
+    { path: PUBLIC_KEY_GPG, content: o.key.publicBinary },
+  ];
+  const byHash = (p: string) => p.includes('/by-hash/') || p.startsWith('by-hash/');
+  for (const f of o.files) {
+    if (f.path === PUBLIC_KEY_ASC || f.path === PUBLIC_KEY_GPG) continue;
+    if (byHash(f.path) || !RELEASE_FILES.test(f.path)) {
+      out.push({ path: f.path, content: new Uint8Array(0), stored: { sha256: f.sha256, size: f.size } });
+      continue;
+    }
+    if (!f.path.endsWith('Release') || f.path.endsWith('InRelease')) continue;
+    const root = f.path.slice(0, -'Release'.length);
+    const text = redateRelease(await o.read(f.sha256), o.date, validUntilOf(o.date, o.validUntilDays));
+    const signed = await signRelease(text, o.key, o.date);
+    out.push({ path: f.path, content: Buffer.from(text, 'utf8') }, { path: `${root}InRelease`, content: signed.inRelease }, { path: `${root}Release.gpg`, content: signed.releaseGpg });
   }
   return out;
 }

@@ -22,6 +22,10 @@ export interface SuiteState {
 export interface UpstreamState {
   url: string;
   suites: Record<string, SuiteState>;
+  /** Armored keys of the spec's key_ids, by fingerprint, as verified (trusted-keys.ts). */
+  keys?: Record<string, string>;
+  /** Digest of the key configuration the Releases were verified with (a change verifies again). */
+  trust?: string;
 }
 
 export interface FetchedSuite {
@@ -60,6 +64,13 @@ export interface FetchSuiteOptions {
   flat: boolean;
   /** Armored keys, asked for only when a signature has to be checked. */
   keys: () => Promise<string[]>;
+  /**
+   * When no key verifies: the keys again, fetched afresh (key_ids recorded by an earlier
+   * snapshot may have been extended or replaced upstream since); undefined when that cannot help.
+   */
+  freshKeys?: () => Promise<string[] | undefined>;
+  /** Verify upstream's signature again even if the Release is unchanged (the trusted keys changed). */
+  verifyAgain?: boolean;
   resource: string;
   previous?: SuiteState;
   /** Use the previous Release without asking upstream (no refresh asked, same spec). */
@@ -85,7 +96,8 @@ export interface SuiteCheck {
 /** Asks upstream for one suite's Release (conditionally), verifies a new one and stores it. */
 export async function checkSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<SuiteCheck> {
   const base = suiteBase(o.url, o.suite, o.flat);
-  const prev = o.previous && (await ctx.blobs.has(o.previous.release)) ? o.previous : undefined;
+  // Verifying again means reading the signed file again: no conditional request.
+  const prev = !o.verifyAgain && o.previous && (await ctx.blobs.has(o.previous.release)) ? o.previous : undefined;
   const stored = (state: SuiteState, requests: number): SuiteCheck => {
     let parsed: Promise<FetchedSuite> | undefined;
     const fetched = () =>
@@ -113,12 +125,12 @@ export async function checkSuite(ctx: DriverContext, o: FetchSuiteOptions): Prom
       requests += 2;
       const rel = await ctx.fetcher.get(`${base}/Release`, { signal: ctx.signal });
       const gpg = await ctx.fetcher.get(`${base}/Release.gpg`, { signal: ctx.signal, allowNotFound: true });
-      verified = await verifyRelease({ release: rel.body, releaseGpg: gpg.status === 200 ? gpg.body : undefined, keys: await o.keys(), url: redactUrl(`${base}/Release.gpg`), resource: o.resource });
+      verified = await verifyWithKeys(o, (keys) => verifyRelease({ release: rel.body, releaseGpg: gpg.status === 200 ? gpg.body : undefined, keys, url: redactUrl(`${base}/Release.gpg`), resource: o.resource }));
       signedBy = 'Release.gpg';
       etag = rel.etag;
       lastModified = rel.lastModified;
     } else {
-      verified = await verifyRelease({ inRelease: inRel.body, keys: await o.keys(), url: redactUrl(`${base}/InRelease`), resource: o.resource });
+      verified = await verifyWithKeys(o, (keys) => verifyRelease({ inRelease: inRel.body, keys, url: redactUrl(`${base}/InRelease`), resource: o.resource }));
       signedBy = 'InRelease';
     }
     const release = parseReleaseText(verified.text, `${base}/${signedBy === 'InRelease' ? 'InRelease' : 'Release'}`, o.resource);
@@ -132,6 +144,18 @@ export async function checkSuite(ctx: DriverContext, o: FetchSuiteOptions): Prom
     return { suite: o.suite, base, state, unchanged: result.unchanged, requests, fetched: () => Promise.resolve(result) };
   } catch (e) {
     throw withResource(e, o.resource);
+  }
+}
+
+/** Verifies with the keys, and once more with fresh keys when none verified and fresh ones may help. */
+async function verifyWithKeys<T>(o: FetchSuiteOptions, verify: (keys: string[]) => Promise<T>): Promise<T> {
+  try {
+    return await verify(await o.keys());
+  } catch (e) {
+    if (!isFerryError(e) || e.code !== 'FERRY_BAD_SIGNATURE' || !o.freshKeys) throw e;
+    const fresh = await o.freshKeys();
+    if (!fresh) throw e;
+    return verify(fresh);
   }
 }
 

@@ -93,8 +93,12 @@ describe('deb driver: full mirror', () => {
     await run('gpgv', ['--keyring', join(dir, 'key.gpg'), join(dir, 'Release.gpg'), join(dir, 'Release')]);
     await rm(dir, { recursive: true, force: true });
     expect(Buffer.from(byPath.get('archive-key.asc')!).toString()).toContain('BEGIN PGP PUBLIC KEY BLOCK');
-    // Deterministic: generating again gives the same bytes.
-    const again = await debDriver.generate(r, await debDriver.resolve(r, t.ctx()), t.ctx());
+    // Release Date is the publish time (issue 10), not upstream's.
+    expect(rel.date!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    // Deterministic: generating again at the same publish time gives the same bytes.
+    const second = await debDriver.resolve(r, t.ctx());
+    (second.scratch as { date: Date }).date = (res.scratch as { date: Date }).date;
+    const again = await debDriver.generate(r, second, t.ctx());
     expect(new Map(again.map((g) => [g.path, Buffer.from(g.content).toString('base64')]))).toEqual(new Map(gen.map((g) => [g.path, Buffer.from(g.content).toString('base64')])));
   });
 

@@ -108,3 +108,17 @@ export function buildRelease({ header, entries }: BuildReleaseOptions): string {
   }
   return `${writeStanza(fields)}\n`;
 }
+
+/**
+ * The same Release text with `Date` set to `date` and `Valid-Until` to `validUntil` (removed when
+ * undefined), in place (Valid-Until right after Date): how a published Release is renewed
+ * without touching the indexes it lists.
+ */
+export function redateRelease(text: string, date: Date, validUntil: Date | undefined): string {
+  const lines = text.split('\n').filter((l) => !/^Valid-Until:/i.test(l));
+  const at = lines.findIndex((l) => /^Date:/i.test(l));
+  const dated = [`Date: ${formatReleaseDate(date)}`, ...(validUntil ? [`Valid-Until: ${formatReleaseDate(validUntil)}`] : [])];
+  if (at >= 0) lines.splice(at, 1, ...dated);
+  else lines.splice(0, 0, ...dated);
+  return lines.join('\n');
+}
