@@ -6,9 +6,11 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redactUrl } from '../core/redact.js';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { FerryError, toFerryErrors } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
+import type { GitAuthSource } from '../source/git/git-auth.js';
+import { actAsStateOwner, loadSiteConfig, resolveStateDir } from './site.js';
 
 export interface ModelOptions {
   model?: string;
@@ -20,8 +22,40 @@ export interface ModelOptions {
   cacheDir?: string;
 }
 
-export function addStateOption(cmd: Command): Command {
-  return cmd.option('-s, --state <dir>', 'state directory (objects, snapshots, current)', process.env.FERRY_STATE ?? './ferry-state');
+/** How a verb uses the state directory. Default: it must exist already (read-only or signal verbs). */
+export interface StateUse {
+  /** `ferry apply`: a missing state directory is created. */
+  initialise?: boolean;
+  /** `ferry plan`: a missing state directory means nothing is published (not created). */
+  optional?: boolean;
+  /** The verb writes into the state: run as root, it acts as the directory's owner (site.ts). */
+  writes?: boolean;
+}
+
+/** Exit code already chosen and the failure already printed (by a preAction hook). */
+export const REPORTED = 'ferry.reported';
+
+/**
+ * `--state`, resolved before the action runs: the flag, FERRY_STATE, the site's ferry.yaml
+ * (site.ts) or ./ferry-state; then checked to be a Ferry state unless the verb initialises one.
+ * The action sees the resolved path in `opts.state`.
+ */
+export function addStateOption(cmd: Command, use: StateUse = {}): Command {
+  return cmd
+    .option('-s, --state <dir>', 'state directory (default: $FERRY_STATE, else stateDir of $FERRY_CONFIG or /etc/ferry/ferry.yaml, else ./ferry-state)')
+    .hook('preAction', async (command) => {
+      const opts = command.opts<{ state?: string; json?: boolean }>();
+      try {
+        const { dir, source } = await resolveStateDir(opts.state);
+        const { requireStateDir } = await import('../store/state-dir.js');
+        const mustExist = !use.initialise && !(use.optional && !existsSync(dir));
+        command.setOptionValue('state', mustExist ? await requireStateDir(dir, { source }) : resolve(dir));
+        if (use.writes) await actAsStateOwner(resolve(dir));
+      } catch (e) {
+        reportFailure(e, { json: opts.json });
+        throw new CommanderError(Number(process.exitCode ?? 1), REPORTED, '');
+      }
+    });
 }
 
 export function addModelOptions(cmd: Command): Command {
@@ -33,14 +67,30 @@ export function addModelOptions(cmd: Command): Command {
     .option('-n, --node <name>', 'node whose parameters.ferry describes this site (default: the only node)');
 }
 
+/**
+ * The model a verb reads: `--model`, `--repo`/`--ref`, FERRY_MODEL, or else the source of the
+ * site's ferry.yaml (site.ts): its folder, or its repository's branch head with its credentials.
+ * `opts.node` is filled from ferry.yaml's `node` when not given.
+ */
 export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles; commit?: string; source: string }> {
+  let auth: GitAuthSource | undefined;
+  if (!opts.repo && !opts.model && !process.env.FERRY_MODEL) {
+    const site = await loadSiteConfig();
+    if (site) {
+      const { source, node, stateDir } = site.config;
+      opts.node ??= node;
+      if (source.kind === 'dir') opts.model = source.dir;
+      else Object.assign(opts, { repo: source.url, ref: source.branch, subdir: source.path, cacheDir: opts.cacheDir ?? join(stateDir, 'git', 'cli-cache') });
+      auth = source.kind === 'git' ? (source.auth ?? {}) : undefined;
+    }
+  }
   if (opts.repo && /^https?:\/\//.test(opts.repo)) {
     // A remote repository (a Gerrit verify job's patchset): fetched into a cache of bare clones.
     const { fetchModelAtRef } = await import('../source/git/fetch-ref.js');
-    const { gitAuthFromEnv } = await import('../source/git/git-auth.js');
-    const auth = await gitAuthFromEnv();
+    const { gitAuthFromEnv, resolveGitAuth } = await import('../source/git/git-auth.js');
+    const credentials = auth ? await resolveGitAuth(auth) : await gitAuthFromEnv();
     const cacheDir = opts.cacheDir ?? join(tmpdir(), 'ferry-git-cache');
-    const { commit, files } = await fetchModelAtRef({ url: opts.repo, ref: opts.ref ?? 'HEAD', cacheDir, auth, modelPath: opts.subdir });
+    const { commit, files } = await fetchModelAtRef({ url: opts.repo, ref: opts.ref ?? 'HEAD', cacheDir, auth: credentials, modelPath: opts.subdir });
     return { files, commit, source: `${redactUrl(opts.repo)}@${commit.slice(0, 12)}` };
   }
   if (opts.repo) {
@@ -51,7 +101,7 @@ export async function loadModel(opts: ModelOptions): Promise<{ files: ModelFiles
     return { files, commit, source: `${opts.repo}@${commit.slice(0, 12)}` };
   }
   const dir = opts.model ?? process.env.FERRY_MODEL;
-  if (!dir) throw new FerryError('FERRY_USAGE', 'say where the model is: --model DIR or --repo PATH [--ref REF]', {});
+  if (!dir) throw new FerryError('FERRY_USAGE', 'say where the model is: --model DIR or --repo PATH [--ref REF] (or a source in the site\'s ferry.yaml: FERRY_CONFIG, default /etc/ferry/ferry.yaml)', {});
   // Texts are read when the renderer asks: one node needs only its classes' files.
   const { openModelDir } = await import('../source/model-dir.js');
   return { files: openModelDir(resolve(dir)), source: dir };

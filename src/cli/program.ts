@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { commands } from './commands/index.js';
+import { REPORTED } from './common.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -18,7 +19,8 @@ export async function run(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
+    // A failure a hook already printed keeps its exit code; commander's own (bad flags) is 2.
+    if (e instanceof CommanderError) process.exitCode = e.code === REPORTED ? e.exitCode : e.exitCode === 0 ? 0 : 2;
     else throw e;
   }
 }

@@ -6,6 +6,22 @@
 import type { Command } from 'commander';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
+/**
+ * A controller (`ferry run`) that manages this state and is not suspended reconciles its own
+ * branch head at its next trigger: what this apply publishes lasts until then. Say so, and how
+ * to keep it (issue 10).
+ */
+async function warnIfControlled(stateDir: string): Promise<void> {
+  const { readEndpoint } = await import('../../controller/persisted-state.js');
+  const { readSuspension } = await import('../../controller/suspension.js');
+  const endpoint = await readEndpoint(stateDir);
+  if (!endpoint || (await readSuspension(stateDir)).suspended) return;
+  process.stderr.write(
+    `warning: a controller (ferry run, pid ${endpoint.pid}, ${endpoint.url}) manages ${stateDir}: at its next run it publishes its own branch head again, replacing what this apply publishes.\n` +
+      '  To keep this apply: `ferry suspend --reason "..."` first, and `ferry resume` when the branch has it.\n',
+  );
+}
+
 export function register(program: Command): void {
   addStateOption(
     addModelOptions(
@@ -16,6 +32,7 @@ export function register(program: Command): void {
         .option('--wait', 'wait for another writer to finish instead of failing')
         .option('--json', 'JSON output'),
     ),
+    { initialise: true, writes: true },
   ).action(
     action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
       const { reconcile } = await import('../../reconcile/reconcile.js');
@@ -24,6 +41,7 @@ export function register(program: Command): void {
       const { createProgress } = await import('../progress.js');
       const { createLogger } = await import('../log.js');
       const { files, commit } = await loadModel(opts);
+      await warnIfControlled(opts.state);
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);

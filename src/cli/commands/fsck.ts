@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
-  addStateOption(program.command('fsck').description('verify blobs, snapshot trees and the current link').option('--json', 'JSON output')).action(
+  addStateOption(program.command('fsck').description('verify blobs, snapshot trees and the current link').option('--json', 'JSON output'), { writes: true }).action(
     action(async (opts: { state: string; json?: boolean }) => {
       const { StateStore } = await import('../../store/state-store.js');
       const store = await StateStore.open(opts.state);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
-  addStateOption(program.command('gc').description('remove snapshots beyond retention and unreferenced blobs').option('--keep <n>', 'snapshots to keep (default: the site retention of the current snapshot)').option('--wait', 'wait for another writer')).action(
+  addStateOption(program.command('gc').description('remove snapshots beyond retention and unreferenced blobs').option('--keep <n>', 'snapshots to keep (default: the site retention of the current snapshot)').option('--wait', 'wait for another writer'), { writes: true }).action(
     action(async (opts: { state: string; keep?: string; wait?: boolean }) => {
       const { formatBytes } = await import('../../plan/format-plan.js');
       const { StateStore } = await import('../../store/state-store.js');

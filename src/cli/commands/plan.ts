@@ -2,6 +2,10 @@
  * `ferry plan`: what an apply would do against the published snapshot: mirrors added, changed,
  * removed, and (unless --no-resolve) the files and bytes to fetch, read from upstream indexes.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
@@ -15,6 +19,7 @@ export function register(program: Command): void {
         .option('--refresh', 'plan as if upstream were re-read for every mirror')
         .option('--json', 'JSON output'),
     ),
+    { optional: true },
   ).action(
     action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
@@ -23,24 +28,31 @@ export function register(program: Command): void {
       const { StateStore } = await import('../../store/state-store.js');
       const { files, commit } = await loadModel(opts);
       const { desired } = loadDesired(files, { node: opts.node });
-      const store = await StateStore.open(opts.state);
-      const published = await store.current();
-      let plan = planResources(desired, published);
-      if (opts.resolve && (!plan.upToDate || opts.refresh)) {
-        const { planResolved, resolveAll } = await import('../../reconcile/apply-sync.js');
-        const { createLazyFetcher } = await import('../../transport/lazy-fetcher.js');
-        const { createLogger } = await import('../log.js');
-        const fetcher = createLazyFetcher();
-        try {
-          const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
-          const resolved = await resolveAll(ctx);
-          plan = await planResolved(plan, resolved, store.blobs, published);
-        } finally {
-          await fetcher.close();
+      // No state yet (a site before its first apply, a CI job): plan against nothing published,
+      // with an empty store in a temporary folder; the state directory is not created.
+      const scratch = existsSync(opts.state) ? undefined : await mkdtemp(join(tmpdir(), 'ferry-plan-'));
+      try {
+        const store = await StateStore.open(scratch ?? opts.state);
+        const published = await store.current();
+        let plan = planResources(desired, published);
+        if (opts.resolve && (!plan.upToDate || opts.refresh)) {
+          const { planResolved, resolveAll } = await import('../../reconcile/apply-sync.js');
+          const { createLazyFetcher } = await import('../../transport/lazy-fetcher.js');
+          const { createLogger } = await import('../log.js');
+          const fetcher = createLazyFetcher();
+          try {
+            const ctx = { fetcher, blobs: store.blobs, logger: createLogger(), signal: new AbortController().signal, refresh: !!opts.refresh, stateDir: store.root, desired, published };
+            const resolved = await resolveAll(ctx);
+            plan = await planResolved(plan, resolved, store.blobs, published);
+          } finally {
+            await fetcher.close();
+          }
         }
+        if (opts.json) process.stdout.write(JSON.stringify({ ok: true, commit, ...plan }, null, 2) + '\n');
+        else process.stdout.write(formatPlan(plan) + '\n');
+      } finally {
+        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
-      if (opts.json) process.stdout.write(JSON.stringify({ ok: true, commit, ...plan }, null, 2) + '\n');
-      else process.stdout.write(formatPlan(plan) + '\n');
     }),
   );
 }

@@ -9,7 +9,7 @@ import type { StateStore } from '../../store/state-store.js';
 import { action, addStateOption } from '../common.js';
 
 export function register(program: Command): void {
-  addStateOption(program.command('rollback [snapshot]').description('publish a retained snapshot again (default: the previous one) and suspend automatic reconciliation').option('--wait', 'wait for another writer').option('--no-suspend', 'do not suspend automatic reconciliation')).action(
+  addStateOption(program.command('rollback [snapshot]').description('publish a retained snapshot again (default: the previous one) and suspend automatic reconciliation').option('--wait', 'wait for another writer').option('--no-suspend', 'do not suspend automatic reconciliation'), { writes: true }).action(
     action(async (snapshot: string | undefined, opts: { state: string; wait?: boolean; suspend: boolean }) => {
       const { appendEvent } = await import('../../controller/events/event-log.js');
       const { setSuspended } = await import('../../controller/suspension.js');

@@ -6,12 +6,13 @@
  */
 import type { Command } from 'commander';
 import { action } from '../common.js';
+import { DEFAULT_SITE_CONFIG, siteConfigPath } from '../site.js';
 
 export function register(program: Command): void {
   program
     .command('run')
     .description('run the controller: follow a branch of the metadata repository and keep the mirrors reconciled')
-    .requiredOption('-c, --config <file>', 'controller configuration (see deploy/ferry.yaml)', process.env.FERRY_CONFIG)
+    .requiredOption('-c, --config <file>', `controller configuration (see deploy/ferry.yaml; default: $FERRY_CONFIG, else ${DEFAULT_SITE_CONFIG} when present)`, siteConfigPath())
     .option('-l, --listen <host:port>', 'override listen address of ferry.yaml')
     .action(
       action(async (opts: { config: string; listen?: string }) => {
