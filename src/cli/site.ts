@@ -47,6 +47,19 @@ export async function resolveStateDir(explicit: string | undefined, env: NodeJS.
   return { dir: DEFAULT_STATE_DIR, source: `the default ${DEFAULT_STATE_DIR}, as no --state, FERRY_STATE or ${DEFAULT_SITE_CONFIG} says otherwise` };
 }
 
+/**
+ * The controller's address from the site's ferry.yaml (`listen`), for verbs that only read its
+ * status: an operator who may not read the controller's 0600 `controller.json` still finds it.
+ * Undefined without a configuration or with an ephemeral port; a wildcard host is asked on loopback.
+ */
+export async function siteControlUrl(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const site = await loadSiteConfig(env);
+  if (!site || site.config.listen.port === 0) return undefined;
+  const { host, port } = site.config.listen;
+  const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
+}
+
 let operator: string | undefined;
 
 /**

@@ -9,6 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeEndpoint } from '../../src/controller/persisted-state.js';
@@ -100,6 +102,20 @@ describe('the site configuration (FERRY_CONFIG, default /etc/ferry/ferry.yaml)',
     expect(existsSync(join(state, 'suspended.json'))).toBe(true);
     expect((await runFerry(['resume'], elsewhere())).code).toBe(0);
     expect(existsSync(join(state, 'suspended.json'))).toBe(false);
+  });
+
+  it('ferry status asks the controller at ferry.yaml\'s listen address when controller.json cannot be read', async () => {
+    const server = createServer((req, res) => res.end(req.url === '/status' ? '{"from":"listen address"}' : ''));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const withListen = join(tmp, 'ferry-listen.yaml');
+    writeFileSync(withListen, `stateDir: ${state}\nsource:\n  dir: ${model}\nlisten:\n  host: 0.0.0.0\n  port: ${port}\n`);
+    try {
+      const r = await runFerry(['status', '--json'], { cwd: tmpdir(), env: { FERRY_CONFIG: withListen, FERRY_STATE: '' } });
+      expect({ code: r.code, out: JSON.parse(r.stdout || '{}') }).toEqual({ code: 0, out: { from: 'listen address' } });
+    } finally {
+      server.close();
+    }
   });
 
   it('--state and FERRY_STATE win over ferry.yaml', async () => {

@@ -25,15 +25,16 @@ export function register(program: Command): void {
       .option('--url <url>', 'the controller to ask (default: the one running on --state)')
       .option('--json', 'the status document as JSON')
       .option('-w, --watch', 'redraw every 2 seconds'),
+    { optional: true },
   ).action(
     action(async (opts: Opts) => {
       const { formatStatus } = await import('../format-status.js');
       let base = opts.url?.replace(/\/+$/, '');
       if (!base) {
         const { readEndpoint } = await import('../../controller/persisted-state.js');
-        const endpoint = await readEndpoint(opts.state);
-        if (!endpoint) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or pass --url)`, {});
-        base = endpoint.url;
+        const { siteControlUrl } = await import('../site.js');
+        base = (await readEndpoint(opts.state))?.url ?? (await siteControlUrl());
+        if (!base) throw new FerryError('FERRY_USAGE', `no controller is running for ${opts.state} (start one with \`ferry run\`, or pass --url)`, {});
       }
       const read = async (): Promise<ControllerStatus> => {
         const res = await fetch(`${base}/status`);
