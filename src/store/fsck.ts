@@ -4,7 +4,7 @@ import type { FsBlobStore } from './blob-store.js';
 import { hashFile } from './blob-store.js';
 import { forEachLimit } from './for-each-limit.js';
 import { isCode } from './fs-util.js';
-import { parseManifest, servesBeyondRoot, snapshotServedPaths } from './manifest.js';
+import { parseManifest, treeFiles } from './manifest.js';
 import { SNAPSHOT_ID_RE } from './snapshot-id.js';
 import type { FsckProblem, SnapshotManifest } from './types.js';
 
@@ -18,7 +18,7 @@ export interface FsckContext {
 }
 
 /**
- * Checks the whole store and reports every problem found (never repairs):
+ * Checks the whole store and reports every problem found (repair.ts in src/reconcile mends them):
  * - each blob re-hashed against its name (`digest-mismatch`);
  * - each complete snapshot's manifest parses (`bad-manifest`), and each of its files exists in
  *   the tree (`missing-link`) as a hard link to the blob of its digest, or a copy with the same
@@ -38,12 +38,12 @@ export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
       const path = join(ctx.blobs.objects, fan, name);
       const st = await lstat(path);
       if (!st.isFile()) {
-        problems.push({ kind: 'digest-mismatch', path, detail: 'not a regular file' });
+        problems.push({ kind: 'digest-mismatch', path, detail: 'not a regular file', sha256: fan + name });
         return;
       }
       const actual = await hashFile(path, { signal: ctx.signal, size: st.size });
       const intact = actual === fan + name;
-      if (!intact) problems.push({ kind: 'digest-mismatch', path, detail: `content hashes to ${actual}` });
+      if (!intact) problems.push({ kind: 'digest-mismatch', path, detail: `content hashes to ${actual}`, sha256: fan + name });
       inodes.set(fan + name, { dev: st.dev, ino: st.ino, size: st.size, intact });
     }, ctx.signal);
   }
@@ -64,14 +64,12 @@ export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
     complete.add(id);
     const tree = join(ctx.snapshotsDir, id, 'tree');
     // Every URL a file is served at is a link of its own (aliases, mirrors: served.ts).
-    const files = manifest.resources.flatMap((r) =>
-      servesBeyondRoot(r) ? snapshotServedPaths([r]).map((p) => ({ rel: p.rel, f: p.file })) : r.files.map((f) => ({ rel: `${r.root}/${f.path}`, f })),
-    );
+    const files = treeFiles(manifest);
     await forEachLimit(files, limit * 4, async ({ rel, f }) => {
       const path = join(tree, rel);
       const blob = inodes.get(f.sha256);
       if (!blob) {
-        problems.push({ kind: 'missing-blob', path, detail: `blob ${f.sha256} is not in the store` });
+        problems.push({ kind: 'missing-blob', path, detail: `blob ${f.sha256} is not in the store`, sha256: f.sha256 });
         return;
       }
       if (blob.intact && blob.size !== f.size) {
@@ -81,12 +79,12 @@ export async function checkStore(ctx: FsckContext): Promise<FsckProblem[]> {
         if (isCode(e, 'ENOENT', 'ENOTDIR')) return undefined;
         throw e;
       });
-      if (!st) problems.push({ kind: 'missing-link', path, detail: `expected a link to blob ${f.sha256}` });
-      else if (!st.isFile()) problems.push({ kind: 'bad-link', path, detail: `not a regular file (blob ${f.sha256})` });
+      if (!st) problems.push({ kind: 'missing-link', path, detail: `expected a link to blob ${f.sha256}`, sha256: f.sha256 });
+      else if (!st.isFile()) problems.push({ kind: 'bad-link', path, detail: `not a regular file (blob ${f.sha256})`, sha256: f.sha256 });
       else if (st.dev !== blob.dev || st.ino !== blob.ino) {
         // A copy is legitimate when the blob was at the link limit; its bytes must still match.
         const same = st.size === blob.size && (await hashFile(path, { signal: ctx.signal, size: st.size })) === f.sha256;
-        if (!same) problems.push({ kind: 'bad-link', path, detail: `neither a hard link to blob ${f.sha256} nor a copy of it` });
+        if (!same) problems.push({ kind: 'bad-link', path, detail: `neither a hard link to blob ${f.sha256} nor a copy of it`, sha256: f.sha256 });
       }
     }, ctx.signal);
   }

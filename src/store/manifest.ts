@@ -86,6 +86,13 @@ export function snapshotServedPaths(resources: readonly ManifestResource[]): Ser
   });
 }
 
+/** Every path of a snapshot's tree (from the tree root) with the manifest file it holds: a file at each URL it is served at. */
+export function treeFiles(manifest: SnapshotManifest): Array<{ rel: string; f: ManifestFile }> {
+  return manifest.resources.flatMap((r) =>
+    servesBeyondRoot(r) ? snapshotServedPaths([r]).map((p) => ({ rel: p.rel, f: p.file })) : r.files.map((f) => ({ rel: `${r.root}/${f.path}`, f })),
+  );
+}
+
 /** Parses manifest.json text, or throws FERRY_STORE_CORRUPT naming the file. */
 export function parseManifest(text: string, file: string, id: string): SnapshotManifest {
   let m: SnapshotManifest;

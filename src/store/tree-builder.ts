@@ -59,7 +59,7 @@ export async function buildTree(
       // A blob shared by more paths than the file system allows links (ext4: 65000) is copied.
       if (code === 'EMLINK') copyFileSync(source, base + e.rel, constants.COPYFILE_FICLONE);
       else if (code === 'ENOENT') {
-        throw new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} for ${e.rel} is missing from the store (removed outside Ferry): \`ferry fsck\` lists every missing blob, and \`ferry apply --refresh\` downloads them again (a deb mirror whose upstream is unchanged keeps its published files: change its spec to have them fetched)`, { resource: e.resource, path: e.path, expected: e.sha256, blob: source }, err);
+        throw new FerryError('FERRY_STORE_CORRUPT', `blob ${e.sha256} for ${e.rel} is missing from the store (removed outside Ferry): \`ferry fsck --repair\` downloads every damaged or missing blob again from the URL its manifests record and relinks it into every retained snapshot`, { resource: e.resource, path: e.path, expected: e.sha256, blob: source }, err);
       } else throw err;
     }
   }

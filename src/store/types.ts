@@ -101,6 +101,8 @@ export interface FsckProblem {
   kind: 'missing-blob' | 'digest-mismatch' | 'missing-link' | 'bad-link' | 'bad-manifest' | 'dangling-current';
   path: string;
   detail: string;
+  /** The blob concerned (blob and link problems). */
+  sha256?: string;
 }
 
 export interface LockHandle {
