@@ -31,7 +31,12 @@ export async function* readDecompressed(path: string, compression: Compression, 
       child.on('error', reject);
       child.on('close', (code) => resolve(code ?? -1));
     });
-    for await (const chunk of child.stdout) yield chunk as Buffer;
+    try {
+      for await (const chunk of child.stdout) yield chunk as Buffer;
+    } finally {
+      // The reader stopped early (a bound was passed, an error): end xz now.
+      if (child.exitCode === null) child.kill();
+    }
     const code = await done;
     if (code !== 0) throw new FerryError('FERRY_BAD_INDEX', `xz could not decompress ${path}: ${stderr.trim() || `exit ${code}`}`, { file: path });
     return;

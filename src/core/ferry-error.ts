@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   FERRY_UNSAFE_PATH: 'stalled',
   FERRY_UNRESOLVED_DEPENDENCY: 'stalled',
   FERRY_BAD_INDEX: 'stalled',
+  FERRY_INDEX_TOO_LARGE: 'stalled',
   FERRY_BAD_SIGNATURE: 'stalled',
   FERRY_DIGEST_MISMATCH: 'retryable',
   FERRY_SIZE_MISMATCH: 'retryable',

@@ -8,6 +8,7 @@ import { FerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import type { DriverContext } from '../types.js';
 import { compressionOf, type Compression } from '../../compression/compression.js';
+import { decompressionLimits } from '../../compression/bounded.js';
 import { readIndex } from './index-reader.js';
 import { parsePackageStanza, type DebPackage, type PackageType } from './format/package.js';
 import { parseStanzaFields, type StanzaField } from './format/control.js';
@@ -198,6 +199,8 @@ export async function loadCatalog(ctx: DriverContext, o: LoadOptions & { release
       url,
       resource: mirror,
       plainSha256: choice.plainSha256,
+      plainSize: choice.plainSize,
+      limits: decompressionLimits(ctx.desired.site),
       signal: ctx.signal,
       onStanza: (text, ordinal, line) => {
         if (job.type === 'source') {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { FerryError } from '../../core/ferry-error.js';
 import { StanzaSyntaxError } from './format/control.js';
 import { readDecompressed, type Compression } from '../../compression/compression.js';
+import { readBoundedIndex, type DecompressionLimits } from '../../compression/bounded.js';
 import { forEachStanza } from './format/stanza-stream.js';
 
 export interface ReadIndexOptions {
@@ -16,8 +17,11 @@ export interface ReadIndexOptions {
   /** Upstream URL of the index (for messages). */
   url: string;
   resource: string;
-  /** sha256 of the uncompressed index, if Release lists it. */
+  /** sha256 and size of the uncompressed index, if Release lists them. */
   plainSha256?: string;
+  plainSize?: number;
+  /** Bounds on what the index may decompress to (src/compression/bounded.ts). */
+  limits?: DecompressionLimits;
   signal?: AbortSignal;
   /** Called with each stanza's text; throws StanzaSyntaxError or an error with a `field`. */
   onStanza: (text: string, ordinal: number, line: number) => void;
@@ -34,7 +38,8 @@ async function* hashing(source: AsyncIterable<Buffer>, hash: ReturnType<typeof c
 export async function readIndex(o: ReadIndexOptions): Promise<number> {
   const hash = createHash('sha256');
   let count = 0;
-  await forEachStanza(hashing(readDecompressed(o.path, o.compression, o.signal), hash), (raw) => {
+  const chunks = readBoundedIndex(o.path, { resource: o.resource, url: o.url, compression: o.compression, expectedSize: o.plainSize, limits: o.limits }, o.signal);
+  await forEachStanza(hashing(chunks, hash), (raw) => {
     try {
       o.onStanza(raw.text, raw.ordinal, raw.line);
     } catch (e) {

@@ -168,15 +168,17 @@ export interface IndexChoice {
   /** Path relative to the Release directory of the variant fetched (e.g. main/binary-amd64/Packages.gz). */
   path: string;
   entry: ReleaseEntry & { sha256: string };
-  /** sha256 of the uncompressed index, when Release lists it. */
+  /** sha256 and size of the uncompressed index, when Release lists them. */
   plainSha256?: string;
+  plainSize?: number;
 }
 
 /** Picks the variant of `plainPath` to fetch: gzip (decompressed in-process), then xz, then plain. */
 export function chooseIndex(release: ReleaseFile, plainPath: string): IndexChoice | undefined {
   for (const suffix of ['.gz', '.xz', '']) {
     const e = release.entries.get(plainPath + suffix);
-    if (e?.sha256) return { path: plainPath + suffix, entry: e as ReleaseEntry & { sha256: string }, plainSha256: release.entries.get(plainPath)?.sha256 };
+    const plain = release.entries.get(plainPath);
+    if (e?.sha256) return { path: plainPath + suffix, entry: e as ReleaseEntry & { sha256: string }, plainSha256: plain?.sha256, plainSize: plain?.sha256 ? plain.size : undefined };
   }
   return undefined;
 }
