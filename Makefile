@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NPM_FLAGS := --engine-strict --no-audit --no-fund
 JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 
-.PHONY: all deps system-deps build typecheck lint test test-unit demo bench clean
+.PHONY: all deps system-deps build dist typecheck lint test test-unit demo bench clean
 
 all: build
 
@@ -24,6 +24,10 @@ build: deps
 	node_modules/.bin/tsc -p tsconfig.build.json
 	node_modules/.bin/tsx scripts/build-validators.ts
 	node_modules/.bin/tsx scripts/build-bundle.ts
+
+# One tarball that installs without npm (deploy/README.md): built CLI, production dependencies, schemas.
+dist: build
+	FERRY_DIST_SKIP_BUILD=1 bash scripts/dist.sh
 
 typecheck: deps
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
@@ -48,4 +52,4 @@ bench: deps build
 	@for b in $(BENCHES); do echo "== bench/$$b.ts"; node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
 
 clean:
-	rm -rf dist .demo coverage
+	rm -rf dist dist-pkg .demo coverage

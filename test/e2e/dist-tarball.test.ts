@@ -1,0 +1,58 @@
+/**
+ * Issue 10, "Installation": `make dist`'s tarball installs without npm. scripts/dist.sh packages
+ * the build (make test builds first; alone, this test builds), the tarball is unpacked in a temp
+ * folder, and its `bin/ferry` runs `--version` and `validate` of the example model with a PATH
+ * that holds node and nothing else (no npm, no repository node_modules).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../helpers/run-ferry.js';
+
+const run = promisify(execFile);
+const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+let tmp: string;
+let ferry: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'ferry-dist-'));
+  const skipBuild = process.env.FERRY_TEST_USE_DIST === '1' && existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')) ? '1' : '0';
+  await run('bash', [join(REPO_ROOT, 'scripts', 'dist.sh')], { cwd: REPO_ROOT, env: { ...process.env, FERRY_DIST_SKIP_BUILD: skipBuild }, maxBuffer: 1 << 26 });
+  const tarball = join(REPO_ROOT, 'dist-pkg', `ferry-${version}.tar.gz`);
+  const opt = join(tmp, 'opt');
+  mkdirSync(opt);
+  await run('tar', ['-C', opt, '-xzf', tarball]);
+  ferry = join(opt, `ferry-${version}`, 'bin', 'ferry');
+  // A PATH with node alone: the unpacked tree must need nothing else.
+  const bin = join(tmp, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  env = { PATH: `${bin}:/usr/bin:/bin`, HOME: tmp, FERRY_CONFIG: '', FERRY_STATE: '' };
+}, 600_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('make dist (issue 10)', () => {
+  it('holds the CLI, its production dependencies and the schemas, and no development tool', () => {
+    const top = join(tmp, 'opt', `ferry-${version}`);
+    expect(readdirSync(top).sort()).toEqual(['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'schemas']);
+    const modules = readdirSync(join(top, 'node_modules'));
+    for (const dep of ['commander', 'undici', 'yaml', 'ajv']) expect(modules).toContain(dep);
+    for (const dev of ['typescript', 'jest', 'eslint', 'esbuild', 'tsx']) expect(modules).not.toContain(dev);
+    expect(existsSync(join(top, 'schemas', 'ferry.schema.json'))).toBe(true);
+  });
+
+  it('runs ferry --version and ferry validate from the unpacked folder, with node alone on PATH', async () => {
+    expect((await run(ferry, ['--version'], { cwd: tmp, env })).stdout.trim()).toBe(version);
+    const model = join(REPO_ROOT, 'examples', 'cluster-model');
+    const validate = await run(ferry, ['validate', '--model', model, '--node', 'mirror01.lab.local'], { cwd: tmp, env });
+    expect(validate.stdout).toMatch(/valid, node mirror01\.lab\.local, \d+ mirrors/);
+  }, 60_000);
+});
