@@ -18,7 +18,7 @@ export interface AptRoot {
   downloaded(): Promise<string[]>;
 }
 
-export async function makeAptRoot(options: { sources: string[]; keyFile: string; arch?: string }): Promise<AptRoot> {
+export async function makeAptRoot(options: { sources: string[]; keyFile: string; arch?: string; /** Foreign architectures too (dpkg --add-architecture). */ foreign?: string[] }): Promise<AptRoot> {
   const root = await mkdtemp(join(tmpdir(), 'ferry-apt-'));
   for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/trusted.gpg.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/lib/dpkg', 'var/log/apt']) {
     await mkdir(join(root, d), { recursive: true });
@@ -33,7 +33,7 @@ export async function makeAptRoot(options: { sources: string[]; keyFile: string;
     'Dir::Etc "etc/apt/";',
     'Dir::Log "var/log/apt/";',
     `APT::Architecture "${options.arch ?? 'amd64'}";`,
-    `APT::Architectures { "${options.arch ?? 'amd64'}"; };`,
+    `APT::Architectures { ${[options.arch ?? 'amd64', ...(options.foreign ?? [])].map((a) => `"${a}";`).join(' ')} };`,
     'Acquire::Languages "none";',
     'Acquire::Retries "0";',
     'APT::Sandbox::User "root";',

@@ -27,6 +27,7 @@ import { siteSigningKey } from '../../pgp/site-key.js';
 import { renewAt, signingChanged, signingIdentity, siteOf, type SigningState } from './signing-state.js';
 import type { DebSource } from './format/sources.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
+import { checkRelated, neededByDependents, relatedMirrors, type RelatedReleases } from './dependents.js';
 import { suiteBase, type UpstreamState } from './upstream.js';
 
 interface DebUpstream extends SigningState {
@@ -36,6 +37,9 @@ interface DebUpstream extends SigningState {
   byHash?: string[][];
   /** Spec hash of each base mirror: the selection depends on them too. */
   baseSpecs?: Record<string, string>;
+  /** Mirrors built on this one (and their other bases), whose closures this one publishes from its upstream. */
+  related?: Record<string, UpstreamState>;
+  relatedSpecs?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -92,6 +96,10 @@ function baseSpec(ctx: DriverContext, resource: string, name: string): { spec: D
   return { spec: { ...normalizeSpec(res), withSources: false, withUdebs: false }, res };
 }
 
+function relatedState(r: RelatedReleases | undefined): Pick<DebUpstream, 'related' | 'relatedSpecs'> {
+  return r?.related.length ? { related: r.upstream, relatedSpecs: r.specs } : {};
+}
+
 /** The pool files of the previous entry, as wanted files again (upstream URL = mirror URL + path, as wantedFiles builds them). */
 function previousWanted(spec: DebSpec, files: readonly ManifestFile[]): WantedFile[] {
   const out: WantedFile[] = [];
@@ -125,20 +133,21 @@ export const debDriver: Driver = {
       baseReleases.push({ name, spec: b.spec, releases: await checkReleases(ctx, { mirror: name, spec: b.spec, previous: prev.bases?.[name], offline }) });
     }
     const bases: Record<string, UpstreamState> = Object.fromEntries(baseReleases.map((b) => [b.name, b.releases.upstream]));
-    const sameBases = spec.bases.every((name) => prev.baseSpecs?.[name] === baseSpecs[name]);
-    const unchanged = releases.unchanged && baseReleases.every((b) => b.releases.unchanged);
+    const related = spec.full ? undefined : await checkRelated(ctx, resource.name, prev.related, offline);
+    const sameBases = spec.bases.every((name) => prev.baseSpecs?.[name] === baseSpecs[name]) && canonicalJson(prev.relatedSpecs ?? {}) === canonicalJson(related?.specs ?? {});
+    const unchanged = releases.unchanged && baseReleases.every((b) => b.releases.unchanged) && (related?.unchanged ?? true);
     const { signing, signingFile } = await signingIdentity(ctx, prev);
     const date = new Date();
     const renew = (renewAt(prev, siteOf(ctx).valid_until_days) ?? Infinity) <= date.getTime();
-    let requests = releases.requests + baseReleases.reduce((n, b) => n + b.releases.requests, 0);
+    let requests = releases.requests + baseReleases.reduce((n, b) => n + b.releases.requests, 0) + (related?.requests ?? 0);
     const previousGenerated = unchanged && sameSpec && sameBases ? await previousReusable(ctx) : undefined;
     if (previousGenerated) {
       const files = previousWanted(spec, ctx.previous?.files ?? []);
-      const kept: DebUpstream = { ...prev, self: releases.upstream, bases, signingFile };
+      const kept: DebUpstream = { ...prev, self: releases.upstream, bases, signingFile, ...relatedState(related) };
       // Nothing changed upstream, in the spec or in the key: the published entry stands as it is.
       if (prev.signing === signing && !renew) {
         ctx.logger.info('deb: upstream unchanged', { resource: id, indexRequests: requests });
-        const same = canonicalJson({ self: prev.self, bases: prev.bases ?? {} }) === canonicalJson({ self: releases.upstream, bases });
+        const same = canonicalJson({ self: prev.self, bases: prev.bases ?? {}, related: prev.related ?? {} }) === canonicalJson({ self: releases.upstream, bases, related: related?.upstream ?? {} });
         // Verified again with other keys (or asked afresh): same files, the new upstream state recorded.
         if (!same) return { files, upstream: kept, scratch: { reuse: previousGenerated, date, requests } };
         return { files, upstream: kept, unchanged: true };
@@ -155,12 +164,14 @@ export const debDriver: Driver = {
       basePackages.push(...c.packages);
       requests += c.requests - b.releases.requests;
     }
-    const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages });
+    const dependents = related?.related.length ? await neededByDependents(ctx, resource.name, catalog.packages, related, offline) : undefined;
+    requests += dependents?.requests ?? 0;
+    const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages, neededByDependents: dependents?.needed });
     const files = wantedFiles(id, spec, selection);
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
     const scratch: DebScratch = { spec, catalog, selection, requests, previousByHash, date };
-    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, signedAt: date.toISOString(), ...(spec.bases.length ? { baseSpecs } : {}) };
-    ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
+    const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, signedAt: date.toISOString(), ...(spec.bases.length ? { baseSpecs } : {}), ...relatedState(related) };
+    ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, forDependents: dependents?.needed.length ?? 0, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
   },
 
@@ -177,6 +188,9 @@ export const debDriver: Driver = {
     const trusted = (state: UpstreamState | undefined, s: DebSpec) => state?.trust === undefined || state.trust === trustDigest(s, ctx.desired.site);
     if (!trusted(prev.self, spec)) return 0;
     for (const name of spec.bases) if (!trusted(prev.bases?.[name], baseSpec(ctx, resourceId(resource), name).spec)) return 0;
+    // A mirror built on this one changed (or appeared): what it needs from this upstream may have too.
+    const relatedSpecs = spec.full ? {} : Object.fromEntries(relatedMirrors(ctx, resource.name).map((r) => [r.name, r.hash]));
+    if (canonicalJson(relatedSpecs) !== canonicalJson(prev.relatedSpecs ?? {})) return 0;
     return renewAt(prev, siteOf(ctx).valid_until_days);
   },
 

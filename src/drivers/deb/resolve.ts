@@ -87,26 +87,35 @@ export class Universe {
     return r;
   }
 
-  /** Packages that satisfy `rel` for a package being installed on `arch`, best first. */
-  candidates(rel: Relation, arch: string): DebPackage[] {
-    const out: DebPackage[] = [];
+  /**
+   * Packages that satisfy `rel` for a package being installed on `arch`, best first: same
+   * architecture or `all` first, then `Multi-Arch: foreign` packages of the other target
+   * `architectures` (Multiarch spec: a foreign package satisfies a dependency of any architecture).
+   */
+  candidates(rel: Relation, arch: string, architectures: readonly string[] = [arch]): DebPackage[] {
+    const native: DebPackage[] = [];
+    const foreign: DebPackage[] = [];
     const q = rel.archQualifier;
-    const archOk = (p: DebPackage) => {
-      if (q && q !== 'any' && q !== 'native') return p.arch === q;
-      return p.arch === arch || p.arch === 'all';
+    const place = (p: DebPackage): DebPackage[] | undefined => {
+      if (q && q !== 'any' && q !== 'native') return p.arch === q ? native : undefined;
+      if (p.arch === arch || p.arch === 'all') return native;
+      if (!q && p.multiArch === 'foreign' && architectures.includes(p.arch)) return foreign;
+      return undefined;
     };
     for (const p of this.byName.get(rel.name) ?? []) {
-      if (!archOk(p)) continue;
+      const list = place(p);
+      if (!list) continue;
       if (q === 'any' && p.multiArch !== 'allowed') continue;
       if (rel.op && !versionSatisfies(p.version, rel.op, rel.version!)) continue;
-      out.push(p);
+      list.push(p);
     }
     for (const pr of this.providers.get(rel.name) ?? []) {
-      if (!archOk(pr.pkg)) continue;
+      const list = place(pr.pkg);
+      if (!list) continue;
       if (rel.op && (pr.version === undefined || !versionSatisfies(pr.version, rel.op, rel.version!))) continue;
-      out.push(pr.pkg);
+      list.push(pr.pkg);
     }
-    return out;
+    return [...native, ...foreign];
   }
 }
 
@@ -116,58 +125,68 @@ const FIELDS = [
   ['recommends', 'Recommends'],
 ] as const;
 
-/** Computes the closure of `roots` in `universe`. */
+/**
+ * Computes the closure of `roots` in `universe`. Each package is followed in the architecture it
+ * is installed for: its own, or for `Architecture: all` every target architecture.
+ */
 export function resolveClosure(universe: Universe, roots: DebPackage[], options: ResolveOptions): ResolveResult {
   const taken = new Set<DebPackage>(roots);
   const unresolved = new Map<string, Unresolved>();
   const fields = FIELDS.filter(([f]) => f !== 'recommends' || options.withRecommends);
-  for (const arch of options.architectures) {
-    const visited = new Set<DebPackage>();
-    const queue: DebPackage[] = [];
-    const deferred: Array<{ from: DebPackage; group: RelationGroup; field: Unresolved['field'] }> = [];
-    const visit = (p: DebPackage) => {
-      if (p.arch !== arch && p.arch !== 'all') return;
-      if (visited.has(p)) return;
-      visited.add(p);
-      taken.add(p);
-      queue.push(p);
-    };
-    const available = (p: DebPackage) => taken.has(p) || p.mirror !== options.self;
-    const ensure = (from: DebPackage, group: RelationGroup, field: Unresolved['field']) => {
-      let first: DebPackage | undefined;
-      for (const rel of group) {
-        const cands = universe.candidates(rel, arch);
-        const have = cands.find(available);
-        if (have) {
-          visit(have);
-          return;
-        }
-        first ??= cands[0];
-      }
-      if (first) {
-        visit(first);
+  const archs = options.architectures;
+  const visited = new Set<string>();
+  const queue: Array<[DebPackage, string]> = [];
+  const deferred: Array<{ from: DebPackage; arch: string; group: RelationGroup; field: Unresolved['field'] }> = [];
+  const ids = new Map<DebPackage, number>();
+  const idOf = (p: DebPackage) => {
+    let n = ids.get(p);
+    if (n === undefined) ids.set(p, (n = ids.size));
+    return n;
+  };
+  const visit = (p: DebPackage, arch: string) => {
+    const key = `${idOf(p)}|${arch}`;
+    if (visited.has(key)) return;
+    visited.add(key);
+    taken.add(p);
+    queue.push([p, arch]);
+  };
+  // A package of another architecture (Multi-Arch: foreign) is installed for its own.
+  const visitFor = (p: DebPackage, arch: string) => visit(p, p.arch === 'all' ? arch : p.arch);
+  const available = (p: DebPackage) => taken.has(p) || p.mirror !== options.self;
+  const ensure = (from: DebPackage, arch: string, group: RelationGroup, field: Unresolved['field']) => {
+    let first: DebPackage | undefined;
+    for (const rel of group) {
+      const cands = universe.candidates(rel, arch, archs);
+      const have = cands.find(available);
+      if (have) {
+        visitFor(have, arch);
         return;
       }
-      const key = `${packageKey(from)}|${field}|${formatGroup(group)}`;
-      if (!unresolved.has(key)) unresolved.set(key, { package: packageKey(from), mirror: from.mirror, field, relation: formatGroup(group) });
-    };
-    for (const r of roots) visit(r);
-    let head = 0;
-    let dhead = 0;
-    for (;;) {
-      while (head < queue.length) {
-        const p = queue[head++];
-        for (const [f, label] of fields) {
-          for (const group of universe.relations(p, f)) {
-            if (group.length === 1) ensure(p, group, label);
-            else deferred.push({ from: p, group, field: label });
-          }
+      first ??= cands[0];
+    }
+    if (first) {
+      visitFor(first, arch);
+      return;
+    }
+    const key = `${packageKey(from)}|${field}|${formatGroup(group)}`;
+    if (!unresolved.has(key)) unresolved.set(key, { package: packageKey(from), mirror: from.mirror, field, relation: formatGroup(group) });
+  };
+  for (const arch of archs) for (const r of roots) if (r.arch === arch || r.arch === 'all') visit(r, arch);
+  let head = 0;
+  let dhead = 0;
+  for (;;) {
+    while (head < queue.length) {
+      const [p, arch] = queue[head++];
+      for (const [f, label] of fields) {
+        for (const group of universe.relations(p, f)) {
+          if (group.length === 1) ensure(p, arch, group, label);
+          else deferred.push({ from: p, arch, group, field: label });
         }
       }
-      if (dhead >= deferred.length) break;
-      const d = deferred[dhead++];
-      ensure(d.from, d.group, d.field);
     }
+    if (dhead >= deferred.length) break;
+    const d = deferred[dhead++];
+    ensure(d.from, d.arch, d.group, d.field);
   }
   const byKey = (a: DebPackage, b: DebPackage) => {
     const ka = packageKey(a);

@@ -2,8 +2,9 @@
  * What a deb mirror holds: everything (full mirror), or the packages named by `packages`,
  * `filter` and `with_required`, with their dependency closure across the mirror's components
  * and its bases when `with_deps` is on, plus the source packages of what was selected when
- * `with_sources` is on. Unresolvable relations become warnings naming the package; a `packages`
- * entry that matches nothing is an error. Pure; no I/O.
+ * `with_sources` is on, plus what mirrors built on this one need from it (neededByDependents).
+ * Unresolvable relations become warnings naming the package; a `packages` entry that matches
+ * nothing is an error. Pure; no I/O.
  */
 import { FerryError } from '../../core/ferry-error.js';
 import type { DebPackage } from './format/package.js';
@@ -15,6 +16,8 @@ import { compareVersions } from './format/version.js';
 
 export interface Selection {
   packages: DebPackage[];
+  /** Packages of the base mirrors the closure takes (published by those mirrors: dependents.ts). */
+  fromBases: DebPackage[];
   udebs: DebPackage[];
   sources: DebSource[];
   warnings: FerryError[];
@@ -30,6 +33,8 @@ export interface SelectInput {
   matched: Set<DebPackage>;
   /** Binary packages of the base mirrors. */
   basePackages: DebPackage[];
+  /** Packages the mirrors built on this one need from it (dependents.ts): selected as they are. */
+  neededByDependents?: DebPackage[];
 }
 
 const target = (p: DebPackage) => ({ name: p.name, version: p.version, arch: p.arch, source: p.source, sourceVersion: p.sourceVersion, type: p.type, field: () => undefined });
@@ -71,9 +76,10 @@ function rootsOf(input: SelectInput, all: DebPackage[], errors: string[]): DebPa
 
 export function selectPackages(input: SelectInput): Selection {
   const { spec, resource } = input;
-  if (spec.full) return { packages: input.packages, udebs: input.udebs, sources: input.sources, warnings: [] };
+  if (spec.full) return { packages: input.packages, udebs: input.udebs, sources: input.sources, fromBases: [], warnings: [] };
   const missing: string[] = [];
   const warnings: FerryError[] = [];
+  const fromBases: DebPackage[] = [];
   const close = (all: DebPackage[], universeExtra: DebPackage[]) => {
     const roots = rootsOf(input, all, missing);
     if (!spec.withDeps) return roots;
@@ -88,9 +94,13 @@ export function selectPackages(input: SelectInput): Selection {
         }),
       );
     }
+    fromBases.push(...res.fromBases);
     return res.selected;
   };
-  const packages = close(input.packages, input.basePackages);
+  const own = close(input.packages, input.basePackages);
+  const ownSet = new Set(own);
+  const needed = (input.neededByDependents ?? []).filter((p) => !ownSet.has(p));
+  const packages = needed.length ? [...own, ...needed] : own;
   const udebs = spec.withUdebs ? close(input.udebs, []) : [];
   if (missing.length) {
     throw new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${resource}: no package matches ${missing.map((m) => JSON.stringify(m)).join(', ')}`, { resource, field: 'packages', expected: missing });
@@ -105,5 +115,5 @@ export function selectPackages(input: SelectInput): Selection {
       warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${resource}: source package ${name} ${version} is not in the upstream Sources`, { resource, package: `${name}_${version}`, field: 'Source' }));
     }
   }
-  return { packages, udebs, sources, warnings };
+  return { packages, udebs, sources, fromBases, warnings };
 }

@@ -89,4 +89,26 @@ describe('resolveClosure', () => {
     const all = [pkg('a', '1', { depends: 'gone, also-gone | never' }), pkg('b', '1', { depends: 'gone' })];
     expect(closure(all, ['a', 'b']).unresolved).toEqual(['a_1_amd64: also-gone | never', 'a_1_amd64: gone', 'b_1_amd64: gone']);
   });
+
+  it('issue 10: a Multi-Arch: foreign package of another target architecture satisfies a dependency, and is followed in its own', () => {
+    const all = [
+      pkg('app', '1', { arch: 'i386', depends: 'tool, libc' }),
+      pkg('tool', '2', { multiArch: 'foreign', depends: 'libc' }),
+      pkg('libc', '1'),
+      pkg('libc', '1', { arch: 'i386' }),
+      pkg('plain', '1', { arch: 'i386', depends: 'amd64-only' }),
+      pkg('amd64-only', '1'),
+      pkg('arm-tool', '1', { arch: 'arm64', multiArch: 'foreign' }),
+      pkg('wants-arm', '1', { arch: 'i386', depends: 'arm-tool' }),
+    ];
+    const res = resolveClosure(new Universe(all), all.filter((p) => ['app', 'plain', 'wants-arm'].includes(p.name)), { self: 'self', architectures: ['amd64', 'i386'] });
+    expect(res.selected.map((p) => `${p.name}:${p.arch}`)).toEqual(['app:i386', 'libc:amd64', 'libc:i386', 'plain:i386', 'tool:amd64', 'wants-arm:i386']);
+    // Without Multi-Arch: foreign another architecture does not count; nor does an architecture the mirror does not hold.
+    expect(res.unresolved.map((u) => `${u.package}: ${u.relation}`)).toEqual(['plain_1_i386: amd64-only', 'wants-arm_1_i386: arm-tool']);
+  });
+
+  it('prefers the same architecture to a foreign one', () => {
+    const all = [pkg('app', '1', { arch: 'i386', depends: 'tool' }), pkg('tool', '2', { multiArch: 'foreign' }), pkg('tool', '1', { arch: 'i386', multiArch: 'foreign' })];
+    expect(closure(all, ['app'], { architectures: ['amd64', 'i386'] }).names).toEqual(['app_1', 'tool_1']);
+  });
 });
