@@ -5,71 +5,16 @@
  * in-process render time, peak RSS, and the ratios. Needs scripts/install-reclass.sh.
  * Usage: npx tsx bench/render.ts [--nodes 100] [--services 100] [--depth 20]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_GEN, generateInventory, type GenOptions } from './render-gen.js';
+import { best, compileWorker, measure, workerPath, type Run } from './measure-process.js';
 
 const RECLASS = process.env.FERRY_RECLASS ?? '/opt/ferry-reclass/bin/reclass';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The worker compiled to plain JS (node_modules/.cache, so that packages resolve), no tsx. */
-const BUILD = join(ROOT, 'node_modules', '.cache', 'ferry-bench-render');
-const WORKER = join(BUILD, 'bench', 'render-worker.js');
-
-function compileWorker(): void {
-  rmSync(BUILD, { recursive: true, force: true });
-  mkdirSync(BUILD, { recursive: true });
-  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-  const flags = ['--outDir', BUILD, '--rootDir', ROOT, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--esModuleInterop', '--types', 'node'];
-  execFileSync(tsc, [...flags, join(ROOT, 'bench', 'render-worker.ts')], { cwd: ROOT, stdio: 'inherit' });
-}
-
-/** Runs argv under a tiny Python parent that reports wall time and the child's peak RSS. */
-const MEASURE = [
-  'import json,resource,subprocess,sys,time',
-  't=time.monotonic()',
-  'r=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,stderr=subprocess.PIPE)',
-  'w=time.monotonic()-t',
-  'u=resource.getrusage(resource.RUSAGE_CHILDREN)',
-  'm=u.ru_maxrss',
-  'print(json.dumps({"code":r.returncode,"wallMs":w*1000,"cpuMs":(u.ru_utime+u.ru_stime)*1000,"maxRssMiB":m/1024,"out":r.stdout[-2000:].decode("utf-8","replace"),"err":r.stderr[-1500:].decode("utf-8","replace")}))',
-].join('\n');
-
-interface Run {
-  code: number;
-  wallMs: number;
-  cpuMs: number;
-  maxRssMiB: number;
-  out: string;
-  err: string;
-}
-
-function measure(argv: string[], cwd: string): Run {
-  const raw = execFileSync('python3', ['-c', MEASURE, ...argv], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: benchEnv(cwd) });
-  const run = JSON.parse(raw) as Run;
-  if (run.code !== 0) throw new Error(`${argv.join(' ')} failed (${run.code}): ${run.err}`);
-  return run;
-}
-
-/**
- * The environment of every measured process. NODE_EXTRA_CA_CERTS is dropped: Node 20 parses
- * that whole CA bundle at start-up (about 5x the instructions of `node -e 0` on this machine's
- * bundle), rendering never opens a TLS connection, and a machine that does not set it would
- * not pay it. Printed at the start so that a reader knows.
- */
-function benchEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
-}
-
-function best(n: number, f: () => Run): Run {
-  const runs = Array.from({ length: n }, f);
-  return runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
-}
+const WORKER = workerPath('render-worker');
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,7 +28,7 @@ function main(): void {
   try {
     const g = generateInventory(dir, opts);
     console.log(`inventory: ${g.classes} classes, ${g.nodes} nodes, ~${opts.perCluster * opts.depth + 1} classes per node, reference chains ${opts.depth - 1} deep (${dir})`);
-    compileWorker();
+    compileWorker('render-worker');
     const ferry = (mode: string[]): Run => measure(['node', WORKER, dir, ...mode], ROOT);
     const ferryCli = (mode: string[]): Run => measure(['node', join(ROOT, 'dist', 'cli', 'main.js'), 'render', '--model', dir, '-o', 'json', ...mode], ROOT);
     const reclass = (mode: string[]): Run => measure([RECLASS, '-b', dir, '-o', 'json', ...mode], dir);

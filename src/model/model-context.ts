@@ -32,6 +32,15 @@ export const CONFIG_FILE = 'reclass-config.yml';
 
 const cache = new WeakMap<ModelFiles, Map<string, ModelContext>>();
 
+/**
+ * Parsed files shared by every model (every commit) rendered in this process, keyed by the
+ * settings, the path and the name it is read under, and reused while the text is the same:
+ * a controller that renders each new commit parses only the files the commit changed (equal
+ * texts are equal blobs). Entities are never mutated after loading, so sharing is safe. One
+ * entry per path and name: a changed file replaces its old entry.
+ */
+const parsed = new Map<string, { text: string; entity: Entity }>();
+
 export function modelContext(files: ModelFiles, options: RenderOptions = {}): ModelContext {
   const key = JSON.stringify(options.settings ?? {});
   let perFiles = cache.get(files);
@@ -66,6 +75,7 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
   }
   const entities = new Map<string, Entity>();
   const resolver = new PosResolver((f) => files.get(f));
+  const settingsKey = JSON.stringify(st);
   return {
     files,
     st,
@@ -78,7 +88,15 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
       // A file is always read under one name (its class or node name).
       let e = entities.get(file);
       if (!e || e.name !== name) {
-        e = loadEntity(file, files.get(file) ?? '', name, st, resolver);
+        const text = files.get(file) ?? '';
+        const key = `${settingsKey}\u0000${file}\u0000${name}`;
+        const hit = parsed.get(key);
+        if (hit && hit.text === text) e = hit.entity;
+        else {
+          e = loadEntity(file, text, name, st, resolver);
+          // Entities with errors are not shared: their messages may depend on this model.
+          if (e.errors.length === 0) parsed.set(key, { text, entity: e });
+        }
         entities.set(file, e);
       }
       return e;

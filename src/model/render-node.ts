@@ -6,16 +6,45 @@
 import { FerryError, FerryErrors } from '../core/ferry-error.js';
 import { Interpolator, type RecordedError } from './values/interpolate.js';
 import { InventoryExports } from './query/inventory-exports.js';
-import { modelContext, type ModelContext } from './model-context.js';
+import { CONFIG_FILE, modelContext, type ModelContext } from './model-context.js';
 import { getAt, isPlainObject } from './values/path.js';
 import { Positions } from './values/positions.js';
 import type { MergedNode } from './node-merge.js';
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 
 export function renderNode(files: ModelFiles, node: string, options: RenderOptions = {}): RenderedNode {
+  const key = `${JSON.stringify(options.settings ?? {})}\u0000${node}`;
+  const hit = lastRenders.get(key);
+  if (hit && sameInputs(hit, files)) return hit.rendered;
   const ctx = modelContext(files, options);
   if (ctx.errors.length) throw new FerryErrors(ctx.errors);
-  return renderWith(ctx, new InventoryExports(ctx), node);
+  const rendered = renderWith(ctx, new InventoryExports(ctx), node);
+  const queries = rendered.classFiles.some((c) => ctx.entity(c.file, c.name).hasQueries);
+  if (!queries) {
+    const read = [CONFIG_FILE, ...new Set([...rendered.classFiles.map((c) => c.file), rendered.locate([])?.file ?? ''])];
+    lastRenders.set(key, { paths: [...files.keys()], deps: read.map((f) => [f, files.get(f)]), rendered });
+  }
+  return rendered;
+}
+
+/**
+ * The last render of each node in this process, with what it read: a controller renders its node
+ * at every commit, and a commit that changes none of the node's files (and adds or removes no
+ * file, which could change which class a name finds) gives the very same node. Equal texts are
+ * equal blobs. Nodes with inventory queries read other nodes and are always rendered.
+ */
+interface LastRender {
+  paths: string[];
+  deps: Array<[string, string | undefined]>;
+  rendered: RenderedNode;
+}
+const lastRenders = new Map<string, LastRender>();
+
+function sameInputs(last: LastRender, files: ModelFiles): boolean {
+  if (files.size !== last.paths.length) return false;
+  for (const p of last.paths) if (!files.has(p)) return false;
+  for (const [f, text] of last.deps) if (files.get(f) !== text) return false;
+  return true;
 }
 
 /** Renders `node` with a shared inventory cache (renderInventory uses one for all nodes). */
