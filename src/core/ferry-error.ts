@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   FERRY_LOCKED: 'retryable',
   FERRY_SNAPSHOT_NOT_FOUND: 'stalled',
   FERRY_STORE_CORRUPT: 'bug',
+  FERRY_DISK_FULL: 'retryable',
   FERRY_GIT: 'retryable',
   FERRY_UNTRUSTED_COMMIT: 'stalled',
   FERRY_USAGE: 'stalled',

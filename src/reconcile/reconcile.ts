@@ -16,6 +16,7 @@ import { planResources, type Plan } from '../plan/plan.js';
 import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
+import { diskFullCause, foldDiskFull } from '../store/disk-full.js';
 import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
@@ -79,7 +80,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
-  const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8 });
+  const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8, ...transportSettings(desired.site) });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
   const before = fetcher.stats();
   // Bytes drivers fetched themselves (git into its cache), beside the fetcher's.
@@ -91,10 +92,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   };
   // The next snapshot's folders, made while files download (discarded unless built on).
   let draft: SnapshotDraft | undefined;
+  let plan: Plan | undefined;
   try {
     const published = await store.current();
     step('lock');
-    let plan = planResources(desired, published);
+    plan = planResources(desired, published);
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
     // Guard: this desired state is what is being served (and no driver asks to revisit it:
@@ -141,11 +143,22 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
     logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes });
     return result('published', manifest.id, plan, fetched.files);
+  } catch (e) {
+    // A full disk is one error, however many writes it failed.
+    const errors = toFerryErrors(e);
+    if (errors.some((x) => diskFullCause(x))) throw new FerryErrors(await foldDiskFull(errors, { dir: store.root, neededBytes: plan?.summary.fetchBytes }));
+    throw e;
   } finally {
     await draft?.discard();
     await lock.release();
     await ownFetcher?.close();
   }
+}
+
+/** site.transport (schemas/ferry.schema.json): the stall timeout (s) and attempts per download. */
+export function transportSettings(site: Record<string, unknown>): { timeoutMs?: number; retries?: number } {
+  const t = (site.transport ?? {}) as { stall_timeout?: number; attempts?: number };
+  return { timeoutMs: t.stall_timeout === undefined ? undefined : t.stall_timeout * 1000, retries: t.attempts === undefined ? undefined : t.attempts - 1 };
 }
 
 /** Runs a step and rethrows whatever it throws as one FerryErrors. */

@@ -48,7 +48,9 @@ export async function collectGarbage(ctx: GcContext): Promise<GcResult> {
   });
   const now = Date.now();
   result.removedPartials += await removeOlderThan(ctx.blobs.tmpDir, now - (ctx.tempMaxAgeMs ?? 3_600_000));
-  result.removedPartials += await removeOlderThan(ctx.blobs.partialDir, now - (ctx.partialMaxAgeMs ?? 7 * 86_400_000));
+  const partials = await removeUnresumable(ctx.blobs.partialDir, now - (ctx.partialMaxAgeMs ?? 7 * 86_400_000));
+  result.removedPartials += partials.files;
+  result.removedPartialBytes = partials.bytes;
   result.removedPartials += await removeCurrentTemps(dirname(ctx.snapshotsDir));
   return result;
 }
@@ -83,6 +85,42 @@ async function removeOlderThan(dir: string, cutoffMs: number): Promise<number> {
   }
   return n;
 }
+
+/**
+ * Downloads under objects/partial/ that no later run will resume: every file but those of at
+ * least RESUMABLE_MIN_BYTES with their `.meta` sidecar (the transport resumes only those, with
+ * Range + If-Range) that are younger than `cutoffMs`; and sidecars whose download is gone. A
+ * disk-full run leaves hundreds of small ones (issue 11, defect 5): they all go.
+ */
+async function removeUnresumable(dir: string, cutoffMs: number): Promise<{ files: number; bytes: number }> {
+  const out = { files: 0, bytes: 0 };
+  const names = new Set(await readdir(dir).catch(() => [] as string[]));
+  const drop = async (name: string, size: number) => {
+    await rm(join(dir, name), { recursive: true, force: true });
+    out.files++;
+    out.bytes += size;
+  };
+  for (const name of names) {
+    if (name.endsWith('.meta')) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (!st) continue;
+    const resumable = st.isFile() && st.size >= RESUMABLE_MIN_BYTES && st.mtimeMs >= cutoffMs && names.has(`${name}.meta`);
+    if (resumable) continue;
+    await drop(name, st.size);
+    if (names.has(`${name}.meta`)) {
+      await rm(join(dir, `${name}.meta`), { force: true });
+      names.delete(`${name}.meta`);
+    }
+  }
+  for (const name of names) {
+    if (!name.endsWith('.meta') || names.has(name.slice(0, -'.meta'.length))) continue;
+    await rm(join(dir, name), { force: true });
+  }
+  return out;
+}
+
+/** The transport resumes cut-off downloads of this size or more (http-fetcher resumeMinBytes). */
+const RESUMABLE_MIN_BYTES = 1 << 20;
 
 /** `.current-*` symlinks left by a publish that crashed before its rename. */
 async function removeCurrentTemps(root: string): Promise<number> {

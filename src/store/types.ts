@@ -114,6 +114,8 @@ export interface GcResult {
   removedBlobs: number;
   removedBytes: number;
   removedPartials: number;
+  /** Bytes of the partial downloads and temp files removed. */
+  removedPartialBytes?: number;
 }
 
 /**

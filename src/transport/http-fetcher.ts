@@ -69,6 +69,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     baseMs: options.backoffMs ?? 500,
     maxMs: options.maxBackoffMs ?? 30_000,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    stallMs: options.timeoutMs ?? 60_000,
   };
   const baseHeaders = { 'user-agent': options.userAgent ?? 'ferry/0.1', 'accept-encoding': 'identity' };
   const maxRedirects = options.maxRedirects ?? 5;

@@ -8,7 +8,23 @@ export interface RetrySettings {
   baseMs: number;
   maxMs: number;
   maxRetryAfterMs: number;
+  /** The idle timeout of each attempt, ms: named in the final error of a stalled download. */
+  stallMs?: number;
   random?: () => number;
+}
+
+const STALLS = new Set(['UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The last error of a download that stalled on every attempt, saying how long each waited. */
+function finalError(error: unknown, attempts: number, settings: RetrySettings): unknown {
+  if (!(error instanceof FerryError) || error.code !== 'FERRY_NETWORK' || !STALLS.has(String(error.data.reason))) return error;
+  const waited = (settings.stallMs ?? 0) / 1000;
+  return new FerryError(
+    'FERRY_NETWORK',
+    `${String(error.data.url)}: upstream stalled: no bytes for ${waited} s (site.transport.stall_timeout), ${attempts} attempt(s) (site.transport.attempts)`,
+    { ...error.data, waitedMs: settings.stallMs, attempts },
+    error,
+  );
 }
 
 export interface RetryHooks {
@@ -28,7 +44,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, setting
       return await attempt(n);
     } catch (error) {
       const decision = retryDecision(error);
-      if (!decision.retry || n >= settings.retries || hooks.signal?.aborted) throw error;
+      if (!decision.retry || n >= settings.retries || hooks.signal?.aborted) throw finalError(error, n + 1, settings);
       const delayMs = retryDelay(n, decision.retryAfterMs, settings);
       hooks.onRetry?.(error, delayMs, n);
       try {

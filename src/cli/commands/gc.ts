@@ -13,7 +13,7 @@ export function register(program: Command): void {
         const keep = opts.keep ? Number(opts.keep) : ((await store.current())?.site.retention ?? 10);
         const dropped = await store.prune(keep);
         const gc = await store.gc();
-        process.stdout.write(`dropped ${dropped.length} snapshots; removed ${gc.removedBlobs} blobs (${formatBytes(gc.removedBytes)}) and ${gc.removedPartials} partial downloads\n`);
+        process.stdout.write(`dropped ${dropped.length} snapshots; removed ${gc.removedBlobs} blobs (${formatBytes(gc.removedBytes)}) and ${gc.removedPartials} partial downloads and leftovers (${formatBytes(gc.removedPartialBytes ?? 0)})\n`);
       } finally {
         await lock.release();
       }

@@ -39,7 +39,7 @@ describe('gc and fsck', () => {
     const lock = await store.lock({ purpose: 'gc' });
     try {
       const first = await store.gc();
-      expect(first).toEqual({ removedBlobs: 1, removedBytes: 'orphan blob'.length, removedPartials: 2 });
+      expect(first).toEqual({ removedBlobs: 1, removedBytes: 'orphan blob'.length, removedPartials: 2, removedPartialBytes: 0 });
       expect(await store.blobs.has(orphan.sha256)).toBe(false);
       for (const content of ['only in A', 'only in B', 'shared']) expect(await store.blobs.has(sha256Hex(content))).toBe(true);
       expect(await readdir(join(store.root, 'snapshots'))).not.toContain('20200101T000000000Z-00000000');
@@ -54,6 +54,26 @@ describe('gc and fsck', () => {
       await lock.release();
     }
     expect(await store.fsck()).toEqual([]);
+  });
+
+  it('gc removes the partial downloads no run will resume, however fresh (a disk-full run leaves hundreds; issue 11)', async () => {
+    const dir = store.blobs.partialDir;
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < 300; i++) await writeFile(join(dir, `${String(i).padStart(64, '0')}`), 'cut off by ENOSPC');
+    await writeFile(join(dir, `${'e'.repeat(64)}`), Buffer.alloc(0));
+    const big = join(dir, 'f'.repeat(64));
+    await writeFile(big, Buffer.alloc(2 << 20));
+    await writeFile(`${big}.meta`, JSON.stringify({ url: 'x' }));
+    await writeFile(join(dir, `${'d'.repeat(64)}.meta`), '{}');
+    const lock = await store.lock({ purpose: 'gc' });
+    try {
+      const gc = await store.gc();
+      expect(gc.removedPartials).toBe(301);
+      expect(gc.removedPartialBytes).toBe(300 * 'cut off by ENOSPC'.length);
+      expect((await readdir(dir)).sort()).toEqual(['f'.repeat(64), `${'f'.repeat(64)}.meta`]);
+    } finally {
+      await lock.release();
+    }
   });
 
   it('gc stops rather than delete blobs when a manifest cannot be read', async () => {

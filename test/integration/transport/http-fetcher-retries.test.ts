@@ -122,6 +122,18 @@ describe('http fetcher: retries', () => {
     expect(f.stats().retries).toBe(1);
   });
 
+  it('a download that stalls on every attempt fails once, saying how long each attempt waited (issue 11)', async () => {
+    t.up.route('/stuck', (_req, res) => {
+      res.writeHead(200, { 'content-length': blob.size });
+      res.write(blob.data.subarray(0, 10));
+    });
+    const f = createHttpFetcher({ ...quick, timeoutMs: 300, retries: 1 });
+    const e = await f.download(t.up.url('/stuck'), join(t.dir.path, 'stuck'), { sha256: blob.sha256 }).catch((x: unknown) => x);
+    await f.close();
+    expect(e).toMatchObject({ code: 'FERRY_NETWORK', data: { waitedMs: 300, attempts: 2 } });
+    expect((e as Error).message).toMatch(/upstream stalled: no bytes for 0.3 s \(site.transport.stall_timeout\), 2 attempt\(s\)/);
+  });
+
   it('stops at once when aborted', async () => {
     t.up.route('/slow', serveBytes(blob.data, { delayMs: 5000 }));
     const f = createHttpFetcher(quick);
