@@ -140,7 +140,8 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     '    tcp_nopush on;',
     '    autoindex on;',
     '    charset utf-8;',
-    '    charset_types text/plain text/html text/css text/javascript text/markdown;',
+    // text/html is always in charset_types: naming it again is nginx's `duplicate MIME type` warning.
+    '    charset_types text/plain text/css text/javascript text/markdown;',
     `    default_type ${DEFAULT_CONTENT_TYPE};`,
     '    types {',
     ...typesBlock('        '),

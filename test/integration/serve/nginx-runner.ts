@@ -17,7 +17,7 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-async function findNginx(): Promise<string> {
+export async function findNginx(): Promise<string> {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const dir of dirs.filter(Boolean)) {
     const candidate = join(dir, 'nginx');

@@ -1,11 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { chmod, realpath, symlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { renderNginxServerBlock } from '../../../src/serve/nginx-config.js';
 import { makeFakeState, type FakeState } from './fake-state.js';
 import { httpGet } from './http-get.js';
-import { startNginx, type RunningNginx } from './nginx-runner.js';
+import { findNginx, startNginx, type RunningNginx } from './nginx-runner.js';
 
 const A = '20261121T210000Z-aaaaaaaa';
 const B = '20261121T220000Z-bbbbbbbb';
@@ -38,6 +40,16 @@ describe('the generated nginx configuration (real nginx)', () => {
   afterAll(async () => {
     await nginx?.stop();
     await state?.cleanup();
+  });
+
+  it('passes `nginx -t` with no warning, next to the stock mime.types (issue 10: duplicate MIME type "text/html")', async () => {
+    const dir = join(state.base, 'nginx-t');
+    await mkdir(dir, { recursive: true });
+    const conf = join(dir, 'nginx.conf');
+    const block = renderNginxServerBlock({ stateDir: await realpath(state.stateDir), listen: '127.0.0.1:1' });
+    await writeFile(conf, `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n    include /etc/nginx/mime.types;\n    access_log off;\n${block}}\n`);
+    const { stderr } = await promisify(execFile)(await findNginx(), ['-t', '-q', '-p', dir, '-c', conf]);
+    expect(stderr).toBe('');
   });
 
   it('serves a file of the current snapshot, whole and by range', async () => {
