@@ -32,6 +32,7 @@ export function formatLogLine(level: LogLevel, message: string, fields: Record<s
   }
   const { level: _l, message: text, timestamp: _t, ...rest } = info;
   const extra = Object.entries(rest)
+    .filter(([, v]) => v !== undefined) // a field left out, as in JSON: no `commit=undefined` (issue 10)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
   return `${level.padEnd(5)} ${String(text)}${extra ? `  ${extra}` : ''}`;

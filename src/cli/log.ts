@@ -47,7 +47,7 @@ export function createWinstonLogger(options: LoggerOptions & { stream?: NodeJS.W
   const human = winston.format.printf((info) => {
     const { level, message, timestamp: _t, ...fields } = info;
     const extra = Object.entries(fields)
-      .filter(([k]) => typeof k === 'string')
+      .filter(([k, v]) => typeof k === 'string' && v !== undefined) // no `commit=undefined` (issue 10)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     return `${level.padEnd(5)} ${String(message)}${extra ? `  ${extra}` : ''}`;

@@ -23,6 +23,7 @@ const calls: Call[] = [
   ['info', 'undefined and circular', { u: undefined, loop: circular }],
   ['info', 'a bigint', { big: 12345678901234567890n, list: [1n] }],
   ['info', 'empty fields', {}],
+  ['info', 'published', { snapshot: 's', commit: undefined, files: 0 }],
 ];
 
 function collect(make: (sink: (text: string) => void) => Logger, callsToMake: Call[]): Promise<string[]> {
@@ -53,6 +54,11 @@ describe('CLI log lines', () => {
       expect(light.map(noTime)).toEqual(winston.map(noTime));
     });
   }
+
+  it('leave out fields whose value is undefined (issue 10: no commit=undefined after apply --model)', () => {
+    const line = formatLogLine('info', 'published', { snapshot: 's', commit: undefined, files: 0 }, { json: false, now: new Date(0) });
+    expect(line).toBe('info  published  snapshot=s files=0');
+  });
 
   it('let through only what the level allows, and nothing at an unknown level', async () => {
     for (const level of ['warn', 'error', 'info', 'bogus']) {
