@@ -124,7 +124,31 @@ const USAGE_OR_MODEL = new Set<string>([
   'FERRY_MODEL_TOO_LARGE',
 ]);
 
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+let interruptedBy: NodeJS.Signals | undefined;
+
+/**
+ * Calls `abort` on SIGINT (Ctrl-C) or SIGTERM and remembers the signal: a command that then
+ * fails as aborted exits with 128 + the signal's number (130 for Ctrl-C), as shells expect of
+ * an interrupted program, not 1, whatever the aborted steps threw. Returns the function that
+ * removes the handlers.
+ */
+export function abortOnSignals(abort: () => void): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
+      interruptedBy = signal;
+      abort();
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
 export function exitCodeFor(errors: FerryError[]): number {
+  if (interruptedBy) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 0);
   return errors.length > 0 && errors.every((e) => USAGE_OR_MODEL.has(e.code)) ? 2 : 1;
 }
 
@@ -134,6 +158,11 @@ export function reportFailure(e: unknown, options: { json?: boolean } = {}): voi
   if (options.json) {
     process.stdout.write(JSON.stringify({ ok: false, errors: errors.map((x) => x.toJSON()) }, null, 2) + '\n');
   } else {
+    if (interruptedBy) {
+      process.stderr.write(`interrupted (${interruptedBy}): nothing was published; what was downloaded stays for the next run\n`);
+      process.exitCode = exitCodeFor(errors);
+      return;
+    }
     process.stderr.write(`error: ${errors.length === 1 ? errors[0].describe() : `${errors.length} errors`}\n`);
     if (errors.length > 1) for (const x of errors) process.stderr.write(`  ${x.describe()}\n`);
     for (const x of errors) if (x.code === 'FERRY_INTERNAL' && x.cause instanceof Error && process.env.FERRY_DEBUG) process.stderr.write(`${x.cause.stack}\n`);

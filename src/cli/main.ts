@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `ferry` command. Exit codes: 0 ok, 1 failure, 2 usage or invalid model. */
+/** The `ferry` command. Exit codes: 0 ok, 1 failure, 2 usage or invalid model, 130/143 interrupted (SIGINT/SIGTERM). */
 import module from 'node:module';
 
 // fsync, rename and link calls run on libuv's thread pool; its default of 4 threads leaves

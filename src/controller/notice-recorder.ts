@@ -78,6 +78,10 @@ export function createNoticeRecorder(options: { stateDir: string; metrics: Contr
             errors: errorList(n.errors),
           });
           return;
+        case 'cancelled':
+          // `ferry reconcile --cancel`, a suspension or a newer commit stopped the run: nothing was published (issue 10).
+          emit({ type: 'Cancelled', message: `run ${n.runId}${n.revision ? ` of commit ${short(n.revision)}` : ''} cancelled (${n.reason}); nothing published`, revision: n.revision, reason: n.reason });
+          return;
         default:
           return;
       }

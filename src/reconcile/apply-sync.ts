@@ -168,6 +168,8 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
         bytes += result.bytesFetched;
         ctx.progress?.fileDone();
       } catch (e) {
+        // A cancelled run stops its downloads: that is not a download failure (issue 10).
+        if (ctx.signal.aborted) continue;
         errors.push(...toFerryErrors(e).map((err) => withResource(err, w.resource)));
         ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: resourceId(w.resource) });
       }

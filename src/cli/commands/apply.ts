@@ -4,7 +4,7 @@
  * snapshot already holds (a reverted commit) is published again without any download.
  */
 import type { Command } from 'commander';
-import { action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
+import { abortOnSignals, action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
 
 /**
  * A controller (`ferry run`) that manages this state and is not suspended reconciles its own
@@ -43,9 +43,7 @@ export function register(program: Command): void {
       const { files, commit } = await loadModel(opts);
       await warnIfControlled(opts.state);
       const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const release = abortOnSignals(() => controller.abort());
       const progress = opts.json ? undefined : createProgress();
       try {
         const result = await reconcile({ stateDir: opts.state, model: files, node: opts.node, commit, refresh: opts.refresh, wait: opts.wait, signal: controller.signal, logger: createLogger(), progress, isolate: DEFAULT_RENDER_ISOLATION });
@@ -59,8 +57,7 @@ export function register(program: Command): void {
         process.stdout.write(`${verb} ${result.snapshot} (${commit ? `commit ${commit.slice(0, 12)}, ` : ''}fetched ${result.stats.filesFetched} files, ${formatBytes(result.stats.bytesFetched)}, ${result.stats.requests} requests, ${result.stats.durationMs} ms)\n`);
       } finally {
         progress?.stop();
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
       }
     }),
   );

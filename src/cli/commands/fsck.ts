@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { FsckProblem } from '../../store/types.js';
-import { action, addStateOption } from '../common.js';
+import { abortOnSignals, action, addStateOption } from '../common.js';
 
 const line = (p: FsckProblem): string => `${p.kind}: ${p.path}: ${p.detail}\n`;
 
@@ -40,9 +40,7 @@ export function register(program: Command): void {
       const { formatBytes } = await import('../../plan/format-plan.js');
       const logger = createLogger();
       const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const release = abortOnSignals(() => controller.abort());
       const lock = await store.lock({ wait: opts.wait, signal: controller.signal, purpose: 'fsck --repair' });
       const fetcher = createLazyFetcher({ logger });
       try {
@@ -61,8 +59,7 @@ export function register(program: Command): void {
       } finally {
         await fetcher.close();
         await lock.release();
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
       }
     }),
   );

@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   'MirrorRecovered',
   'RefreshHeld',
   'RefreshReleased',
+  'Cancelled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
