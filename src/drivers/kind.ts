@@ -22,6 +22,8 @@ export interface Kind {
   /** The model's `kind:` value, the tree folder and the URL prefix `/<kind>/<name>/`. */
   readonly kind: string;
   readonly serving?: KindServing;
+  /** Whether a resource of this kind needs its driver's afterPublish step (light: no driver loaded to ask). */
+  afterPublish?(spec: Record<string, unknown>): boolean;
   /** Loads the driver (and whatever large library it needs). */
   driver(): Promise<Driver>;
 }

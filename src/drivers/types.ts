@@ -92,6 +92,15 @@ export interface DriverContext {
   stateDir: string;
 }
 
+/** What a driver's afterPublish step is given (a push to a site registry, say). */
+export interface PublishContext {
+  fetcher: Fetcher;
+  blobs: BlobStore;
+  logger: Logger;
+  signal: AbortSignal;
+  stateDir: string;
+}
+
 export interface Driver {
   readonly kind: ResourceKind;
   /**
@@ -108,4 +117,11 @@ export interface Driver {
    */
   revisitAt?(resource: Resource, ctx: DriverContext): Promise<number | undefined>;
   generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]>;
+  /**
+   * Runs after every publish of a snapshot holding this resource (a new one, a re-published
+   * retained one, or the one already served), for kinds whose Kind.afterPublish says the
+   * resource needs it: the oci push to a site registry. Must be idempotent; a failure fails the
+   * reconcile (the snapshot stays published) and the next reconcile tries again.
+   */
+  afterPublish?(resource: Resource, published: ManifestResource, ctx: PublishContext): Promise<void>;
 }

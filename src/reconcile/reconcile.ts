@@ -19,6 +19,8 @@ import { StateStore } from '../store/state-store.js';
 import { diskFullCause, foldDiskFull } from '../store/disk-full.js';
 import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
+import { afterPublish } from './after-publish.js';
+import type { SnapshotManifest } from '../store/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { faultPoint } from './fault-point.js';
@@ -99,11 +101,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     plan = planResources(desired, published);
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
+    const afterPublished = (snapshot: SnapshotManifest) => afterPublish(snapshot, desired, { fetcher, blobs: store.blobs, logger, signal, stateDir: store.root });
     // Guard: this desired state is what is being served (and no driver asks to revisit it:
     // a Release to re-sign before it expires, say).
     const revisit = published && plan.upToDate && !options.refresh ? await revisitsDue(published, ctx) : [];
     if (published && plan.upToDate && !options.refresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
+      await afterPublished(published);
       return result('unchanged', published.id, plan);
     }
     if (revisit.length) logger.info('revisiting', { resources: revisit });
@@ -112,6 +116,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info('re-published a retained snapshot', { snapshot: retained.id, commit: options.commit });
+      await afterPublished(retained);
       return result('reused', retained.id, plan);
     }
 
@@ -130,6 +135,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     // Guard: a refresh that found nothing new upstream publishes nothing.
     if (published && published.desiredHash === desired.hash && sameContent(resources, published.resources)) {
       logger.info('upstream unchanged', { snapshot: published.id });
+      await afterPublished(published);
       return result('unchanged', published.id, plan, fetched.files);
     }
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal, draft });
@@ -142,6 +148,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       logger.info('retention', { dropped: dropped.length, removedBlobs: gc.removedBlobs, removedBytes: gc.removedBytes });
     }
     logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes });
+    await afterPublished(manifest);
     return result('published', manifest.id, plan, fetched.files);
   } catch (e) {
     // A full disk is one error, however many writes it failed.

@@ -24,6 +24,7 @@ let tmp: string;
 let upstream: RunningRegistry;
 let secured: RunningRegistry;
 let second: RunningRegistry;
+let site: RunningRegistry;
 let server: RunningServer | undefined;
 let nginx: RunningNginx | undefined;
 let modelDir: string;
@@ -54,6 +55,10 @@ parameters:
           - name: library/alpine
             tags: ${JSON.stringify(alpineTags)}
             local_tags: {apex: "1.3.0"}
+            target: http://${site.host}/site
+          - name: library/busybox
+            tags: ["1.0"]
+            target: http://${site.host}/site
           - name: multi/app
             tags: ["1.0"]
             platforms: [linux/arm64]
@@ -89,6 +94,7 @@ beforeAll(async () => {
   upstream = await startRegistry(join(tmp, 'upstream'));
   secured = await startRegistry(join(tmp, 'secured'), { token: { user: 'puller', password: 's3cret' } });
   second = await startRegistry(join(tmp, 'second'));
+  site = await startRegistry(join(tmp, 'site'));
   const base = layer('base', 300_000);
   built['3.19'] = image({ layers: [base, layer('319', 50_000)], label: '3.19' });
   built['1.2.0'] = image({ layers: [base, layer('120', 40_000)], label: '1.2.0' });
@@ -100,6 +106,8 @@ beforeAll(async () => {
     { image: image({ layers: [layer('arm', 20_000)], architecture: 'arm64', variant: 'v8', oci: true }), os: 'linux', architecture: 'arm64', variant: 'v8' },
   ]);
   await pushImage(upstream.url, 'multi/app', built.app, ['1.0']);
+  built.busybox = image({ layers: [base, layer('busybox', 30_000)], label: 'busybox' });
+  await pushImage(upstream.url, 'library/busybox', built.busybox, ['1.0']);
   built.secret = image({ layers: [layer('secret', 10_000)] });
   await pushImage(secured.url, 'private/secret', built.secret, ['1.0', '1.1'], secured.token?.mint(['repository:private/secret:push,pull']));
 
@@ -122,6 +130,7 @@ afterAll(async () => {
   await upstream?.stop();
   await secured?.stop();
   await second?.stop();
+  await site?.stop();
   if (tmp && !process.env.FERRY_TEST_KEEP) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -134,6 +143,9 @@ describe('oci mirror, end to end', () => {
     const inspect = JSON.parse(await skopeo('inspect', '--tls-verify=false', served('library/alpine:3.19'))) as { Digest: string; RepoTags: string[]; Labels: Record<string, string> };
     expect(inspect.Digest).toBe(built['3.19'].manifest.digest);
     expect(inspect.RepoTags).toEqual(['1.2.0', '1.3.0', '3.19', 'apex']);
+    // Configs and layers are downloaded by the sync step, a blob shared by several images once.
+    const mirrored = [built['3.19'], built['1.2.0'], built['1.3.0'], built.busybox, built.app.children![1], built.secret];
+    expect(first.stats.filesFetched).toBe(new Set(mirrored.flatMap((b) => b.blobs.map((x) => x.digest))).size);
     expect(inspect.Labels['org.example.label']).toBe('3.19');
     const apex = JSON.parse(await skopeo('inspect', '--tls-verify=false', served('library/alpine:apex'))) as { Digest: string };
     expect(apex.Digest).toBe(built['1.3.0'].manifest.digest);
@@ -165,10 +177,27 @@ describe('oci mirror, end to end', () => {
     expect(await tags.json()).toEqual({ name: 'library/alpine', tags: ['1.2.0', '1.3.0'] });
     expect(tags.headers.get('link')).toBe('</v2/library/alpine/tags/list?n=2&last=1.3.0>; rel="next"');
     const catalog = await fetch(`${server.url}/v2/_catalog`);
-    expect(await catalog.json()).toEqual({ repositories: ['library/alpine', 'multi/app', 'private/secret'] });
+    expect(await catalog.json()).toEqual({ repositories: ['library/alpine', 'library/busybox', 'multi/app', 'private/secret'] });
     const missing = await fetch(`${server.url}/v2/library/alpine/manifests/9.9`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { errors: Array<{ code: string }> }).errors[0].code).toBe('MANIFEST_UNKNOWN');
+
+    // Pushed to the site registry: upstream and local tags, same digests; the shared base layer mounted.
+    const pushed = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${site.host}/site/library/alpine:apex`)) as { Digest: string; RepoTags: string[] };
+    expect(pushed.Digest).toBe(built['1.3.0'].manifest.digest);
+    expect([...pushed.RepoTags].sort()).toEqual(['1.2.0', '1.3.0', '3.19', 'apex']);
+    const pushedBusybox = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${site.host}/site/library/busybox:1.0`)) as { Digest: string };
+    expect(pushedBusybox.Digest).toBe(built.busybox.manifest.digest);
+    const record = join(state, 'cache', 'oci-push', 'hub.json');
+    const counts = (JSON.parse(readFileSync(record, 'utf8')) as { counts: { mounted: number; uploaded: number; tags: number } }).counts;
+    expect(counts.mounted).toBe(1);
+    expect(counts.tags).toBe(5);
+    // Idempotent: without the record of the last push, a push finds everything there and sends nothing.
+    rmSync(record);
+    await apply();
+    const repeated = (JSON.parse(readFileSync(record, 'utf8')) as { counts: { mounted: number; uploaded: number; tags: number; manifests: number; skipped: number } }).counts;
+    expect(repeated).toMatchObject({ mounted: 0, uploaded: 0, tags: 0, manifests: 0 });
+    expect(repeated.skipped).toBeGreaterThan(0);
 
     // The same through nginx with the printed configuration (static files, content types and
     // digests from the snapshot's maps).

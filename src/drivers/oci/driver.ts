@@ -4,11 +4,16 @@
  * pushed to a site registry (push.ts). See catalog.ts for the snapshot layout and
  * resolve-image.ts for what is fetched and verified.
  */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
+import { sha256Hex } from '../../core/hash.js';
+import type { ManifestResource } from '../../store/types.js';
+import { RegistryPusher } from './push.js';
 import { resourceId, type Resource } from '../../core/resource.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution, ServedAs, WantedFile } from '../types.js';
+import type { Driver, DriverContext, GeneratedFile, PublishContext, Resolution, ServedAs, WantedFile } from '../types.js';
 import { sortNames } from './registry-routes.js';
-import { CATALOG_FILE, OCI_LAYOUT_BYTES, catalogBytes, layoutIndexBytes, type OciCatalog } from './catalog.js';
+import { CATALOG_FILE, OCI_LAYOUT_BYTES, catalogBytes, layoutIndexBytes, parseCatalog, type OciCatalog } from './catalog.js';
 import { resolveImage, type ImageResolution } from './resolve-image.js';
 import { clashingRepositories, planImages, readSpec } from './spec.js';
 
@@ -104,5 +109,33 @@ export const ociDriver: Driver = {
       { path: 'index.json', content: layoutIndexBytes(catalog) },
       { path: 'oci-layout', content: OCI_LAYOUT_BYTES },
     ];
+  },
+
+  /**
+   * Pushes the published images to their targets (push.ts). A record under
+   * `<state>/cache/oci-push/` of the last complete push (catalog digest and targets) makes a
+   * reconcile that changes nothing cost no request; anything else re-checks the target.
+   */
+  async afterPublish(resource: Resource, published: ManifestResource, ctx: PublishContext): Promise<void> {
+    const plans = planImages(resource).filter((p) => p.target);
+    if (plans.length === 0) return;
+    const id = resourceId(resource);
+    const file = published.files.find((f) => f.path === CATALOG_FILE);
+    const catalog = file && parseCatalog(await readFile(ctx.blobs.pathOf(file.sha256), 'utf8'));
+    if (!file || !catalog) throw new FerryError('FERRY_STORE_CORRUPT', `${id}: the published snapshot has no readable ${CATALOG_FILE}`, { resource: id });
+    const key = sha256Hex(JSON.stringify([file.sha256, plans.map((p) => [p.image.name, p.target])]));
+    const recordDir = join(ctx.stateDir, 'cache', 'oci-push');
+    const record = join(recordDir, `${resource.name}.json`);
+    const done = await readFile(record, 'utf8').then((t) => (JSON.parse(t) as { key?: string }).key, () => undefined);
+    if (done === key) return;
+    const pusher = new RegistryPusher(ctx.fetcher, ctx.blobs, ctx.signal);
+    for (const plan of plans) {
+      const entry = catalog.repositories[plan.image.name];
+      if (entry && plan.target) await pusher.pushImage(plan.image.name, plan.target, entry);
+    }
+    ctx.logger.info('pushed', { resource: id, ...pusher.counts });
+    await mkdir(recordDir, { recursive: true });
+    await writeFile(`${record}.tmp`, JSON.stringify({ key, counts: pusher.counts }));
+    await rename(`${record}.tmp`, record);
   },
 };

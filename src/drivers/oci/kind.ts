@@ -7,5 +7,7 @@ import type { Kind } from '../kind.js';
 export const ociKind: Kind = {
   kind: 'oci',
   serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest'] },
+  /** Only mirrors naming a push target need the push after publish. */
+  afterPublish: (spec) => typeof spec.target === 'string' || (Array.isArray(spec.images) && spec.images.some((i) => typeof (i as { target?: unknown }).target === 'string')),
   driver: async () => (await import('./driver.js')).ociDriver,
 };
