@@ -7,8 +7,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -33,6 +34,10 @@ export interface TokenServer {
 
 export interface RunningRegistry {
   url: string;
+  /** Where the access log goes (with `accessLog`): one line per request, to count them. */
+  accessLogFile?: string;
+  /** PEM file of the registry's own certificate (with `tls`): trust it with NODE_EXTRA_CA_CERTS. */
+  certFile?: string;
   host: string;
   dir: string;
   token?: TokenServer;
@@ -113,22 +118,39 @@ export async function startTokenServer(dir: string, options: { user: string; pas
   };
 }
 
-/** Starts docker-registry on a free port with storage under `dir`; with `token`, behind token auth. */
-export async function startRegistry(dir: string, options: { token?: { user: string; password: string; expiresIn?: number } } = {}): Promise<RunningRegistry> {
-  mkdirSync(join(dir, 'storage'), { recursive: true });
+/**
+ * Starts docker-registry on a free port with storage under `dir` (or `storage`: two registries may
+ * share one, say an http one to push into and an https one to mirror from); with `token`, behind
+ * token auth; with `tls`, over https with a generated certificate for 127.0.0.1.
+ */
+export async function startRegistry(dir: string, options: { token?: { user: string; password: string; expiresIn?: number }; tls?: boolean; storage?: string; accessLog?: boolean } = {}): Promise<RunningRegistry> {
+  mkdirSync(dir, { recursive: true });
+  const storage = options.storage ?? join(dir, 'storage');
+  mkdirSync(storage, { recursive: true });
+  let tls = '';
+  let certFile: string | undefined;
+  if (options.tls) {
+    certFile = join(dir, 'registry.crt');
+    const keyFile = join(dir, 'registry.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+    tls = `  tls:\n    certificate: ${certFile}\n    key: ${keyFile}\n`;
+  }
   const token = options.token ? await startTokenServer(join(dir, 'auth'), options.token) : undefined;
   const port = await freePort();
   const auth = token ? `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certFile}\n` : '';
-  const config = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`;
+  const config = `version: 0.1\nlog:\n  level: ${options.accessLog ? 'info' : 'error'}\n  accesslog:\n    disabled: ${options.accessLog ? 'false' : 'true'}\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`;
   writeFileSync(join(dir, 'config.yml'), config);
-  const child: ChildProcess = spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const accessLogFile = options.accessLog ? join(dir, 'access.log') : undefined;
+  const child: ChildProcess = spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: accessLogFile ? ['ignore', openSync(accessLogFile, 'a'), openSync(accessLogFile, 'a')] : ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  child.stderr?.on('data', (d: Buffer) => {
+    if (!accessLogFile) stderr += d.toString();
+  });
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      const r = await fetch(`${url}/v2/`);
-      if (r.status === 200 || r.status === 401) break;
+      const r = options.tls ? await probeTls(port, certFile as string) : (await fetch(`${url}/v2/`)).status;
+      if (r === 200 || r === 401) break;
     } catch {
       // not listening yet
     }
@@ -137,6 +159,8 @@ export async function startRegistry(dir: string, options: { token?: { user: stri
   }
   return {
     url,
+    certFile,
+    accessLogFile,
     host: `127.0.0.1:${port}`,
     dir,
     token,
@@ -146,4 +170,16 @@ export async function startRegistry(dir: string, options: { token?: { user: stri
       await token?.close();
     },
   };
+}
+
+/** GET /v2/ over TLS trusting `certFile`: the status. */
+function probeTls(port: number, certFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/v2/', ca: readFileSync(certFile) }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

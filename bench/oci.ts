@@ -1,0 +1,108 @@
+/**
+ * Benchmark (not a test): 5 generated images (a shared 16 MiB base layer, two own layers each,
+ * one a 2-platform index) in Debian's docker-registry on loopback; Ferry's oci mirror against
+ * `skopeo sync` (Debian's skopeo 1.9) on the same images, same run:
+ *   full sync         ferry apply into an empty state  vs  skopeo sync --src yaml --dest dir
+ *   no-op refresh     ferry apply --refresh             vs  the same skopeo sync again
+ *   blobs fetched     blob GETs counted in the registry's access log (shared ones once?)
+ *   serving           skopeo copy docker://… dir: of the 5 images from `ferry serve` vs from docker-registry
+ * Ferry runs in-process ("warm", as `ferry run` does) and as a fresh CLI process.
+ * Run: `npx tsx bench/oci.ts [baseMiB]`. Goals (issue 13): full and no-op at most 0.7x skopeo's
+ * wall time; shared blobs fetched once; serving at least as fast as docker-registry.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { reconcile } from '../src/reconcile/reconcile.js';
+import { readModelDir } from '../src/source/model-source.js';
+import { startServer } from '../src/serve/server.js';
+import { image, index, layer, pushImage } from '../test/helpers/oci-images.js';
+import { requireOciTools, startRegistry } from '../test/helpers/oci-registry.js';
+import { runFerry } from '../test/helpers/run-ferry.js';
+
+const run = promisify(execFile);
+const baseMiB = Number(process.argv[2] ?? 16);
+requireOciTools();
+const tmp = mkdtempSync(join(tmpdir(), 'ferry-oci-bench-'));
+const registry = await startRegistry(join(tmp, 'registry'), { accessLog: true });
+try {
+  const base = layer('base', baseMiB << 20);
+  const images: Array<{ name: string; tag: string }> = [];
+  for (let i = 0; i < 4; i++) {
+    const built = image({ layers: [base, layer(`own-a-${i}`, 4 << 20), layer(`own-b-${i}`, 2 << 20)], label: String(i) });
+    await pushImage(registry.url, `bench/app${i}`, built, ['1.0']);
+    images.push({ name: `bench/app${i}`, tag: '1.0' });
+  }
+  const multi = index([
+    { image: image({ layers: [base, layer('amd', 4 << 20)] }), os: 'linux', architecture: 'amd64' },
+    { image: image({ layers: [base, layer('arm', 4 << 20)], architecture: 'arm64' }), os: 'linux', architecture: 'arm64' },
+  ]);
+  await pushImage(registry.url, 'bench/multi', multi, ['1.0']);
+  images.push({ name: 'bench/multi', tag: '1.0' });
+  const uniqueBlobs = new Set([base.digest]).size + 4 * 3 + 2 * 2; // base + (own a, own b, config) x4 + (layer, config) x2
+  const totalMiB = (baseMiB + 4 * 6 + 2 * 4) ;
+
+  const model = join(tmp, 'model');
+  mkdirSync(join(model, 'nodes'), { recursive: true });
+  mkdirSync(join(model, 'classes'), { recursive: true });
+  writeFileSync(
+    join(model, 'nodes', 'mirror.yml'),
+    `classes: []\nparameters:\n  ferry:\n    site: {name: bench}\n    mirrors:\n      bench:\n        kind: oci\n        registry: ${registry.url}\n        images:\n${images.map((i) => `          - {name: ${i.name}, tags: ["${i.tag}"]}\n`).join('')}`,
+  );
+  const syncYaml = join(tmp, 'sync.yaml');
+  writeFileSync(syncYaml, `${registry.host}:\n  tls-verify: false\n  images:\n${images.map((i) => `    ${i.name}: ["${i.tag}"]\n`).join('')}`);
+
+  const blobGets = () => readFileSync(registry.accessLogFile as string, 'utf8').split('\n').filter((l) => /"GET \/v2\/[^ ]+\/blobs\/sha256:/.test(l)).length;
+  const timed = async (fn: () => Promise<unknown>): Promise<{ ms: number; blobs: number }> => {
+    const before = blobGets();
+    const t = performance.now();
+    await fn();
+    const ms = performance.now() - t;
+    await new Promise((r) => setTimeout(r, 200));
+    return { ms, blobs: blobGets() - before };
+  };
+  const files = await readModelDir(model);
+  const warmState = join(tmp, 'state-warm');
+  const cliState = join(tmp, 'state-cli');
+  const skopeoSync = (dest: string) => run('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'dir', '--scoped', syncYaml, dest], { maxBuffer: 64 << 20 });
+
+  const rows: Array<[string, string, string, string]> = [];
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const fmt = (r: { ms: number; blobs: number }) => `${(r.ms / 1000).toFixed(2)} s, ${r.blobs} blob GETs`;
+
+  const skFull = await timed(() => skopeoSync(join(tmp, 'skopeo')));
+  const warmFull = await timed(() => reconcile({ stateDir: warmState, model: files }));
+  const cliFull = await timed(async () => {
+    const r = await runFerry(['apply', '--model', model, '--state', cliState]);
+    if (r.code !== 0) throw new Error(r.stderr);
+  });
+  rows.push(['full sync', fmt(skFull), `warm ${fmt(warmFull)}; CLI ${fmt(cliFull)}`, `warm ${ratio(warmFull.ms, skFull.ms)}, CLI ${ratio(cliFull.ms, skFull.ms)}`]);
+
+  const skNoop = await timed(() => skopeoSync(join(tmp, 'skopeo')));
+  const warmNoop = await timed(() => reconcile({ stateDir: warmState, model: files, refresh: true }));
+  const cliNoop = await timed(async () => {
+    const r = await runFerry(['apply', '--model', model, '--state', cliState, '--refresh']);
+    if (r.code !== 0) throw new Error(r.stderr);
+  });
+  rows.push(['no-op refresh', fmt(skNoop), `warm ${fmt(warmNoop)}; CLI ${fmt(cliNoop)}`, `warm ${ratio(warmNoop.ms, skNoop.ms)}, CLI ${ratio(cliNoop.ms, skNoop.ms)}`]);
+
+  const server = await startServer({ stateDir: warmState, port: 0 });
+  const copyAll = async (host: string, dest: string) => {
+    for (const i of images) await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${host}/${i.name}:${i.tag}`, `dir:${join(dest, i.name)}`], { maxBuffer: 64 << 20 });
+  };
+  const fromRegistry = await timed(() => copyAll(registry.host, join(tmp, 'copy-registry')));
+  const fromFerry = await timed(() => copyAll(server.url.replace('http://', ''), join(tmp, 'copy-ferry')));
+  await server.close();
+  rows.push(['skopeo copy of the 5 images (serving)', `docker-registry ${(fromRegistry.ms / 1000).toFixed(2)} s`, `ferry serve ${(fromFerry.ms / 1000).toFixed(2)} s`, ratio(fromFerry.ms, fromRegistry.ms)]);
+
+  console.log(`5 images, ${uniqueBlobs} distinct blobs (${totalMiB} MiB; the ${baseMiB} MiB base layer in all 6 manifests), docker-registry on loopback`);
+  console.log('| scenario | skopeo sync 1.9 | Ferry | Ferry / skopeo |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(`goal: full and no-op <= 0.70x; blobs: Ferry fetches each distinct blob once (${uniqueBlobs}); serving <= 1.00x`);
+} finally {
+  await registry.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
