@@ -2,7 +2,7 @@
  * Benchmark (not a test): 5 generated images (a shared 16 MiB base layer, two own layers each,
  * one a 2-platform index) in Debian's docker-registry on loopback; Ferry's oci mirror against
  * `skopeo sync` (Debian's skopeo 1.9) on the same images, same run:
- *   full sync         ferry apply into an empty state  vs  skopeo sync --src yaml --dest dir
+ *   full sync         ferry apply into an empty state  vs  skopeo sync --src yaml --dest docker (a second docker-registry)
  *   no-op refresh     ferry apply --refresh             vs  the same skopeo sync again
  *   blobs fetched     blob GETs counted in the registry's access log (shared ones once?)
  *   serving           skopeo copy docker://… dir: of the 5 images from `ferry serve` vs from docker-registry
@@ -27,6 +27,7 @@ const baseMiB = Number(process.argv[2] ?? 16);
 requireOciTools();
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-oci-bench-'));
 const registry = await startRegistry(join(tmp, 'registry'), { accessLog: true });
+const mirror = await startRegistry(join(tmp, 'mirror'));
 try {
   const base = layer('base', baseMiB << 20);
   const images: Array<{ name: string; tag: string }> = [];
@@ -42,7 +43,7 @@ try {
   await pushImage(registry.url, 'bench/multi', multi, ['1.0']);
   images.push({ name: 'bench/multi', tag: '1.0' });
   const uniqueBlobs = new Set([base.digest]).size + 4 * 3 + 2 * 2; // base + (own a, own b, config) x4 + (layer, config) x2
-  const totalMiB = (baseMiB + 4 * 6 + 2 * 4) ;
+  const totalMiB = baseMiB + 4 * 6 + 2 * 4;
 
   const model = join(tmp, 'model');
   mkdirSync(join(model, 'nodes'), { recursive: true });
@@ -66,13 +67,15 @@ try {
   const files = await readModelDir(model);
   const warmState = join(tmp, 'state-warm');
   const cliState = join(tmp, 'state-cli');
-  const skopeoSync = (dest: string) => run('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'dir', '--scoped', syncYaml, dest], { maxBuffer: 64 << 20 });
+  // skopeo sync keeps a registry mirror: its destination is a second docker-registry (a `dir`
+  // destination refuses to sync again), as Ferry's is its store.
+  const skopeoSync = () => run('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', syncYaml, `${mirror.host}/mirror`], { maxBuffer: 64 << 20 });
 
   const rows: Array<[string, string, string, string]> = [];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const fmt = (r: { ms: number; blobs: number }) => `${(r.ms / 1000).toFixed(2)} s, ${r.blobs} blob GETs`;
 
-  const skFull = await timed(() => skopeoSync(join(tmp, 'skopeo')));
+  const skFull = await timed(() => skopeoSync());
   const warmFull = await timed(() => reconcile({ stateDir: warmState, model: files }));
   const cliFull = await timed(async () => {
     const r = await runFerry(['apply', '--model', model, '--state', cliState]);
@@ -80,7 +83,7 @@ try {
   });
   rows.push(['full sync', fmt(skFull), `warm ${fmt(warmFull)}; CLI ${fmt(cliFull)}`, `warm ${ratio(warmFull.ms, skFull.ms)}, CLI ${ratio(cliFull.ms, skFull.ms)}`]);
 
-  const skNoop = await timed(() => skopeoSync(join(tmp, 'skopeo')));
+  const skNoop = await timed(() => skopeoSync());
   const warmNoop = await timed(() => reconcile({ stateDir: warmState, model: files, refresh: true }));
   const cliNoop = await timed(async () => {
     const r = await runFerry(['apply', '--model', model, '--state', cliState, '--refresh']);
@@ -104,5 +107,6 @@ try {
   console.log(`goal: full and no-op <= 0.70x; blobs: Ferry fetches each distinct blob once (${uniqueBlobs}); serving <= 1.00x`);
 } finally {
   await registry.stop();
+  await mirror.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
