@@ -93,7 +93,7 @@ try {
 
   const server = await startServer({ stateDir: warmState, port: 0 });
   const copyAll = async (host: string, dest: string) => {
-    for (const i of images) await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${host}/${i.name}:${i.tag}`, `dir:${join(dest, i.name)}`], { maxBuffer: 64 << 20 });
+    for (const i of images) await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${host}/${i.name}:${i.tag}`, `dir:${dest}-${i.name.replace(/\//g, '-')}`], { maxBuffer: 64 << 20 });
   };
   const fromRegistry = await timed(() => copyAll(registry.host, join(tmp, 'copy-registry')));
   const fromFerry = await timed(() => copyAll(server.url.replace('http://', ''), join(tmp, 'copy-ferry')));
