@@ -11,6 +11,7 @@ import { nginxMaps } from './served.js';
 import { checkSnapshotId, hashTag, newSnapshotId, SNAPSHOT_ID_RE } from './snapshot-id.js';
 import { acquireLock, lockHeldBy } from './store-lock.js';
 import { buildTree } from './tree-builder.js';
+import { linkByHash, missingByHash } from './by-hash-links.js';
 import { SnapshotDraft, type DraftResource } from './snapshot-draft.js';
 import { checkStore } from './fsck.js';
 import type { FsckProblem, GcResult, HistoryEntry, LockHandle, SnapshotManifest, SnapshotStore } from './types.js';
@@ -216,7 +217,8 @@ export class StateStore implements SnapshotStore {
    * line is appended to history.jsonl.
    */
   async publish(id: string, entry: Omit<HistoryEntry, 'snapshot' | 'time'>): Promise<void> {
-    await this.get(id);
+    const manifest = await this.get(id);
+    await this.linkRetainedByHash(manifest);
     const tmp = join(this.root, `.current-${tempSuffix()}`);
     await symlink(join('snapshots', id), tmp);
     try {
@@ -236,6 +238,24 @@ export class StateStore implements SnapshotStore {
       ...(stats === undefined ? {} : { stats }),
     });
     this.logger.info('snapshot published', { snapshot: id, action });
+  }
+
+  /**
+   * Before a switch to `manifest`: the by-hash files of every other retained snapshot, linked
+   * into its tree (by-hash-links.ts), so a client mid-update finds them whichever way the switch
+   * goes. A manifest that cannot be read is skipped here (fsck reports it).
+   */
+  private async linkRetainedByHash(manifest: SnapshotManifest): Promise<void> {
+    const others: SnapshotManifest[] = [];
+    for (const other of await this.listIds()) {
+      if (other === manifest.id) continue;
+      const m = await this.get(other).catch(() => undefined);
+      if (m) others.push(m);
+    }
+    const missing = missingByHash(manifest, others);
+    if (!missing.length) return;
+    const linked = await linkByHash(this.treePath(manifest.id), missing, this.blobs.blobPathUnchecked);
+    if (linked) this.logger.info('by-hash files of retained snapshots linked', { snapshot: manifest.id, files: linked });
   }
 
   /** Every publish, oldest first. */
