@@ -115,7 +115,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const retained = options.refresh || revisit.length ? null : await store.findByDesiredHash(desired.hash);
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
-      logger.info('re-published a retained snapshot', { snapshot: retained.id, commit: options.commit });
+      logger.info(retained.imported ? 're-published a snapshot imported from a bundle' : 're-published a retained snapshot', { snapshot: retained.id, commit: options.commit, ...(retained.imported ? { bundle: retained.imported.snapshot, site: retained.imported.site } : {}) });
       await afterPublished(retained);
       return result('reused', retained.id, plan);
     }

@@ -79,6 +79,8 @@ export interface SnapshotManifest {
   desiredHash: string;
   site: SiteSettings;
   resources: ManifestResource[];
+  /** Set on a snapshot made by `ferry import` (src/transfer): where its bundle came from. */
+  imported?: { snapshot: string; site: string; bundleCreatedAt: string; importedAt: string; signer: string };
 }
 
 export interface HistoryEntry {

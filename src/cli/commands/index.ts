@@ -17,6 +17,8 @@ import * as suspend from './suspend.js';
 import * as resume from './resume.js';
 import * as events from './events.js';
 import * as status from './status.js';
+import * as exportBundle from './export.js';
+import * as importBundle from './import.js';
 
 export const commands: Record<string, { register(program: Command): void }> = {
   render,
@@ -36,4 +38,6 @@ export const commands: Record<string, { register(program: Command): void }> = {
   resume,
   events,
   status,
+  export: exportBundle,
+  import: importBundle,
 };

@@ -17,11 +17,12 @@ export function register(program: Command): void {
         .description('show what apply would change: mirrors added/changed/removed, files and bytes to fetch')
         .option('--no-resolve', 'do not read upstream indexes (mirror-level plan only)')
         .option('--refresh', 'plan as if upstream were re-read for every mirror')
+        .option('--offline', 'an offline site: say which mirrors no imported or retained snapshot holds (asks no upstream)')
         .option('--json', 'JSON output'),
     ),
     { optional: true },
   ).action(
-    action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; json?: boolean }) => {
+    action(async (opts: ModelOptions & { state: string; resolve: boolean; refresh?: boolean; offline?: boolean; json?: boolean }) => {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { formatPlan } = await import('../../plan/format-plan.js');
       const { planResources } = await import('../../plan/plan.js');
@@ -35,6 +36,22 @@ export function register(program: Command): void {
         const store = await StateStore.open(scratch ?? opts.state);
         const published = await store.current();
         let plan = planResources(desired, published);
+        // A retained snapshot of this very desired state (an imported bundle, or a revert): apply switches to it.
+        const retained = plan.upToDate ? null : await store.findByDesiredHash(desired.hash);
+        if (opts.offline || retained) {
+          const { missingOffline } = await import('../../transfer/bundle.js');
+          const missing = retained ? [] : missingOffline(desired, await store.list());
+          const source = retained?.imported ? `from bundle: snapshot ${retained.imported.snapshot} of site ${retained.imported.site}, imported ${retained.imported.importedAt}` : retained ? 'a retained snapshot' : undefined;
+          if (opts.json) {
+            process.stdout.write(JSON.stringify({ ok: true, commit, upToDate: plan.upToDate, ...(retained ? { reuse: { snapshot: retained.id, fromBundle: !!retained.imported, imported: retained.imported } } : {}), missing }, null, 2) + '\n');
+          } else if (plan.upToDate) process.stdout.write('up to date: the published snapshot holds this model\n');
+          else if (retained) process.stdout.write(`apply publishes snapshot ${retained.id} (${source}): nothing to fetch\n`);
+          else {
+            const lines = missing.map((m) => `  ${m.kind}/${m.name}`);
+            process.stdout.write(missing.length === 0 ? 'every mirror is held by a retained snapshot, but no snapshot holds this model as a whole: export the snapshot of this commit from the connected site\n' : `needs from the connected site (no imported snapshot holds them with this spec):\n${lines.join('\n')}\n`);
+          }
+          return;
+        }
         if (opts.resolve && (!plan.upToDate || opts.refresh)) {
           const { planResolved, resolveAll } = await import('../../reconcile/apply-sync.js');
           const { createLazyFetcher } = await import('../../transport/lazy-fetcher.js');
