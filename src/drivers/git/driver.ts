@@ -4,9 +4,10 @@
  * `ferry serve` or nginx serve over smart HTTP (git http-backend: shallow and partial clones
  * work) and any static server over dumb HTTP.
  *
- * `resolve` lists the upstream refs (one connection), picks the selected ones and, when the
- * cache lacks one of their objects, fetches them into the bare repository of the cache
- * (mirror-cache.ts); every pack of the cache then becomes a blob by hard link (pack-import.ts).
+ * `resolve` runs one `git fetch` of the selected refs into the bare repository of the cache
+ * (mirror-cache.ts; with nothing new it costs what a no-op `git fetch` costs: one listing of the
+ * refs), reads the selection back from the cache's refs, and, when it changed, makes every pack
+ * of the cache a blob by hard link (pack-import.ts).
  * Its files are those packs, already in the store: nothing is downloaded by URL. `generate`
  * writes each repository's text files: `packed-refs` with exactly the refs selected, so every
  * snapshot, and a rollback to it, serves its own refs. Objects its refs do not reach may sit in
@@ -21,11 +22,11 @@ import { resourceId, type Resource } from '../../core/resource.js';
 import type { ManifestFile } from '../../store/types.js';
 import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
 import { parseGitSpec, type GitRepository } from './git-spec.js';
-import { cacheDirFor, ensureCache, fetchRefs, listPacks, listRemoteRefs, objectTypes, peelTags, repackGeometric, withCache } from './mirror-cache.js';
+import { cacheDirFor, cacheRefs, ensureCache, fetchRefspecs, listPacks, listRemoteRefs, objectTypes, packLooseObjects, peelTags, refspecsFor, repackGeometric, withCache } from './mirror-cache.js';
 import { importPacks, type ImportedPack } from './pack-import.js';
-import { pinnedSelection, reusableFiles, type GitUpstreamState, type Submodule } from './previous-state.js';
+import { pinnedSelection, previousRepositoryState, reusableFiles, type GitUpstreamState, type Submodule } from './previous-state.js';
 import { repositoryTextFiles } from './repository-files.js';
-import { selectRefs, type RefSelection } from './select-refs.js';
+import { guessHeadTarget, selectRefs, type RefSelection } from './select-refs.js';
 import { submodulesAt } from './submodules.js';
 import { upstreamAccess, type UpstreamAccess } from './upstream-auth.js';
 
@@ -85,40 +86,64 @@ async function packSizes(gitdir: string, names: readonly string[]): Promise<numb
   return bytes;
 }
 
+/** The full ref an exact (glob-free) pattern selected in `refs`, as selectRefs picks it. */
+function exactIn(refs: Record<string, string>): (pattern: string) => string | undefined {
+  return (p) => (p.startsWith('refs/') ? p : [`refs/heads/${p}`, `refs/tags/${p}`].find((r) => r in refs));
+}
+
+const MISSING_REF = /couldn't find remote ref (\S+)/;
+
 /**
- * Brings the cache to hold every object of `selection` (fetching the selected refs when one is
- * missing) and returns the refs as fetched, and what the fetch added. A cache git cannot read is
- * started over once.
+ * One `git fetch` of what the patterns select into the cache (pruned, so the cache's refs are
+ * upstream's), with upstream's HEAD commit. An exact pattern's full name comes from the last
+ * published state; without it (first run), or when a fetch says such a ref is gone, upstream is
+ * listed first (ls-remote), which also names upstream's HEAD and reports a missing ref as a model
+ * error. A cache git cannot read is started over once.
  */
-async function syncCache(gitdir: string, access: UpstreamAccess, selection: RefSelection, ctx: DriverContext, log: (m: string) => void): Promise<{ refs: Record<string, string>; newPacks: string[] }> {
-  const names = Object.keys(selection.refs);
-  for (let attempt = 1; ; attempt++) {
-    await ensureCache(gitdir, ctx.signal);
-    const present = await objectTypes(gitdir, Object.values(selection.refs), ctx.signal);
-    if (names.every((n) => present.has(selection.refs[n]))) return { refs: selection.refs, newPacks: [] };
-    const before = new Set(await listPacks(gitdir));
-    let refs: Record<string, string>;
+async function fetchSelected(
+  gitdir: string,
+  repo: GitRepository,
+  access: UpstreamAccess,
+  known: Record<string, string> | undefined,
+  ctx: DriverContext,
+  log: (m: string) => void,
+): Promise<{ headTarget?: string }> {
+  let headTarget: string | undefined;
+  let listed = false;
+  let specs = refspecsFor(repo.refs, known ? exactIn(known) : () => undefined);
+  let head = true;
+  let restarted = false;
+  for (;;) {
+    if (!specs) {
+      const remote = await listRemoteRefs(access, ctx.signal);
+      const selection = selectRefs(remote.advertised, repo.refs, { repository: repo.name, url: repo.url });
+      listed = true;
+      headTarget = remote.advertised.find((a) => a.ref === 'HEAD')?.target;
+      head = remote.advertised.some((a) => a.ref === 'HEAD' && a.oid !== '');
+      specs = refspecsFor(repo.refs, exactIn(selection.refs)) as string[];
+    }
+    const hadPacks = (await listPacks(gitdir)).length > 0;
     try {
-      refs = { ...selection.refs, ...(await fetchRefs(gitdir, access, names, ctx.signal)) };
+      await fetchRefspecs(gitdir, access, specs, { signal: ctx.signal, head });
+      await packLooseObjects(gitdir, ctx.signal);
+      return { headTarget };
     } catch (e) {
-      if (attempt === 1 && e instanceof FerryError && e.code === 'FERRY_GIT' && DAMAGED.test(e.message) && before.size > 0) {
+      if (!(e instanceof FerryError) || e.code !== 'FERRY_GIT') throw e;
+      const missing = MISSING_REF.exec(e.message)?.[1];
+      if (missing === 'HEAD' && head) head = false;
+      else if (missing && !listed) specs = undefined;
+      else if (DAMAGED.test(e.message) && hadPacks && !restarted) {
+        restarted = true;
         log(`the mirror cache cannot be read (${e.message.split('\n').pop()}); fetching again from scratch`);
         await rm(gitdir, { recursive: true, force: true });
-        continue;
-      }
-      throw e;
+        await ensureCache(gitdir, ctx.signal);
+      } else throw e;
     }
-    const after = await objectTypes(gitdir, Object.values(refs), ctx.signal);
-    const still = names.filter((n) => !after.has(refs[n]));
-    if (still.length === 0) return { refs, newPacks: (await listPacks(gitdir)).filter((p) => !before.has(p)) };
-    if (attempt === 2) throw new FerryError('FERRY_GIT', `${still.length} ref(s) not received (${still.slice(0, 3).join(', ')}): upstream changed while it was fetched, or the cache is damaged; try again`, { expected: still });
-    log('the mirror cache lacks objects after a fetch; fetching again from scratch');
-    await rm(gitdir, { recursive: true, force: true });
   }
 }
 
 async function resolveRepository(repo: GitRepository, resource: Resource, ctx: DriverContext): Promise<ResolvedRepository> {
-  let step = 'listing the refs';
+  let step = 'fetching';
   const where = { resource: resourceId(resource), url: redactUrl(repo.url) };
   const none = { files: 0, bytes: 0 };
   try {
@@ -129,27 +154,35 @@ async function resolveRepository(repo: GitRepository, resource: Resource, ctx: D
       return { plan: { repo, selection: pinned, reuse: kept }, files: reusedFiles(kept), warnings: [], fetched: none };
     }
     const access = upstreamAccess(repo.url, repo.ssh);
-    const remote = await listRemoteRefs(access, ctx.signal);
-    let selection = selectRefs(remote.advertised, repo.refs, { repository: repo.name, url: repo.url });
-    const warnings = selection.emptyGlobs.map((p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }));
-    const reuse = await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection, blobs: ctx.blobs });
-    if (reuse) {
-      ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, where);
-      return { plan: { repo, selection, reuse }, files: reusedFiles(reuse), warnings, fetched: none };
-    }
-    step = 'fetching';
     const gitdir = cacheDirFor(ctx.stateDir, repo.url);
+    const last = previousRepositoryState(ctx.previous, repo.name);
+    const known = last && last.url === redactUrl(repo.url) && JSON.stringify(last.patterns) === JSON.stringify(repo.refs) ? last.refs : undefined;
     return await withCache(gitdir, async () => {
-      const synced = await syncCache(gitdir, access, selection, ctx, (m) => ctx.logger.warn(`git ${repo.name}: ${m}`, where));
-      selection = { ...selection, refs: synced.refs };
-      const bytes = await packSizes(gitdir, synced.newPacks);
-      if (synced.newPacks.length) ctx.logger.info(`git ${repo.name}: fetched ${bytes} bytes (${synced.newPacks.length} pack)`, where);
+      await ensureCache(gitdir, ctx.signal);
+      const before = new Set(await listPacks(gitdir));
+      const { headTarget } = await fetchSelected(gitdir, repo, access, known, ctx, (m) => ctx.logger.warn(`git ${repo.name}: ${m}`, where));
+      step = 'reading refs';
+      const advertised = await cacheRefs(gitdir, ctx.signal);
+      const upstreamHead = advertised.find((a) => a.ref === 'HEAD');
+      if (upstreamHead) upstreamHead.target = headTarget ?? guessHeadTarget(advertised, last?.head);
+      const selection = selectRefs(advertised, repo.refs, { repository: repo.name, url: repo.url });
+      const warnings = selection.emptyGlobs.map((p) => new FerryError('FERRY_INVALID_MODEL', `git repository ${repo.name}: no ref of ${redactUrl(repo.url)} matches ${p}`, { repository: repo.name, url: redactUrl(repo.url), expected: p }));
+      const newPacks = (await listPacks(gitdir)).filter((p) => !before.has(p));
+      const fetched = { files: newPacks.length, bytes: await packSizes(gitdir, newPacks) };
+      if (newPacks.length) ctx.logger.info(`git ${repo.name}: fetched ${fetched.bytes} bytes (${newPacks.length} pack)`, where);
+      const reuse = await reusableFiles({ previous: ctx.previous, name: repo.name, dir: repo.dir, selection, blobs: ctx.blobs });
+      if (reuse) {
+        ctx.logger.info(`git ${repo.name}: refs unchanged, nothing to fetch`, where);
+        return { plan: { repo, selection, reuse }, files: reusedFiles(reuse), warnings, fetched };
+      }
+      const types = await objectTypes(gitdir, Object.values(selection.refs), ctx.signal);
+      const lacking = Object.keys(selection.refs).filter((n) => !types.has(selection.refs[n]));
+      if (lacking.length) throw new FerryError('FERRY_GIT', `the mirror cache lacks the objects of ${lacking.length} ref(s) after a fetch (${lacking.slice(0, 3).join(', ')}); run again`, { expected: lacking });
       step = 'repacking';
       if (await repackGeometric(gitdir, ctx.signal)) ctx.logger.info(`git ${repo.name}: rolled the small packs of the mirror cache into one (geometric repack)`, where);
       step = 'linking packs';
       const packs = await importPacks(gitdir, await listPacks(gitdir), ctx.blobs, ctx.signal);
       step = 'reading refs';
-      const types = await objectTypes(gitdir, Object.values(selection.refs), ctx.signal);
       const tags = Object.values(selection.refs).filter((oid) => types.get(oid) === 'tag');
       const peeledByOid = await peelTags(gitdir, tags, ctx.signal);
       const peeled: Record<string, string> = {};
@@ -160,7 +193,7 @@ async function resolveRepository(repo: GitRepository, resource: Resource, ctx: D
       const heads = Object.entries(selection.refs).filter(([n]) => n.startsWith('refs/heads/')).map(([, oid]) => oid);
       const submodules = await submodulesAt(gitdir, heads, ctx.signal);
       for (const s of submodules) ctx.logger.warn(`git ${repo.name}: submodule ${s.path} (${s.url}) is not mirrored: Ferry does not follow submodules; list it as a repository if clients need it`, where);
-      return { plan: { repo, selection, peeled, packs, submodules }, files: packFiles(repo, packs), warnings, fetched: { files: synced.newPacks.length, bytes } };
+      return { plan: { repo, selection, peeled, packs, submodules }, files: packFiles(repo, packs), warnings, fetched };
     });
   } catch (e) {
     throw repositoryError(e, repo, step, ctx.signal);

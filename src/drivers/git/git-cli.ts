@@ -38,8 +38,6 @@ const STDERR_KEPT = 64 * 1024;
 export function baseGitEnv(): Record<string, string> {
   const env: Record<string, string> = {
     GIT_TERMINAL_PROMPT: '0',
-    GIT_ASKPASS: '/bin/false',
-    SSH_ASKPASS: '/bin/false',
     GIT_PAGER: 'cat',
     LC_ALL: 'C',
   };
@@ -116,7 +114,8 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
         return;
       }
       if (code !== 0) {
-        const tail = stderr.trim().split('\n').slice(-6).join('\n');
+        let tail = stderr.trim().split('\n').slice(-6).join('\n');
+        if (/could not read (Username|Password)|terminal prompts disabled/.test(tail)) tail += ' (the server asks for credentials: give them in the repository URL, or they were refused)';
         reject(new FerryError('FERRY_GIT', `${options.what}: git ${args[0]} failed (${signal ?? `exit ${code}`})${tail ? `: ${tail}` : ''}`, { actual: signal ?? code }));
         return;
       }

@@ -142,32 +142,56 @@ export async function peelTags(gitdir: string, tags: readonly string[], signal: 
   return out;
 }
 
+/** Where the cache keeps upstream's HEAD (its commit; which branch it names is guessed from it). */
+export const UPSTREAM_HEAD = 'refs/ferry/upstream-head';
+
 /**
- * Fetches `refs` (full names) from upstream into the same names in the cache, forced (upstream
- * may rewrite a branch), without tags they do not name. Returns the oids the cache now holds
- * for them: what this fetch received, which may be newer than an earlier listing.
+ * The refspecs that fetch what `patterns` select (select-refs.ts): a glob stays a glob (git's
+ * `*` also matches across `/`; a short one covers branches and tags), an exact pattern becomes
+ * the full ref `exact` gives for it. Undefined when an exact pattern's full name is unknown
+ * (ls-remote must tell it). Pure.
  */
-export async function fetchRefs(gitdir: string, access: UpstreamAccess, refs: readonly string[], signal: AbortSignal): Promise<Record<string, string>> {
-  await runGit(['fetch', '-q', '--no-tags', '--no-write-fetch-head', '--no-auto-gc', '--no-auto-maintenance', '--no-show-forced-updates', '--stdin', access.url], {
-    gitdir,
-    signal,
-    env: { ...configEnv(access.config), ...access.env },
-    secrets: access.secrets,
-    input: refs.map((r) => `+${r}:${r}\n`).join(''),
-    what: `fetching ${redactUrl(access.url)}`,
-  });
-  return cacheRefs(gitdir, refs, signal);
+export function refspecsFor(patterns: readonly string[], exact: (pattern: string) => string | undefined): string[] | undefined {
+  const out = new Set<string>();
+  for (const p of patterns) {
+    if (p.includes('*')) {
+      for (const full of p.startsWith('refs/') ? [p] : [`refs/heads/${p}`, `refs/tags/${p}`]) out.add(`+${full}:${full}`);
+      continue;
+    }
+    const full = p.startsWith('refs/') ? p : exact(p);
+    if (!full) return undefined;
+    out.add(`+${full}:${full}`);
+  }
+  return [...out];
 }
 
-/** The oids the cache's refs hold for `refs` (absent ones left out). */
-export async function cacheRefs(gitdir: string, refs: readonly string[], signal: AbortSignal): Promise<Record<string, string>> {
-  const { stdout } = await runGit(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'], { gitdir, signal, what: 'reading the mirror cache refs' });
-  const wanted = new Set(refs);
-  const out: Record<string, string> = {};
+/**
+ * One `git fetch` of `refspecs` into the same names in the cache, forced (upstream may rewrite a
+ * branch) and pruned (a ref gone upstream goes from the cache), without tags the refspecs do not
+ * name, upstream's HEAD commit into UPSTREAM_HEAD when `head` is set. Nothing to fetch costs what
+ * a no-op `git fetch` costs: one listing of the refs.
+ */
+export async function fetchRefspecs(gitdir: string, access: UpstreamAccess, refspecs: readonly string[], options: { signal: AbortSignal; head: boolean }): Promise<void> {
+  const all = options.head ? [...refspecs, `+HEAD:${UPSTREAM_HEAD}`] : refspecs;
+  await runGit(['fetch', '-q', '--prune', '--no-tags', '--no-write-fetch-head', '--no-auto-gc', '--no-auto-maintenance', '--no-show-forced-updates', '--stdin', access.url], {
+    gitdir,
+    signal: options.signal,
+    env: { ...configEnv(access.config), ...access.env },
+    secrets: access.secrets,
+    input: all.map((r) => `${r}\n`).join(''),
+    what: `fetching ${redactUrl(access.url)}`,
+  });
+}
+
+/** The cache's branches and tags (and upstream's HEAD commit, without its name) as an advertisement. */
+export async function cacheRefs(gitdir: string, signal: AbortSignal): Promise<AdvertisedRef[]> {
+  const { stdout } = await runGit(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags', UPSTREAM_HEAD], { gitdir, signal, what: 'reading the mirror cache refs' });
+  const out: AdvertisedRef[] = [];
   for (const line of stdout.split('\n')) {
     const space = line.indexOf(' ');
+    if (space !== 40) continue;
     const name = line.slice(space + 1);
-    if (space === 40 && wanted.has(name)) out[name] = line.slice(0, 40);
+    out.push({ ref: name === UPSTREAM_HEAD ? 'HEAD' : name, oid: line.slice(0, 40) });
   }
   return out;
 }
@@ -180,6 +204,25 @@ export async function listPacks(gitdir: string): Promise<string[]> {
     .filter((n) => /^pack-[0-9a-f]{40}\.pack$/.test(n) && idx.has(n.slice(0, -5)))
     .map((n) => n.slice(0, -5))
     .sort();
+}
+
+/**
+ * Packs loose objects, if a fetch left any (a dumb-HTTP fetch stores what it walks as loose
+ * objects; smart fetches keep a pack), into one more pack: a snapshot publishes packs only.
+ * Returns whether there were any. One readdir when there are none.
+ */
+export async function packLooseObjects(gitdir: string, signal: AbortSignal): Promise<boolean> {
+  const objects = join(gitdir, 'objects');
+  let loose = false;
+  for (const d of await readdir(objects).catch(() => [] as string[])) {
+    if (/^[0-9a-f]{2}$/.test(d) && (await readdir(join(objects, d)).catch(() => [])).length > 0) {
+      loose = true;
+      break;
+    }
+  }
+  if (!loose) return false;
+  await runGit(['repack', '-q', '-d', '--no-write-bitmap-index'], { gitdir, signal, what: 'packing the loose objects of the mirror cache' });
+  return true;
 }
 
 /**

@@ -49,6 +49,20 @@ export function chooseHead(upstreamHead: string | undefined, refs: string[]): st
 }
 
 /**
+ * Which branch upstream's HEAD names when only its commit is known (a fetch brings the commit,
+ * not the name): the branch at that commit, preferring `preferred` (the last known), then
+ * master, main, then the first by name, as git's dumb-HTTP clients guess it. Undefined when no
+ * branch is at that commit, or HEAD is not advertised. A target already known is kept.
+ */
+export function guessHeadTarget(advertised: readonly AdvertisedRef[], preferred?: string): string | undefined {
+  const head = advertised.find((a) => a.ref === 'HEAD');
+  if (!head || head.target) return head?.target;
+  const branches = advertised.filter((a) => a.ref.startsWith('refs/heads/') && a.oid === head.oid).map((a) => a.ref).sort();
+  for (const candidate of [preferred, 'refs/heads/master', 'refs/heads/main']) if (candidate && branches.includes(candidate)) return candidate;
+  return branches[0];
+}
+
+/**
  * Applies the patterns to the advertised refs. A pattern without `*` that matches nothing is
  * an error (FERRY_INVALID_MODEL): the model asks for something upstream does not have.
  */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import { configEnv, scrub } from '../../../src/drivers/git/git-cli.js';
-import { parseLsRemote } from '../../../src/drivers/git/mirror-cache.js';
+import { parseLsRemote, refspecsFor } from '../../../src/drivers/git/mirror-cache.js';
+import { guessHeadTarget } from '../../../src/drivers/git/select-refs.js';
 import { matchSmartHttp } from '../../../src/drivers/git/smart-http.js';
 import { parseGitmodules } from '../../../src/drivers/git/submodules.js';
 import { upstreamAccess } from '../../../src/drivers/git/upstream-auth.js';
@@ -66,5 +67,39 @@ describe('parseGitmodules', () => {
   it('reads path and url of each submodule, redacting credentials', () => {
     const text = '[submodule "lib"]\n\tpath = vendor/lib\n\turl = https://u:pw@git.example.org/lib.git\n# comment\n[submodule "x"]\n\tpath = x\n[core]\n\turl = nope\n';
     expect(parseGitmodules(text)).toEqual([{ path: 'vendor/lib', url: 'https://***:***@git.example.org/lib.git' }]);
+  });
+});
+
+describe('refspecsFor', () => {
+  it('keeps globs as globs (short ones for branches and tags) and names exact refs in full', () => {
+    const known = (p: string) => ({ master: 'refs/heads/master', 'v1.0': 'refs/tags/v1.0' })[p];
+    expect(refspecsFor(['master', 'release/*', 'refs/tags/*', 'v1.0', 'refs/heads/dev'], known)).toEqual([
+      '+refs/heads/master:refs/heads/master',
+      '+refs/heads/release/*:refs/heads/release/*',
+      '+refs/tags/release/*:refs/tags/release/*',
+      '+refs/tags/*:refs/tags/*',
+      '+refs/tags/v1.0:refs/tags/v1.0',
+      '+refs/heads/dev:refs/heads/dev',
+    ]);
+    expect(refspecsFor(['master', 'other'], known)).toBeUndefined();
+  });
+});
+
+describe('guessHeadTarget', () => {
+  const a = '1'.repeat(40);
+  const b = '2'.repeat(40);
+  const refs = [
+    { ref: 'HEAD', oid: a },
+    { ref: 'refs/heads/zeta', oid: a },
+    { ref: 'refs/heads/main', oid: a },
+    { ref: 'refs/heads/dev', oid: b },
+  ];
+  it('picks the branch at HEAD: the last known, then master, main, then by name', () => {
+    expect(guessHeadTarget(refs)).toBe('refs/heads/main');
+    expect(guessHeadTarget(refs, 'refs/heads/zeta')).toBe('refs/heads/zeta');
+    expect(guessHeadTarget(refs, 'refs/heads/dev')).toBe('refs/heads/main');
+    expect(guessHeadTarget([{ ref: 'HEAD', oid: b }, ...refs.slice(1)])).toBe('refs/heads/dev');
+    expect(guessHeadTarget(refs.slice(1))).toBeUndefined();
+    expect(guessHeadTarget([{ ref: 'HEAD', oid: a, target: 'refs/heads/x' }])).toBe('refs/heads/x');
   });
 });
