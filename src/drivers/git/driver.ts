@@ -120,7 +120,7 @@ async function fetchSelected(
       listed = true;
       headTarget = remote.advertised.find((a) => a.ref === 'HEAD')?.target;
       head = remote.advertised.some((a) => a.ref === 'HEAD' && a.oid !== '');
-      specs = refspecsFor(repo.refs, exactIn(selection.refs)) as string[];
+      specs = refspecsFor(repo.refs, exactIn(selection.refs));
     }
     const hadPacks = (await listPacks(gitdir)).length > 0;
     try {
