@@ -16,6 +16,34 @@ export interface KindServing {
   prefixes?: readonly string[];
   /** Names of the extra response headers its files may carry (`Docker-Content-Digest`). */
   headers?: readonly string[];
+  /**
+   * Programs that answer some requests of a snapshot's tree instead of its files (git's smart
+   * HTTP): run by `ferry serve` (src/serve/cgi.ts) and by nginx through fcgiwrap, over the
+   * snapshot the request reads (the published one, or `/snapshots/<id>/`).
+   */
+  cgi?: readonly KindCgi[];
+}
+
+/** A CGI program (RFC 3875) serving a subtree of the kind's folder. */
+export interface KindCgi {
+  /** What it serves, for logs and the nginx comment. */
+  readonly name: string;
+  /**
+   * Whether a request is the program's: `segments` are its path from the tree root (`git/…`),
+   * `query` its query string (with `?`). Gives the PATH_INFO (from the tree root), or a refusal
+   * (a push to a read-only mirror), or undefined when the request is not the program's.
+   */
+  match(segments: readonly string[], query: string, method: string | undefined): { pathInfo: string } | { refuse: number; text: string } | undefined;
+  /** The program and its arguments (no shell). */
+  readonly command: readonly string[];
+  /** Its environment, given the snapshot tree's root (real path, or an nginx expression). */
+  env(treeRoot: string): Record<string, string>;
+  /**
+   * For nginx: a regular expression of the request paths (from a tree root, no leading `/`) the
+   * program answers; PATH_INFO is the matched path. nginx hands them to fcgiwrap as
+   * SCRIPT_FILENAME `script` with `env(treeRoot)` as fastcgi_params.
+   */
+  readonly nginx: { location: string; script: string };
 }
 
 export interface Kind {

@@ -8,7 +8,7 @@ import { debKind } from './deb/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
-import type { Kind } from './kind.js';
+import type { Kind, KindCgi } from './kind.js';
 import type { Driver } from './types.js';
 
 const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind];
@@ -46,12 +46,14 @@ export function supportedKinds(): string[] {
 }
 
 /** Every kind's serving declarations together (for the nginx configuration). */
-export function servingDeclarations(): { prefixes: string[]; headers: string[] } {
+export function servingDeclarations(): { prefixes: string[]; headers: string[]; cgi: KindCgi[] } {
   const prefixes = new Set<string>();
   const headers = new Set<string>();
+  const cgi: KindCgi[] = [];
   for (const k of registeredKinds()) {
     for (const p of k.serving?.prefixes ?? []) prefixes.add(p);
     for (const h of k.serving?.headers ?? []) headers.add(h);
+    cgi.push(...(k.serving?.cgi ?? []));
   }
-  return { prefixes: [...prefixes].sort(), headers: [...headers].sort() };
+  return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi };
 }

@@ -27,7 +27,8 @@ import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { RESOURCE_KINDS } from '../core/resource.js';
-import { gitBackendEnv, matchSmartHttp } from '../drivers/git/smart-http.js';
+import type { KindCgi } from '../drivers/kind.js';
+import { registeredKinds } from '../drivers/registry.js';
 import { runCgi } from './cgi.js';
 import { contentTypeFor } from './content-types.js';
 import { servedLastModified } from './http-conditions.js';
@@ -86,6 +87,18 @@ async function readListing(dir: string): Promise<ListingEntry[]> {
   return entries;
 }
 
+/** The CGI route of a registered kind that claims the request, if any. */
+function cgiRoute(segments: readonly string[], query: string, method: string | undefined): { cgi: KindCgi; answer: NonNullable<ReturnType<KindCgi['match']>> } | undefined {
+  for (const k of registeredKinds()) {
+    if (segments[0] !== k.kind) continue;
+    for (const cgi of k.serving?.cgi ?? []) {
+      const answer = cgi.match(segments, query, method);
+      if (answer) return { cgi, answer };
+    }
+  }
+  return undefined;
+}
+
 export function createServeHandler(options: { stateDir: string; logger?: Logger }): Handler {
   const logger = options.logger ?? silentLogger;
   const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
@@ -140,19 +153,26 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     });
   }
 
-  /** Smart HTTP of a git mirror's repository: `git http-backend` over the snapshot's bare repository. */
-  async function serveGit(req: IncomingMessage, res: ServerResponse, ctx: { snapshot: ServedSnapshot | null; smart: NonNullable<ReturnType<typeof matchSmartHttp>>; query: string }): Promise<void> {
-    const { snapshot, smart } = ctx;
+  /** A kind's CGI program (git's smart HTTP) over the snapshot's tree (Kind.serving.cgi). */
+  async function serveCgi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { snapshot: ServedSnapshot | null; cgi: KindCgi; answer: NonNullable<ReturnType<KindCgi['match']>>; query: string },
+  ): Promise<void> {
+    const { snapshot, answer } = ctx;
     if (snapshot === null) return sendText(res, req, 404, 'no such snapshot\n');
-    if (smart.refused) return sendText(res, req, 403, 'this mirror is read-only: only git-upload-pack (clone, fetch) is served\n');
-    const repo = await snapshot.realDir(smart.repository);
-    if (repo === null) return sendText(res, req, 404, 'no such repository\n', { 'X-Ferry-Snapshot': snapshot.id });
+    if ('refuse' in answer) return sendText(res, req, answer.refuse, answer.text, { 'X-Ferry-Snapshot': snapshot.id });
+    // The folder it serves must be in this tree (segments are checked; no link leads out).
+    const folder = answer.pathInfo.split('/').filter(Boolean).slice(0, -1);
+    while (folder.length > 0 && (await snapshot.realDir(folder)) === null) folder.pop();
+    if (folder.length < 3) return sendText(res, req, 404, 'not found\n', { 'X-Ferry-Snapshot': snapshot.id });
+    const [command, ...args] = ctx.cgi.command;
     await runCgi(req, res, ctx.query, {
-      command: 'git',
-      args: ['http-backend'],
-      env: gitBackendEnv(),
-      vars: { GIT_PROJECT_ROOT: snapshot.treeDir, PATH_INFO: `/${[...smart.repository, smart.endpoint].join('/')}` },
-      headers: { 'X-Ferry-Snapshot': snapshot.id },
+      command,
+      args,
+      env: ctx.cgi.env(snapshot.treeDir),
+      vars: { PATH_INFO: answer.pathInfo },
+      headers: { 'X-Ferry-Snapshot': snapshot.id, 'Cache-Control': 'no-cache' },
       logger,
     });
   }
@@ -183,10 +203,10 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       (RESOURCE_KINDS as readonly string[]).includes(first) ||
       (current !== null && (await current.snapshot.realDir([first])) !== null);
     if (!ours) return false;
-    const smart = matchSmartHttp(first === SNAPSHOTS ? segments.slice(2) : segments, query, req.method);
-    if (smart) {
+    const routed = cgiRoute(first === SNAPSHOTS ? segments.slice(2) : segments, query, req.method);
+    if (routed) {
       const snapshot = first === SNAPSHOTS ? await snapshots.byId(segments[1] ?? '') : (current?.snapshot ?? null);
-      await serveGit(req, res, { snapshot, smart, query: query.replace(/^\?/, '') });
+      await serveCgi(req, res, { snapshot, ...routed, query: query.replace(/^\?/, '') });
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -120,7 +120,9 @@ async function fetchSelected(
       listed = true;
       headTarget = remote.advertised.find((a) => a.ref === 'HEAD')?.target;
       head = remote.advertised.some((a) => a.ref === 'HEAD' && a.oid !== '');
-      specs = refspecsFor(repo.refs, exactIn(selection.refs));
+      const named = refspecsFor(repo.refs, exactIn(selection.refs));
+      if (!named) throw new FerryError('FERRY_INTERNAL', `git repository ${repo.name}: a selected pattern names no ref`, { repository: repo.name });
+      specs = named;
     }
     const hadPacks = (await listPacks(gitdir)).length > 0;
     try {

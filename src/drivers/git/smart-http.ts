@@ -11,6 +11,7 @@
  * user configuration left out, the repository trusted whoever owns it (`safe.directory`), every
  * repository exported, protocol v2 allowed.
  */
+import type { KindCgi } from '../kind.js';
 import { configEnv } from './git-cli.js';
 
 export interface SmartHttpRequest {
@@ -42,11 +43,12 @@ export function matchSmartHttp(segments: readonly string[], query: string, metho
   return undefined;
 }
 
-/** http-backend's environment (no request variables): see the file comment. */
-export function gitBackendEnv(): Record<string, string> {
+/** http-backend's environment (no request variables) over the tree at `treeRoot`: see the file comment. */
+export function gitBackendEnv(treeRoot: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: '/nonexistent',
+    GIT_PROJECT_ROOT: treeRoot,
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_HTTP_EXPORT_ALL: '1',
     ...configEnv([
@@ -57,3 +59,19 @@ export function gitBackendEnv(): Record<string, string> {
     ]),
   };
 }
+
+const BACKEND = ['/usr/lib/git-core/git-http-backend', '/usr/libexec/git-core/git-http-backend'];
+
+/** The git kind's CGI route (Kind.serving.cgi): smart HTTP of every published repository. */
+export const gitSmartHttp: KindCgi = {
+  name: 'git smart HTTP (git http-backend)',
+  match(segments, query, method) {
+    const m = matchSmartHttp(segments, query, method);
+    if (!m) return undefined;
+    if (m.refused) return { refuse: 403, text: 'this mirror is read-only: only git-upload-pack (clone, fetch) is served\n' };
+    return { pathInfo: `/${[...m.repository, m.endpoint].join('/')}` };
+  },
+  command: ['git', 'http-backend'],
+  env: gitBackendEnv,
+  nginx: { location: 'git/.+\\.git/(?:info/refs|git-upload-pack|git-receive-pack)', script: BACKEND[0] },
+};

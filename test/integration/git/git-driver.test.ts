@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import type { Resource } from '../../../src/core/resource.js';
 import { cacheDirFor, listPacks, repackGeometric } from '../../../src/drivers/git/mirror-cache.js';
-import { gitBackendEnv, matchSmartHttp } from '../../../src/drivers/git/smart-http.js';
+import { gitSmartHttp } from '../../../src/drivers/git/smart-http.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { runCgi } from '../../../src/serve/cgi.js';
 import type { BlobStore } from '../../../src/store/types.js';
@@ -53,13 +53,13 @@ async function publishSmart(run: DriverRun, name: string): Promise<string> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const segments = url.pathname.split('/').filter(Boolean);
-    const smart = matchSmartHttp(segments, url.search, req.method);
-    if (!smart || smart.refused) {
+    const answer = gitSmartHttp.match(segments, url.search, req.method);
+    if (!answer || 'refuse' in answer) {
       res.statusCode = 403;
       res.end();
       return;
     }
-    void runCgi(req, res, url.search.slice(1), { command: 'git', args: ['http-backend'], env: gitBackendEnv(), vars: { GIT_PROJECT_ROOT: tree, PATH_INFO: `/${[...smart.repository, smart.endpoint].join('/')}` }, logger: silentLogger });
+    void runCgi(req, res, url.search.slice(1), { command: 'git', args: ['http-backend'], env: gitSmartHttp.env(tree), vars: { PATH_INFO: answer.pathInfo }, logger: silentLogger });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
