@@ -129,7 +129,7 @@ describe('git mirror, end to end', () => {
 
     const fsck = await runFerry(['fsck', '--state', state]);
     expect(fsck.code).toBe(0);
-  });
+  }, 240_000);
 
   it('a model change and its git revert: the old refs come back, 0 bytes downloaded', async () => {
     const url = `${server?.url ?? ''}/git/formulas/salt-formulas/nginx.git`;
@@ -148,7 +148,7 @@ describe('git mirror, end to end', () => {
     expect(result.stats.bytesFetched).toBe(0);
     expect(fetches()).toBe(before);
     expect(await git(tmp, ['ls-remote', url])).toBe(refsNow);
-  });
+  }, 240_000);
 
   it('plans say what a git mirror fetches, adds and removes', async () => {
     await commit('plan.txt', 'plan\n', 'third');
@@ -163,5 +163,5 @@ describe('git mirror, end to end', () => {
     expect(renamed.stdout).toMatch(/git\/formulas\s+change\s+\d+ files, fetch 0 \(0 B\)/);
     expect(renamed.stdout).toMatch(/- salt-formulas\/nginx\.git\/objects\/pack\/pack-[0-9a-f]{40}\.pack/);
     expect(renamed.stdout).toMatch(/\+ nginx\.git\/objects\/pack\/pack-[0-9a-f]{40}\.pack/);
-  });
+  }, 240_000);
 });

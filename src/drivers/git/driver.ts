@@ -68,8 +68,13 @@ function repositoryError(e: unknown, repo: GitRepository, step: string, signal: 
   return new FerryError('FERRY_GIT', `git repository ${repo.name}: ${step} of ${url} failed: ${e instanceof Error ? e.message : String(e)}`, { url, repository: repo.name }, e);
 }
 
+/**
+ * The packs as files of the resource, already in the store. No URL: they are not downloaded but
+ * linked from the cache, so `fsck --repair` leaves them to `apply --refresh`, which links a
+ * missing one in again from the cache.
+ */
 function packFiles(repo: GitRepository, packs: readonly ImportedPack[]): WantedFile[] {
-  const url = redactUrl(repo.url);
+  const url = '';
   return packs.flatMap((p) => [
     { path: `${repo.dir}/objects/pack/${p.name}.pack`, url, sha256: p.pack.sha256, size: p.pack.size },
     { path: `${repo.dir}/objects/pack/${p.name}.idx`, url, sha256: p.idx.sha256, size: p.idx.size },
