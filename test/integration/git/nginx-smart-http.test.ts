@@ -54,7 +54,8 @@ beforeAll(async () => {
   await writeTree(join(state, 'snapshots', 'S2', 'tree'), 'm', newer, blobs);
   await symlink('snapshots/S2', join(state, 'current'));
   const socket = join(tmp, 'fcgi.sock');
-  fcgi = spawn(fcgiwrap, ['-c', '2', '-s', `unix:${socket}`], { stdio: 'ignore' });
+  // Its own process group: fcgiwrap forks its workers, and the group is stopped together.
+  fcgi = spawn(fcgiwrap, ['-c', '2', '-s', `unix:${socket}`], { stdio: 'ignore', detached: true });
   for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   await chmod(socket, 0o777);
   const serving = servingDeclarations();
@@ -63,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nginx?.stop();
-  fcgi?.kill();
+  if (fcgi?.pid) process.kill(-fcgi.pid, 'SIGTERM');
   await upstream?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
