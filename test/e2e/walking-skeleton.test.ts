@@ -183,11 +183,11 @@ describe('walking skeleton, end to end', () => {
     repo.append('classes/cluster/lab/mirror.yml', CIRROS_063);
     repo.commit('B: CirrOS 0.6.3');
     // Unchanged resources are taken from the published snapshot as they are: the build names the
-    // missing blob and says how to get it back.
+    // missing blob and points to the repair (fsck --repair); a refresh fetches it again too.
     const failed = await runFerry(['apply', '--repo', repo.dir, '--ref', 'main', '--node', LAB_NODE, '--state', state]);
     expect(failed.code).toBe(1);
     expect(failed.stderr + failed.stdout).toContain(`blob ${victim.sha256} for`);
-    expect(failed.stderr + failed.stdout).toContain('ferry apply --refresh');
+    expect(failed.stderr + failed.stdout).toContain('ferry fsck --repair');
     const b = await apply(repo, state, ['--refresh']);
     expect(b.outcome).toBe('published');
     // The removed blob once more (CirrOS 0.6.3 stayed in the store from the failed attempt).
