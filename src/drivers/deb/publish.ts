@@ -114,8 +114,13 @@ export async function publishDists(o: PublishInput): Promise<GeneratedFile[]> {
       entries.push(...r.entries);
     }
     const up = s.release.fields;
-    const date = o.date;
-    const validUntil = validUntilOf(date, o.validUntilDays);
+    // Date is upstream's (never later than the publish time), so that a rollback never serves an
+    // older Date than the snapshot it replaces: apt keeps a Release it holds whenever the new one
+    // is dated earlier (replay protection), and the rollback would stay invisible to it.
+    // Valid-Until counts from the publish time, so an old upstream never publishes an expired Release.
+    const upstreamDate = s.release.date;
+    const date = upstreamDate && upstreamDate.getTime() < o.date.getTime() ? upstreamDate : o.date;
+    const validUntil = validUntilOf(o.date, o.validUntilDays);
     const text = buildRelease({
       header: [
         ['Origin', up.get('origin') ?? o.resource],

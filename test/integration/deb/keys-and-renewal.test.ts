@@ -194,13 +194,13 @@ describe('keys are part of what is verified (issue 14)', () => {
 });
 
 describe('Release Date and Valid-Until (issue 10)', () => {
-  it('an old upstream publishes a Release dated now, valid from now; renewal re-signs without reading upstream', async () => {
+  it('an old upstream publishes a Release valid from now (its Date kept, so rollbacks never go back in time); renewal re-signs without reading upstream', async () => {
     site = { valid_until_days: 2 };
     const r = mirror('renew', { keys: [signer.publicArmored] });
     const first = await publish(r, undefined, true);
     const rel = parseRelease(await blobText(first, 'dists/bookworm/Release'));
-    expect(Math.abs(rel.date!.getTime() - Date.now())).toBeLessThan(60_000);
-    expect(rel.validUntil!.getTime() - rel.date!.getTime()).toBe(2 * 86_400_000);
+    expect(rel.date!.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(Math.abs(rel.validUntil!.getTime() - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
     const due = await debDriver.revisitAt!(r, t.ctx({ previous: first }));
     expect(due).toBe(Date.parse((first.upstream as { signedAt: string }).signedAt) + 86_400_000);
     // A day and a half later (the recorded signing time moved back), nothing new upstream.
