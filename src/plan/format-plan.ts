@@ -1,18 +1,12 @@
 /** Human-readable plan, one line per resource, in the spirit of `terraform plan`. */
+import { formatSize as formatBytes } from '../core/sync-progress.js';
 import type { Plan } from './plan.js';
 
 const SIGN = { add: '+', change: '~', keep: ' ', remove: '-' } as const;
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
+/** One formatter for sizes in plans, progress lines and status (binary units). */
+
+export { formatBytes };
 
 const SHOWN = 20;
 
