@@ -76,10 +76,22 @@ export class FerryError extends Error {
     return ERROR_CODES[this.code];
   }
 
-  /** `file:line: message` when a source position is known, else the message. */
+  /**
+   * `file:line: message` when a source position is known, else the message. A digest or size
+   * mismatch also names the expected and the actual value when its message does not (issue 10).
+   */
   describe(): string {
     const where = this.data.file ? `${this.data.file}${this.data.line ? `:${this.data.line}` : ''}: ` : '';
-    return `${where}${this.message}`;
+    return `${where}${this.message}${this.mismatch()}`;
+  }
+
+  private mismatch(): string {
+    if (this.code !== 'FERRY_DIGEST_MISMATCH' && this.code !== 'FERRY_SIZE_MISMATCH') return '';
+    const { expected, actual } = this.data;
+    if (expected === undefined || actual === undefined) return '';
+    const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+    const [e, a] = [text(expected), text(actual)];
+    return this.message.includes(e) && this.message.includes(a) ? '' : ` (expected ${e}, actual ${a})`;
   }
 
   toJSON(): Record<string, unknown> {

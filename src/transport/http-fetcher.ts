@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { FerryError } from '../core/ferry-error.js';
 import { readFileSync } from 'node:fs';
 import { Authenticator, credentialsFromAuthFile, type Credential } from './authenticator.js';
@@ -170,6 +171,9 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
     const progress: Progress = { fetched: 0 };
     let fromScratch = o.resume === false;
     for (let round = 0; ; round++) {
+      // Bytes already on disk may predate a change upstream: only a download that continued
+      // them is worth repeating from scratch after a failed verification (issue 10).
+      const continued = !fromScratch && (await stat(dest).then((st) => st.size > 0, () => false));
       try {
         const result = await withRetries(
           (n) => limiter.run(host, () => downloadAttempt(ctx, target, dest, { ...o, fromScratch: fromScratch && n === 0 }, progress), o.signal).catch(rethrowAbort(url)),
@@ -184,8 +188,10 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
         // Keep a partial that a later call may continue (network trouble, 5xx, abort); drop one
         // that failed verification or that upstream refused for good (4xx).
         if (verification || (code === 'FERRY_HTTP_STATUS' && !retryDecision(error).retry)) await removePartial(dest);
-        if (verification && round === 0) {
-          logger.warn('verification failed, downloading again from scratch', { url: redactUrl(url), code });
+        // A download made from scratch in one go that fails verification is what upstream
+        // serves: fetching it again would give the same bytes. Fail at once, naming both digests.
+        if (verification && round === 0 && continued) {
+          logger.warn('verification failed after continuing a partial download: downloading again from scratch', { url: redactUrl(url), code });
           stats.retry(host);
           fromScratch = true;
           continue;
