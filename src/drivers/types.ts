@@ -34,6 +34,8 @@ export interface WantedFile {
   serve?: ServedAs;
   /** The auth scope a token for `url` names (transport RequestOptions.authScope). */
   authScope?: string;
+  /** What the file is, for errors about it (`image library/alpine:3.19`): a URL alone says little. */
+  about?: string;
 }
 
 export interface GeneratedFile {

@@ -130,13 +130,13 @@ function withResource(e: FerryError, resource: Resource): FerryError {
  * that work has settled when this returns or throws.
  */
 export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
-  const wanted = new Map<string, { url: string; size?: number; authScope?: string; resource: Resource }>();
+  const wanted = new Map<string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource }>();
   const known = new Set<string>();
   for (const r of resolved) {
-    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, authScope: f.authScope, resource: r.resource });
+    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, authScope: f.authScope, about: f.about, resource: r.resource });
     for (const d of r.present ?? []) known.add(d);
   }
-  const missing: Array<[string, { url: string; size?: number; authScope?: string; resource: Resource }]> = [];
+  const missing: Array<[string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource }]> = [];
   for (const [sha256, w] of wanted) if (!known.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
   ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
   const early = generateEarly(resolved, ctx);
@@ -170,7 +170,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
       } catch (e) {
         // A cancelled run stops its downloads: that is not a download failure (issue 10).
         if (ctx.signal.aborted) continue;
-        errors.push(...toFerryErrors(e).map((err) => withResource(err, w.resource)));
+        errors.push(...toFerryErrors(e).map((err) => withResource(w.about ? new FerryError(err.code, `${w.about}: ${err.message}`, { ...err.data, about: w.about }, err.cause ?? err) : err, w.resource)));
         ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: resourceId(w.resource) });
       }
     }

@@ -81,7 +81,14 @@ export class RegistryClient {
   async getManifest(repository: string, reference: string, image: string): Promise<FetchedManifest> {
     const url = this.manifestUrl(repository, reference);
     const where = { image, tag: reference, url: redactUrl(url) };
-    const r = await this.call(() => this.fetcher.get(url, { signal: this.signal, authScope: this.scope(repository), headers: { accept: MANIFEST_ACCEPT }, maxBytes: MAX_MANIFEST_BYTES }), where);
+    const r = await this.call(async () => {
+      try {
+        return await this.fetcher.get(url, { signal: this.signal, authScope: this.scope(repository), headers: { accept: MANIFEST_ACCEPT }, maxBytes: MAX_MANIFEST_BYTES });
+      } catch (e) {
+        if (!(e instanceof FerryError) || e.code !== 'FERRY_SIZE_MISMATCH') throw e;
+        throw new FerryError('FERRY_INDEX_TOO_LARGE', `manifest from ${where.url} is larger than the ${MAX_MANIFEST_BYTES >> 20} MiB cap (${String(e.data.actual)} bytes or more)`, { ...where, expected: `<=${MAX_MANIFEST_BYTES}`, actual: e.data.actual }, e);
+      }
+    }, where);
     const digest = `sha256:${sha256Hex(r.body)}`;
     const claimed = r.headers['docker-content-digest'];
     const expected = reference.startsWith('sha256:') ? reference : claimed?.startsWith('sha256:') ? claimed : undefined;
@@ -99,8 +106,12 @@ export class RegistryClient {
     const send = this.fetcher.send?.bind(this.fetcher);
     if (!send) return undefined;
     const url = this.manifestUrl(repository, reference);
-    const r = await this.call(() => send(url, { method: 'HEAD', signal: this.signal, authScope: this.scope(repository), headers: { accept: MANIFEST_ACCEPT } }), { image, tag: reference, url: redactUrl(url) });
-    if (r.status < 200 || r.status > 299) throw httpError(r.status, { image, tag: reference, url: redactUrl(url) });
+    const where = { image, tag: reference, url: redactUrl(url) };
+    const r = await this.call(async () => {
+      const answer = await send(url, { method: 'HEAD', signal: this.signal, authScope: this.scope(repository), headers: { accept: MANIFEST_ACCEPT } });
+      if (answer.status < 200 || answer.status > 299) throw httpError(answer.status, where);
+      return answer;
+    }, where);
     const d = r.headers['docker-content-digest'];
     return d?.startsWith('sha256:') ? d : undefined;
   }

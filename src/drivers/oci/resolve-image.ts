@@ -7,7 +7,7 @@
  * for the sync step, which downloads and verifies them.
  */
 import { readFile } from 'node:fs/promises';
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import type { DriverContext, WantedFile } from '../types.js';
 import { blobPath, emptyEntry, type RepositoryEntry } from './catalog.js';
@@ -58,13 +58,16 @@ export async function resolveImage(plan: ImagePlan, o: ResolveImageOptions): Pro
       known = await client.headDigest(repository, reference, image.name);
       if (known === undefined || o.previousRefs[reference] !== known) unchanged = false;
     }
-    const url = client.manifestUrl(repository, known ?? reference);
+    // Held already (an earlier snapshot's): read from the store. Else GET by the reference
+    // asked for (a tag by its name, whatever HEAD said: its answer is checked on its own).
+    const stored = known !== undefined && (await o.ctx.blobs.has(known.slice(7)));
+    const url = client.manifestUrl(repository, stored ? (known as string) : reference);
     let bytes: Buffer | undefined;
     let contentType: string | undefined;
     let digest = known;
-    if (known && (await o.ctx.blobs.has(known.slice(7)))) bytes = await readFile(o.ctx.blobs.pathOf(known.slice(7)));
+    if (stored) bytes = await readFile(o.ctx.blobs.pathOf((known as string).slice(7)));
     if (!bytes) {
-      const fetched = await client.getManifest(repository, known ?? reference, image.name);
+      const fetched = await client.getManifest(repository, reference, image.name);
       bytes = fetched.bytes;
       contentType = fetched.contentType;
       digest = fetched.digest;
@@ -92,7 +95,7 @@ export async function resolveImage(plan: ImagePlan, o: ResolveImageOptions): Pro
     for (const d of [manifest.config, ...manifest.layers]) {
       const handling = d === manifest.config ? 'fetch' : layerHandling(d.mediaType);
       if (handling === 'unknown') {
-        throw new FerryError('FERRY_BAD_INDEX', `image ${image.name}:${tag}: layer ${d.digest} has unknown media type ${JSON.stringify(d.mediaType)}`, {
+        throw new FerryError('FERRY_BAD_INDEX', `image ${image.name}:${tag}: layer ${d.digest} (${redactUrl(client.blobUrl(repository, d.digest))}) has unknown media type ${JSON.stringify(d.mediaType)}`, {
           image: image.name,
           tag,
           url: redactUrl(client.blobUrl(repository, d.digest)),
@@ -110,18 +113,26 @@ export async function resolveImage(plan: ImagePlan, o: ResolveImageOptions): Pro
         continue;
       }
       entry.blobs[d.digest] = d.size;
-      if (!files.has(d.digest)) files.set(d.digest, { path: blobPath(d.digest), url: client.blobUrl(repository, d.digest), sha256: d.sha256, size: d.size, authScope: client.scope(repository) });
+      if (!files.has(d.digest)) files.set(d.digest, { path: blobPath(d.digest), url: client.blobUrl(repository, d.digest), sha256: d.sha256, size: d.size, authScope: client.scope(repository), about: `image ${image.name}:${tag}` });
     }
   };
 
+  // Every reference is tried, and every failure reported (one 404 does not hide a 401).
+  const failed: FerryError[] = [];
   await Promise.all(
     [...selection.tags, ...selection.digests].map(async (reference) => {
-      const top = await load(reference, reference);
-      refs[reference] = top.digest;
-      if (!reference.startsWith('sha256:')) entry.tags[reference] = top.digest;
-      await walk(top.manifest, reference, 0);
+      try {
+        const top = await load(reference, reference);
+        refs[reference] = top.digest;
+        if (!reference.startsWith('sha256:')) entry.tags[reference] = top.digest;
+        await walk(top.manifest, reference, 0);
+      } catch (e) {
+        failed.push(...toFerryErrors(e));
+      }
     }),
   );
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new FerryErrors(failed);
 
   for (const [local, ref] of Object.entries(image.local_tags ?? {})) {
     const digest = refs[ref] ?? (entry.manifests[ref] ? ref : undefined);
