@@ -223,7 +223,9 @@ export async function startController(config: ControllerConfig, options: StartCo
     const outcomes: MirrorOutcome[] = result.mirrors ?? [];
     const before = new Map(board.mirrors().map((m) => [m.id, m]));
     board.observeMirrors(outcomes);
-    refreshTimer.update(outcomes.map((o) => ({ id: o.id, intervalMs: o.refresh ? parseDuration(o.refresh, `${o.id}.refresh`) : undefined })));
+    // A failed mirror without a schedule of its own is still retried, at most every backoff.max.
+    const retryOnly = (o: MirrorOutcome) => o.outcome === 'failed' || (refreshTimer.clock(o.id)?.failures ?? 0) > 0;
+    refreshTimer.update(outcomes.map((o) => ({ id: o.id, intervalMs: o.refresh ? parseDuration(o.refresh, `${o.id}.refresh`) : retryOnly(o) ? config.reconcile.backoffMaxMs : undefined })));
     refreshTimer.record(outcomes.filter((o) => o.refreshed || o.outcome === 'failed').map((o) => ({ id: o.id, ok: o.outcome !== 'failed' })));
     for (const o of outcomes) {
       const was = before.get(o.id);
@@ -234,7 +236,7 @@ export async function startController(config: ControllerConfig, options: StartCo
       }
     }
     if (refresh) {
-      const changed = outcomes.filter((o) => o.outcome === 'changed');
+      const changed = outcomes.filter((o) => o.outcome === 'changed' && o.cause === 'upstream');
       metrics.refreshes.inc({ result: result.outcome === 'published' ? 'published' : 'unchanged' });
       if (result.outcome === 'published' && changed.length) {
         await appendEvent(stateDir, { type: 'Refreshed', message: `upstream changed for ${changed.map((o) => o.id).join(', ')}: published snapshot ${result.snapshot}`, revision, snapshot: result.snapshot, mirrors: changed.map((o) => ({ mirror: o.id, upstream: o.upstream })) }, { logger });

@@ -22,7 +22,10 @@ export function buildDesiredState(ferry: FerryParameters): DesiredState {
     .map(([name, mirror]) => {
       const { kind, enabled: _enabled, ...rest } = mirror;
       const spec = withDefaults(kind, rest);
-      return { kind, name, spec, hash: hashValue({ kind, name, spec }) };
+      // The refresh schedule says when to look upstream, not what to serve: not in the hash
+      // (changing it re-plans the schedule, never a download or a new snapshot).
+      const { refresh: _refresh, ...content } = spec;
+      return { kind, name, spec, hash: hashValue({ kind, name, spec: content }) };
     })
     .sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : cmp(a.kind, b.kind)));
   const contentSite = Object.fromEntries(CONTENT_SITE_KEYS.filter((k) => site[k] !== undefined).map((k) => [k, site[k]]));

@@ -3,6 +3,12 @@
  * the blob store lacks (verified, resumable), and store the indexes each driver generates.
  * A resource whose spec is unchanged and for which no refresh is asked is taken as it stands
  * in the published snapshot, without asking upstream anything.
+ *
+ * Failure isolation: a resource whose upstream fails (down, broken, changed under a spec that
+ * has not) is marked failed and keeps its published entry, and the other resources go on. The
+ * run as a whole fails only for what the model did: a resource whose spec is new or changed and
+ * fails with a stalled error (bad signature for its keys, unresolvable packages, bad paths), or
+ * a cancelled run.
  */
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +24,7 @@ import type { DraftResource } from '../store/snapshot-draft.js';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
 import type { Fetcher } from '../transport/types.js';
 import { planFiles, type Plan } from '../plan/plan.js';
+import type { SyncProgress } from '../core/sync-progress.js';
 
 export interface SyncContext {
   fetcher: Fetcher;
@@ -25,11 +32,15 @@ export interface SyncContext {
   logger: Logger;
   signal: AbortSignal;
   refresh: boolean;
+  /** Whether this resource's upstream is re-read though its spec is unchanged (default: `refresh`). */
+  refreshes?: (resource: Resource) => boolean;
+  /** Isolate upstream failures per resource (default true); false: any failure fails the run. */
+  isolate?: boolean;
   stateDir: string;
   desired: DesiredState;
   published: SnapshotManifest | null;
-  /** Called with byte counts as downloads progress. */
-  progress?: { add(totalBytes: number, files: number): void; tick(bytes: number): void; fileDone(): void };
+  /** Called with byte counts, per resource (`kind/name`), as downloads progress. */
+  progress?: SyncProgress;
 }
 
 export interface ResolvedResource {
@@ -43,6 +54,32 @@ export interface ResolvedResource {
   present?: ReadonlySet<string>;
   /** What its driver generated while the files downloaded (fetchMissing), for generateAll. */
   early?: { files: GeneratedFile[] } | { error: unknown };
+  /** Its upstream was asked (resolve ran), whatever it answered. */
+  checked?: boolean;
+  /** It failed and is isolated: `reused` (if any) is its last good entry, kept as published. */
+  failed?: FerryError[];
+}
+
+const refreshes = (ctx: SyncContext, resource: Resource) => (ctx.refreshes ? ctx.refreshes(resource) : ctx.refresh);
+
+/**
+ * Whether a resource's errors are its upstream's doing (isolated: the resource fails, the run
+ * goes on) rather than its model's (the run fails): the spec is unchanged, or every error is
+ * retryable (network, 5xx, digest mismatch). Never once the run is cancelled.
+ */
+export function isolatable(ctx: SyncContext, errors: readonly FerryError[], resource: Resource, previous: ManifestResource | undefined): boolean {
+  if (ctx.isolate === false || ctx.signal.aborted || errors.some((e) => e.code === 'FERRY_ABORTED')) return false;
+  if (previous && previous.hash === resource.hash) return true;
+  return errors.every((e) => e.errorClass === 'retryable');
+}
+
+/** Marks a resource failed, keeping its published entry (if any) as it stands. */
+function isolate(r: ResolvedResource, errors: FerryError[], ctx: SyncContext): void {
+  r.failed = errors;
+  r.reused = r.previous ?? r.reused;
+  r.resolution = undefined;
+  r.early = undefined;
+  ctx.logger.error(`${resourceId(r.resource)}: failed, ${r.reused ? 'its last good content is kept' : 'left out (no good content yet)'}: ${errors[0]?.message ?? ''}`, { resource: resourceId(r.resource), code: errors[0]?.code });
 }
 
 /** Resolves every resource (in parallel); collects every resource's errors before failing. */
@@ -53,19 +90,25 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
       const old = previous.get(resourceId(resource));
       const driver = await loadDriver(resource.kind);
-      if (old && old.hash === resource.hash && !ctx.refresh && !(await revisitDue(resource, old, ctx))) return { resource, reused: old };
+      if (old && old.hash === resource.hash && !refreshes(ctx, resource) && !(await revisitDue(resource, old, ctx))) return { resource, reused: old };
       if (!driver) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
         return undefined;
       }
       try {
-        const resolution = await driver.resolve(resource, driverContext(ctx, old));
+        const resolution = await driver.resolve(resource, driverContext(ctx, old, resource));
         for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
         // Nothing changed upstream: the published entry stands, its blobs are in the store.
-        if (resolution.unchanged && old) return { resource, reused: old };
-        return { resource, resolution, previous: old };
+        if (resolution.unchanged && old) return { resource, reused: old, checked: true };
+        return { resource, resolution, previous: old, checked: true };
       } catch (e) {
-        errors.push(...toFerryErrors(e).map((err) => withResource(err, resource)));
+        const errs = toFerryErrors(e).map((err) => withResource(err, resource));
+        if (isolatable(ctx, errs, resource, old)) {
+          const r: ResolvedResource = { resource, previous: old, checked: true };
+          isolate(r, errs, ctx);
+          return r;
+        }
+        errors.push(...errs);
         return undefined;
       }
     }),
@@ -81,7 +124,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
 async function revisitDue(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<boolean> {
   const driver = await loadDriver(resource.kind);
   if (!driver?.revisitAt) return false;
-  const at = await driver.revisitAt(resource, driverContext(ctx, published));
+  const at = await driver.revisitAt(resource, driverContext(ctx, published, resource));
   return at !== undefined && at <= Date.now();
 }
 
@@ -105,14 +148,14 @@ export async function nextRevisit(snapshot: SnapshotManifest, ctx: SyncContext):
   for (const entry of snapshot.resources) {
     const resource = ctx.desired.resources.find((r) => r.kind === entry.kind && r.name === entry.name && r.hash === entry.hash);
     const driver = resource ? await loadDriver(resource.kind) : undefined;
-    const at = resource && driver?.revisitAt ? await driver.revisitAt(resource, driverContext(ctx, entry)) : undefined;
+    const at = resource && driver?.revisitAt ? await driver.revisitAt(resource, driverContext(ctx, entry, resource)) : undefined;
     if (at !== undefined && (next === undefined || at < next)) next = at;
   }
   return next;
 }
 
-function driverContext(ctx: SyncContext, previous: ManifestResource | undefined): DriverContext {
-  return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: ctx.refresh, previous, desired: ctx.desired, stateDir: ctx.stateDir };
+function driverContext(ctx: SyncContext, previous: ManifestResource | undefined, resource: Resource): DriverContext {
+  return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: refreshes(ctx, resource), previous, desired: ctx.desired, stateDir: ctx.stateDir };
 }
 
 function withResource(e: FerryError, resource: Resource): FerryError {
@@ -130,15 +173,22 @@ function withResource(e: FerryError, resource: Resource): FerryError {
  * that work has settled when this returns or throws.
  */
 export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContext, options: { concurrency?: number } = {}): Promise<{ files: number; bytes: number }> {
-  const wanted = new Map<string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource }>();
+  const wanted = new Map<string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource; id: string }>();
   const known = new Set<string>();
   for (const r of resolved) {
-    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, authScope: f.authScope, about: f.about, resource: r.resource });
+    for (const f of r.resolution?.files ?? []) if (!wanted.has(f.sha256)) wanted.set(f.sha256, { url: f.url, size: f.size, authScope: f.authScope, about: f.about, resource: r.resource, id: resourceId(r.resource) });
     for (const d of r.present ?? []) known.add(d);
   }
-  const missing: Array<[string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource }]> = [];
+  const missing: Array<[string, { url: string; size?: number; authScope?: string; about?: string; resource: Resource; id: string }]> = [];
   for (const [sha256, w] of wanted) if (!known.has(sha256) && !(await ctx.blobs.has(sha256))) missing.push([sha256, w]);
-  ctx.progress?.add(missing.reduce((n, [, w]) => n + (w.size ?? 0), 0), missing.length);
+  const todo = new Map<string, { bytes: number; files: number }>();
+  for (const [, w] of missing) {
+    const t = todo.get(w.id) ?? { bytes: 0, files: 0 };
+    t.bytes += w.size ?? 0;
+    t.files++;
+    todo.set(w.id, t);
+  }
+  for (const [id, t] of todo) ctx.progress?.add(t.bytes, t.files, id);
   const early = generateEarly(resolved, ctx);
   const errors: FerryError[] = [];
   const batch = new AdoptBatch(ctx.blobs, ctx.signal);
@@ -159,19 +209,19 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
           durable: !ctx.blobs.adoptMany,
           onProgress: ctx.progress
             ? (received) => {
-                ctx.progress?.tick(received - last);
+                ctx.progress?.tick(received - last, w.id);
                 last = received;
               }
             : undefined,
         });
         await batch.add(dest, sha256);
         bytes += result.bytesFetched;
-        ctx.progress?.fileDone();
+        ctx.progress?.fileDone(w.id);
       } catch (e) {
         // A cancelled run stops its downloads: that is not a download failure (issue 10).
         if (ctx.signal.aborted) continue;
         errors.push(...toFerryErrors(e).map((err) => withResource(w.about ? new FerryError(err.code, `${w.about}: ${err.message}`, { ...err.data, about: w.about }, err.cause ?? err) : err, w.resource)));
-        ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: resourceId(w.resource) });
+        ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: w.id });
       }
     }
   };
@@ -179,7 +229,8 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
   // Whatever was downloaded is kept for the next attempt, even when another file failed.
   await batch.flush();
   if (ctx.signal.aborted) throw new FerryError('FERRY_ABORTED', 'reconcile cancelled during download', {});
-  if (errors.length) throw new FerryErrors(errors);
+  const fatal = isolateFailures(resolved, errors, ctx);
+  if (fatal.length) throw new FerryErrors(fatal);
   const byDrivers = driverFetched(resolved);
   return { files: missing.length + byDrivers.files, bytes: bytes + byDrivers.bytes };
 }
@@ -195,6 +246,25 @@ export function driverFetched(resolved: readonly ResolvedResource[]): { files: n
   return { files, bytes };
 }
 
+/** Isolates the resources these errors name where it may (see isolatable); returns the errors that fail the run. */
+function isolateFailures(resolved: ResolvedResource[], errors: FerryError[], ctx: SyncContext): FerryError[] {
+  if (!errors.length) return [];
+  const byId = new Map(resolved.map((r) => [resourceId(r.resource), r]));
+  const grouped = new Map<string, FerryError[]>();
+  const fatal: FerryError[] = [];
+  for (const e of errors) {
+    const id = typeof e.data.resource === 'string' ? e.data.resource : '';
+    if (!byId.has(id)) fatal.push(e);
+    else grouped.set(id, [...(grouped.get(id) ?? []), e]);
+  }
+  for (const [id, errs] of grouped) {
+    const r = byId.get(id)!;
+    if (isolatable(ctx, errs, r.resource, r.previous)) isolate(r, errs, ctx);
+    else fatal.push(...errs);
+  }
+  return fatal;
+}
+
 /** Turns each resolution into a manifest entry: its files plus its generated indexes, stored as blobs. */
 export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext): Promise<ManifestResource[]> {
   const out: ManifestResource[] = [];
@@ -204,6 +274,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       out.push(r.reused);
       continue;
     }
+    if (r.failed) continue;
     const resolution = r.resolution as Resolution;
     // Nothing changed upstream for this resource (same spec, same files, same upstream state):
     // its published indexes are still right, so they are not generated and signed again.
@@ -214,7 +285,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
     const driver = await loadDriver(r.resource.kind);
     if (!driver) continue;
     try {
-      const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined));
+      const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined, r.resource));
       const kind = kindOf(r.resource.kind);
       const files: ManifestFile[] = [];
       for (const f of resolution.files) {
@@ -228,7 +299,11 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       const serving = servingFields(kind, r.resource, resolution.serving);
       out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, ...serving, upstream: resolution.upstream });
     } catch (e) {
-      errors.push(...toFerryErrors(e).map((err) => withResource(err, r.resource)));
+      const errs = toFerryErrors(e).map((err) => withResource(err, r.resource));
+      if (isolatable(ctx, errs, r.resource, r.previous)) {
+        isolate(r, errs, ctx);
+        if (r.reused) out.push(r.reused);
+      } else errors.push(...errs);
     }
   }
   if (errors.length) throw new FerryErrors(errors);
@@ -244,7 +319,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
 export function draftResources(resolved: ResolvedResource[]): DraftResource[] | undefined {
   const changing = resolved.some((r) => !r.reused && !(r.previous && r.resolution && unchangedUpstream(r.resource, r.resolution, r.previous)));
   if (!changing) return undefined;
-  return resolved.map((r) => {
+  return resolved.filter((r) => r.reused || !r.failed).map((r) => {
     if (r.reused) return { ...r.reused, files: r.reused.files.map((f) => ({ path: f.path, sha256: f.sha256, present: true })) };
     const present = r.present;
     const files = (r.resolution?.files ?? []).map((f) => ({ path: f.path, sha256: f.sha256, present: present?.has(f.sha256) ?? false }));
@@ -306,7 +381,7 @@ async function generateEarly(resolved: ResolvedResource[], ctx: SyncContext): Pr
       const driver = await loadDriver(r.resource.kind);
       if (!driver?.generatesFromIndexes) return;
       try {
-        r.early = { files: await driver.generate(r.resource, resolution, driverContext(ctx, undefined)) };
+        r.early = { files: await driver.generate(r.resource, resolution, driverContext(ctx, undefined, r.resource)) };
       } catch (error) {
         r.early = { error };
       }

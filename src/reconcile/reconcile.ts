@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import { FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { MirrorOutcome } from '../core/mirror-outcome.js';
+import { resourceId } from '../core/resource.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
 import { sameContent } from '../plan/same-content.js';
@@ -25,6 +26,7 @@ import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { faultPoint } from './fault-point.js';
 import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, revisitsDue, type SyncContext } from './apply-sync.js';
+import { mirrorOutcomes, refreshInterval, refreshPredicate } from './mirror-outcomes.js';
 
 export interface ReconcileOptions {
   stateDir: string;
@@ -47,6 +49,10 @@ export interface ReconcileOptions {
    * revision instead of the process. Without it the model is rendered in this thread.
    */
   isolate?: RenderIsolation & { keepWarm?: boolean };
+  /** Called with the plan once resolved, before anything is downloaded (the CLI prints it). */
+  onPlan?: (plan: Plan) => void;
+  /** Isolate upstream failures per mirror (default true): see apply-sync.ts. */
+  isolateFailures?: boolean;
 }
 
 export type ReconcileOutcome = 'published' | 'reused' | 'unchanged';
@@ -87,10 +93,20 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const before = fetcher.stats();
   // Bytes drivers fetched themselves (git into its cache), beside the fetcher's.
   let driverBytes = 0;
-  const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0): ReconcileResult => {
+  const refreshes = refreshPredicate(options.refresh);
+  const anyRefresh = desired.resources.some(refreshes);
+  const result = (outcome: ReconcileOutcome, snapshot: string, plan: Plan, filesFetched = 0, mirrors?: MirrorOutcome[]): ReconcileResult => {
     const after = fetcher.stats();
     step('publish');
-    return { outcome, snapshot, desiredHash: desired.hash, plan, steps, stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes + driverBytes, filesFetched, durationMs: Date.now() - started } };
+    return {
+      outcome,
+      snapshot,
+      desiredHash: desired.hash,
+      plan,
+      steps,
+      stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes + driverBytes, filesFetched, durationMs: Date.now() - started },
+      mirrors: mirrors ?? desired.resources.map((r) => ({ id: resourceId(r), outcome: 'kept' as const, refreshed: false, ...(refreshInterval(r, desired) ? { refresh: refreshInterval(r, desired) } : {}) })),
+    };
   };
   // The next snapshot's folders, made while files download (discarded unless built on).
   let draft: SnapshotDraft | undefined;
@@ -100,19 +116,22 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('lock');
     plan = planResources(desired, published);
 
-    const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: !!options.refresh, stateDir: store.root, desired, published, progress: options.progress };
+    const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: anyRefresh, refreshes, isolate: options.isolateFailures, stateDir: store.root, desired, published, progress: options.progress };
     const afterPublished = (snapshot: SnapshotManifest) => afterPublish(snapshot, desired, { fetcher, blobs: store.blobs, logger, signal, stateDir: store.root });
     // Guard: this desired state is what is being served (and no driver asks to revisit it:
     // a Release to re-sign before it expires, say).
-    const revisit = published && plan.upToDate && !options.refresh ? await revisitsDue(published, ctx) : [];
-    if (published && plan.upToDate && !options.refresh && !revisit.length) {
+    const revisit = published && plan.upToDate && !anyRefresh ? await revisitsDue(published, ctx) : [];
+    if (published && plan.upToDate && !anyRefresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
       await afterPublished(published);
       return result('unchanged', published.id, plan);
     }
     if (revisit.length) logger.info('revisiting', { resources: revisit });
     // Guard: a retained snapshot holds exactly this desired state (a revert): switch back to it.
-    const retained = options.refresh || revisit.length ? null : await store.findByDesiredHash(desired.hash);
+    // A changed desired state that a retained snapshot holds wins over a refresh asked with it:
+    // a revert re-publishes what was served, and the refresh waits for its next turn.
+    const changedModel = !!published && published.desiredHash !== desired.hash;
+    const retained = (!anyRefresh && !revisit.length) || changedModel ? await store.findByDesiredHash(desired.hash) : null;
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info(retained.imported ? 're-published a snapshot imported from a bundle' : 're-published a retained snapshot', { snapshot: retained.id, commit: options.commit, ...(retained.imported ? { bundle: retained.imported.snapshot, site: retained.imported.site } : {}) });
@@ -125,6 +144,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     plan = await planResolved(plan, resolved, store.blobs, published);
     step('resolve');
     logger.info('plan', { ...plan.summary });
+    options.onPlan?.(plan);
     const drafted = draftResources(resolved);
     if (drafted) draft = store.draft(desired.hash, drafted, { signal });
 
@@ -132,24 +152,38 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('fetch');
     const resources = await collect(() => generateAll(resolved, ctx));
     step('generate');
-    // Guard: a refresh that found nothing new upstream publishes nothing.
-    if (published && published.desiredHash === desired.hash && sameContent(resources, published.resources)) {
-      logger.info('upstream unchanged', { snapshot: published.id });
+    const mirrors = mirrorOutcomes(resolved, resources, published, desired);
+    const failed = mirrors.filter((m) => m.outcome === 'failed');
+    // Guard: every mirror failed: nothing to isolate them from, the run fails as a whole.
+    if (failed.length > 0 && failed.length === mirrors.length) throw new FerryErrors(resolved.flatMap((r) => r.failed ?? []));
+    // Guard: a refresh that found nothing new upstream publishes nothing; nor does a run whose
+    // only news is that mirrors failed (the served snapshot already holds their last good content).
+    if (published && (published.desiredHash === desired.hash || failed.length > 0) && sameContent(resources, published.resources)) {
+      logger.info(failed.length ? 'nothing new to publish: mirrors failed' : 'upstream unchanged', { snapshot: published.id, failed: failed.map((m) => m.id) });
       await afterPublished(published);
-      return result('unchanged', published.id, plan, fetched.files);
+      return result('unchanged', published.id, plan, fetched.files, mirrors);
     }
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal, draft });
     step('build');
     await faultPoint('publish', store.root, signal);
-    await store.publish(manifest.id, { commit: options.commit, desiredHash: desired.hash, action: 'apply', stats: { files: fetched.files, bytes: fetched.bytes } });
+    const changed = mirrors.filter((m) => m.outcome === 'changed').map((m) => ({ mirror: m.id, ...(m.upstream ? { upstream: m.upstream } : {}) }));
+    await store.publish(manifest.id, {
+      commit: options.commit,
+      desiredHash: desired.hash,
+      action: 'apply',
+      stats: { files: fetched.files, bytes: fetched.bytes },
+      cause: published && published.desiredHash === desired.hash ? 'refresh' : 'model',
+      changed,
+      ...(failed.length ? { failed: failed.map((m) => ({ mirror: m.id, code: m.error?.code ?? '', message: m.error?.message ?? '' })) } : {}),
+    });
     const dropped = await store.prune(desired.site.retention);
     if (dropped.length) {
       const gc = await store.gc();
       logger.info('retention', { dropped: dropped.length, removedBlobs: gc.removedBlobs, removedBytes: gc.removedBytes });
     }
-    logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes });
+    logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes, changed: changed.map((c) => c.mirror), failed: failed.map((m) => m.id) });
     await afterPublished(manifest);
-    return result('published', manifest.id, plan, fetched.files);
+    return result('published', manifest.id, plan, fetched.files, mirrors);
   } catch (e) {
     // A full disk is one error, however many writes it failed.
     const errors = toFerryErrors(e);

@@ -228,7 +228,7 @@ export class StateStore implements SnapshotStore {
       throw e;
     }
     await fsyncDir(this.root);
-    const { commit, desiredHash, action, stats } = entry;
+    const { commit, desiredHash, action, stats, cause, changed, failed } = entry;
     await appendHistory(join(this.root, 'history.jsonl'), {
       snapshot: id,
       ...(commit === undefined ? {} : { commit }),
@@ -236,6 +236,9 @@ export class StateStore implements SnapshotStore {
       action,
       time: new Date().toISOString(),
       ...(stats === undefined ? {} : { stats }),
+      ...(cause === undefined ? {} : { cause }),
+      ...(changed === undefined ? {} : { changed }),
+      ...(failed === undefined ? {} : { failed }),
     });
     this.logger.info('snapshot published', { snapshot: id, action });
   }

@@ -2,9 +2,13 @@
  * `ferry apply`: reconcile once. Renders and validates the model, downloads only what is
  * missing, builds a snapshot and publishes it atomically. A desired state that a retained
  * snapshot already holds (a reverted commit) is published again without any download.
+ * The plan is printed before anything is downloaded (so it is there when the apply then
+ * fails). A mirror whose upstream fails keeps its last good content and the others are
+ * published; the command then names it and exits 1.
  */
 import type { Command } from 'commander';
-import { abortOnSignals, action, addModelOptions, addStateOption, loadModel, type ModelOptions } from '../common.js';
+import { FerryError, type ErrorCode } from '../../core/ferry-error.js';
+import { abortOnSignals, action, addModelOptions, addStateOption, loadModel, reportFailure, type ModelOptions } from '../common.js';
 
 /**
  * A controller (`ferry run`) that manages this state and is not suspended reconciles its own
@@ -28,13 +32,13 @@ export function register(program: Command): void {
       program
         .command('apply')
         .description('reconcile once: sync what is missing and publish a new snapshot atomically')
-        .option('--refresh', 're-read upstream indexes even for unchanged mirrors')
+        .option('--refresh [mirror...]', 're-read upstream indexes even for unchanged mirrors (these mirrors, or all)')
         .option('--wait', 'wait for another writer to finish instead of failing')
         .option('--json', 'JSON output'),
     ),
     { initialise: true, writes: true },
   ).action(
-    action(async (opts: ModelOptions & { state: string; refresh?: boolean; wait?: boolean; json?: boolean }) => {
+    action(async (opts: ModelOptions & { state: string; refresh?: boolean | string[]; wait?: boolean; json?: boolean }) => {
       const { reconcile } = await import('../../reconcile/reconcile.js');
       const { DEFAULT_RENDER_ISOLATION } = await import('../../reconcile/isolated-desired.js');
       const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
@@ -44,17 +48,36 @@ export function register(program: Command): void {
       await warnIfControlled(opts.state);
       const controller = new AbortController();
       const release = abortOnSignals(() => controller.abort());
-      const progress = opts.json ? undefined : createProgress();
+      const logger = createLogger();
+      const progress = opts.json ? undefined : createProgress({ logger });
       try {
-        const result = await reconcile({ stateDir: opts.state, model: files, node: opts.node, commit, refresh: opts.refresh, wait: opts.wait, signal: controller.signal, logger: createLogger(), progress, isolate: DEFAULT_RENDER_ISOLATION });
+        const result = await reconcile({
+          stateDir: opts.state,
+          model: files,
+          node: opts.node,
+          commit,
+          refresh: opts.refresh,
+          wait: opts.wait,
+          signal: controller.signal,
+          logger,
+          progress,
+          isolate: DEFAULT_RENDER_ISOLATION,
+          onPlan: opts.json ? undefined : (plan) => process.stdout.write(formatPlan(plan) + '\n'),
+        });
         progress?.stop();
+        const failed = (result.mirrors ?? []).filter((m) => m.outcome === 'failed');
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ ok: true, ...result }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ ok: failed.length === 0, ...result }, null, 2) + '\n');
+          if (failed.length) process.exitCode = 1;
           return;
         }
-        if (result.outcome === 'published') process.stdout.write(formatPlan(result.plan) + '\n');
         const verb = { published: 'published', reused: 're-published retained snapshot', unchanged: 'already published' }[result.outcome];
         process.stdout.write(`${verb} ${result.snapshot} (${commit ? `commit ${commit.slice(0, 12)}, ` : ''}fetched ${result.stats.filesFetched} files, ${formatBytes(result.stats.bytesFetched)}, ${result.stats.requests} requests, ${result.stats.durationMs} ms)\n`);
+        if (failed.length) {
+          process.stdout.write(`failed, last good content kept: ${failed.map((m) => m.id).join(', ')}\n`);
+          reportFailure(failed.map((m) => new FerryError((m.error?.code ?? 'FERRY_INTERNAL') as ErrorCode, m.error?.message ?? 'failed', { ...(m.error?.data ?? {}), resource: m.id })));
+          process.exitCode = 1;
+        }
       } finally {
         progress?.stop();
         release();
