@@ -17,7 +17,7 @@ export interface NginxStatic {
   close(): Promise<void>;
 }
 
-export async function startNginxStatic(root: string, options: { limitRate?: string } = {}): Promise<NginxStatic> {
+export async function startNginxStatic(root: string, options: { limitRate?: string; accessLog?: string } = {}): Promise<NginxStatic> {
   const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
   if (!bin) throw new Error('nginx is missing: run scripts/install-nginx.sh (as root)');
   const port = await freePort();
@@ -25,7 +25,7 @@ export async function startNginxStatic(root: string, options: { limitRate?: stri
   const conf = join(prefix, 'nginx.conf');
   writeFileSync(
     conf,
-    `user root;\nworker_processes 1;\nerror_log ${prefix}/error.log;\npid ${prefix}/nginx.pid;\nevents { worker_connections 128; }\nhttp {\n  access_log off;\n` +
+    `user root;\nworker_processes 1;\nerror_log ${prefix}/error.log;\npid ${prefix}/nginx.pid;\nevents { worker_connections 128; }\nhttp {\n  access_log ${options.accessLog ?? 'off'};\n` +
       ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${prefix}/${t};\n`).join('') +
       `  server {\n    listen 127.0.0.1:${port};\n    root ${root};\n    ${options.limitRate ? `limit_rate ${options.limitRate};` : ''}\n    location / { try_files $uri =404; }\n  }\n}\n`,
   );
