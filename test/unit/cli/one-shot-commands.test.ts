@@ -71,7 +71,8 @@ describe('one-shot commands', () => {
     expect(logged.find((l) => l.message === 'published')).toMatchObject({ level: 'info', files: 1, bytes: 7, timestamp: expect.stringMatching(/Z$/) });
     const before = requests;
     const refresh = await runFerry(['apply', '--model', model, '--state', state, '--refresh']);
-    expect(refresh.stdout).toMatch(/^already published \S+ \(fetched 0 files, 0 B, 0 requests, \d+ ms\)\n$/);
+    // The plan is printed once resolved (before any download), then the outcome.
+    expect(refresh.stdout).toMatch(/^plan: 0 to add, 0 to change, 0 to remove, 1 unchanged; fetch 0 files, 0 B\nalready published \S+ \(fetched 0 files, 0 B, 0 requests, \d+ ms\)\n$/m);
     expect(requests).toBe(before);
     const history = await runFerry(['history', '--state', state]);
     expect(history.stdout.split('\n').filter((l) => l.includes(' apply '))).toHaveLength(1);
