@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NPM_FLAGS := --engine-strict --no-audit --no-fund
 JEST := NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest
 
-.PHONY: all deps system-deps build dist typecheck lint test test-unit demo bench clean
+.PHONY: all deps system-deps build dist typecheck lint test test-unit demo bench torture clean
 
 all: build
 
@@ -50,6 +50,10 @@ demo: deps build
 BENCHES := revert store download render render-mcp deb deb-parse git-mirror webhook-latency cli-startup render-isolation oci controller-idle
 bench: deps build
 	@for b in $(BENCHES); do echo "== bench/$$b.ts"; node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
+
+# Crash, hostile-input and other trials against the real CLI, as a table (test/torture/; issue 11).
+torture: deps build
+	FERRY_TEST_USE_DIST=1 node_modules/.bin/tsx test/torture/run.ts
 
 clean:
 	rm -rf dist dist-pkg .demo coverage

@@ -1,0 +1,10 @@
+/** The quick subset of `make torture` (one kill per command, every hostile model): part of make test. */
+import { expect, it } from '@jest/globals';
+import { AREAS } from './areas.js';
+import { runTorture } from './runner.js';
+
+it('torture, quick subset: every trial passes', async () => {
+  const { table, failed } = await runTorture({ quick: true, areas: AREAS, seed: 11 });
+  if (failed) throw new Error(table);
+  expect(failed).toBe(0);
+}, 180_000);
