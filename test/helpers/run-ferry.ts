@@ -26,6 +26,8 @@ export interface FerryRunOptions {
   /** Run as this uid/gid (the tests run as root: a service user, a uid without a passwd entry). */
   uid?: number;
   gid?: number;
+  /** A process group of its own (the torture suite kills the whole group: kill -9 -pid). */
+  detached?: boolean;
 }
 
 export function spawnFerry(args: string[], options: FerryRunOptions = {}): ChildProcess {
@@ -33,6 +35,7 @@ export function spawnFerry(args: string[], options: FerryRunOptions = {}): Child
     cwd: options.cwd ?? REPO_ROOT,
     uid: options.uid,
     gid: options.gid,
+    detached: options.detached,
     env: { ...process.env, NODE_OPTIONS: '', FERRY_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

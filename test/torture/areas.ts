@@ -1,6 +1,7 @@
-/** Every area of the torture suite: a kind or feature that lands later adds one line. */
+/** Every area of the torture suite, in the order `make torture` runs them: a kind or feature that lands later adds one line. */
 import { crashArea } from './crash.js';
+import { faultsArea } from './faults.js';
 import { hostileArea } from './hostile.js';
 import type { Area } from './trial.js';
 
-export const AREAS: Area[] = [crashArea, hostileArea];
+export const AREAS: Area[] = [crashArea, faultsArea, hostileArea];

@@ -1,74 +1,141 @@
 /**
- * kill -9 at random points of `ferry apply`, `ferry gc` and `ferry rollback` (import: add its
- * command to KILLED when export/import lands). After each kill the served snapshot must be
- * whole (`ferry fsck` exit 0, the current file answers with its content) and the next apply
- * must succeed.
+ * kill -9 (the whole process group) at random points of `ferry apply`, `ferry gc`,
+ * `ferry rollback` and `ferry import`. After each kill the served snapshot must be whole
+ * (`ferry fsck` exit 0, the current file answers with its content) and the next command must
+ * succeed: the next apply, or for import the same import again, into the same state, with the
+ * snapshot it served before the kill still current.
  */
-import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runFerry, spawnFerry } from '../helpers/run-ferry.js';
+import { currentSnapshot, ferry, firstLine, generated, listen, sha256, startFerry, Temp, writeFileModel, type Run } from './kit.js';
 import type { Area, Trial } from './trial.js';
 
 const FILES = 40;
-const body = (v: number, i: number) => Buffer.from(`version ${v} file ${i} `.repeat(2000 + i * 37));
+const body = (v: number, i: number) => generated(`version ${v} file ${i}`, 40_000 + i * 700);
+/** The bundle's files: large enough that an import takes a while to verify and write. */
+const BIG = 1000;
+const BIG_FILES = { quick: 8, full: FILES };
+const bigBody = (i: number) => generated(`bundle file ${i}`, 1_000_000 + i * 1000);
 
 export const crashArea: Area = {
   name: 'crash',
   async trials({ quick, random }) {
-    const root = mkdtempSync(join(tmpdir(), 'ferry-torture-crash-'));
-    const server = createServer((req, res) => {
+    const temp = new Temp('crash');
+    const server = await listen((req, res) => {
       const m = /^\/v(\d+)\/f(\d+)$/.exec(req.url ?? '');
-      if (!m) return res.writeHead(404).end();
-      const data = body(Number(m[1]), Number(m[2]));
+      if (!m) return void res.writeHead(404).end();
+      const data = Number(m[1]) === BIG ? bigBody(Number(m[2])) : body(Number(m[1]), Number(m[2]));
       res.writeHead(200, { 'content-length': data.length }).end(data);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const model = join(root, 'model');
-    const state = join(root, 'state');
-    mkdirSync(join(model, 'nodes'), { recursive: true });
+    const model = temp.dir('model');
+    const state = join(temp.root, 'state');
     let version = 0;
-    const writeModel = (v: number) => {
-      const files = Array.from({ length: FILES }, (_, i) => `          - {url: "http://127.0.0.1:${port}/v${v}/f${i}", sha256: ${createHash('sha256').update(body(v, i)).digest('hex')}, path: f${i}}`);
-      writeFileSync(join(model, 'nodes', 'mirror.yml'), ['parameters:', '  ferry:', '    site: {name: torture, retention: 4}', '    mirrors:', '      media:', '        kind: file', '        files:', ...files, ''].join('\n'));
+    const modelFiles = (v: number) => Array.from({ length: v === BIG ? BIG_FILES[quick ? 'quick' : 'full'] : FILES }, (_, i) => ({ url: `${server.url}/v${v}/f${i}`, sha256: sha256(v === BIG ? bigBody(i) : body(v, i)), path: `f${i}` }));
+    const writeModel = (v: number) => writeFileModel(model, { files: modelFiles(v) });
+    const apply = (s = state) => ferry(['apply', '--model', model, '--state', s, '--wait']);
+    const must = (what: string, r: Run) => {
+      if (r.code !== 0) throw new Error(`crash area: ${what} exited ${r.code}: ${firstLine(r)}`);
+      return r;
     };
-    const apply = () => runFerry(['apply', '--model', model, '--state', state, '--wait']);
     writeModel(version);
-    const first = await apply();
-    if (first.code !== 0) throw new Error(`crash area: the first apply failed: ${first.stderr}`);
+    must('the first apply', await apply());
 
-    /** The served tree is whole and the next apply works. */
-    const check = async (): Promise<string | undefined> => {
-      const fsck = await runFerry(['fsck', '--state', state]);
-      if (fsck.code !== 0) return `fsck exit ${fsck.code}: ${fsck.stderr.trim().split('\n')[0]}`;
-      const served = readFileSync(join(state, 'current', 'tree', 'file', 'media', 'f1'));
+    /** The served tree is whole: fsck passes and the current file reads. */
+    const whole = async (s: string): Promise<string | undefined> => {
+      const fsck = await ferry(['fsck', '--state', s]);
+      if (fsck.code !== 0) return `fsck exit ${fsck.code}: ${firstLine(fsck)}`;
+      const served = readFileSync(join(s, 'current', 'tree', 'file', 'media', 'f1'));
       if (!served.toString().startsWith('version ')) return 'current f1 unreadable';
+      return undefined;
+    };
+    /** Whole, and the next apply (of a new version) works. */
+    const check = async (): Promise<string | undefined> => {
+      const problem = await whole(state);
+      if (problem) return problem;
       version++;
       writeModel(version);
       const next = await apply();
-      if (next.code !== 0) return `next apply exit ${next.code}: ${next.stderr.trim().split('\n')[0]}`;
+      if (next.code !== 0) return `next apply exit ${next.code}: ${firstLine(next)}`;
       return undefined;
     };
     const killAt = async (args: string[], delayMs: number): Promise<string> => {
-      const child = spawnFerry(args);
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const started = startFerry(args);
       await new Promise((r) => setTimeout(r, delayMs));
-      child.kill('SIGKILL');
-      const code = await exited;
-      return code === null ? 'killed' : `exited ${code} first`;
+      started.kill('SIGKILL');
+      const run = await started.done;
+      return run.signal === 'SIGKILL' ? 'killed' : `exited ${run.code} first`;
     };
-    const KILLED: Array<[string, () => string[], number]> = [
-      ['apply', () => (writeModel(++version), ['apply', '--model', model, '--state', state, '--wait']), 2500],
-      ['gc', () => ['gc', '--state', state, '--keep', '1', '--wait'], 1500],
-      ['rollback', () => ['rollback', '--state', state, '--wait', '--no-suspend'], 1500],
-      // import: ['import', () => ['import', ...], ms] once export/import lands (issue 10).
+
+    // import: a connected site exports a bundle of BIG's snapshot; each trial imports it into a
+    // copy of an offline state that serves version 0, killed at a random point of the import.
+    const connected = join(temp.root, 'connected');
+    writeModel(BIG);
+    must('the connected apply', await apply(connected));
+    writeModel(version);
+    const keyFile = join(temp.root, 'connected.asc');
+    writeFileSync(keyFile, must('export --public-key', await ferry(['export', '--public-key', '--state', connected])).stdout);
+    const bundle = join(temp.root, 'bundle');
+    must('export', await ferry(['export', '--state', connected, '-o', bundle, '--volume-size', '8M']));
+    const template = join(temp.root, 'offline-template');
+    must('the offline apply', await apply(template));
+    const servedBefore = currentSnapshot(template);
+    let importN = 0;
+    const importInto = (s: string) => ['import', bundle, '--key', keyFile, '--state', s, '--wait', '--json'];
+    const freshOffline = () => {
+      const s = join(temp.root, `offline-${importN++}`);
+      execFileSync('cp', ['-a', template, s]);
+      return s;
+    };
+    // How long an uninterrupted import takes here (process start included): kills spread over it.
+    // (The quick subset skips the measurements and guesses.)
+    const importTimed = async () => {
+      const calibration = freshOffline();
+      const r = must('a calibration import', await ferry(importInto(calibration)));
+      rmSync(calibration, { recursive: true, force: true });
+      return r.ms;
+    };
+    const importRunMs = quick ? 1500 : await importTimed();
+    const importMs = Math.max(800, Math.round(importRunMs * 1.2));
+
+    const importTrial = async (delay: number) => {
+      const s = freshOffline();
+      try {
+        const how = await killAt(importInto(s), delay);
+        const problem = await whole(s);
+        if (problem) return { ok: false, detail: `${how} at ${delay} ms: ${problem}` };
+        if (currentSnapshot(s) !== servedBefore) return { ok: false, detail: `${how} at ${delay} ms: current moved to ${currentSnapshot(s)}` };
+        const again = await ferry(importInto(s));
+        if (again.code !== 0) return { ok: false, detail: `${how} at ${delay} ms: re-import exit ${again.code}: ${firstLine(again)}` };
+        const outcome = (JSON.parse(again.stdout) as { outcome: string }).outcome;
+        const after = await whole(s);
+        if (after) return { ok: false, detail: `after the re-import: ${after}` };
+        if (currentSnapshot(s) !== servedBefore) return { ok: false, detail: 'the re-import published' };
+        return { ok: true, detail: `${how} at ${delay} ms; old snapshot served, fsck ok, re-import ${outcome}` };
+      } finally {
+        rmSync(s, { recursive: true, force: true });
+      }
+    };
+
+    // Kill points spread over the time an uninterrupted run of the command takes here (process
+    // start included), measured once: a kill past the end would test nothing.
+    const KILLED: Array<[string, () => string[]]> = [
+      ['apply', () => (writeModel(++version), ['apply', '--model', model, '--state', state, '--wait'])],
+      ['gc', () => ['gc', '--state', state, '--keep', '1', '--wait']],
+      ['rollback', () => ['rollback', '--state', state, '--wait', '--no-suspend']],
     ];
-    const perCommand = quick ? 1 : 34;
+    const perCommand = quick ? 1 : 26;
     const trials: Trial[] = [];
-    for (const [command, args, spreadMs] of KILLED) {
+    for (const [command, args] of KILLED) {
+      const calibrate = async () => {
+        const calibrated = must(`a calibration ${command}`, await ferry(args()));
+        const after = await check();
+        if (after) throw new Error(`crash area: after a calibration ${command}: ${after}`);
+        return calibrated.ms;
+      };
+      const runMs = quick ? 1200 : await calibrate();
+      const spreadMs = Math.round(runMs * 1.1);
+      const seen = { killed: 0, n: 0 };
       for (let i = 0; i < perCommand; i++) {
         trials.push({
           area: 'crash',
@@ -76,17 +143,32 @@ export const crashArea: Area = {
           run: async () => {
             const delay = Math.floor(random() * spreadMs);
             const how = await killAt(args(), delay);
+            seen.n++;
+            if (how === 'killed') seen.killed++;
             const problem = await check();
-            return { ok: !problem, detail: problem ?? `${how} at ${delay} ms; served tree whole, next apply ok` };
+            return { ok: !problem, detail: problem ?? `${how} at ${delay} ms; served tree whole, next apply ok`, figure: `killed mid-run in ${seen.killed}/${seen.n}; kills over 0–${spreadMs} ms (a ${command}: ${runMs} ms)` };
           },
         });
       }
     }
+    const imports = { killed: 0, n: 0 };
+    for (let i = 0; i < perCommand; i++) {
+      trials.push({
+        area: 'crash',
+        name: 'kill -9 during import',
+        run: async () => {
+          const r = await importTrial(Math.floor(random() * importMs));
+          imports.n++;
+          if (r.detail.startsWith('killed')) imports.killed++;
+          return { ...r, figure: `killed mid-run in ${imports.killed}/${imports.n}; kills over 0–${importMs} ms (an import: ${importRunMs} ms)` };
+        },
+      });
+    }
     return {
       trials,
       cleanup: async () => {
-        await new Promise((r) => server.close(r));
-        rmSync(root, { recursive: true, force: true });
+        await server.close();
+        temp.remove();
       },
     };
   },

@@ -7,6 +7,8 @@ export interface TrialResult {
   ok: boolean;
   /** What was seen (an exit code, an error code, a count). */
   detail: string;
+  /** The trial's measured figure (a count, a duration, a size), shown in its own column. */
+  figure?: string;
 }
 
 export interface Trial {
