@@ -32,6 +32,7 @@ export function formatStatus(s: ControllerStatus, now: number = Date.now()): str
   if (s.suspension.suspended) lines.push(`SUSPENDED: ${s.suspension.reason ?? ''}${s.suspension.by ? ` (by ${s.suspension.by})` : ''} since ${s.suspension.since ?? '?'}; \`ferry resume\` resumes`);
   if (s.refresh.held) lines.push(`refreshes HELD: ${s.refresh.reason ?? ''} since ${s.refresh.since ?? '?'}; \`ferry resume\` releases them`);
   else if (s.refresh.nextAt) lines.push(`next refresh: ${ago(s.refresh.nextAt, now)}`);
+  if (s.refresh.nextRenewalAt) lines.push(`next Release renewal: ${ago(s.refresh.nextRenewalAt, now)}`);
   if (s.failures) lines.push(`failing:   ${s.failures} run(s)${s.failingRevision ? ` at ${s.failingRevision.slice(0, 12)}` : ''}${s.stalled ? ', stalled until a new commit' : s.nextRetryAt ? `, retry ${ago(s.nextRetryAt, now)}` : ''}`);
   if (s.progress) lines.push(`sync:      ${progressCell({ progress: s.progress } as MirrorStatus)}`);
   const rows = [['MIRROR', 'CONDITION', 'REASON', 'SINCE', 'SERVED', 'CHANGED', 'REFRESHED', 'NEXT', 'DETAIL']];

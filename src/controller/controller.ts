@@ -18,6 +18,7 @@ import { parseDuration } from './config/duration.js';
 import { appendEvent } from './events/event-log.js';
 import { readRefreshHold, setRefreshHold, type RefreshHold } from './refresh/refresh-hold.js';
 import { RefreshTimer } from './refresh/refresh-timer.js';
+import { RevisitTimer } from './refresh/revisit-timer.js';
 import { lastChanges } from './status/mirror-history.js';
 import { resolveGitAuth, describeGitAuth } from '../source/git/git-auth.js';
 import { createControlHandler } from './http/control-handler.js';
@@ -56,6 +57,7 @@ export interface RunningController {
   /** Ask for a run (as `ferry reconcile` does): the id of the run that serves it, false when suspended. */
   requestRun(options?: { force?: boolean; by?: string; refresh?: string[] }): number | false;
   refreshTimer: RefreshTimer;
+  revisitTimer: RevisitTimer;
   /** Resolves when no run is in progress. */
   idle(): Promise<void>;
   loop: ReconcileLoop<ApplyReport>;
@@ -116,6 +118,17 @@ export async function startController(config: ControllerConfig, options: StartCo
       if (requestRun({ by: 'refresh', refresh: mirrors }) === false) metrics.refreshes.inc({ result: 'skipped' });
     },
   });
+  // Revisits: the served snapshot asks to be resolved again (a deb Release to re-sign before its
+  // Valid-Until): a forced run of the applied head, which re-signs without downloading.
+  const revisitTimer = new RevisitTimer({
+    baseMs: config.refresh.backoffBaseMs,
+    maxMs: config.reconcile.backoffMaxMs,
+    onDue: () => {
+      logger.info('controller: revisit due (Release files to re-sign)');
+      requestRun({ by: 'revisit', force: true });
+    },
+  });
+  board.setRevisit(() => revisitTimer.nextAt);
   board.setSchedule(
     (id) => {
       const c = refreshTimer.clock(id);
@@ -169,6 +182,7 @@ export async function startController(config: ControllerConfig, options: StartCo
             isolate: { ...config.render, keepWarm: true },
           });
           await afterRun(result, revision, ctx.refresh);
+          revisitTimer.update(result.revisitAt);
           await refreshPublished();
           return { ...result, signer };
         } catch (e) {
@@ -235,6 +249,10 @@ export async function startController(config: ControllerConfig, options: StartCo
         await appendEvent(stateDir, { type: 'MirrorRecovered', message: `${o.id}: synced again after ${was.failures} failure(s)`, mirror: o.id, revision, snapshot: result.snapshot }, { logger });
       }
     }
+    const resigned = outcomes.filter((o) => o.outcome === 'changed' && o.cause === 'resign');
+    if (result.outcome === 'published' && resigned.length) {
+      await appendEvent(stateDir, { type: 'Resigned', message: `Release files of ${resigned.map((o) => o.id).join(', ')} signed again (same packages, no download): published snapshot ${result.snapshot}`, revision, snapshot: result.snapshot, mirrors: resigned.map((o) => o.id) }, { logger });
+    }
     if (refresh) {
       const changed = outcomes.filter((o) => o.outcome === 'changed' && o.cause === 'upstream');
       metrics.refreshes.inc({ result: result.outcome === 'published' ? 'published' : 'unchanged' });
@@ -243,9 +261,9 @@ export async function startController(config: ControllerConfig, options: StartCo
       }
     }
     if (result.outcome === 'reused') {
-      await setRefreshHold(stateDir, { held: true, reason: `commit ${revision.slice(0, 12)} re-published retained snapshot ${result.snapshot}`, by: 'revert', snapshot: result.snapshot }, { logger });
+      await setRefreshHold(stateDir, { held: true, reason: `commit ${revision.slice(0, 12)} re-published retained snapshot ${result.snapshot}`, by: 'revert', snapshot: result.snapshot, desiredHash: result.desiredHash }, { logger });
       applyHold(await readRefreshHold(stateDir));
-    } else if (result.outcome === 'published' && !refresh && hold.held) {
+    } else if (result.outcome === 'published' && !refresh && hold.held && (hold.desiredHash ? hold.desiredHash !== result.desiredHash : resigned.length === 0)) {
       await setRefreshHold(stateDir, { held: false, reason: `commit ${revision.slice(0, 12)} published snapshot ${result.snapshot}`, by: 'commit' }, { logger });
       applyHold(await readRefreshHold(stateDir));
     }
@@ -355,12 +373,14 @@ export async function startController(config: ControllerConfig, options: StartCo
     status,
     requestRun,
     refreshTimer,
+    revisitTimer,
     idle: () => loop.idle(),
     loop,
     metrics,
     async close() {
       clearInterval(suspensionTimer);
       refreshTimer.close();
+      revisitTimer.close();
       poller?.stop();
       await watcher?.close();
       await loop.close();

@@ -13,8 +13,12 @@ export interface MirrorOutcome {
   outcome: 'kept' | 'unchanged' | 'changed' | 'failed';
   /** Its upstream was read in this run (a refresh, or a new or changed spec). */
   refreshed: boolean;
-  /** For `changed`: what changed it, the model (a new or changed spec) or its upstream. */
-  cause?: 'model' | 'upstream';
+  /**
+   * For `changed`: what changed it, the model (a new or changed spec), its upstream, or a new
+   * signature only (`resign`: same spec, same upstream state; a Release renewed before its
+   * Valid-Until, or signed with a new site key).
+   */
+  cause?: 'model' | 'upstream' | 'resign';
   /** The refresh interval the model gives it (its own `refresh`, else `site.refresh`). */
   refresh?: string;
   /** A digest of the upstream state its content came from (deb: the Release file's sha256). */

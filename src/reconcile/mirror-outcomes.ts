@@ -57,8 +57,18 @@ function errorSummary(errors: readonly FerryError[]): MirrorOutcome['error'] {
   return { code: e.code, message, errorClass: e.errorClass, data: e.data };
 }
 
-/** One outcome per resolved resource, in the desired order. */
-export function mirrorOutcomes(resolved: readonly ResolvedResource[], resources: readonly ManifestResource[], published: SnapshotManifest | null, desired: DesiredState): MirrorOutcome[] {
+/**
+ * One outcome per resolved resource, in the desired order. `refreshes` names the mirrors whose
+ * upstream the run was asked to re-read: one resolved only to be revisited (a Release re-signed)
+ * with its spec unchanged does not count as refreshed.
+ */
+export function mirrorOutcomes(
+  resolved: readonly ResolvedResource[],
+  resources: readonly ManifestResource[],
+  published: SnapshotManifest | null,
+  desired: DesiredState,
+  refreshes: (r: Resource) => boolean = () => true,
+): MirrorOutcome[] {
   const next = new Map(resources.map((r) => [`${r.kind}/${r.name}`, r]));
   const before = new Map((published?.resources ?? []).map((r) => [`${r.kind}/${r.name}`, r]));
   return resolved.map((r) => {
@@ -69,8 +79,11 @@ export function mirrorOutcomes(resolved: readonly ResolvedResource[], resources:
     const entry = next.get(id);
     const old = before.get(id);
     if (!r.checked) return { ...base, outcome: 'kept', refreshed: false, upstream: upstreamDigest(entry) };
+    const refreshed = refreshes(r.resource) || !old || old.hash !== r.resource.hash;
     const same = !!entry && !!old && sameContent([entry], [old]);
-    if (same) return { ...base, outcome: 'unchanged', refreshed: true, upstream: upstreamDigest(entry) };
-    return { ...base, outcome: 'changed', refreshed: true, cause: old && old.hash === r.resource.hash ? 'upstream' : 'model', upstream: upstreamDigest(entry) };
+    if (same) return { ...base, outcome: 'unchanged', refreshed, upstream: upstreamDigest(entry) };
+    const upstream = upstreamDigest(entry);
+    const cause = !old || old.hash !== r.resource.hash ? 'model' : upstream !== undefined && upstream === upstreamDigest(old) ? 'resign' : 'upstream';
+    return { ...base, outcome: 'changed', refreshed, cause, upstream };
   });
 }

@@ -21,11 +21,11 @@ import { diskFullCause, foldDiskFull } from '../store/disk-full.js';
 import type { SnapshotDraft } from '../store/snapshot-draft.js';
 import type { Fetcher } from '../transport/types.js';
 import { afterPublish } from './after-publish.js';
-import type { SnapshotManifest } from '../store/types.js';
+import type { HistoryEntry, SnapshotManifest } from '../store/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { faultPoint } from './fault-point.js';
-import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, revisitsDue, type SyncContext } from './apply-sync.js';
+import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, nextRevisit, revisitsDue, type SyncContext } from './apply-sync.js';
 import { mirrorOutcomes, refreshInterval, refreshPredicate } from './mirror-outcomes.js';
 
 export interface ReconcileOptions {
@@ -67,6 +67,11 @@ export interface ReconcileResult {
   steps?: Record<string, number>;
   /** What happened to each mirror of the desired state. */
   mirrors?: MirrorOutcome[];
+  /**
+   * When a driver asks to resolve the served snapshot again although nothing changed (epoch ms,
+   * Driver.revisitAt: a deb Release to re-sign before its Valid-Until); the controller runs then.
+   */
+  revisitAt?: number;
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -117,14 +122,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     plan = planResources(desired, published);
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: anyRefresh, refreshes, isolate: options.isolateFailures, stateDir: store.root, desired, published, progress: options.progress };
-    const afterPublished = (snapshot: SnapshotManifest) => afterPublish(snapshot, desired, { fetcher, blobs: store.blobs, logger, signal, stateDir: store.root });
+    /** The served snapshot's after-publish step, then the result, with when a driver asks to revisit it. */
+    const finish = async (outcome: ReconcileOutcome, served: SnapshotManifest, filesFetched?: number, mirrors?: MirrorOutcome[]): Promise<ReconcileResult> => {
+      await afterPublish(served, desired, { fetcher, blobs: store.blobs, logger, signal, stateDir: store.root });
+      const revisitAt = await nextRevisit(served, ctx).catch((e: unknown) => {
+        logger.warn('cannot tell when the served snapshot needs revisiting (a Release to renew)', { snapshot: served.id, error: String(e) });
+        return undefined;
+      });
+      return { ...result(outcome, served.id, plan!, filesFetched, mirrors), ...(revisitAt === undefined ? {} : { revisitAt }) };
+    };
     // Guard: this desired state is what is being served (and no driver asks to revisit it:
     // a Release to re-sign before it expires, say).
     const revisit = published && plan.upToDate && !anyRefresh ? await revisitsDue(published, ctx) : [];
     if (published && plan.upToDate && !anyRefresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
-      await afterPublished(published);
-      return result('unchanged', published.id, plan);
+      return finish('unchanged', published);
     }
     if (revisit.length) logger.info('revisiting', { resources: revisit });
     // Guard: a retained snapshot holds exactly this desired state (a revert): switch back to it.
@@ -135,8 +147,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info(retained.imported ? 're-published a snapshot imported from a bundle' : 're-published a retained snapshot', { snapshot: retained.id, commit: options.commit, ...(retained.imported ? { bundle: retained.imported.snapshot, site: retained.imported.site } : {}) });
-      await afterPublished(retained);
-      return result('reused', retained.id, plan);
+      return finish('reused', retained);
     }
 
     const resolved = await collect(() => resolveAll(ctx));
@@ -152,7 +163,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     step('fetch');
     const resources = await collect(() => generateAll(resolved, ctx));
     step('generate');
-    const mirrors = mirrorOutcomes(resolved, resources, published, desired);
+    const mirrors = mirrorOutcomes(resolved, resources, published, desired, refreshes);
     const failed = mirrors.filter((m) => m.outcome === 'failed');
     // Guard: every mirror failed: nothing to isolate them from, the run fails as a whole.
     if (failed.length > 0 && failed.length === mirrors.length) throw new FerryErrors(resolved.flatMap((r) => r.failed ?? []));
@@ -160,8 +171,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     // only news is that mirrors failed (the served snapshot already holds their last good content).
     if (published && (published.desiredHash === desired.hash || failed.length > 0) && sameContent(resources, published.resources)) {
       logger.info(failed.length ? 'nothing new to publish: mirrors failed' : 'upstream unchanged', { snapshot: published.id, failed: failed.map((m) => m.id) });
-      await afterPublished(published);
-      return result('unchanged', published.id, plan, fetched.files, mirrors);
+      return finish('unchanged', published, fetched.files, mirrors);
     }
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal, draft });
     step('build');
@@ -172,7 +182,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       desiredHash: desired.hash,
       action: 'apply',
       stats: { files: fetched.files, bytes: fetched.bytes },
-      cause: published && published.desiredHash === desired.hash ? 'refresh' : 'model',
+      cause: historyCause(published, desired.hash, mirrors),
       changed,
       ...(failed.length ? { failed: failed.map((m) => ({ mirror: m.id, code: m.error?.code ?? '', message: m.error?.message ?? '' })) } : {}),
     });
@@ -182,8 +192,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       logger.info('retention', { dropped: dropped.length, removedBlobs: gc.removedBlobs, removedBytes: gc.removedBytes });
     }
     logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes, changed: changed.map((c) => c.mirror), failed: failed.map((m) => m.id) });
-    await afterPublished(manifest);
-    return result('published', manifest.id, plan, fetched.files, mirrors);
+    return finish('published', manifest, fetched.files, mirrors);
   } catch (e) {
     // A full disk is one error, however many writes it failed.
     const errors = toFerryErrors(e);
@@ -209,4 +218,11 @@ async function collect<T>(step: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw new FerryErrors(toFerryErrors(e));
   }
+}
+
+/** What made a snapshot (HistoryEntry.cause): the model, an upstream change, or only a re-signing. */
+function historyCause(published: SnapshotManifest | null, desiredHash: string, mirrors: readonly MirrorOutcome[]): HistoryEntry['cause'] {
+  if (!published || published.desiredHash !== desiredHash) return 'model';
+  const changed = mirrors.filter((m) => m.outcome === 'changed');
+  return changed.length > 0 && changed.every((m) => m.cause === 'resign') ? 'resign' : 'refresh';
 }

@@ -91,8 +91,12 @@ export interface HistoryEntry {
   action: 'apply' | 'reuse' | 'rollback';
   time: string;
   stats?: Record<string, number>;
-  /** What made this snapshot: `model` (a commit), `refresh` (upstream changed, same model). */
-  cause?: 'model' | 'refresh';
+  /**
+   * What made this snapshot: `model` (a commit), `refresh` (upstream changed, same model),
+   * `resign` (same model, same upstream: Release files signed again, before their Valid-Until
+   * or with a new site key).
+   */
+  cause?: 'model' | 'refresh' | 'resign';
   /** The mirrors whose content differs from the snapshot it replaced, with the upstream state (Release digest) it came from. */
   changed?: Array<{ mirror: string; upstream?: string }>;
   /** Mirrors that failed in this run: their last good content (if any) is what this snapshot holds. */

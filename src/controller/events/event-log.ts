@@ -3,6 +3,7 @@
  * JSON logs. `ferry events` reads it. Events are facts a person wants to see in order: a new
  * revision was seen, a model was invalid, an apply succeeded or failed, a rollback happened,
  * reconciliation was suspended or resumed, a scheduled refresh published what upstream changed,
+ * Release files were signed again (renewed before Valid-Until, or a new site key),
  * a mirror failed (its last good content kept) or recovered, refreshes were held after a revert
  * or released. Messages never hold secrets (URLs are redacted
  * before they get here).
@@ -22,6 +23,7 @@ export const EVENT_TYPES = [
   'FetchFailed',
   'UntrustedCommit',
   'Refreshed',
+  'Resigned',
   'MirrorFailed',
   'MirrorRecovered',
   'RefreshHeld',

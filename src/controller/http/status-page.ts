@@ -90,7 +90,7 @@ export function renderStatusBody(d: StatusPageData): string {
   if (s.failures)
     banners.push(`<p class="banner bad">${s.failures} failed run(s)${s.failingRevision ? ` at ${esc(s.failingRevision.slice(0, 12))}` : ''}${s.stalled ? ', waiting for a new commit' : s.nextRetryAt ? `, retry ${time(s.nextRetryAt, d.now)}` : ''}: ${s.lastErrors.slice(0, 3).map((e) => esc(e.message)).join('; ')}</p>`);
   const pub = s.published;
-  const summary = `<p data-phase="${esc(s.phase)}">Phase <b>${esc(s.phase)}</b>${s.lastRun ? ` · last run ${s.lastRun.runId} ${esc(s.lastRun.result)} ${time(s.lastRun.finishedAt ?? s.lastRun.startedAt, d.now)}` : ''} · serving ${pub ? `<b>${esc(pub.snapshot)}</b>${pub.commit ? ` (commit ${esc(pub.commit.slice(0, 12))})` : ''}` : 'nothing yet'}${!s.refresh.held && s.refresh.nextAt ? ` · next refresh ${time(s.refresh.nextAt, d.now)}` : ''}</p>${progressBar(s, '*')}`;
+  const summary = `<p data-phase="${esc(s.phase)}">Phase <b>${esc(s.phase)}</b>${s.lastRun ? ` · last run ${s.lastRun.runId} ${esc(s.lastRun.result)} ${time(s.lastRun.finishedAt ?? s.lastRun.startedAt, d.now)}` : ''} · serving ${pub ? `<b>${esc(pub.snapshot)}</b>${pub.commit ? ` (commit ${esc(pub.commit.slice(0, 12))})` : ''}` : 'nothing yet'}${!s.refresh.held && s.refresh.nextAt ? ` · next refresh ${time(s.refresh.nextAt, d.now)}` : ''}${s.refresh.nextRenewalAt ? ` · <span data-next-renewal>Release renewal ${time(s.refresh.nextRenewalAt, d.now)}</span>` : ''}</p>${progressBar(s, '*')}`;
   const mirrors = s.mirrors.length ? s.mirrors.map((m) => mirrorRow(m, d.now)).join('\n') : '<tr><td colspan="5">No mirror yet.</td></tr>';
   const snapshots = d.snapshots.map((x) => snapshotRow(x, pub?.snapshot, d.now)).join('\n');
   const events = d.events

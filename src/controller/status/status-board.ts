@@ -100,7 +100,7 @@ export interface ControllerStatus {
   published: { snapshot: string; commit?: string; desiredHash: string; createdAt: string } | null;
   mirrors: MirrorStatus[];
   /** Scheduled upstream refreshes: held after a model revert until `ferry resume`. */
-  refresh: { held: boolean; reason?: string; since?: string; snapshot?: string; nextAt?: string };
+  refresh: { held: boolean; reason?: string; since?: string; snapshot?: string; nextAt?: string; nextRenewalAt?: string };
   /** Download progress of the run in progress, all mirrors together. */
   progress?: ProgressView;
   startedAt: string;
@@ -134,6 +134,13 @@ export class StatusBoard {
 
   private clock: (id: string) => MirrorClockView | undefined = () => undefined;
   private nextRefresh: () => number | undefined = () => undefined;
+
+  private nextRevisit: () => number | undefined = () => undefined;
+
+  /** When the revisit timer runs next (Release files re-signed before their Valid-Until). */
+  setRevisit(nextAt: () => number | undefined): void {
+    this.nextRevisit = nextAt;
+  }
 
   /** Where the refresh scheduler's view comes from. */
   setSchedule(clock: (id: string) => MirrorClockView | undefined, nextAt: () => number | undefined): void {
@@ -321,7 +328,7 @@ export class StatusBoard {
       lastErrors: this.lastErrors.map((e) => ({ code: e.code, message: e.message, data: e.data })),
       published: this.published ? { snapshot: this.published.id, commit: this.published.commit, desiredHash: this.published.desiredHash, createdAt: this.published.createdAt } : null,
       mirrors: this.mirrors(),
-      refresh: { held: this.hold.held, reason: this.hold.reason, since: this.hold.since, snapshot: this.hold.snapshot, nextAt: this.hold.held ? undefined : iso(this.nextRefresh()) },
+      refresh: { held: this.hold.held, reason: this.hold.reason, since: this.hold.since, snapshot: this.hold.snapshot, nextAt: this.hold.held ? undefined : iso(this.nextRefresh()), nextRenewalAt: iso(this.nextRevisit()) },
       progress: running ? this.progress?.view() : undefined,
       startedAt: this.startedAt,
     };
