@@ -27,9 +27,22 @@ export interface DesiredState {
   hash: string;
   /**
    * What the model says to mirror that Ferry does not (MCP vocabulary it cannot mirror yet),
-   * each with its path below `parameters` and the reason: the plan lists them.
+   * each with its path below `parameters` and the reason: the plan lists them. `unverifiable`:
+   * a mirror held because nothing could check its upstream signature (warned about loudly).
    */
-  notMirrored?: Array<{ path: string; reason: string }>;
+  notMirrored?: NotMirroredEntry[];
+}
+
+export interface NotMirroredEntry {
+  /** `parameters.a.b.c`. */
+  path: string;
+  reason: string;
+  unverifiable?: true;
+}
+
+/** How a not-mirrored entry is printed: an unverifiable mirror stands out. */
+export function describeNotMirrored(n: NotMirroredEntry): string {
+  return `${n.unverifiable ? 'UNVERIFIABLE, not mirrored' : 'not mirrored'}: ${n.path}: ${n.reason.replace(/^UNVERIFIABLE: /, '')}`;
 }
 
 /** `deb/debian-bookworm`: how resources are named in messages, plans and manifests. */

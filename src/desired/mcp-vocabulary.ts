@@ -19,6 +19,7 @@ import { FerryError } from '../core/ferry-error.js';
 import { aptlyMirrors, aptlyPublishAliases } from './mcp/aptly-mirrors.js';
 import { debmirrorMirrors } from './mcp/debmirror-mirrors.js';
 import { dockerClientImages, ImageGroups } from './mcp/docker-images.js';
+import { keyFingerprints } from './mcp/key-fingerprints.js';
 import { localMirrorContent } from './mcp/local-mirror-content.js';
 import { dotted, isRecord, type McpPath, type NotMirrored, type Translated } from './mcp/types.js';
 
@@ -39,12 +40,13 @@ export function translateMcp(parameters: Record<string, unknown>): McpTranslatio
   if (hit) return hit;
   const images = new ImageGroups();
   dockerClientImages(parameters, images);
-  const aptly = aptlyMirrors(parameters);
+  const fingerprints = keyFingerprints(parameters);
+  const aptly = aptlyMirrors(parameters, fingerprints.list);
   const debmirror = debmirrorMirrors(parameters);
   const local = localMirrorContent(parameters, images);
   const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publisherNotes(parameters)];
   const mirrors = new Map<string, Translated>();
-  const errors: FerryError[] = [];
+  const errors: FerryError[] = [...fingerprints.errors, ...(aptly.errors ?? []), ...(debmirror.errors ?? [])];
   for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors]) {
     const other = mirrors.get(t.name);
     if (other) {

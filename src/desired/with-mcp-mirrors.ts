@@ -8,6 +8,9 @@
  * clash, an error naming both paths, because one of the two would otherwise be dropped.
  * `origin` maps a path below `parameters.ferry` back to where the value was written, so errors
  * point at the MCP YAML line. `explain` says which MCP entry became which mirror spec.
+ * A translation that cannot be verified as written (Translated.held) is left out and listed as
+ * unverifiable until an entry replaces it. `parameters.ferry.mcp` (settings for the translation,
+ * mcp/key-fingerprints.ts) is read here and not passed on.
  */
 import { FerryError } from '../core/ferry-error.js';
 import { translateMcp, type NotMirrored } from './mcp-vocabulary.js';
@@ -22,6 +25,8 @@ export interface Explained {
   spec: Record<string, unknown>;
   /** Set when parameters.ferry replaced or disabled the translation. */
   replacedBy?: string;
+  /** Set when the translation is held as unverifiable (and not replaced): why. */
+  held?: string;
 }
 
 export interface WithMcp {
@@ -38,7 +43,8 @@ function isDisableOnly(m: Record<string, unknown>): boolean {
 
 export function withMcpMirrors(parameters: Record<string, unknown>): WithMcp {
   const own = parameters.ferry as Record<string, unknown> | undefined;
-  const { mirrors: translated, notMirrored, errors: translateErrors } = translateMcp(parameters);
+  const { mirrors: translated, errors: translateErrors } = translateMcp(parameters);
+  let { notMirrored } = translateMcp(parameters);
   const errors = [...translateErrors];
   const ownMirrors: Record<string, unknown> = isRecord(own?.mirrors) ? { ...own.mirrors } : {};
   const explain: Explained[] = [];
@@ -68,18 +74,21 @@ export function withMcpMirrors(parameters: Record<string, unknown>): WithMcp {
       }),
     );
   }
-  for (const [name, t] of translated) if (!replaced.has(name) && !(name in ownMirrors)) explain.push({ name, from: dotted(t.origin), spec: t.spec });
+  const held = [...translated.values()].filter((t) => t.held && !replaced.has(t.name) && !(t.name in ownMirrors));
+  for (const [name, t] of translated) if (!replaced.has(name) && !(name in ownMirrors)) explain.push({ name, from: dotted(t.origin), spec: t.spec, ...(t.held ? { held: t.held.reason } : {}) });
+  notMirrored = [...held.map((t) => ({ path: t.held!.path, reason: t.held!.reason, unverifiable: true as const })), ...notMirrored];
+  const { mcp: _settings, ...ownRest } = own ?? {};
   explain.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (translated.size === 0 && !Object.values(isRecord(own?.mirrors) ? own.mirrors : {}).some((m) => isRecord(m) && 'override' in m)) {
-    return { ferry: own, origin: () => undefined, notMirrored, errors, explain };
+    return { ferry: isRecord(own) ? ownRest : own, origin: () => undefined, notMirrored, errors, explain };
   }
   const mirrors: Record<string, unknown> = {};
-  for (const [name, t] of translated) if (!(name in ownMirrors)) mirrors[name] = t.spec;
+  for (const [name, t] of translated) if (!(name in ownMirrors) && !t.held) mirrors[name] = t.spec;
   Object.assign(mirrors, ownMirrors);
   const clusterName = (parameters._param as Record<string, unknown> | undefined)?.cluster_name;
   const site = own?.site ?? { name: typeof clusterName === 'string' ? clusterName : 'site' };
   return {
-    ferry: { ...(own ?? {}), site, mirrors },
+    ferry: { ...ownRest, site, mirrors },
     origin: (p: Path) => {
       if (p[0] !== 'mirrors' || typeof p[1] !== 'string' || p[1] in ownMirrors) return undefined;
       return translated.get(p[1])?.field(p.slice(2));

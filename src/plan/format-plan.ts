@@ -1,5 +1,6 @@
 /** Human-readable plan, one line per resource, in the spirit of `terraform plan`. */
 import { formatSize as formatBytes } from '../core/sync-progress.js';
+import { describeNotMirrored } from '../core/resource.js';
 import type { Plan } from './plan.js';
 
 const SIGN = { add: '+', change: '~', keep: ' ', remove: '-' } as const;
@@ -30,7 +31,7 @@ export function formatPlan(plan: Plan): string {
       lines.push(...listPaths('!', r.trustOnFirstUse));
     }
   }
-  for (const n of plan.notMirrored ?? []) lines.push(`  not mirrored: ${n.path}: ${n.reason}`);
+  for (const n of plan.notMirrored ?? []) lines.push(`  ${describeNotMirrored(n)}`);
   const s = plan.summary;
   lines.push(`plan: ${s.add} to add, ${s.change} to change, ${s.remove} to remove, ${s.keep} unchanged; fetch ${s.fetchFiles} files, ${formatBytes(s.fetchBytes)}${s.unknownSizes ? ` (+${s.unknownSizes} of unknown size)` : ''}`);
   return lines.join('\n');

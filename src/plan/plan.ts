@@ -7,7 +7,7 @@
  * driver fetched itself while resolving: a git mirror fetches into its cache and reports the
  * packs it received).
  */
-import type { DesiredState } from '../core/resource.js';
+import type { DesiredState, NotMirroredEntry } from '../core/resource.js';
 import { resourceId } from '../core/resource.js';
 
 /** The part of a published snapshot the plan needs (structurally a SnapshotManifest). */
@@ -46,7 +46,7 @@ export interface Plan {
   upToDate: boolean;
   resources: ResourceChange[];
   /** What the model says to mirror that Ferry does not: path below parameters, and why. */
-  notMirrored?: Array<{ path: string; reason: string }>;
+  notMirrored?: NotMirroredEntry[];
   summary: { add: number; change: number; keep: number; remove: number; fetchFiles: number; fetchBytes: number; unknownSizes: number };
 }
 

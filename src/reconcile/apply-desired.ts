@@ -4,9 +4,10 @@
  * returned at once (as FerryErrors), each naming its file and line.
  */
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
-import type { DesiredState } from '../core/resource.js';
+import type { DesiredState, NotMirroredEntry } from '../core/resource.js';
 import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
 import { withMcpMirrors, type Explained } from '../desired/with-mcp-mirrors.js';
+import type { NotMirrored } from '../desired/mcp-vocabulary.js';
 import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode, SourcePos } from '../model/types.js';
@@ -35,8 +36,12 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   const semantic = [...checkSemantics(typed, { locate, supportedKinds: supportedKinds() }), ...checkDebKeys(typed, locate)];
   if (semantic.length) throw new FerryErrors(semantic);
   const desired = buildDesiredState(typed);
-  if (notMirrored.length) desired.notMirrored = notMirrored.map((n) => ({ path: ['parameters', ...n.path].join('.'), reason: n.reason }));
+  if (notMirrored.length) desired.notMirrored = notMirrored.map(entry);
   return { node, desired, explain };
+}
+
+function entry(n: NotMirrored): NotMirroredEntry {
+  return { path: ['parameters', ...n.path].join('.'), reason: n.reason, ...(n.unverifiable ? { unverifiable: true as const } : {}) };
 }
 
 /** An MCP translation error with the file and line of the path it names (`data.at`, below parameters). */
@@ -64,7 +69,7 @@ function checkDebKeys(ferry: FerryParameters, locate: (p: ReadonlyArray<string |
 export interface ExplainResult {
   node: RenderedNode;
   explain: Explained[];
-  notMirrored: Array<{ path: string; reason: string }>;
+  notMirrored: NotMirroredEntry[];
   /** Everything loadDesired would refuse the model for. */
   errors: FerryError[];
 }
@@ -79,7 +84,7 @@ export function explainDesired(files: ModelFiles, options: { node?: string } = {
   } catch (e) {
     errors = toFerryErrors(e);
   }
-  return { node, explain, notMirrored: notMirrored.map((n) => ({ path: ['parameters', ...n.path].join('.'), reason: n.reason })), errors };
+  return { node, explain, notMirrored: notMirrored.map(entry), errors };
 }
 
 /** Same as loadDesired, but returns the errors instead of throwing. */

@@ -5,6 +5,7 @@
  * then every error validation finds. Exit 2 when the model is invalid.
  */
 import type { Command } from 'commander';
+import { describeNotMirrored } from '../../core/resource.js';
 import { action, addModelOptions, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -24,11 +25,11 @@ export function register(program: Command): void {
       } else {
         const out: string[] = [`node ${r.node.name}: ${r.explain.length} mirrors translated from MCP, ${r.notMirrored.length} not mirrored`];
         for (const t of r.explain) {
-          out.push('', `${String(t.spec.kind)}/${t.name}  <- ${t.from}${t.replacedBy ? `  (replaced by ${t.replacedBy})` : ''}`);
+          out.push('', `${String(t.spec.kind)}/${t.name}  <- ${t.from}${t.replacedBy ? `  (replaced by ${t.replacedBy})` : ''}${t.held ? '  (HELD: unverifiable, see below)' : ''}`);
           out.push(...toPyJson(t.spec).split('\n').map((l) => `  ${l}`));
         }
         if (r.notMirrored.length) out.push('');
-        for (const n of r.notMirrored) out.push(`not mirrored: ${n.path}: ${n.reason}`);
+        for (const n of r.notMirrored) out.push(describeNotMirrored(n));
         process.stdout.write(out.join('\n') + '\n');
       }
       if (r.errors.length) {

@@ -1,9 +1,11 @@
 /**
  * `ferry validate`: render and validate the model; every error with its file and line; exit 2 if
  * invalid. Also lists the mirrors that need the network to get their keys (key_ids resolved by
- * a keyserver), which an offline site cannot resolve.
+ * a keyserver), which an offline site cannot resolve, and what the model says to mirror that is
+ * not mirrored; mirrors held as unverifiable are also warned about on stderr.
  */
 import type { Command } from 'commander';
+import { describeNotMirrored } from '../../core/resource.js';
 import { action, addModelOptions, loadModel, type ModelOptions } from '../common.js';
 
 export function register(program: Command): void {
@@ -14,11 +16,13 @@ export function register(program: Command): void {
       const { offlineNotes } = await import('../../drivers/deb/key-ids.js');
       const { desired, node } = loadDesired(files, { node: opts.node });
       const online = offlineNotes(desired);
+      const unverifiable = (desired.notMirrored ?? []).filter((n) => n.unverifiable);
+      if (unverifiable.length) process.stderr.write(`warning: ${unverifiable.length} mirror(s) of the model cannot be verified and are not mirrored:\n${unverifiable.map((n) => `  ${n.path}: ${n.reason.replace(/^UNVERIFIABLE: /, '')}`).join('\n')}\n`);
       if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })), needsNetwork: online, notMirrored: desired.notMirrored ?? [] }, null, 2) + '\n');
       else {
         process.stdout.write(`${source}: valid, node ${node.name}, ${desired.resources.length} mirrors, desired ${desired.hash.slice(0, 16)}\n`);
         for (const n of online) process.stdout.write(`  ${n.resource}: not resolvable offline: ${n.note}\n`);
-        for (const n of desired.notMirrored ?? []) process.stdout.write(`  not mirrored: ${n.path}: ${n.reason}\n`);
+        for (const n of desired.notMirrored ?? []) process.stdout.write(`  ${describeNotMirrored(n)}\n`);
       }
     }),
   );

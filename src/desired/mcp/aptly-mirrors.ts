@@ -10,7 +10,9 @@
  *   segment is the distribution) is where aptly served the mirror: see aptlyPublishAliases.
  *   snapshots, update and the rest describe aptly's own bookkeeping and are dropped.
  */
-import { ferryName, isRecord, text, words, type McpPart, type McpPath, type Translated } from './types.js';
+import { FerryError } from '../../core/ferry-error.js';
+import { normalizeKeyId, resolveKeyIds } from './key-fingerprints.js';
+import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type Translated } from './types.js';
 
 const BASE: McpPath = ['aptly', 'server', 'mirror'];
 
@@ -56,12 +58,18 @@ export function aptlyPublishAliases(publisher: unknown): PublishAlias[] {
   });
 }
 
-export function aptlyMirrors(parameters: Record<string, unknown>): McpPart {
+/**
+ * `fingerprints`: the site's trusted full fingerprints (parameters.ferry.mcp.key_fingerprints,
+ * key-fingerprints.ts) that aptly's 8- and 16-digit key IDs resolve to; a mirror with an ID
+ * none resolves is held (listed as unverifiable, not mirrored).
+ */
+export function aptlyMirrors(parameters: Record<string, unknown>, fingerprints: readonly string[] = []): McpPart {
   const server = (parameters.aptly as Record<string, unknown> | undefined)?.server;
   const mirrors = isRecord(server) ? server.mirror : undefined;
   if (!isRecord(mirrors) || (isRecord(server) && server.enabled === false)) return { mirrors: [], notMirrored: [] };
   const gpg = isRecord(server) && isRecord(server.gpg) ? server.gpg : {};
   const out: Translated[] = [];
+  const errors: FerryError[] = [];
   for (const [mcpName, m] of Object.entries(mirrors)) {
     if (!isRecord(m)) continue;
     const origin = [...BASE, mcpName];
@@ -77,14 +85,20 @@ export function aptlyMirrors(parameters: Record<string, unknown>): McpPart {
     if (components && !spec.flat) spec.components = components;
     const archs = words(m.architectures);
     if (archs) spec.architectures = archs.filter((a) => a !== 'source');
+    let held: Translated['held'];
     const keys = Array.isArray(m.gpgkeys) ? m.gpgkeys.map(text) : words(m.gpgkeys);
     if (keys) {
       const armored = keys.filter((k) => k.includes('BEGIN PGP'));
       const ids = keys.filter((k) => !k.includes('BEGIN PGP'));
       if (armored.length) spec.keys = armored;
       if (ids.length) {
-        spec.key_ids = ids;
+        const r = resolveKeyIds(ids, fingerprints);
+        spec.key_ids = [...r.keyIds, ...r.unresolved, ...r.ambiguous.map((a) => a.id)];
         spec.keyservers = [keyserverUrl(text(m.keyserver ?? gpg.keyserver ?? FORMULA_KEYSERVER))];
+        for (const a of r.ambiguous) {
+          errors.push(new FerryError('FERRY_INVALID_MODEL', `${dotted([...origin, 'gpgkeys'])}: key ID ${a.id} is the end of ${a.fingerprints.length} fingerprints in parameters.ferry.mcp.key_fingerprints (${a.fingerprints.join(', ')}): list only the one the mirror is signed with`, { path: dotted([...origin, 'gpgkeys']), resource: ferryName(mcpName), at: [...origin, 'gpgkeys'] }));
+        }
+        if (r.unresolved.length) held = { path: [...origin, 'gpgkeys'], reason: shortIdReason(ferryName(mcpName), r.unresolved) };
       }
     }
     const keyUrls = words(m.key_url);
@@ -98,7 +112,18 @@ export function aptlyMirrors(parameters: Record<string, unknown>): McpPart {
       spec,
       origin,
       field: (rest) => (rest.length && FIELDS[String(rest[0])] ? [...origin, FIELDS[String(rest[0])], ...rest.slice(1)] : origin),
+      ...(held && m.enabled !== false ? { held } : {}),
     });
   }
-  return { mirrors: out, notMirrored: [] };
+  return { mirrors: out, notMirrored: [], errors };
+}
+
+/** Why a mirror whose key IDs are too short to fetch by is held, and what resolves it. */
+function shortIdReason(name: string, ids: readonly string[]): string {
+  const list = ids.map((id) => `${id} (${normalizeKeyId(id).length} hex digits)`).join(', ');
+  return (
+    `UNVERIFIABLE: mirror ${name} names its signing key only by short ID ${list}, which anyone can forge: not mirrored until ` +
+    `parameters.ferry.mcp.key_fingerprints lists the full fingerprint (\`gpg --fingerprint <ID>\` on a keyring you trust), ` +
+    `or parameters.ferry.mirrors.${name} replaces it (override: true) with keys, key_urls or key_ids`
+  );
 }

@@ -12,6 +12,14 @@
  * `--nosource`. Operational fields (target_dir, log_file, lock_target, force, cache_dir,
  * proxies, fetch_retry) have no mirror content and are dropped; a method other than http(s),
  * or a debmirror option with no equivalent, is listed as not mirrored.
+ *
+ * The formula has no field for keys: debmirror checked Release signatures with the host's
+ * keyring (`--keyring`, else ~/.gnupg/trustedkeys.gpg), or not at all (`--no-check-gpg`, as every
+ * MCP 2019.2 mirror_mirantis_com class says). Ferry re-signs what it publishes, so nothing would
+ * check those packages any more: such a mirror is held (Translated.held), listed loudly as
+ * unverifiable and not mirrored, until `parameters.ferry.mirrors.<name>` replaces it with
+ * `override: true` and keys (MCP keeps mirror.mirantis.com's keys in
+ * system.linux.system.repo.keystorage.*: `\${_param:linux_system_repo_mcp_<repo>_key}`).
  */
 import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type NotMirrored, type Translated } from './types.js';
 
@@ -141,10 +149,13 @@ export function debmirrorMirrors(parameters: Record<string, unknown>): McpPart {
       spec.filter = f.filter;
       spec.with_deps = false;
     }
+    const noCheck = flags.includes('--no-check-gpg');
+    const keyring = flags.find((f) => f.startsWith('--keyring'));
     mirrors.push({
       name: ferryName(mcpName),
       spec,
       origin,
+      ...(m.enabled === false ? {} : { held: { path: noCheck ? [...origin, 'extra_flags', flags.indexOf('--no-check-gpg')] : origin, reason: unverifiedReason(ferryName(mcpName), noCheck, keyring) } }),
       field: (rest) => {
         const k = String(rest[0] ?? '');
         if (k === 'filter' && filterPaths.length) return filterPaths[0];
@@ -155,3 +166,13 @@ export function debmirrorMirrors(parameters: Record<string, unknown>): McpPart {
   return { mirrors, notMirrored };
 }
 
+
+/** Why a debmirror mirror is held, and what resolves it. */
+function unverifiedReason(name: string, noCheck: boolean, keyring: string | undefined): string {
+  const how = noCheck ? 'debmirror ran with --no-check-gpg' : `debmirror checked signatures with the host's keyring (${keyring ?? '~/.gnupg/trustedkeys.gpg'})`;
+  return (
+    `UNVERIFIABLE: mirror ${name}: ${how} and the model gives no key; Ferry signs what it publishes, so nothing would check these packages: ` +
+    `not mirrored until parameters.ferry.mirrors.${name} replaces it (override: true; \`ferry desired\` prints the spec to start from) ` +
+    `with keys or key_urls (MCP's keystorage classes hold mirror.mirantis.com's keys: _param:linux_system_repo_mcp_<repo>_key)`
+  );
+}

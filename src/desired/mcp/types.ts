@@ -1,3 +1,5 @@
+import type { FerryError } from '../../core/ferry-error.js';
+
 /** One Ferry mirror translated from MCP's vocabulary, with the way back to the MCP YAML. */
 export type McpPath = Array<string | number>;
 
@@ -8,6 +10,13 @@ export interface Translated {
   origin: McpPath;
   /** Maps a path inside `spec` (e.g. ['url'], ['images', 0, 'tags']) to the MCP path it came from. */
   field(rest: ReadonlyArray<string | number>): McpPath;
+  /**
+   * Set when the mirror cannot be verified as MCP wrote it (aptly key IDs too short to trust,
+   * debmirror's `--no-check-gpg`): why, and what to give. Such a mirror is not mirrored (listed
+   * as unverifiable, loudly) until `parameters.ferry` replaces it (`override: true`), and never
+   * mirrored unverified: Ferry signs what it publishes.
+   */
+  held?: { path: McpPath; reason: string };
 }
 
 /** Something the model says to mirror that Ferry does not mirror (yet): listed, never silent. */
@@ -15,12 +24,15 @@ export interface NotMirrored {
   /** Below `parameters`. */
   path: McpPath;
   reason: string;
+  /** The entry is a mirror Ferry could fetch but cannot verify (Translated.held): warned about, not just listed. */
+  unverifiable?: true;
 }
 
 /** What one translator read. */
 export interface McpPart {
   mirrors: Translated[];
   notMirrored: NotMirrored[];
+  errors?: FerryError[];
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

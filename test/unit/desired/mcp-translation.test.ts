@@ -143,7 +143,9 @@ describe('parameters.ferry next to translated mirrors', () => {
   });
 
   it('explains every translation even when the model is invalid (ferry desired)', () => {
-    const r = explainDesired(files);
+    const bad = new Map(files);
+    bad.set('nodes/_generated/apt01.mcp-lab.local.yml', `${files.get('nodes/_generated/apt01.mcp-lab.local.yml')}  ferry:\n    mcp:\n      key_fingerprints: [not-a-fingerprint]\n`);
+    const r = explainDesired(bad);
     expect(r.explain.map((t) => t.name)).toContain('mirror_mirantis_com_ubuntu_xenial');
     expect(r.explain.find((t) => t.name === 'git-server-repos')?.from).toBe('parameters._param.default_local_mirrror_content.git_server_repos');
     expect(r.errors.length).toBeGreaterThan(0);
