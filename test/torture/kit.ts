@@ -164,3 +164,45 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+
+export interface Controller {
+  url: string;
+  pid: number;
+  /** Everything it logged so far. */
+  log(): string;
+  alive(): boolean;
+  stop(): Promise<Run>;
+}
+
+/** `ferry run --config FILE` in its own process group; resolves once its endpoint answers /healthz. */
+export async function startController(config: string, state: string, o: { env?: Record<string, string> } = {}): Promise<Controller> {
+  const { readEndpoint } = await import('../../src/controller/persisted-state.js');
+  const started = startFerry(['run', '--config', config], { env: { FERRY_LOG_LEVEL: 'info', ...o.env }, timeoutMs: 3_600_000 });
+  let stderr = '';
+  started.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  void started.done.then(() => (exited = true));
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const endpoint = await readEndpoint(state);
+    if (endpoint && endpoint.pid === started.child.pid) {
+      const ok = await fetch(`${endpoint.url}/healthz`).then((r) => r.ok, () => false);
+      if (ok) return { url: endpoint.url, pid: endpoint.pid, log: () => stderr, alive: () => !exited, stop: () => (started.kill('SIGTERM'), started.done) };
+    }
+    if (exited || Date.now() > end) {
+      started.kill('SIGKILL');
+      throw new Error(`ferry run did not come up: ${stderr.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await Promise.resolve(check()).catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
