@@ -54,4 +54,6 @@ export default tseslint.config(
   layer('source', ['drivers', 'store', 'serve', 'controller', 'cli', 'reconcile', 'desired', 'plan']),
   layer('reconcile', ['controller', 'cli', 'serve']),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/unbound-method': 'off' } },
+  // Scripts other programs run (nginx's njs): plain JavaScript, linted without types.
+  { files: ['share/**/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { parserOptions: { projectService: false } }, rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }] } },
 );

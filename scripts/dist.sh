@@ -3,6 +3,7 @@
 #   ferry-<version>/bin/ferry           the command (a shell wrapper: node + dist/cli/main.js)
 #   ferry-<version>/dist/               the built CLI (tsc output, esbuild bundle, standalone validator)
 #   ferry-<version>/schemas/            the JSON Schemas
+#   ferry-<version>/share/              files other programs read (the njs script of the nginx configuration)
 #   ferry-<version>/node_modules/       production dependencies only (npm ci --omit=dev)
 #   ferry-<version>/package.json, package-lock.json, README.md, LICENSE-like files, deploy/
 # written to dist-pkg/ferry-<version>.tar.gz. Node.js 20.18+ must be on the target (not npm).
@@ -23,7 +24,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/ferry-dist-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 pkg="${stage}/${name}"
 mkdir -p "${pkg}/bin"
-cp -a dist schemas package.json package-lock.json README.md deploy "${pkg}/"
+cp -a dist schemas share package.json package-lock.json README.md deploy "${pkg}/"
 # Production dependencies only, exactly as locked; from npm's cache when it holds them.
 (cd "$pkg" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "${pkg}/node_modules/.package-lock.json"

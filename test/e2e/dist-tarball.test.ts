@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,11 +42,13 @@ afterAll(() => {
 describe('make dist (issue 10)', () => {
   it('holds the CLI, its production dependencies and the schemas, and no development tool', () => {
     const top = join(tmp, 'opt', `ferry-${version}`);
-    expect(readdirSync(top).sort()).toEqual(['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'schemas']);
+    expect(readdirSync(top).sort()).toEqual(['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'schemas', 'share']);
     const modules = readdirSync(join(top, 'node_modules'));
     for (const dep of ['commander', 'undici', 'yaml', 'ajv']) expect(modules).toContain(dep);
     for (const dev of ['typescript', 'jest', 'eslint', 'esbuild', 'tsx']) expect(modules).not.toContain(dev);
     expect(existsSync(join(top, 'schemas', 'ferry.schema.json'))).toBe(true);
+    // The nginx configuration's njs script, where the bundled CLI looks for it (issue 13).
+    expect(existsSync(join(top, 'share', 'nginx', 'ferry-registry.js'))).toBe(true);
   });
 
   it('runs ferry --version and ferry validate from the unpacked folder, with node alone on PATH', async () => {
@@ -54,5 +56,9 @@ describe('make dist (issue 10)', () => {
     const model = join(REPO_ROOT, 'examples', 'cluster-model');
     const validate = await run(ferry, ['validate', '--model', model, '--node', 'mirror01.lab.local'], { cwd: tmp, env });
     expect(validate.stdout).toMatch(/valid, node mirror01\.lab\.local, \d+ mirrors/);
+    // The printed nginx configuration names the njs script of this installation.
+    const printed = (await run(ferry, ['nginx-config', '--state', tmp], { cwd: tmp, env })).stdout;
+    const script = /js_import ferry_registry from "([^"]+)";/.exec(printed)?.[1];
+    expect(script).toBe(join(realpathSync(tmp), 'opt', `ferry-${version}`, 'share', 'nginx', 'ferry-registry.js'));
   }, 60_000);
 });

@@ -7,14 +7,15 @@
  *     registry's content): target_registry is where the image is pushed, as
  *     <target_registry>/<image>; in the oci spec that is `target` (host[/namespace], pushed as
  *     <namespace>/<name>), so the namespace is target_registry's path without the source prefix.
- * An item with `enabled: false` is skipped.
+ * An item with `enabled: false` is skipped. An image listed twice is one oci image: its tags and
+ * its targets together (one image pushed to two registries).
  */
 import { ferryName, isRecord, itemsOf, text, type McpPath, type NotMirrored, type Translated } from './types.js';
 
 interface Image {
   name: string;
   tags: string[];
-  target?: string;
+  targets: string[];
   from: McpPath;
 }
 
@@ -52,21 +53,30 @@ export class ImageGroups {
   private readonly byHost = new Map<string, Image[]>();
   readonly notMirrored: NotMirrored[] = [];
 
+  /**
+   * One image per repository: an image listed again (another tag, another target_registry: MCP
+   * models push one image to two registries) adds its tag and its target to the first entry.
+   */
   add(ref: ImageRef, from: McpPath, target?: string): void {
     let images = this.byHost.get(ref.host);
     if (!images) this.byHost.set(ref.host, (images = []));
-    const same = images.find((i) => i.name === ref.name && i.target === target);
+    const same = images.find((i) => i.name === ref.name);
     if (same) {
       if (!same.tags.includes(ref.tag)) same.tags.push(ref.tag);
+      if (target && !same.targets.includes(target)) same.targets.push(target);
       return;
     }
-    images.push({ name: ref.name, tags: [ref.tag], ...(target ? { target } : {}), from });
+    images.push({ name: ref.name, tags: [ref.tag], targets: target ? [target] : [], from });
   }
 
   mirrors(): Translated[] {
     return [...this.byHost.entries()].map(([host, images]) => ({
       name: ferryName(`docker-${host}`),
-      spec: { kind: 'oci', registry: `https://${host === 'docker.io' ? 'registry-1.docker.io' : host}`, images: images.map(({ from: _from, ...i }) => i) },
+      spec: {
+        kind: 'oci',
+        registry: `https://${host === 'docker.io' ? 'registry-1.docker.io' : host}`,
+        images: images.map(({ name, tags, targets }) => ({ name, tags, ...(targets.length === 1 ? { target: targets[0] } : targets.length > 1 ? { target: targets } : {}) })),
+      },
       origin: images[0].from,
       field: (rest) => {
         const img = typeof rest[1] === 'number' ? images[rest[1]] : undefined;

@@ -117,13 +117,13 @@ export const ociDriver: Driver = {
    * reconcile that changes nothing cost no request; anything else re-checks the target.
    */
   async afterPublish(resource: Resource, published: ManifestResource, ctx: PublishContext): Promise<void> {
-    const plans = planImages(resource).filter((p) => p.target);
+    const plans = planImages(resource).filter((p) => p.targets.length > 0);
     if (plans.length === 0) return;
     const id = resourceId(resource);
     const file = published.files.find((f) => f.path === CATALOG_FILE);
     const catalog = file && parseCatalog(await readFile(ctx.blobs.pathOf(file.sha256), 'utf8'));
     if (!file || !catalog) throw new FerryError('FERRY_STORE_CORRUPT', `${id}: the published snapshot has no readable ${CATALOG_FILE}`, { resource: id });
-    const key = sha256Hex(JSON.stringify([file.sha256, plans.map((p) => [p.image.name, p.target])]));
+    const key = sha256Hex(JSON.stringify([file.sha256, plans.map((p) => [p.image.name, p.targets])]));
     const recordDir = join(ctx.stateDir, 'cache', 'oci-push');
     const record = join(recordDir, `${resource.name}.json`);
     const done = await readFile(record, 'utf8').then((t) => (JSON.parse(t) as { key?: string }).key, () => undefined);
@@ -131,7 +131,7 @@ export const ociDriver: Driver = {
     const pusher = new RegistryPusher(ctx.fetcher, ctx.blobs, ctx.signal);
     for (const plan of plans) {
       const entry = catalog.repositories[plan.image.name];
-      if (entry && plan.target) await pusher.pushImage(plan.image.name, plan.target, entry);
+      for (const target of entry ? plan.targets : []) await pusher.pushImage(plan.image.name, target, entry);
     }
     ctx.logger.info('pushed', { resource: id, ...pusher.counts });
     await mkdir(recordDir, { recursive: true });

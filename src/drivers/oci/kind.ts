@@ -8,6 +8,6 @@ export const ociKind: Kind = {
   kind: 'oci',
   serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest'] },
   /** Only mirrors naming a push target need the push after publish. */
-  afterPublish: (spec) => typeof spec.target === 'string' || (Array.isArray(spec.images) && spec.images.some((i) => typeof (i as { target?: unknown }).target === 'string')),
+  afterPublish: (spec) => spec.target !== undefined || (Array.isArray(spec.images) && spec.images.some((i) => (i as { target?: unknown }).target !== undefined)),
   driver: async () => (await import('./driver.js')).ociDriver,
 };

@@ -11,8 +11,8 @@ export interface OciImageSpec {
   /** Repository path upstream, and the name it is served under. */
   name: string;
   tags: string[];
-  /** Push destination of this image: `[http(s)://]host[:port][/namespace]`. */
-  target?: string;
+  /** Push destination(s) of this image: `[http(s)://]host[:port][/namespace]` (pushTarget). */
+  target?: string | string[];
   /** Tags to add on the served and pushed image: local tag -> a mirrored tag or digest. */
   local_tags?: Record<string, string>;
   /** Overrides the mirror's `platforms` for this image. */
@@ -23,15 +23,16 @@ export interface OciSpec {
   registry: string;
   images: OciImageSpec[];
   platforms?: string[];
-  /** Default push destination of every image. */
-  target?: string;
+  /** Default push destination(s) of every image. */
+  target?: string | string[];
 }
 
 export interface ImagePlan {
   image: OciImageSpec;
   patterns: TagPattern[];
   platforms: string[];
-  target?: PushTarget;
+  /** Where the image is pushed (none: mirrored and served only). */
+  targets: PushTarget[];
 }
 
 export interface PushTarget {
@@ -55,7 +56,7 @@ export function planImages(resource: Resource): ImagePlan[] {
   const seen = new Set<string>();
   const plans: ImagePlan[] = [];
   for (const image of spec.images) {
-    if (seen.has(image.name)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name} is listed twice; merge its tags into one entry`, { resource: id, image: image.name }));
+    if (seen.has(image.name)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name} is listed twice; merge its tags into one entry (several push targets: a list in target)`, { resource: id, image: image.name }));
     seen.add(image.name);
     if (image.name === 'snapshots' || image.name.startsWith('snapshots/') || image.name === '_catalog') {
       errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image name ${image.name} is reserved (/v2/snapshots/<id>/ serves retained snapshots)`, { resource: id, image: image.name }));
@@ -72,25 +73,32 @@ export function planImages(resource: Resource): ImagePlan[] {
       if (!LOCAL_TAG.test(local)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: local tag ${JSON.stringify(local)} is not a valid tag`, { resource: id, image: image.name, actual: local }));
       if (typeof ref !== 'string' || ref === '') errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: local tag ${local} names no tag or digest`, { resource: id, image: image.name }));
     }
-    let target: PushTarget | undefined;
+    const targets: PushTarget[] = [];
     const where = image.target ?? spec.target;
-    if (where !== undefined) {
+    for (const t of where === undefined ? [] : Array.isArray(where) ? where : [where]) {
       try {
-        target = pushTarget(where, image.name);
+        const target = pushTarget(t, image.name);
+        if (!targets.some((x) => x.base === target.base && x.repository === target.repository)) targets.push(target);
       } catch (e) {
-        errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: ${(e as Error).message}`, { resource: id, image: image.name, actual: where }));
+        errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: ${(e as Error).message}`, { resource: id, image: image.name, actual: t }));
       }
     }
-    plans.push({ image, patterns, platforms: image.platforms ?? spec.platforms ?? [], target });
+    plans.push({ image, patterns, platforms: image.platforms ?? spec.platforms ?? [], targets });
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new FerryError('FERRY_INVALID_MODEL', errors.map((e) => e.message).join('; '), { resource: id });
   return plans;
 }
 
-/** `registry.site:5000/apex` -> https://registry.site:5000, `apex/<name>`; `http://…` keeps http. */
+/**
+ * `registry.site:5000/apex` -> https://registry.site:5000, `apex/<name>`. Without a scheme a
+ * target is https, but a loopback one (`localhost`, `127.0.0.0/8`, `[::1]`) is http: docker
+ * treats exactly these as insecure registries by default (its `insecure-registries` starts with
+ * 127.0.0.0/8) and skopeo's TLS default is the same, so a site registry on the mirror host
+ * itself needs no scheme. `http://…` and `https://…` are kept as written.
+ */
 export function pushTarget(text: string, name: string): PushTarget {
-  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `https://${text}`;
+  const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `${isLoopback(text) ? 'http' : 'https'}://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -102,6 +110,12 @@ export function pushTarget(text: string, name: string): PushTarget {
   }
   const namespace = url.pathname.replace(/^\/+|\/+$/g, '');
   return { base: url.origin, repository: namespace ? `${namespace}/${name}` : name };
+}
+
+/** Whether `host[:port][/path]` names this machine's loopback (localhost, 127.0.0.0/8, ::1). */
+export function isLoopback(text: string): boolean {
+  const host = /^(\[[^\]]*\]|[^:/]*)/.exec(text)?.[1].toLowerCase() ?? '';
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

@@ -32,6 +32,17 @@ export async function findNginx(): Promise<string> {
 }
 
 
+const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
+
+async function njsModule(): Promise<string> {
+  try {
+    await access(NJS_MODULE, constants.R_OK);
+  } catch {
+    throw new Error(`${NJS_MODULE} is missing (nginx's JavaScript module): run \`sh scripts/install-nginx.sh\` (as root) first`);
+  }
+  return NJS_MODULE;
+}
+
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port }, () => {
@@ -48,7 +59,12 @@ export async function startNginx(options: { dir: string; serverBlock: (port: num
   await mkdir(join(prefix, 'temp'), { recursive: true });
   const errorLog = join(prefix, 'error.log');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${join(prefix, 'temp', t)};`);
+  const block = options.serverBlock(port);
+  // The registry API's njs handlers (src/serve/nginx-registry.ts): Debian's nginx loads the module
+  // through modules-enabled; this nginx reads only its own configuration.
+  const modules = block.includes('js_import ') ? [`load_module ${await njsModule()};`] : [];
   const conf = [
+    ...modules,
     'daemon off;',
     'worker_processes 1;',
     `pid ${join(prefix, 'nginx.pid')};`,
@@ -57,7 +73,7 @@ export async function startNginx(options: { dir: string; serverBlock: (port: num
     'http {',
     `    access_log ${join(prefix, 'access.log')};`,
     ...temp,
-    options.serverBlock(port),
+    block,
     '}',
     '',
   ].join('\n');
