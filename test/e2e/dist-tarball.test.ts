@@ -57,7 +57,8 @@ describe('make dist (issue 10)', () => {
     const validate = await run(ferry, ['validate', '--model', model, '--node', 'mirror01.lab.local'], { cwd: tmp, env });
     expect(validate.stdout).toMatch(/valid, node mirror01\.lab\.local, \d+ mirrors/);
     // The printed nginx configuration names the njs script of this installation.
-    const printed = (await run(ferry, ['nginx-config', '--state', tmp], { cwd: tmp, env })).stdout;
+    for (const d of ['objects', 'snapshots']) mkdirSync(join(tmp, 'state', d), { recursive: true });
+    const printed = (await run(ferry, ['nginx-config', '--state', join(tmp, 'state')], { cwd: tmp, env })).stdout;
     const script = /js_import ferry_registry from "([^"]+)";/.exec(printed)?.[1];
     expect(script).toBe(join(realpathSync(tmp), 'opt', `ferry-${version}`, 'share', 'nginx', 'ferry-registry.js'));
   }, 60_000);
