@@ -4,11 +4,12 @@
  * peer, aptly, run from cron (`aptly mirror update` of the 20 mirrors every 5 minutes).
  *
  * Measured with shortened intervals and scaled, as said in the output: the controller runs
- * in this process (source: a model folder, no webhooks, no poll) against nginx on loopback
+ * in this process as `ferry run` starts it (process metrics on; source: a model folder, no
+ * webhooks, no poll) against nginx on loopback
  * (requests counted in its access log), first with no refresh schedule (the baseline: timers,
  * suspension checks) for BASE_S seconds, then with `site.refresh: INTERVAL_S` for WINDOW_S
  * seconds. Per hour at 5 minutes: baseline CPU rate × 3600 + (refresh CPU − baseline) per
- * refresh run × 12; requests per run × 12. aptly: one cron cycle (20 mirror
+ * mirror refresh × 20 × 12; requests per mirror refresh × 20 × 12. aptly: one cron cycle (20 mirror
  * updates, sequential), its CPU (children's user+sys from /proc/self/stat) and requests × 12.
  */
 import { execFile } from 'node:child_process';
@@ -48,7 +49,10 @@ async function main(): Promise<void> {
   try {
     await makeUpstream(join(tmp, 'up', 'debian'), Array.from({ length: 200 }, (_, i) => ({ name: `pkg${i}`, version: '1.0' })), { key, byHash: true, real: false });
     const nginx = await startNginxStatic(join(tmp, 'up'), { accessLog: log });
-    const requests = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const lines = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const requests = async () => (await lines()).length;
+    // Each mirror refresh asks for its InRelease once (conditionally): the count of mirror refreshes.
+    const refreshes = async () => (await lines()).filter((l) => l.includes('/InRelease ')).length;
     const url = `${nginx.url}/debian`;
     const model = join(tmp, 'model');
     await mkdir(join(model, 'nodes'), { recursive: true });
@@ -60,29 +64,35 @@ async function main(): Promise<void> {
       await writeFile(join(model, 'nodes', 'mirror.yml'), node(refresh));
       const state = join(tmp, `state-${refresh ? 'refresh' : 'base'}`);
       const config = parseControllerConfig({ stateDir: state, source: { dir: model }, watch: false, poll: false, listen: { port: 0 }, refresh: { jitter: 0.1, coalesce: '1s' } }, tmp);
-      const controller = await startController(config, { processMetrics: false });
+      // As `ferry run` starts it: with the process metrics (their event-loop lag sampling included).
+      const controller = await startController(config, { processMetrics: true });
       for (let i = 0; i < 600 && !(controller.status().published && controller.status().phase === 'idle'); i++) await sleep(0.1);
       await sleep(1);
       const r0 = await requests();
+      const m0 = await refreshes();
       const c0 = cpu();
+      const w0 = process.resourceUsage().voluntaryContextSwitches;
       const runs0 = controller.status().recentRuns.length;
       await sleep(seconds);
-      const out = { cpu: cpu() - c0, requests: (await requests()) - r0, runs: controller.status().recentRuns.length - runs0 };
+      const out = { cpu: cpu() - c0, requests: (await requests()) - r0, runs: controller.status().recentRuns.length - runs0, mirrorRefreshes: (await refreshes()) - m0, wakeups: process.resourceUsage().voluntaryContextSwitches - w0 };
       await controller.close();
       return out;
     };
     console.log(`controller idle cost: ${MIRRORS} deb mirrors (200 packages each, nginx on loopback), nothing changing upstream`);
     const base = await measure('', BASE_S);
     const busy = await measure(`      refresh: ${INTERVAL_S}s\n`, WINDOW_S);
-    // Scaled per refresh run (each run refreshes all 20 mirrors at these short intervals): a
-    // loaded machine runs fewer runs than the window allows, and the cost per run is what scales.
+    // Scaled per mirror refresh (one InRelease request each): a loaded machine runs fewer
+    // refreshes than the window allows, and a run may take only the mirrors due; what one mirror
+    // refresh costs is what scales, to 20 mirrors × 12 refreshes an hour.
     const cyclesH = 3600 / REAL_INTERVAL_S;
     const baseRate = base.cpu / BASE_S;
-    const perRunCpu = (busy.cpu - baseRate * WINDOW_S) / Math.max(1, busy.runs);
-    const perRunReq = busy.requests / Math.max(1, busy.runs);
-    const ferryCpuH = baseRate * 3600 + perRunCpu * cyclesH;
-    const ferryReqH = perRunReq * cyclesH;
-    console.log(`measured: baseline ${base.cpu.toFixed(2)} CPU s in ${BASE_S} s; with refresh every ${INTERVAL_S} s: ${busy.cpu.toFixed(2)} CPU s, ${busy.requests} upstream requests, ${busy.runs} refresh runs in ${WINDOW_S} s: ${perRunReq.toFixed(1)} requests and ${perRunCpu.toFixed(3)} CPU s per run of ${MIRRORS} mirrors (scaled to ${cyclesH} runs an hour, 5-minute refreshes)`);
+    const n = Math.max(1, busy.mirrorRefreshes);
+    const perRefreshCpu = (busy.cpu - baseRate * WINDOW_S) / n;
+    const perRefreshReq = busy.requests / n;
+    const ferryCpuH = baseRate * 3600 + perRefreshCpu * MIRRORS * cyclesH;
+    const ferryReqH = perRefreshReq * MIRRORS * cyclesH;
+    console.log(`idle with no refresh schedule: ${((base.cpu / BASE_S) * 3600).toFixed(1)} CPU s/h, ${((base.wakeups / BASE_S) * 3600).toFixed(0)} wakeups/h (voluntary context switches, all threads)`);
+    console.log(`measured: baseline ${base.cpu.toFixed(2)} CPU s in ${BASE_S} s; with refresh every ${INTERVAL_S} s: ${busy.cpu.toFixed(2)} CPU s, ${busy.requests} upstream requests, ${busy.runs} refresh runs, ${busy.mirrorRefreshes} mirror refreshes in ${WINDOW_S} s: ${perRefreshReq.toFixed(2)} requests and ${(perRefreshCpu * 1000).toFixed(1)} CPU ms per mirror refresh (scaled to ${MIRRORS} mirrors × ${cyclesH} refreshes an hour)`);
 
     // aptly from cron: every 5 minutes, `aptly mirror update` of each of the 20 mirrors.
     const aroot = join(tmp, 'aptly');

@@ -36,6 +36,7 @@ import { ControllerMetrics } from './status/controller-metrics.js';
 import { StatusBoard, type ApplyReport, type ControllerStatus } from './status/status-board.js';
 import { readSuspension, type Suspension } from './suspension.js';
 import { watchModelDir, type ModelWatcher } from './triggers/model-watcher.js';
+import { watchStateDir } from './triggers/state-watcher.js';
 import { startPoller, type Poller } from './triggers/poller.js';
 import { createWebhookHandler } from './triggers/webhook-handler.js';
 
@@ -45,8 +46,11 @@ export interface StartControllerOptions {
   /** Injected for tests: the pipeline run and the upstream fetcher. */
   reconcile?: (options: ReconcileOptions) => Promise<ReconcileResult>;
   fetcher?: Fetcher;
-  /** How often the suspension file is re-read (ms, default 500). */
-  suspensionPollMs?: number;
+  /**
+   * The state files (suspension, refresh hold, `current`) are watched (triggers/state-watcher.ts);
+   * this is how often they are re-read anyway, as a safety net (ms, default 30 s).
+   */
+  stateRecheckMs?: number;
   /** Collect Node process metrics too (default true). */
   processMetrics?: boolean;
 }
@@ -198,6 +202,8 @@ export async function startController(config: ControllerConfig, options: StartCo
         recorder.observe(n);
         if (n.type === 'idle') {
           countMirrors();
+          // What changed in the state folder while the run held it (a watch event is ignored then).
+          checkStateFiles();
           const refreshedAt = Object.fromEntries(Object.entries(refreshTimer.lastRefreshTimes()).map(([id, at]) => [id, new Date(at).toISOString()]));
           void rememberRevisions(stateDir, { lastAttemptedRevision: n.state.lastAttemptedRevision, lastAppliedRevision: n.state.lastAppliedRevision, refreshedAt }).catch((e: unknown) =>
             logger.warn('cannot record the controller state', { error: String(e) }),
@@ -282,9 +288,9 @@ export async function startController(config: ControllerConfig, options: StartCo
     board.setLoopState(loop.state);
     void refreshPublished();
   }
-  // Every half second: the suspension file, and whether someone else (ferry rollback, a manual
-  // apply) switched `current`. Both are a readFile/readlink, cheap.
-  const suspensionTimer = setInterval(() => {
+  // When the state folder changes (and every stateRecheckMs anyway): the suspension file, the
+  // refresh hold, and whether someone else (ferry rollback, a manual apply) switched `current`.
+  const checkStateFiles = () => {
     void readSuspension(stateDir).then(applySuspension, () => undefined);
     void readRefreshHold(stateDir).then((h) => {
       if (h.held !== hold.held || h.snapshot !== hold.snapshot) applyHold(h);
@@ -300,8 +306,8 @@ export async function startController(config: ControllerConfig, options: StartCo
         requestRun({ by: 'drift', force: true });
       }
     }, () => undefined);
-  }, options.suspensionPollMs ?? 500);
-  suspensionTimer.unref();
+  };
+  const stateWatcher = watchStateDir({ stateDir, onChange: checkStateFiles, recheckMs: options.stateRecheckMs, logger });
 
   const requestRun = (o: { force?: boolean; by?: string; hint?: string; refresh?: string[] } = {}): number | false => {
     if (suspension.suspended) return false;
@@ -378,7 +384,7 @@ export async function startController(config: ControllerConfig, options: StartCo
     loop,
     metrics,
     async close() {
-      clearInterval(suspensionTimer);
+      stateWatcher.close();
       refreshTimer.close();
       revisitTimer.close();
       poller?.stop();
