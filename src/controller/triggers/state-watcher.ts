@@ -23,7 +23,7 @@ export interface StateWatcher {
 
 export interface StateWatchOptions {
   stateDir: string;
-  onChange(): void;
+  onChange: () => void;
   debounceMs?: number;
   recheckMs?: number;
   fallbackPollMs?: number;
