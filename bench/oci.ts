@@ -11,7 +11,7 @@
  * wall time; shared blobs fetched once; serving at least as fast as docker-registry.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,11 @@ import { readModelDir } from '../src/source/model-source.js';
 import { startServer } from '../src/serve/server.js';
 import { image, index, layer, pushImage } from '../test/helpers/oci-images.js';
 import { requireOciTools, startRegistry } from '../test/helpers/oci-registry.js';
-import { runFerry } from '../test/helpers/run-ferry.js';
+import { REPO_ROOT } from '../test/helpers/run-ferry.js';
+
+// The CLI figures are the built CLI's (`make bench` builds first), as a site runs it, not tsx's.
+if (process.env.FERRY_TEST_USE_DIST === undefined && existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) process.env.FERRY_TEST_USE_DIST = '1';
+const { runFerry } = await import('../test/helpers/run-ferry.js');
 
 const run = promisify(execFile);
 const baseMiB = Number(process.argv[2] ?? 16);
@@ -56,10 +60,13 @@ try {
   writeFileSync(syncYaml, `${registry.host}:\n  tls-verify: false\n  images:\n${images.map((i) => `    ${i.name}: ["${i.tag}"]\n`).join('')}`);
 
   const blobGets = () => readFileSync(registry.accessLogFile as string, 'utf8').split('\n').filter((l) => /"GET \/v2\/[^ ]+\/blobs\/sha256:/.test(l)).length;
+  const steps: string[] = [];
   const timed = async (fn: () => Promise<unknown>): Promise<{ ms: number; blobs: number }> => {
     const before = blobGets();
     const t = performance.now();
-    await fn();
+    const result = await fn();
+    const s = (result as { steps?: Record<string, number> } | undefined)?.steps;
+    if (s) steps.push(Object.entries(s).map(([k, v]) => `${k} ${v} ms`).join(', '));
     const ms = performance.now() - t;
     await new Promise((r) => setTimeout(r, 200));
     return { ms, blobs: blobGets() - before };
@@ -78,16 +85,18 @@ try {
   const skFull = await timed(() => skopeoSync());
   const warmFull = await timed(() => reconcile({ stateDir: warmState, model: files }));
   const cliFull = await timed(async () => {
-    const r = await runFerry(['apply', '--model', model, '--state', cliState]);
+    const r = await runFerry(['apply', '--model', model, '--state', cliState, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as unknown;
   });
   rows.push(['full sync', fmt(skFull), `warm ${fmt(warmFull)}; CLI ${fmt(cliFull)}`, `warm ${ratio(warmFull.ms, skFull.ms)}, CLI ${ratio(cliFull.ms, skFull.ms)}`]);
 
   const skNoop = await timed(() => skopeoSync());
   const warmNoop = await timed(() => reconcile({ stateDir: warmState, model: files, refresh: true }));
   const cliNoop = await timed(async () => {
-    const r = await runFerry(['apply', '--model', model, '--state', cliState, '--refresh']);
+    const r = await runFerry(['apply', '--model', model, '--state', cliState, '--refresh', '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as unknown;
   });
   rows.push(['no-op refresh', fmt(skNoop), `warm ${fmt(warmNoop)}; CLI ${fmt(cliNoop)}`, `warm ${ratio(warmNoop.ms, skNoop.ms)}, CLI ${ratio(cliNoop.ms, skNoop.ms)}`]);
 
@@ -105,6 +114,9 @@ try {
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`goal: full and no-op <= 0.70x; blobs: Ferry fetches each distinct blob once (${uniqueBlobs}); serving <= 1.00x`);
+  console.log(`steps: full: warm ${steps[0]}; CLI ${steps[1]}`);
+  console.log(`steps: no-op: warm ${steps[2]}; CLI ${steps[3]}`);
+  console.log(`CLI: ${process.env.FERRY_TEST_USE_DIST === '1' ? 'dist/cli/main.js (built)' : 'src/ through tsx (run make build for the built CLI)'}`);
 } finally {
   await registry.stop();
   await mirror.stop();
