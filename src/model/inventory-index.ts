@@ -50,6 +50,28 @@ function entries(keys: string[], root: string): IndexEntry[] {
   return out;
 }
 
+/**
+ * The last index made per settings, with the paths it was made from: a commit that adds,
+ * removes or renames no file (the common one) has the very same index. Never mutated.
+ */
+const lastIndex = new Map<string, { keys: string[]; index: InventoryIndex }>();
+
+function samePaths(keys: readonly string[], files: ModelFiles): boolean {
+  if (keys.length !== files.size) return false;
+  let i = 0;
+  for (const k of files.keys()) if (keys[i++] !== k) return false;
+  return true;
+}
+
+/** indexInventory, reused while the set of paths (in order) is the same. */
+export function cachedIndexInventory(files: ModelFiles, st: ReclassSettings, settingsKey: string): InventoryIndex {
+  const hit = lastIndex.get(settingsKey);
+  if (hit && samePaths(hit.keys, files)) return hit.index;
+  const index = indexInventory(files, st);
+  lastIndex.set(settingsKey, { keys: [...files.keys()], index });
+  return index;
+}
+
 export function indexInventory(files: ModelFiles, st: ReclassSettings): InventoryIndex {
   const errors: FerryError[] = [];
   const classes = new Map<string, string>();

@@ -4,7 +4,7 @@
  * and every file parsed at most once.
  */
 import { FerryError } from '../core/ferry-error.js';
-import { indexInventory, type InventoryIndex } from './inventory-index.js';
+import { cachedIndexInventory, type InventoryIndex } from './inventory-index.js';
 import { loadEntity, type Entity } from './entity.js';
 import { makeSettings, type ReclassSettings } from './settings.js';
 import { parseMapping, type ClassMapping } from './class-mappings.js';
@@ -63,7 +63,8 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     if (isPlainObject(v)) config = v;
   }
   const st = makeSettings(config, options.settings);
-  const index = indexInventory(files, st);
+  const settingsKey = JSON.stringify(st);
+  const index = cachedIndexInventory(files, st, settingsKey);
   errors.push(...index.errors);
   const mappings: ClassMapping[] = [];
   for (const line of st.classMappings) {
@@ -75,7 +76,6 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
   }
   const entities = new Map<string, Entity>();
   const resolver = new PosResolver((f) => files.get(f));
-  const settingsKey = JSON.stringify(st);
   return {
     files,
     st,
