@@ -2,6 +2,7 @@
 import { crashArea } from './crash.js';
 import { faultsArea } from './faults.js';
 import { hostileArea } from './hostile.js';
+import { loadArea } from './load.js';
 import type { Area } from './trial.js';
 
-export const AREAS: Area[] = [crashArea, faultsArea, hostileArea];
+export const AREAS: Area[] = [crashArea, faultsArea, hostileArea, loadArea];
