@@ -126,7 +126,8 @@ export const crashArea: Area = {
     ];
     const perCommand = quick ? 1 : 26;
     const trials: Trial[] = [];
-    for (const [command, args] of KILLED) {
+    // The quick subset kills apply and import once each.
+    for (const [command, args] of quick ? KILLED.slice(0, 1) : KILLED) {
       const calibrate = async () => {
         const calibrated = must(`a calibration ${command}`, await ferry(args()));
         const after = await check();
