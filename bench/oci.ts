@@ -5,19 +5,25 @@
  *   full sync         ferry apply into an empty state  vs  skopeo sync --src yaml --dest docker (a second docker-registry)
  *   no-op refresh     ferry apply --refresh             vs  the same skopeo sync again
  *   blobs fetched     blob GETs counted in the registry's access log (shared ones once?)
- *   serving           skopeo copy docker://… dir: of the 5 images from `ferry serve` vs from docker-registry
- * Ferry runs in-process ("warm", as `ferry run` does) and as a fresh CLI process.
+ *   serving           skopeo copy docker://… dir: of the 5 images from `ferry serve`, and from nginx with
+ *                     the configuration Ferry prints, vs from docker-registry
+ * Ferry runs in-process ("warm", as `ferry run` does after its first reconcile) and as a fresh
+ * CLI process (the build when there is one).
  * Run: `npx tsx bench/oci.ts [baseMiB]`. Goals (issue 13): full and no-op at most 0.7x skopeo's
  * wall time; shared blobs fetched once; serving at least as fast as docker-registry.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { readModelDir } from '../src/source/model-source.js';
+import { servingDeclarations } from '../src/drivers/registry.js';
+import { renderNginxServerBlock } from '../src/serve/nginx-config.js';
+import { REGISTRY_SCRIPT } from '../src/serve/nginx-registry.js';
 import { startServer } from '../src/serve/server.js';
+import { startNginx } from '../test/integration/serve/nginx-runner.js';
 import { image, index, layer, pushImage } from '../test/helpers/oci-images.js';
 import { requireOciTools, startRegistry } from '../test/helpers/oci-registry.js';
 import { REPO_ROOT } from '../test/helpers/run-ferry.js';
@@ -73,6 +79,14 @@ try {
   };
   const files = await readModelDir(model);
   const warmState = join(tmp, 'state-warm');
+  // "Warm" is Ferry as `ferry run` holds it after its first reconcile: modules loaded, code
+  // compiled. One reconcile of another, small image (its own state) makes it so; not timed.
+  const warmUp = image({ layers: [layer('warm-up', 1 << 10)] });
+  await pushImage(registry.url, 'bench/warm-up', warmUp, ['1.0']);
+  const warmUpModel = join(tmp, 'warm-up-model');
+  mkdirSync(join(warmUpModel, 'nodes'), { recursive: true });
+  writeFileSync(join(warmUpModel, 'nodes', 'mirror.yml'), `classes: []\nparameters:\n  ferry:\n    site: {name: bench}\n    mirrors:\n      warm:\n        kind: oci\n        registry: ${registry.url}\n        images: [{name: bench/warm-up, tags: ["1.0"]}]\n`);
+  await reconcile({ stateDir: join(tmp, 'state-warm-up'), model: await readModelDir(warmUpModel) });
   const cliState = join(tmp, 'state-cli');
   // skopeo sync keeps a registry mirror: its destination is a second docker-registry (a `dir`
   // destination refuses to sync again), as Ferry's is its store.
@@ -107,7 +121,17 @@ try {
   const fromRegistry = await timed(() => copyAll(registry.host, join(tmp, 'copy-registry')));
   const fromFerry = await timed(() => copyAll(server.url.replace('http://', ''), join(tmp, 'copy-ferry')));
   await server.close();
-  rows.push(['skopeo copy of the 5 images (serving)', `docker-registry ${(fromRegistry.ms / 1000).toFixed(2)} s`, `ferry serve ${(fromFerry.ms / 1000).toFixed(2)} s`, ratio(fromFerry.ms, fromRegistry.ms)]);
+  // The same snapshot through nginx with the configuration `ferry nginx-config` prints (sendfile).
+  chmodSync(tmp, 0o755);
+  const nginx = await startNginx({ dir: tmp, serverBlock: (port) => renderNginxServerBlock({ stateDir: realpathSync(warmState), listen: `127.0.0.1:${port}`, serving: servingDeclarations(), registryScript: REGISTRY_SCRIPT }) });
+  const fromNginx = await timed(() => copyAll(`127.0.0.1:${nginx.port}`, join(tmp, 'copy-nginx')));
+  await nginx.stop();
+  rows.push([
+    'skopeo copy of the 5 images (serving)',
+    `docker-registry ${(fromRegistry.ms / 1000).toFixed(2)} s`,
+    `ferry serve ${(fromFerry.ms / 1000).toFixed(2)} s; nginx ${(fromNginx.ms / 1000).toFixed(2)} s`,
+    `ferry serve ${ratio(fromFerry.ms, fromRegistry.ms)}, nginx ${ratio(fromNginx.ms, fromRegistry.ms)}`,
+  ]);
 
   console.log(`5 images, ${uniqueBlobs} distinct blobs (${totalMiB} MiB; the ${baseMiB} MiB base layer in all 6 manifests), docker-registry on loopback`);
   console.log('| scenario | skopeo sync 1.9 | Ferry | Ferry / skopeo |');
