@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { debDriver } from '../src/drivers/deb/driver.js';
 import { makeGpgKey } from '../test/helpers/deb-gpg.js';
 import { startStaticServer } from '../test/helpers/deb-http.js';
-import { debResource, desiredOf, makeTestContext } from '../test/helpers/deb-context.js';
+import { debResource, desiredOf, makeTestContext, resolveDeb } from '../test/helpers/deb-context.js';
 import type { Resource } from '../src/core/resource.js';
 import { rng } from '../test/helpers/rng.js';
 
@@ -83,7 +82,7 @@ async function child(url: string, keyFile: string, scenario: 'full' | 'partial')
   resources = [r];
   const once = async () => {
     const t0 = performance.now();
-    const res = await debDriver.resolve(r, t.ctx({ refresh: true }));
+    const res = await resolveDeb(r, t.ctx({ refresh: true }));
     return { ms: performance.now() - t0, files: res.files.length, warnings: res.warnings?.length ?? 0 };
   };
   const cold = await once();

@@ -2,11 +2,9 @@
  * The desired state's vocabulary: a Resource is one mirror of one kind, with the spec the
  * model gave it (after validation) and a stable hash of that spec.
  */
-export const RESOURCE_KINDS = ['deb', 'rpm', 'pypi', 'oci', 'git', 'file'] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
-
 export interface Resource<Spec = Record<string, unknown>> {
-  kind: ResourceKind;
+  /** A registered kind (src/drivers/registry.ts). */
+  kind: string;
   name: string;
   spec: Spec;
   /** sha256 of the canonical JSON of {kind, name, spec}. */

@@ -5,23 +5,31 @@
  * this is what lets a reverted commit find its old snapshot.
  */
 import { hashValue } from '../core/hash.js';
-import type { DesiredState, Resource, ResourceKind, SiteSettings } from '../core/resource.js';
+import type { DesiredState, Resource, SiteSettings } from '../core/resource.js';
 
 export interface FerryParameters {
   site: { name: string; retention?: number; [key: string]: unknown };
-  mirrors: Record<string, { kind: ResourceKind; enabled?: boolean; [key: string]: unknown }>;
+  mirrors: Record<string, { kind: string; enabled?: boolean; [key: string]: unknown }>;
+}
+
+/** What the desired state needs of a kind (src/drivers/kind.ts): its defaults. */
+export interface KindDefaults {
+  readonly kind: string;
+  withDefaults?(spec: Record<string, unknown>): Record<string, unknown>;
 }
 
 /** Settings that change what a snapshot holds (and so belong in the desired hash). */
 const CONTENT_SITE_KEYS = ['name', 'base_url', 'signing', 'valid_until_days', 'keyring', 'keyservers'];
 
-export function buildDesiredState(ferry: FerryParameters): DesiredState {
+/** `kinds` fill each mirror's defaults (the registry's kinds, src/drivers/registry.ts). */
+export function buildDesiredState(ferry: FerryParameters, kinds: readonly KindDefaults[]): DesiredState {
   const site: SiteSettings = { ...ferry.site, name: ferry.site.name, retention: ferry.site.retention ?? 10 };
   const resources: Resource[] = Object.entries(ferry.mirrors ?? {})
     .filter(([, m]) => m.enabled !== false)
     .map(([name, mirror]) => {
       const { kind, enabled: _enabled, ...rest } = mirror;
-      const spec = withDefaults(kind, rest);
+      const defaults = kinds.find((k) => k.kind === kind);
+      const spec = defaults?.withDefaults ? defaults.withDefaults(rest) : rest;
       // The refresh schedule says when to look upstream, not what to serve: not in the hash
       // (changing it re-plans the schedule, never a download or a new snapshot).
       const { refresh: _refresh, ...content } = spec;
@@ -35,26 +43,4 @@ export function buildDesiredState(ferry: FerryParameters): DesiredState {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Fills the defaults a spec leaves implicit, so that writing them out does not change the hash. */
-function withDefaults(kind: ResourceKind, spec: Record<string, unknown>): Record<string, unknown> {
-  if (kind === 'file' && Array.isArray(spec.files)) {
-    const files = (spec.files as Array<Record<string, unknown>>).map((f) => ({
-      ...f,
-      path: typeof f.path === 'string' ? f.path : basename(String(f.url)),
-    }));
-    files.sort((a, b) => cmp(a.path, b.path));
-    return { ...spec, files };
-  }
-  return spec;
-}
-
-function basename(url: string): string {
-  try {
-    const parts = new URL(url).pathname.split('/').filter(Boolean);
-    return decodeURIComponent(parts[parts.length - 1] ?? 'index');
-  } catch {
-    return url;
-  }
 }

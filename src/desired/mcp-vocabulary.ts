@@ -32,11 +32,17 @@ export interface McpTranslation {
   errors: FerryError[];
 }
 
+/**
+ * A kind's translation of its part of an MCP model (Kind.mcp, src/drivers/kind.ts): the
+ * translators of src/desired/mcp/ move into their kinds' folders through this hook.
+ */
+export type McpTranslator = (parameters: Record<string, unknown>) => Translated[];
+
 const cache = new WeakMap<object, McpTranslation>();
 
-/** Every MCP mirror of `parameters`, translated (memoized per parameters object). */
-export function translateMcp(parameters: Record<string, unknown>): McpTranslation {
-  const hit = cache.get(parameters);
+/** Every MCP mirror of `parameters`, translated, the kinds' hooks' too (memoized per parameters object when there are none). */
+export function translateMcp(parameters: Record<string, unknown>, translators: readonly McpTranslator[] = []): McpTranslation {
+  const hit = translators.length === 0 ? cache.get(parameters) : undefined;
   if (hit) return hit;
   const images = new ImageGroups();
   dockerClientImages(parameters, images);
@@ -47,7 +53,7 @@ export function translateMcp(parameters: Record<string, unknown>): McpTranslatio
   const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publisherNotes(parameters)];
   const mirrors = new Map<string, Translated>();
   const errors: FerryError[] = [...fingerprints.errors, ...(aptly.errors ?? []), ...(debmirror.errors ?? [])];
-  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors]) {
+  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors, ...translators.flatMap((f) => f(parameters))]) {
     const other = mirrors.get(t.name);
     if (other) {
       errors.push(
@@ -63,7 +69,7 @@ export function translateMcp(parameters: Record<string, unknown>): McpTranslatio
     mirrors.set(t.name, t);
   }
   const out = { mirrors, notMirrored, errors };
-  cache.set(parameters, out);
+  if (translators.length === 0) cache.set(parameters, out);
   return out;
 }
 

@@ -13,7 +13,7 @@
  * mcp/key-fingerprints.ts) is read here and not passed on.
  */
 import { FerryError } from '../core/ferry-error.js';
-import { translateMcp, type NotMirrored } from './mcp-vocabulary.js';
+import { translateMcp, type McpTranslator, type NotMirrored } from './mcp-vocabulary.js';
 import { dotted, isRecord } from './mcp/types.js';
 
 type Path = ReadonlyArray<string | number>;
@@ -41,10 +41,11 @@ function isDisableOnly(m: Record<string, unknown>): boolean {
   return m.enabled === false && Object.keys(m).every((k) => k === 'enabled' || k === 'kind' || k === 'override');
 }
 
-export function withMcpMirrors(parameters: Record<string, unknown>): WithMcp {
+/** `translators` are the registered kinds' MCP hooks (Kind.mcp), run with the translations of src/desired/mcp/. */
+export function withMcpMirrors(parameters: Record<string, unknown>, options: { translators?: readonly McpTranslator[] } = {}): WithMcp {
   const own = parameters.ferry as Record<string, unknown> | undefined;
-  const { mirrors: translated, errors: translateErrors } = translateMcp(parameters);
-  let { notMirrored } = translateMcp(parameters);
+  const { mirrors: translated, errors: translateErrors } = translateMcp(parameters, options.translators);
+  let { notMirrored } = translateMcp(parameters, options.translators);
   const errors = [...translateErrors];
   const ownMirrors: Record<string, unknown> = isRecord(own?.mirrors) ? { ...own.mirrors } : {};
   const explain: Explained[] = [];

@@ -8,17 +8,22 @@ import { debKind } from './deb/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
+import { contentTypeTable, type ContentTypeTable } from '../serve/content-types.js';
+import { composeFerrySchema } from '../validate/compose-schema.js';
+import { baseSchema } from '../validate/schema.js';
 import type { Kind, KindCgi } from './kind.js';
 import type { Driver } from './types.js';
 
+// One line per kind.
 const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind];
 
-/** The registered kinds, sorted by name; `extra` kinds (a test's own) are added to them. */
-export function registeredKinds(): readonly Kind[] {
-  return [...KINDS, ...extraKinds].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
-}
-
 const extraKinds: Kind[] = [];
+let sorted: readonly Kind[] | undefined;
+
+/** The registered kinds, sorted by name (the same array until registerKind changes them). */
+export function registeredKinds(): readonly Kind[] {
+  return (sorted ??= [...KINDS, ...extraKinds].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)));
+}
 
 /**
  * Registers a kind for this process (tests register a toy kind this way, touching nothing else).
@@ -27,9 +32,11 @@ const extraKinds: Kind[] = [];
 export function registerKind(kind: Kind): () => void {
   if (registeredKinds().some((k) => k.kind === kind.kind)) throw new Error(`kind ${kind.kind} is registered already`);
   extraKinds.push(kind);
+  sorted = undefined;
   return () => {
     const i = extraKinds.indexOf(kind);
     if (i >= 0) extraKinds.splice(i, 1);
+    sorted = undefined;
   };
 }
 
@@ -37,6 +44,7 @@ export function kindOf(kind: string): Kind | undefined {
   return registeredKinds().find((k) => k.kind === kind);
 }
 
+/** The kind's driver (loaded on first use), or undefined for a kind that is not registered. */
 export async function loadDriver(kind: string): Promise<Driver | undefined> {
   return kindOf(kind)?.driver();
 }
@@ -56,4 +64,14 @@ export function servingDeclarations(): { prefixes: string[]; headers: string[]; 
     cgi.push(...(k.serving?.cgi ?? []));
   }
   return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi };
+}
+
+/** The schema of `parameters.ferry`: schemas/ferry.schema.json with every kind's fragment (validate/compose-schema.ts). */
+export function ferrySchema(): Record<string, unknown> {
+  return composeFerrySchema(baseSchema(), registeredKinds());
+}
+
+/** The content types of served files, the kinds' own included (serve/content-types.ts). */
+export function contentTypes(): ContentTypeTable {
+  return contentTypeTable(registeredKinds());
 }

@@ -1,12 +1,12 @@
 /**
- * The driver boundary: one driver per resource kind (DESIGN.md "Resources").
+ * The driver boundary: one driver per resource kind (docs/ARCHITECTURE.md "Resources").
  *
  * A reconcile asks each driver to `resolve` its resource (read upstream indexes, work out
  * the files the mirror must hold), lets the sync step download what the blob store lacks,
  * then asks the driver to `generate` the indexes it serves. The snapshot tree of a resource is
  * its wanted files plus its generated files under `<kind>/<name>/`.
  */
-import type { DesiredState, Resource, ResourceKind } from '../core/resource.js';
+import type { DesiredState, Resource } from '../core/resource.js';
 import type { Logger } from '../core/logger.js';
 import type { FerryError } from '../core/ferry-error.js';
 import type { Fetcher } from '../transport/types.js';
@@ -57,15 +57,15 @@ export interface Serving {
   mirrors?: string[];
 }
 
-export interface Resolution {
+export interface Resolution<Scratch = unknown, Upstream = unknown> {
   files: WantedFile[];
   serving?: Serving;
-  /** State the driver wants back at the next refresh (ctx.previous.upstream). */
-  upstream?: Record<string, unknown>;
+  /** State the driver wants back at the next refresh (ctx.previous.upstream). Plain JSON: it is persisted in the manifest. */
+  upstream?: Upstream;
   /** Problems that do not stop the resource (an optional relation unresolved, say). */
   warnings?: FerryError[];
   /** Anything resolve learnt that generate needs (parsed stanzas, say); not persisted. */
-  scratch?: unknown;
+  scratch?: Scratch;
   /**
    * The resource stands exactly as ctx.previous holds it (same spec, upstream unchanged, same
    * files and generated indexes): the reconcile takes the published entry as it is, with no
@@ -79,7 +79,17 @@ export interface Resolution {
   fetched?: { files: number; bytes: number };
 }
 
-export interface DriverContext {
+/** What generate hands back to be persisted: the served indexes, and the upstream state to keep if it differs from resolve's. */
+export interface Generated<Upstream = unknown> {
+  files: GeneratedFile[];
+  /** Replaces the resolution's upstream in the manifest (deb's by-hash history, say). */
+  upstream?: Upstream;
+}
+
+/** The published snapshot's entry for a resource, with the driver's own upstream state typed. */
+export type PreviousResource<Upstream = unknown> = Omit<ManifestResource, 'upstream'> & { upstream?: Upstream };
+
+export interface DriverContext<Upstream = unknown> {
   fetcher: Fetcher;
   blobs: BlobStore;
   logger: Logger;
@@ -87,7 +97,7 @@ export interface DriverContext {
   /** Re-read upstream even if the published snapshot already holds this resource's spec. */
   refresh: boolean;
   /** What the published snapshot holds for this resource, if anything. */
-  previous?: ManifestResource;
+  previous?: PreviousResource<Upstream>;
   /** The whole desired state, for resources that build on others (deb bases). */
   desired: DesiredState;
   /** The state directory (for site keys and driver caches). */
@@ -103,27 +113,34 @@ export interface PublishContext {
   stateDir: string;
 }
 
-export interface Driver {
-  readonly kind: ResourceKind;
+/**
+ * One kind's driver. `spec` is what the kind's parseSpec made of `resource.spec` (a spec that
+ * fails parseSpec never reaches the driver). Both calls are deterministic in their inputs and
+ * upstream's answers; neither changes its arguments. The contract every driver must pass is
+ * test/contract/driver-contract.ts.
+ */
+export interface Driver<Spec = unknown, Scratch = unknown, Upstream = unknown> {
+  readonly kind: string;
   /**
    * generate reads only what resolve learnt (indexes, not the files the sync step downloads):
    * the reconcile may then run it while those files download.
    */
   readonly generatesFromIndexes?: boolean;
-  resolve(resource: Resource, ctx: DriverContext): Promise<Resolution>;
+  resolve(resource: Resource, spec: Spec, ctx: DriverContext<Upstream>): Promise<Resolution<Scratch, Upstream>>;
   /**
    * When the published entry `ctx.previous` (same spec) must be resolved again although no
    * refresh is asked: a time in ms since the epoch (at or before now: at once), or undefined
    * for never. A deb mirror's Release is re-signed before its Valid-Until, and when the site
    * signing key or the trusted keys changed. Reads local state only (no network).
    */
-  revisitAt?(resource: Resource, ctx: DriverContext): Promise<number | undefined>;
-  generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]>;
+  revisitAt?(resource: Resource, spec: Spec, ctx: DriverContext<Upstream>): Promise<number | undefined>;
+  /** The served indexes. Works without `resolution.scratch` (it resolves again then). */
+  generate(resource: Resource, spec: Spec, resolution: Resolution<Scratch, Upstream>, ctx: DriverContext<Upstream>): Promise<Generated<Upstream>>;
   /**
    * Runs after every publish of a snapshot holding this resource (a new one, a re-published
    * retained one, or the one already served), for kinds whose Kind.afterPublish says the
    * resource needs it: the oci push to a site registry. Must be idempotent; a failure fails the
    * reconcile (the snapshot stays published) and the next reconcile tries again.
    */
-  afterPublish?(resource: Resource, published: ManifestResource, ctx: PublishContext): Promise<void>;
+  afterPublish?(resource: Resource, spec: Spec, published: ManifestResource, ctx: PublishContext): Promise<void>;
 }

@@ -19,7 +19,8 @@ export async function afterPublish(snapshot: SnapshotManifest, desired: DesiredS
     const driver = await kind.driver();
     if (!driver.afterPublish) continue;
     try {
-      await driver.afterPublish(resource, r, ctx);
+      const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: desired.site });
+      await driver.afterPublish(resource, spec, r, ctx);
     } catch (e) {
       const id = resourceId(r);
       errors.push(...toFerryErrors(e).map((err) => (err.data.resource ? err : new FerryError(err.code, `${id}: ${err.message}`, { ...err.data, resource: id }, err))));

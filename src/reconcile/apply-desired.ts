@@ -10,11 +10,10 @@ import { withMcpMirrors, type Explained } from '../desired/with-mcp-mirrors.js';
 import type { NotMirrored } from '../desired/mcp-vocabulary.js';
 import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
-import type { ModelFiles, RenderedNode, SourcePos } from '../model/types.js';
+import type { ModelFiles, RenderedNode } from '../model/types.js';
 import { checkSemantics } from '../validate/check-semantics.js';
 import { validateFerry } from '../validate/validate-ferry.js';
-import { supportedKinds } from '../drivers/registry.js';
-import { checkKeySources, keySourcesOf } from '../drivers/deb/key-ids.js';
+import { registeredKinds } from '../drivers/registry.js';
 
 export interface DesiredResult {
   node: RenderedNode;
@@ -25,17 +24,20 @@ export interface DesiredResult {
 
 export { chooseNode } from './choose-node.js';
 
+/** Renders the node, validates its mirrors against the registered kinds (schemas, parseSpec, cross-mirror checks), builds the desired state. */
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
+  const kinds = registeredKinds();
   const nodeName = chooseNode(files, options.node);
   const node = renderNode(files, nodeName);
-  const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters));
-  const errors = [...mcpErrors.map((e) => at(e, node)), ...validateFerry({ ferry, locate: (p) => node.locate(p), origin })];
+  const translators = kinds.flatMap((k) => (k.mcp ? [k.mcp] : []));
+  const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters), { translators });
+  const errors = [...mcpErrors.map((e) => at(e, node)), ...validateFerry({ ferry, locate: (p) => node.locate(p), origin, kinds })];
   if (errors.length) throw new FerryErrors(errors);
   const typed = ferry as FerryParameters;
   const locate = (p: ReadonlyArray<string | number>) => node.locate(origin(p) ?? ['ferry', ...p]);
-  const semantic = [...checkSemantics(typed, { locate, supportedKinds: supportedKinds() }), ...checkDebKeys(typed, locate)];
+  const semantic = checkSemantics(typed, { locate, kinds });
   if (semantic.length) throw new FerryErrors(semantic);
-  const desired = buildDesiredState(typed);
+  const desired = buildDesiredState(typed, kinds);
   if (notMirrored.length) desired.notMirrored = notMirrored.map(entry);
   return { node, desired, explain };
 }
@@ -52,20 +54,6 @@ function at(e: FerryError, node: RenderedNode): FerryError {
   return new FerryError(e.code, e.message, { ...e.data, at: undefined, file: pos.file, line: pos.line, column: pos.column });
 }
 
-/** key_ids that are not full fingerprints, or that nothing can resolve (drivers/deb/key-ids.ts). */
-function checkDebKeys(ferry: FerryParameters, locate: (p: ReadonlyArray<string | number>) => SourcePos | undefined): FerryError[] {
-  const errors: FerryError[] = [];
-  for (const [name, mirror] of Object.entries(ferry.mirrors ?? {})) {
-    if (mirror.kind !== 'deb' || mirror.enabled === false) continue;
-    for (const e of checkKeySources(keySourcesOf(mirror, ferry.site)).errors) {
-      const path = ['mirrors', name, ...e.path];
-      const pos = locate(path);
-      errors.push(new FerryError('FERRY_INVALID_MODEL', `mirror ${name}: ${e.path.join('.')}: ${e.message}`, { resource: `deb/${name}`, path: ['parameters', 'ferry', ...path].join('.'), file: pos?.file, line: pos?.line, column: pos?.column }));
-    }
-  }
-  return errors;
-}
-
 export interface ExplainResult {
   node: RenderedNode;
   explain: Explained[];
@@ -77,7 +65,8 @@ export interface ExplainResult {
 /** What `ferry desired` prints: each MCP entry's translation, what is not mirrored, and every error. */
 export function explainDesired(files: ModelFiles, options: { node?: string } = {}): ExplainResult {
   const node = renderNode(files, chooseNode(files, options.node));
-  const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters));
+  const translators = registeredKinds().flatMap((k) => (k.mcp ? [k.mcp] : []));
+  const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters), { translators });
   let errors: FerryError[] = [];
   try {
     loadDesired(files, options);

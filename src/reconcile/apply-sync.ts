@@ -12,14 +12,14 @@
  */
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { Logger } from '../core/logger.js';
-import { canonicalJson, sha256Hex } from '../core/hash.js';
+import { canonicalJson } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import { resourceId, type DesiredState, type Resource } from '../core/resource.js';
-import { kindOf, loadDriver } from '../drivers/registry.js';
+import { kindOf } from '../drivers/registry.js';
 import { servedAsFields, servingFields } from './serving.js';
-import type { DriverContext, GeneratedFile, Resolution } from '../drivers/types.js';
-import { rmSync, writeFileSync } from 'node:fs';
+import type { Driver, DriverContext, Generated, Resolution } from '../drivers/types.js';
 import { stat } from 'node:fs/promises';
+import { AdoptBatch, storeGenerated } from '../store/blob-batch.js';
 import type { DraftResource } from '../store/snapshot-draft.js';
 import type { BlobStore, ManifestFile, ManifestResource, SnapshotManifest } from '../store/types.js';
 import type { Fetcher } from '../transport/types.js';
@@ -47,13 +47,21 @@ export interface ResolvedResource {
   resource: Resource;
   /** Taken unchanged from the published snapshot. */
   reused?: ManifestResource;
+  /** Its kind's parsed spec and its driver (absent when reused without asking the driver). */
+  spec?: unknown;
+  driver?: Driver;
   resolution?: Resolution;
+  /**
+   * Resolved, and its files, upstream state and serving are those the published entry holds:
+   * that entry's generated indexes are still right (set by `standing`, the one place this is decided).
+   */
+  keepsIndexes?: boolean;
   /** What the published snapshot holds for this resource, if anything. */
   previous?: ManifestResource;
   /** Digests of its files found in the store by planResolved (fetchMissing need not look again). */
   present?: ReadonlySet<string>;
   /** What its driver generated while the files downloaded (fetchMissing), for generateAll. */
-  early?: { files: GeneratedFile[] } | { error: unknown };
+  early?: { generated: Generated } | { error: unknown };
   /** Its upstream was asked (resolve ran), whatever it answered. */
   checked?: boolean;
   /** It failed and is isolated: `reused` (if any) is its last good entry, kept as published. */
@@ -89,18 +97,19 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
   const results = await Promise.all(
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
       const old = previous.get(resourceId(resource));
-      const driver = await loadDriver(resource.kind);
       if (old && old.hash === resource.hash && !refreshes(ctx, resource) && !(await revisitDue(resource, old, ctx))) return { resource, reused: old };
-      if (!driver) {
+      const kind = kindOf(resource.kind);
+      if (!kind) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
         return undefined;
       }
       try {
-        const resolution = await driver.resolve(resource, driverContext(ctx, old, resource));
+        // A spec its kind refuses never reaches the driver (validation reports it first).
+        const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
+        const driver = await kind.driver();
+        const resolution = await driver.resolve(resource, spec, driverContext(ctx, old, resource));
         for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
-        // Nothing changed upstream: the published entry stands, its blobs are in the store.
-        if (resolution.unchanged && old) return { resource, reused: old, checked: true };
-        return { resource, resolution, previous: old, checked: true };
+        return standing({ resource, spec, driver, resolution, previous: old, checked: true });
       } catch (e) {
         const errs = toFerryErrors(e).map((err) => withResource(err, resource));
         if (isolatable(ctx, errs, resource, old)) {
@@ -122,10 +131,17 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
  * refresh (Driver.revisitAt: a Release about to expire, a changed signing key).
  */
 async function revisitDue(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<boolean> {
-  const driver = await loadDriver(resource.kind);
-  if (!driver?.revisitAt) return false;
-  const at = await driver.revisitAt(resource, driverContext(ctx, published, resource));
+  const at = await revisitTime(resource, published, ctx);
   return at !== undefined && at <= Date.now();
+}
+
+/** When the resource's driver asks to resolve its published entry again (Driver.revisitAt), if ever. */
+async function revisitTime(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<number | undefined> {
+  const kind = kindOf(resource.kind);
+  const driver = await kind?.driver();
+  if (!kind || !driver?.revisitAt) return undefined;
+  const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
+  return driver.revisitAt(resource, spec, driverContext(ctx, published, resource));
 }
 
 /**
@@ -147,11 +163,21 @@ export async function nextRevisit(snapshot: SnapshotManifest, ctx: SyncContext):
   let next: number | undefined;
   for (const entry of snapshot.resources) {
     const resource = ctx.desired.resources.find((r) => r.kind === entry.kind && r.name === entry.name && r.hash === entry.hash);
-    const driver = resource ? await loadDriver(resource.kind) : undefined;
-    const at = resource && driver?.revisitAt ? await driver.revisitAt(resource, driverContext(ctx, entry, resource)) : undefined;
+    const at = resource ? await revisitTime(resource, entry, ctx) : undefined;
     if (at !== undefined && (next === undefined || at < next)) next = at;
   }
   return next;
+}
+
+/**
+ * Whether a resolved resource stands as published, decided here only: the driver says nothing
+ * changed (`unchanged`: the published entry is taken as it is, no download or store check), or
+ * its files, upstream state and serving are the published ones (`keepsIndexes`: its blobs are
+ * checked and fetched again if missing, its indexes are not generated again).
+ */
+function standing(r: ResolvedResource & { resolution: Resolution }): ResolvedResource {
+  if (r.previous && r.resolution.unchanged) return { resource: r.resource, reused: r.previous, checked: r.checked };
+  return r.previous && unchangedUpstream(r.resource, r.resolution, r.previous) ? { ...r, keepsIndexes: true } : r;
 }
 
 function driverContext(ctx: SyncContext, previous: ManifestResource | undefined, resource: Resource): DriverContext {
@@ -275,17 +301,16 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       continue;
     }
     if (r.failed) continue;
-    const resolution = r.resolution as Resolution;
+    const { resolution, driver } = r;
+    if (!resolution || !driver) continue;
     // Nothing changed upstream for this resource (same spec, same files, same upstream state):
     // its published indexes are still right, so they are not generated and signed again.
-    if (r.previous && unchangedUpstream(r.resource, resolution, r.previous)) {
+    if (r.keepsIndexes && r.previous) {
       out.push(r.previous);
       continue;
     }
-    const driver = await loadDriver(r.resource.kind);
-    if (!driver) continue;
     try {
-      const generated = r.early ? earlyResult(r.early) : await driver.generate(r.resource, resolution, driverContext(ctx, undefined, r.resource));
+      const { files: generated, upstream } = r.early ? earlyResult(r.early) : await driver.generate(r.resource, r.spec, resolution, driverContext(ctx, undefined, r.resource));
       const kind = kindOf(r.resource.kind);
       const files: ManifestFile[] = [];
       for (const f of resolution.files) {
@@ -297,7 +322,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
       const stored = new Map(fresh.map((g, i) => [g, { sha256: digests[i], size: g.content.byteLength }]));
       for (const g of generated) files.push({ path: g.path, ...(g.stored ?? stored.get(g)!), generated: true, ...servedAsFields(kind, r.resource, g.path, g.serve) });
       const serving = servingFields(kind, r.resource, resolution.serving);
-      out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, ...serving, upstream: resolution.upstream });
+      out.push({ kind: r.resource.kind, name: r.resource.name, hash: r.resource.hash, root: `${r.resource.kind}/${r.resource.name}`, files, ...serving, upstream: persisted(r.resource, upstream ?? resolution.upstream) });
     } catch (e) {
       const errs = toFerryErrors(e).map((err) => withResource(err, r.resource));
       if (isolatable(ctx, errs, r.resource, r.previous)) {
@@ -317,7 +342,7 @@ export async function generateAll(resolved: ResolvedResource[], ctx: SyncContext
  * no folders.
  */
 export function draftResources(resolved: ResolvedResource[]): DraftResource[] | undefined {
-  const changing = resolved.some((r) => !r.reused && !(r.previous && r.resolution && unchangedUpstream(r.resource, r.resolution, r.previous)));
+  const changing = resolved.some((r) => !r.reused && !r.keepsIndexes);
   if (!changing) return undefined;
   return resolved.filter((r) => r.reused || !r.failed).map((r) => {
     if (r.reused) return { ...r.reused, files: r.reused.files.map((f) => ({ path: f.path, sha256: f.sha256, present: true })) };
@@ -344,44 +369,14 @@ export async function planResolved(plan: Plan, resolved: ResolvedResource[], blo
   return planFiles(plan, byId, present, published, fetched);
 }
 
-/**
- * Stores generated files as blobs, the same content once (an index and its by-hash copies). With
- * a batch-capable store: written to temp files, then adopted together (two file-system syncs
- * instead of an fsync per file and folder). Returns each content's digest.
- */
-async function storeGenerated(blobs: BlobStore, contents: Uint8Array[], signal: AbortSignal): Promise<string[]> {
-  const digests = contents.map((c) => sha256Hex(c));
-  if (!blobs.adoptMany) {
-    for (const c of contents) await blobs.putBytes(c);
-    return digests;
-  }
-  const pending = new Map<string, string>();
-  try {
-    for (const [i, c] of contents.entries()) {
-      const d = digests[i];
-      if (pending.has(d) || (await blobs.has(d))) continue;
-      const file = blobs.tempPath();
-      writeFileSync(file, c);
-      pending.set(d, file);
-    }
-    await blobs.adoptMany([...pending].map(([sha256, file]) => ({ file, sha256 })), { signal });
-  } catch (e) {
-    for (const file of pending.values()) rmSync(file, { force: true });
-    throw e;
-  }
-  return digests;
-}
-
 /** Runs generate, for the drivers that allow it, of the resources generateAll will generate; never throws. */
 async function generateEarly(resolved: ResolvedResource[], ctx: SyncContext): Promise<void> {
   await Promise.all(
     resolved.map(async (r) => {
-      const resolution = r.resolution;
-      if (!resolution || r.reused || (r.previous && unchangedUpstream(r.resource, resolution, r.previous))) return;
-      const driver = await loadDriver(r.resource.kind);
-      if (!driver?.generatesFromIndexes) return;
+      const { resolution, driver } = r;
+      if (!resolution || r.reused || r.keepsIndexes || !driver?.generatesFromIndexes) return;
       try {
-        r.early = { files: await driver.generate(r.resource, resolution, driverContext(ctx, undefined, r.resource)) };
+        r.early = { generated: await driver.generate(r.resource, r.spec, resolution, driverContext(ctx, undefined, r.resource)) };
       } catch (error) {
         r.early = { error };
       }
@@ -389,38 +384,20 @@ async function generateEarly(resolved: ResolvedResource[], ctx: SyncContext): Pr
   );
 }
 
-function earlyResult(early: NonNullable<ResolvedResource['early']>): GeneratedFile[] {
+function earlyResult(early: NonNullable<ResolvedResource['early']>): Generated {
   if ('error' in early) throw early.error;
-  return early.files;
+  return early.generated;
 }
 
-/**
- * Moves downloaded files into the blob store in batches (BlobStore.adoptMany: two file-system
- * syncs per batch instead of fsyncs per file), or one by one when the store has no batch mode.
- */
-class AdoptBatch {
-  private pending: Array<{ file: string; sha256: string }> = [];
-  private flushing: Promise<void> = Promise.resolve();
+/** The driver's upstream state as the manifest keeps it: a plain JSON object (or nothing). */
+function persisted(resource: Resource, upstream: unknown): Record<string, unknown> | undefined {
+  if (upstream === undefined) return undefined;
+  if (!isRecord(upstream)) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: its driver's upstream state is not an object`, { resource: resourceId(resource), actual: typeof upstream });
+  return upstream;
+}
 
-  constructor(
-    private readonly blobs: BlobStore,
-    private readonly signal: AbortSignal,
-    private readonly size = 2000,
-  ) {}
-
-  async add(file: string, sha256: string): Promise<void> {
-    if (!this.blobs.adoptMany) return this.blobs.adopt(file, sha256);
-    this.pending.push({ file, sha256 });
-    if (this.pending.length >= this.size) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const entries = this.pending;
-    this.pending = [];
-    const previous = this.flushing;
-    this.flushing = previous.then(() => this.blobs.adoptMany?.(entries, { signal: this.signal }));
-    await this.flushing;
-  }
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function unchangedUpstream(resource: Resource, resolution: Resolution, previous: ManifestResource): boolean {

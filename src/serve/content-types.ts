@@ -1,19 +1,14 @@
 /**
- * Content types of the files a mirror serves, by file name. One table feeds both `ferry serve`
- * and the generated nginx configuration, so the two answer alike. Compressed indexes are served
+ * Content types of the files a mirror serves, by file name: a table of common formats here, and
+ * each kind's own (Kind.contentTypes: `.deb`, `Release`, git's `info/refs`) merged in. One table
+ * feeds both `ferry serve` and the generated nginx configuration, so the two answer alike. Compressed indexes are served
  * as what they are (`application/gzip`), never with a Content-Encoding: apt and pip decompress
  * them themselves.
  */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-/** Extension (lowercase, without the dot) to content type. */
-export const CONTENT_TYPES_BY_EXTENSION: Readonly<Record<string, string>> = {
-  deb: 'application/vnd.debian.binary-package',
-  udeb: 'application/vnd.debian.binary-package',
-  ddeb: 'application/vnd.debian.binary-package',
-  dsc: 'text/plain; charset=utf-8',
-  changes: 'text/plain; charset=utf-8',
-  buildinfo: 'text/plain; charset=utf-8',
+/** Extension (lowercase, without the dot) to content type: formats no kind owns. */
+const COMMON_BY_EXTENSION: Readonly<Record<string, string>> = {
   rpm: 'application/x-rpm',
   gz: 'application/gzip',
   tgz: 'application/gzip',
@@ -51,21 +46,40 @@ export const CONTENT_TYPES_BY_EXTENSION: Readonly<Record<string, string>> = {
   vhd: 'application/octet-stream',
 };
 
-/**
- * Index files without an extension that clients read as text: Debian archive indexes
- * (Release, InRelease, Packages, Sources, Contents-*, Translation-*, checksum lists) and the
- * dumb-HTTP Git refs listing.
- */
-export const PLAIN_TEXT_NAMES: readonly RegExp[] = [
-  /^(?:Release|InRelease|Packages|Sources|Index|Components|Translation-[A-Za-z_@.]+|Contents-[A-Za-z0-9-]+)$/,
-  /^(?:SHA256SUMS|SHA512SUMS|MD5SUMS|SHA1SUMS|CHECKSUMS)$/,
-  /^(?:refs|packs|HEAD|alternatives)$/,
-];
+/** Checksum lists without an extension that clients read as text. */
+const COMMON_PLAIN_TEXT_NAMES: readonly RegExp[] = [/^(?:SHA256SUMS|SHA512SUMS|MD5SUMS|SHA1SUMS|CHECKSUMS)$/];
+
+export interface ContentTypeTable {
+  /** Extension (lowercase, without the dot) to content type. */
+  byExtension: Readonly<Record<string, string>>;
+  /** Names without an extension (anchored) that are served as text. */
+  plainTextNames: readonly RegExp[];
+}
+
+/** What a kind adds to the table (src/drivers/kind.ts, KindContentTypes). */
+export interface KindTypes {
+  readonly kind: string;
+  readonly contentTypes?: { byExtension?: Readonly<Record<string, string>>; plainTextNames?: readonly RegExp[] };
+}
+
+/** The common table with each kind's types added; two kinds giving one extension two types is a bug. */
+export function contentTypeTable(kinds: readonly KindTypes[]): ContentTypeTable {
+  const byExtension: Record<string, string> = { ...COMMON_BY_EXTENSION };
+  const plainTextNames = [...COMMON_PLAIN_TEXT_NAMES];
+  for (const k of kinds) {
+    for (const [ext, type] of Object.entries(k.contentTypes?.byExtension ?? {})) {
+      if (byExtension[ext] !== undefined && byExtension[ext] !== type) throw new Error(`kind ${k.kind} serves .${ext} as ${type}, another table as ${byExtension[ext]}`);
+      byExtension[ext] = type;
+    }
+    plainTextNames.push(...(k.contentTypes?.plainTextNames ?? []));
+  }
+  return { byExtension, plainTextNames };
+}
 
 /** The content type to answer for a file name (the last path segment). */
-export function contentTypeFor(fileName: string): string {
-  if (PLAIN_TEXT_NAMES.some((re) => re.test(fileName))) return 'text/plain; charset=utf-8';
+export function contentTypeFor(fileName: string, table: ContentTypeTable): string {
+  if (table.plainTextNames.some((re) => re.test(fileName))) return 'text/plain; charset=utf-8';
   const dot = fileName.lastIndexOf('.');
   if (dot <= 0 || dot === fileName.length - 1) return DEFAULT_CONTENT_TYPE;
-  return CONTENT_TYPES_BY_EXTENSION[fileName.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
+  return table.byExtension[fileName.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
 }

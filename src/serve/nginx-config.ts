@@ -1,6 +1,6 @@
 /**
  * An nginx `server { ... }` block that serves a Ferry state folder the way `ferry serve` does
- * (DESIGN.md: "tree/ can be served by any static web server"): the published snapshot's tree at
+ * (docs/ARCHITECTURE.md: "tree/ can be served by any static web server"): the published snapshot's tree at
  * `/` through the `current` symlink, read afresh on each request so a publish takes effect at
  * once, and each retained snapshot at `/snapshots/<id>/`. Same content types as ferry serve
  * (content-types.ts), folder listings, no symlink followed inside a tree (the store writes only
@@ -20,8 +20,9 @@
  */
 import { createHash } from 'node:crypto';
 import { FerryError } from '../core/ferry-error.js';
-import { CONTENT_TYPES_BY_EXTENSION, DEFAULT_CONTENT_TYPE, PLAIN_TEXT_NAMES } from './content-types.js';
+import { DEFAULT_CONTENT_TYPE, type ContentTypeTable } from './content-types.js';
 import { registryNginx } from './nginx-registry.js';
+import { contentTypes, servingDeclarations } from '../drivers/registry.js';
 
 export interface NginxConfigOptions {
   /** Absolute real path of the state folder (no symlink in it: nginx checks links below it). */
@@ -33,7 +34,8 @@ export interface NginxConfigOptions {
   /**
    * What the kinds declare for the serving hook (src/store/served.ts): top-level folders where
    * files answer with the content type their manifest records (`v2` for a registry), and the
-   * names of the extra headers files may carry (`Docker-Content-Digest`).
+   * names of the extra headers files may carry (`Docker-Content-Digest`). Default: what the
+   * registered kinds declare (src/drivers/registry.ts).
    */
   serving?: { prefixes: readonly string[]; headers: readonly string[]; cgi?: readonly NginxCgi[] };
   /** fcgiwrap's socket, for the kinds' CGI programs (git smart HTTP). Default Debian's `unix:/run/fcgiwrap.socket`. */
@@ -45,6 +47,8 @@ export interface NginxConfigOptions {
    * /v2/_catalog, and 404s have nginx's own bodies.
    */
   registryScript?: string;
+  /** Content types by name (default: the common ones and every registered kind's). */
+  types?: ContentTypeTable;
 }
 
 /** A kind's CGI program as nginx runs it (Kind.serving.cgi, structurally). */
@@ -106,13 +110,13 @@ function checked(value: string, what: string, pattern: RegExp): string {
 }
 
 /** nginx regex alternatives for the extensionless index names of content-types.ts. */
-function plainTextNamesRegex(): string {
-  return PLAIN_TEXT_NAMES.map((re) => re.source.replace(/^\^/, '').replace(/\$$/, '')).join('|');
+function plainTextNamesRegex(types: ContentTypeTable): string {
+  return types.plainTextNames.map((re) => re.source.replace(/^\^/, '').replace(/\$$/, '')).join('|');
 }
 
-function typesBlock(indent: string): string[] {
+function typesBlock(indent: string, types: ContentTypeTable): string[] {
   const byType = new Map<string, string[]>();
-  for (const [ext, type] of Object.entries(CONTENT_TYPES_BY_EXTENSION)) {
+  for (const [ext, type] of Object.entries(types.byExtension)) {
     const bare = type.replace(/;.*$/, '');
     byType.set(bare, [...(byType.get(bare) ?? []), ext]);
   }
@@ -132,10 +136,10 @@ function servingVars(state: string): { current: string; key: string; type: strin
  * record (written by the store at build: a rollback needs no new configuration; a newly built
  * snapshot's entries are read at the next `nginx -s reload`).
  */
-function servingMaps(state: string, serving: NonNullable<NginxConfigOptions['serving']>): string[] {
+function servingMaps(state: string, serving: NonNullable<NginxConfigOptions['serving']>, types: ContentTypeTable): string[] {
   const v = servingVars(state);
   const maps = `${state}/snapshots/*/nginx`;
-  const byName = Object.entries(CONTENT_TYPES_BY_EXTENSION).map(([ext, type]) => `    "~*\\.${ext}$" "${type}";`);
+  const byName = Object.entries(types.byExtension).map(([ext, type]) => `    "~*\\.${ext}$" "${type}";`);
   return [
     // Keys are `<snapshot>:/<path>` (served.ts limits them to 1000 bytes).
     'map_hash_bucket_size 1024;',
@@ -146,7 +150,7 @@ function servingMaps(state: string, serving: NonNullable<NginxConfigOptions['ser
     `map ${v.key} ${v.type} {`,
     `    include "${maps}/type.map";`,
     '    "~/$" "";',
-    `    "~/(?:${plainTextNamesRegex()})$" "text/plain; charset=utf-8";`,
+    `    "~/(?:${plainTextNamesRegex(types)})$" "text/plain; charset=utf-8";`,
     ...byName,
     `    default "${DEFAULT_CONTENT_TYPE}";`,
     '}',
@@ -160,10 +164,11 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
   const state = checked(options.stateDir.replace(/\/+$/, ''), 'stateDir', /^\/[A-Za-z0-9._+@%,:=~/-]*$/);
   const listen = checked(String(options.listen ?? 8080), 'listen', /^[A-Za-z0-9.:[\]_-]+$/);
   const serverName = checked(options.serverName ?? '_', 'serverName', /^[A-Za-z0-9.*_-]+$/);
-  const plain = plainTextNamesRegex();
+  const types = options.types ?? contentTypes();
+  const plain = plainTextNamesRegex(types);
   const snapshotsDir = `${state}/snapshots`;
   const alias = `alias "${snapshotsDir}/$ferry_snapshot/tree/$ferry_path";`;
-  const serving = options.serving ?? { prefixes: [], headers: [] };
+  const serving = options.serving ?? servingDeclarations();
   for (const p of serving.prefixes) checked(p, 'a served prefix', /^[A-Za-z0-9._-]+$/);
   for (const h of serving.headers) checked(h, 'a served header', /^[A-Za-z0-9-]+$/);
   const hook = serving.prefixes.length > 0 || serving.headers.length > 0;
@@ -189,7 +194,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     `# Generated by ferry: serves ${state}`,
     '#   /                  the published snapshot (current/tree)',
     '#   /snapshots/<id>/   every retained snapshot',
-    ...(hook ? servingMaps(state, serving) : []),
+    ...(hook ? servingMaps(state, serving, types) : []),
     'server {',
     `    listen ${listen};`,
     `    server_name ${serverName};`,
@@ -203,7 +208,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     '    charset_types text/plain text/css text/javascript text/markdown;',
     `    default_type ${DEFAULT_CONTENT_TYPE};`,
     '    types {',
-    ...typesBlock('        '),
+    ...typesBlock('        ', types),
     '    }',
     '',
     ...cgi,

@@ -1,7 +1,7 @@
 /**
  * `ferry serve`'s static side: GET/HEAD of the published snapshot's tree at `/`
  * (`/file/<name>/...`, `/deb/<name>/dists/...`) and of every retained snapshot at
- * `/snapshots/<id>/...` (DESIGN.md "Store, snapshots, rollback").
+ * `/snapshots/<id>/...` (docs/ARCHITECTURE.md "Store, snapshots, rollback").
  *
  * Contract:
  * - `current` is read once per request (one readlink) and the request then works on that
@@ -26,9 +26,8 @@ import { lstat, readdir, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { RESOURCE_KINDS } from '../core/resource.js';
 import type { KindCgi } from '../drivers/kind.js';
-import { registeredKinds } from '../drivers/registry.js';
+import { contentTypes, registeredKinds, supportedKinds } from '../drivers/registry.js';
 import { runCgi } from './cgi.js';
 import { contentTypeFor } from './content-types.js';
 import { servedLastModified } from './http-conditions.js';
@@ -103,6 +102,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   const logger = options.logger ?? silentLogger;
   const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
   const registry = createRegistryHandler({ snapshots, logger });
+  const types = contentTypes();
 
   /** Serves `segments` of `snapshot`'s tree; `base` is the URL prefix of that tree. */
   async function serveTree(
@@ -149,7 +149,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     await sendFile({
       req,
       res,
-      file: { handle, size: st.size, lastModifiedMs, etag: etagOf(info, st), contentType: info?.contentType ?? contentTypeFor(name), headers },
+      file: { handle, size: st.size, lastModifiedMs, etag: etagOf(info, st), contentType: info?.contentType ?? contentTypeFor(name, types), headers },
     });
   }
 
@@ -200,7 +200,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     const ours =
       first === undefined ||
       first === SNAPSHOTS ||
-      (RESOURCE_KINDS as readonly string[]).includes(first) ||
+      supportedKinds().includes(first) ||
       (current !== null && (await current.snapshot.realDir([first])) !== null);
     if (!ours) return false;
     const routed = cgiRoute(first === SNAPSHOTS ? segments.slice(2) : segments, query, req.method);

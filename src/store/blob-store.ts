@@ -13,7 +13,7 @@ const BLOB_MODE = 0o444;
 const SMALL_FILE = 1 << 20;
 
 /**
- * Content-addressed blobs on the local file system (DESIGN.md "Store"):
+ * Content-addressed blobs on the local file system (docs/ARCHITECTURE.md "Store"):
  * `objects/sha256/ab/cdef…` (the first two hex digits fan out, the other 62 name the file).
  * Bytes reach a digest path only after an fsync and a rename, so a blob that exists is whole.
  */

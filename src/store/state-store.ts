@@ -21,7 +21,7 @@ const MANIFEST_CACHE = 8;
 const ID_PREFIX_RE = /^\d{8}T\d{2}[0-9TZa-f-]*$/;
 
 /**
- * The state directory of DESIGN.md "Store, snapshots, rollback": blobs, immutable snapshots
+ * The state directory of docs/ARCHITECTURE.md "Store, snapshots, rollback": blobs, immutable snapshots
  * (manifest + tree of hard links), the `current` symlink switched atomically, history.jsonl and
  * the writer lock. Manifests are immutable once written, so a few recent ones are cached.
  */

@@ -1,5 +1,5 @@
 /**
- * The store boundary (DESIGN.md "Store, snapshots, rollback"):
+ * The store boundary (docs/ARCHITECTURE.md "Store, snapshots, rollback"):
  *
  *   <state>/objects/sha256/ab/cdef…       immutable blobs
  *   <state>/objects/partial/<sha256>      downloads in progress, kept for resume

@@ -1,5 +1,6 @@
 /**
- * The JSON Schema of `parameters.ferry` (schemas/ferry.schema.json) and its validator.
+ * The JSON Schema of `parameters.ferry` (schemas/ferry.schema.json with each kind's fragment,
+ * compose-schema.ts) and its validator.
  *
  * Compiling the schema with ajv costs a CLI run a few hundred milliseconds, so the build
  * (scripts/build-validators.mjs) writes the compiled validator as standalone code to
@@ -24,14 +25,16 @@ export const STANDALONE_VALIDATOR = '../../dist/validate/ferry-schema-validate.c
 /** The ajv options of the validator: every error reported (allErrors). */
 export const AJV_OPTIONS: Options = { allErrors: true, strict: true, strictRequired: false, useDefaults: false, allowUnionTypes: true };
 
-let compiled: ValidateFunction | undefined;
+/** Compiled (or standalone) validators by schema key: the registry's schema, and any a test composes. */
+const compiled = new Map<string, ValidateFunction>();
 
-export function ferrySchema(): Record<string, unknown> {
+/** schemas/ferry.schema.json: the site, what every mirror has, the shared definitions (compose-schema.ts adds the kinds). */
+export function baseSchema(): Record<string, unknown> {
   return require('../../schemas/ferry.schema.json') as Record<string, unknown>;
 }
 
 /** What a standalone validator must have been made from to stand in for compiling the schema. */
-export function validatorKey(schema: Record<string, unknown> = ferrySchema()): string {
+export function validatorKey(schema: Record<string, unknown>): string {
   return hashValue({ schema, options: AJV_OPTIONS, formats: 'ajv-formats full' });
 }
 
@@ -47,13 +50,19 @@ export function newAjv(code?: Options['code']): Ajv {
   return ajv;
 }
 
-/** The validator of `parameters.ferry`: the build's standalone code if it is current, else compiled now. */
-export function ferryValidator(): ValidateFunction {
-  return (compiled ??= loadStandalone(STANDALONE_VALIDATOR) ?? newAjv().compile(ferrySchema()));
+/** The validator of a composed schema: the build's standalone code if it was made from it, else compiled now. */
+export function ferryValidator(schema: Record<string, unknown>): ValidateFunction {
+  const key = validatorKey(schema);
+  let v = compiled.get(key);
+  if (!v) {
+    v = loadStandalone(STANDALONE_VALIDATOR, key) ?? newAjv().compile(schema);
+    compiled.set(key, v);
+  }
+  return v;
 }
 
-/** Loads standalone validator code; undefined when the file is missing or made from another schema. */
-export function loadStandalone(path: string): ValidateFunction | undefined {
+/** Loads standalone validator code; undefined when the file is missing or made from another schema (its key is not `key`). */
+export function loadStandalone(path: string, key: string): ValidateFunction | undefined {
   let mod: { default?: unknown; key?: unknown };
   try {
     mod = require(path) as typeof mod;
@@ -61,5 +70,5 @@ export function loadStandalone(path: string): ValidateFunction | undefined {
     if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
     throw e;
   }
-  return mod.key === validatorKey() && typeof mod.default === 'function' ? (mod.default as ValidateFunction) : undefined;
+  return mod.key === key && typeof mod.default === 'function' ? (mod.default as ValidateFunction) : undefined;
 }

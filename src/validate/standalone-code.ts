@@ -5,9 +5,9 @@
  */
 import type { Ajv, ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { ferrySchema, newAjv, validatorKey } from './schema.js';
+import { newAjv, validatorKey } from './schema.js';
 
-export function ferryValidatorCode(schema: Record<string, unknown> = ferrySchema()): string {
+export function ferryValidatorCode(schema: Record<string, unknown>): string {
   const ajv = newAjv({ source: true, lines: false });
   const validate = ajv.compile(schema);
   // ajv's standalone module is CommonJS: under NodeNext its default export arrives wrapped.

@@ -6,7 +6,8 @@
 import type { ErrorObject } from 'ajv';
 import { FerryError } from '../core/ferry-error.js';
 import type { SourcePos } from '../model/types.js';
-import { ferryValidator } from './schema.js';
+import { composeFerrySchema, type KindSchema } from './compose-schema.js';
+import { baseSchema, ferryValidator } from './schema.js';
 
 export type Locate = (path: ReadonlyArray<string | number>) => SourcePos | undefined;
 
@@ -20,19 +21,25 @@ export interface ValidateInput {
    * another vocabulary (MCP's aptly.server.mirror): returns the path below `parameters`.
    */
   origin?: (ferryPath: ReadonlyArray<string | number>) => ReadonlyArray<string | number> | undefined;
+  /** The kinds whose mirrors' schemas complete the base schema (the registry's, src/drivers/registry.ts). */
+  kinds: readonly KindSchema[];
 }
 
 export function validateFerry(input: ValidateInput): FerryError[] {
   if (input.ferry === undefined || input.ferry === null) {
     return [new FerryError('FERRY_SCHEMA', 'parameters.ferry is missing: the node declares no site and no mirrors', { path: 'parameters.ferry' })];
   }
-  const validate = ferryValidator();
+  const validate = ferryValidator(composedSchema(input.kinds));
   if (validate(input.ferry)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !(e.keyword === 'anyOf' && hasDeeper(e, validate.errors ?? [])));
+  const all = validate.errors ?? [];
+  // An anyOf of `required`s ("suites or flat") is one error naming the alternatives, not one per alternative.
+  const alternatives = all.filter((e) => e.keyword === 'anyOf' && !hasDeeper(e, all, (o) => o.keyword === 'required' && o.schemaPath.startsWith(`${e.schemaPath}/`)));
+  const inAlternative = (e: ErrorObject) => e.keyword === 'required' && alternatives.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`));
+  const errors = all.filter((e) => e.keyword !== 'if' && !inAlternative(e) && !(e.keyword === 'anyOf' && !alternatives.includes(e) && hasDeeper(e, all)));
   const seen = new Set<string>();
   const out: FerryError[] = [];
   for (const e of errors) {
-    const error = toFerryError(e, input);
+    const error = toFerryError(e, input, all);
     const key = `${error.data.path}|${error.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -41,8 +48,16 @@ export function validateFerry(input: ValidateInput): FerryError[] {
   return out.sort((a, b) => `${a.data.file ?? ''}:${String(a.data.line ?? 0).padStart(6, '0')}`.localeCompare(`${b.data.file ?? ''}:${String(b.data.line ?? 0).padStart(6, '0')}`));
 }
 
-function hasDeeper(e: ErrorObject, all: ErrorObject[]): boolean {
-  return all.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== 'anyOf' && o.keyword !== 'if');
+function hasDeeper(e: ErrorObject, all: ErrorObject[], skip: (o: ErrorObject) => boolean = () => false): boolean {
+  return all.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== 'anyOf' && o.keyword !== 'if' && !skip(o));
+}
+
+let composed: { kinds: readonly KindSchema[]; schema: Record<string, unknown> } | undefined;
+
+/** The base schema with the kinds' fragments, kept for the same list of kinds. */
+function composedSchema(kinds: readonly KindSchema[]): Record<string, unknown> {
+  if (composed?.kinds !== kinds) composed = { kinds, schema: composeFerrySchema(baseSchema(), kinds) };
+  return composed.schema;
 }
 
 function pointerToPath(pointer: string): Array<string | number> {
@@ -54,15 +69,16 @@ function pointerToPath(pointer: string): Array<string | number> {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function toFerryError(e: ErrorObject, input: ValidateInput): FerryError {
+function toFerryError(e: ErrorObject, input: ValidateInput, all: readonly ErrorObject[]): FerryError {
   const ferryPath = pointerToPath(e.instancePath);
   let subject = ferryPath;
   if (e.keyword === 'additionalProperties') subject = [...ferryPath, String(e.params.additionalProperty)];
   const modelPath = input.origin?.(subject) ?? ['ferry', ...subject];
   const pos = input.locate?.(modelPath);
   const dotted = ['parameters', ...modelPath].join('.');
-  const data = { path: dotted, file: pos?.file, line: pos?.line, column: pos?.column, expected: expectation(e), actual: actualValue(e, input.ferry, subject) };
-  return new FerryError('FERRY_SCHEMA', `${dotted}: ${describe(e)}`, data);
+  const options = e.keyword === 'anyOf' ? all.filter((o) => o.keyword === 'required' && o.schemaPath.startsWith(`${e.schemaPath}/`)).map((o) => String(o.params.missingProperty)) : [];
+  const data = { path: dotted, file: pos?.file, line: pos?.line, column: pos?.column, expected: options.length ? `one of the fields ${options.join(', ')}` : expectation(e), actual: actualValue(e, input.ferry, subject) };
+  return new FerryError('FERRY_SCHEMA', `${dotted}: ${describe(e, options)}`, data);
 }
 
 function actualValue(e: ErrorObject, root: unknown, path: Array<string | number>): unknown {
@@ -90,10 +106,12 @@ function expectation(e: ErrorObject): string {
   }
 }
 
-function describe(e: ErrorObject): string {
+function describe(e: ErrorObject, alternatives: readonly string[]): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
+      // A mirror without a kind: one error, whatever kinds there are.
+      if (p.missingProperty === 'kind' && /^\/mirrors\/[^/]+$/.test(e.instancePath)) return 'kind is required';
       return `missing required field "${String(p.missingProperty)}"`;
     case 'additionalProperties':
       return `unknown field "${String(p.additionalProperty)}" (not in the schema; check its spelling)`;
@@ -106,7 +124,7 @@ function describe(e: ErrorObject): string {
     case 'pattern':
       return `must match ${String(p.pattern)}`;
     case 'anyOf':
-      return 'a deb mirror needs `suites` (or `flat: true` for a flat repository)';
+      return alternatives.length ? `needs one of the fields ${alternatives.map((a) => `\`${a}\``).join(', ')}` : 'matches none of the allowed forms';
     case 'propertyNames':
       return `mirror name must be lowercase letters, digits, ".", "_" or "-"`;
     default:

@@ -12,8 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../../src/core/ferry-error.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { hashValue } from '../../src/core/hash.js';
-import type { DesiredState, Resource } from '../../src/core/resource.js';
-import type { DriverContext } from '../../src/drivers/types.js';
+import { resourceId, type DesiredState, type Resource } from '../../src/core/resource.js';
+import { debDriver, type DebScratch, type DebUpstream } from '../../src/drivers/deb/driver.js';
+import { debKind } from '../../src/drivers/deb/kind.js';
+import type { DriverContext, GeneratedFile, Resolution } from '../../src/drivers/types.js';
 import type { BlobStore, ManifestResource } from '../../src/store/types.js';
 import type { DownloadOptions, DownloadResult, Fetcher, GetOptions, GetResult, TransportStats } from '../../src/transport/types.js';
 import type { IncomingMessage } from 'node:http';
@@ -121,8 +123,26 @@ export function desiredOf(resources: Resource[], site: Record<string, unknown> =
   return { site: { name: 'lab', retention: 10, ...site }, resources, hash: hashValue(resources.map((r) => r.hash)) };
 }
 
+type DebContext = DriverContext<DebUpstream>;
+
+/** The deb driver's resolve as the reconcile runs it: the spec parsed by the kind first. */
+export async function resolveDeb(r: Resource, ctx: DebContext): Promise<Resolution<DebScratch, DebUpstream>> {
+  return debDriver.resolve(r, debKind.parseSpec(r.spec, { resource: resourceId(r), site: ctx.desired.site }), ctx);
+}
+
+/** The deb driver's generate: its files, with the upstream state it hands back to persist. */
+export async function generateDeb(r: Resource, resolution: Resolution<DebScratch, DebUpstream>, ctx: DebContext): Promise<GeneratedFile[] & { upstream?: DebUpstream }> {
+  const generated = await debDriver.generate(r, debKind.parseSpec(r.spec, { resource: resourceId(r), site: ctx.desired.site }), resolution, ctx);
+  return Object.assign(generated.files, { upstream: generated.upstream });
+}
+
+/** The deb driver's revisitAt, with the spec parsed as the reconcile does. */
+export async function revisitDeb(r: Resource, ctx: DebContext): Promise<number | undefined> {
+  return debDriver.revisitAt!(r, debKind.parseSpec(r.spec, { resource: resourceId(r), site: ctx.desired.site }), ctx);
+}
+
 export interface TestContext {
-  ctx: (over?: Partial<DriverContext>) => DriverContext;
+  ctx: (over?: Partial<DebContext>) => DebContext;
   stateDir: string;
   fetcher: CountingFetcher;
   blobs: BlobStore;
@@ -143,7 +163,7 @@ export async function makeTestContext(desired: () => DesiredState): Promise<Test
 }
 
 /** What a store would record for a resource after sync + generate (for the next refresh). */
-export async function manifestOf(resource: Resource, files: Array<{ path: string; sha256: string; size?: number; url?: string }>, generated: Array<{ path: string; content: Uint8Array }>, blobs: BlobStore, upstream?: Record<string, unknown>): Promise<ManifestResource> {
+export async function manifestOf(resource: Resource, files: Array<{ path: string; sha256: string; size?: number; url?: string }>, generated: Array<{ path: string; content: Uint8Array }>, blobs: BlobStore, upstream?: object): Promise<ManifestResource> {
   const gen = [];
   for (const g of generated) {
     const { sha256, size } = await blobs.putBytes(g.content);
@@ -155,7 +175,7 @@ export async function manifestOf(resource: Resource, files: Array<{ path: string
     hash: resource.hash,
     root: `deb/${resource.name}`,
     files: [...files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? 0, url: f.url })), ...gen],
-    upstream,
+    upstream: upstream as Record<string, unknown> | undefined,
   };
 }
 

@@ -8,11 +8,9 @@ export function register(program: Command): void {
   addStateOption(program.command('nginx-config').description('print an nginx server block that serves the snapshots (put it inside http {})').option('--listen <port>', 'nginx listen directive value', '8080').option('--server-name <name>', 'server_name', '_').option('--fcgiwrap <socket>', "fcgiwrap's socket, for git smart HTTP (git http-backend)", 'unix:/run/fcgiwrap.socket').option('--no-njs', "without nginx's JavaScript module: the registry's tag lists ignore n/last, no /v2/_catalog, plain 404s")).action(
     action(async (opts: { state: string; listen: string; serverName: string; fcgiwrap: string; njs: boolean }) => {
       const { renderNginxServerBlock } = await import('../../serve/nginx-config.js');
-      const { servingDeclarations } = await import('../../drivers/registry.js');
       const { REGISTRY_SCRIPT } = await import('../../serve/nginx-registry.js');
-      const serving = servingDeclarations();
       const registryScript = opts.njs ? REGISTRY_SCRIPT : undefined;
-      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName, serving, fcgiwrap: opts.fcgiwrap, registryScript }) + '\n');
+      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName, fcgiwrap: opts.fcgiwrap, registryScript }) + '\n');
     }),
   );
 }

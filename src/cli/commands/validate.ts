@@ -1,8 +1,8 @@
 /**
  * `ferry validate`: render and validate the model; every error with its file and line; exit 2 if
- * invalid. Also lists the mirrors that need the network to get their keys (key_ids resolved by
- * a keyserver), which an offline site cannot resolve, and what the model says to mirror that is
- * not mirrored; mirrors held as unverifiable are also warned about on stderr.
+ * invalid. Also prints what each kind notes about its mirrors (Kind.notes: a deb mirror whose
+ * key_ids need a keyserver, which an offline site cannot resolve), and what the model says to
+ * mirror that is not mirrored; mirrors held as unverifiable are also warned about on stderr.
  */
 import type { Command } from 'commander';
 import { describeNotMirrored } from '../../core/resource.js';
@@ -13,9 +13,9 @@ export function register(program: Command): void {
     action(async (opts: ModelOptions & { json?: boolean }) => {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { files, source } = await loadModel(opts);
-      const { offlineNotes } = await import('../../drivers/deb/key-ids.js');
+      const { kindOf } = await import('../../drivers/registry.js');
       const { desired, node } = loadDesired(files, { node: opts.node });
-      const online = offlineNotes(desired);
+      const online = desired.resources.flatMap((r) => (kindOf(r.kind)?.notes?.(r.spec, desired.site) ?? []).map((note) => ({ resource: `${r.kind}/${r.name}`, note })));
       const unverifiable = (desired.notMirrored ?? []).filter((n) => n.unverifiable);
       if (unverifiable.length) process.stderr.write(`warning: ${unverifiable.length} mirror(s) of the model cannot be verified and are not mirrored:\n${unverifiable.map((n) => `  ${n.path}: ${n.reason.replace(/^UNVERIFIABLE: /, '')}`).join('\n')}\n`);
       if (opts.json) process.stdout.write(JSON.stringify({ ok: true, node: node.name, desiredHash: desired.hash, resources: desired.resources.map((r) => ({ kind: r.kind, name: r.name, hash: r.hash })), needsNetwork: online, notMirrored: desired.notMirrored ?? [] }, null, 2) + '\n');

@@ -34,7 +34,7 @@ export function relatedMirrors(ctx: DriverContext, base: string): Related[] {
     if (r.name === base) continue;
     let spec: DebSpec;
     try {
-      spec = { ...normalizeSpec(r), withSources: false, withUdebs: false };
+      spec = { ...normalizeSpec(r.spec, resourceId(r)), withSources: false, withUdebs: false };
     } catch {
       continue; // that mirror fails on its own, naming the problem
     }
@@ -45,7 +45,7 @@ export function relatedMirrors(ctx: DriverContext, base: string): Related[] {
       const o = debs.find((x) => x.name === other);
       if (!o) continue;
       try {
-        out.set(other, { name: other, spec: { ...normalizeSpec(o), withSources: false, withUdebs: false }, hash: o.hash, dependent: false });
+        out.set(other, { name: other, spec: { ...normalizeSpec(o.spec, resourceId(o)), withSources: false, withUdebs: false }, hash: o.hash, dependent: false });
       } catch {
         continue;
       }

@@ -17,7 +17,7 @@ import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import { safeRelativePath } from '../../core/safe-path.js';
 import type { ManifestFile } from '../../store/types.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
+import type { Driver, DriverContext, Generated, GeneratedFile, Resolution, WantedFile } from '../types.js';
 import { checkReleases, loadCatalog, trustDigest, type Catalog, type ReleaseSet } from './catalog.js';
 import { extractStanzas } from './index-reader.js';
 import type { DebPackage } from './format/package.js';
@@ -30,7 +30,8 @@ import { normalizeSpec, type DebSpec } from './spec.js';
 import { checkRelated, neededByDependents, relatedMirrors, type RelatedReleases } from './dependents.js';
 import { suiteBase, type UpstreamState } from './upstream.js';
 
-interface DebUpstream extends SigningState {
+/** What a deb mirror keeps for its next refresh (plain JSON, in the manifest). */
+export interface DebUpstream extends SigningState {
   self?: UpstreamState;
   bases?: Record<string, UpstreamState>;
   /** by-hash paths of the last generations, newest first (kept for `site.retention`). */
@@ -40,23 +41,28 @@ interface DebUpstream extends SigningState {
   /** Mirrors built on this one (and their other bases), whose closures this one publishes from its upstream. */
   related?: Record<string, UpstreamState>;
   relatedSpecs?: Record<string, string>;
-  [key: string]: unknown;
 }
 
-interface DebScratch {
+/** What resolve learnt that generate needs: the indexes to build from, or earlier files to publish or sign again. */
+export type DebScratch =
+  | DebBuild
+  /** Previous generated files to publish again (nothing changed). */
+  | { reuse: ManifestFile[]; date: Date; requests: number }
+  /** Previous generated files to sign again (new Date and Valid-Until, or a new site key). */
+  | { resign: ManifestFile[]; date: Date; requests: number };
+
+interface DebBuild {
   spec: DebSpec;
   catalog: Catalog;
   selection: Selection;
-  /** Previous generated files to publish again (nothing changed). */
-  reuse?: ManifestFile[];
-  /** Previous generated files to sign again (new Date and Valid-Until, or a new site key). */
-  resign?: ManifestFile[];
   /** The publish time: Release Date. */
   date: Date;
   /** by-hash files of the published snapshot (generate is not given ctx.previous). */
   previousByHash: ManifestFile[];
   requests: number;
 }
+
+type DebContext = DriverContext<DebUpstream>;
 
 function isByHash(path: string): boolean {
   return path.includes('/by-hash/') || path.startsWith('by-hash/');
@@ -90,10 +96,10 @@ function wantedFiles(resource: string, spec: DebSpec, sel: Selection): WantedFil
 
 const SAFE_POOL_PATH = /^[A-Za-z0-9][A-Za-z0-9._+~%-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+~%-]*)*$/;
 
-function baseSpec(ctx: DriverContext, resource: string, name: string): { spec: DebSpec; res: Resource } {
+function baseSpec(ctx: DebContext, resource: string, name: string): { spec: DebSpec; res: Resource } {
   const res = ctx.desired.resources.find((r) => r.kind === 'deb' && r.name === name);
-  if (!res) throw new FerryError('FERRY_INVALID_MODEL', `${resource}: base ${name} is not a deb mirror of this site`, { resource, path: 'bases', actual: name });
-  return { spec: { ...normalizeSpec(res), withSources: false, withUdebs: false }, res };
+  if (!res) throw new FerryError('FERRY_INVALID_MODEL', `${resource}: base ${name} is not a deb mirror of this site`, { resource, field: 'bases', actual: name });
+  return { spec: { ...normalizeSpec(res.spec, resourceId(res)), withSources: false, withUdebs: false }, res };
 }
 
 function relatedState(r: RelatedReleases | undefined): Pick<DebUpstream, 'related' | 'relatedSpecs'> {
@@ -107,21 +113,20 @@ function previousWanted(spec: DebSpec, files: readonly ManifestFile[]): WantedFi
   return out;
 }
 
-async function previousReusable(ctx: DriverContext): Promise<ManifestFile[] | undefined> {
+async function previousReusable(ctx: DebContext): Promise<ManifestFile[] | undefined> {
   const gen = ctx.previous?.files.filter((f) => f.generated);
   if (!gen?.length) return undefined;
   for (const f of gen) if (!(await ctx.blobs.has(f.sha256))) return undefined;
   return gen;
 }
 
-export const debDriver: Driver = {
+export const debDriver: Driver<DebSpec, DebScratch, DebUpstream> = {
   kind: 'deb',
   generatesFromIndexes: true,
 
-  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
+  async resolve(resource, spec, ctx) {
     const id = resourceId(resource);
-    const spec = normalizeSpec(resource);
-    const prev = (ctx.previous?.upstream ?? {}) as DebUpstream;
+    const prev: DebUpstream = ctx.previous?.upstream ?? {};
     const sameSpec = ctx.previous?.hash === resource.hash;
     const offline = !ctx.refresh && sameSpec;
     const releases = await checkReleases(ctx, { mirror: resource.name, spec, previous: prev.self, offline });
@@ -169,7 +174,7 @@ export const debDriver: Driver = {
     const selection = selectPackages({ resource: resource.name, spec, packages: catalog.packages, udebs: catalog.udebs, sources: catalog.sources, matched: catalog.matched, basePackages, neededByDependents: dependents?.needed });
     const files = wantedFiles(id, spec, selection);
     const previousByHash = (ctx.previous?.files ?? []).filter((f) => f.generated && isByHash(f.path));
-    const scratch: DebScratch = { spec, catalog, selection, requests, previousByHash, date };
+    const scratch: DebBuild = { spec, catalog, selection, requests, previousByHash, date };
     const upstream: DebUpstream = { self: catalog.upstream, bases, byHash: prev.byHash, signing, signingFile, signedAt: date.toISOString(), ...(spec.bases.length ? { baseSpecs } : {}), ...relatedState(related) };
     ctx.logger.info('deb: resolved', { resource: id, packages: selection.packages.length, forDependents: dependents?.needed.length ?? 0, udebs: selection.udebs.length, sources: selection.sources.length, files: files.length, indexRequests: requests, unchanged });
     return { files, upstream, warnings: selection.warnings, scratch };
@@ -180,11 +185,10 @@ export const debDriver: Driver = {
    * or its bases) changed since the entry was published; else halfway through its Release's
    * validity; never when Releases do not expire.
    */
-  async revisitAt(resource: Resource, ctx: DriverContext): Promise<number | undefined> {
-    if (!ctx.previous?.upstream) return undefined;
-    const prev = (ctx.previous.upstream ?? {}) as DebUpstream;
+  async revisitAt(resource, spec, ctx) {
+    const prev = ctx.previous?.upstream;
+    if (!prev) return undefined;
     if (await signingChanged(ctx, prev)) return 0;
-    const spec = normalizeSpec(resource);
     const trusted = (state: UpstreamState | undefined, s: DebSpec) => state?.trust === undefined || state.trust === trustDigest(s, ctx.desired.site);
     if (!trusted(prev.self, spec)) return 0;
     for (const name of spec.bases) if (!trusted(prev.bases?.[name], baseSpec(ctx, resourceId(resource), name).spec)) return 0;
@@ -194,13 +198,14 @@ export const debDriver: Driver = {
     return renewAt(prev, siteOf(ctx).valid_until_days);
   },
 
-  async generate(resource: Resource, resolution: Resolution, ctx: DriverContext): Promise<GeneratedFile[]> {
-    const scratch = (resolution.scratch as DebScratch | undefined) ?? ((await debDriver.resolve(resource, ctx)).scratch as DebScratch);
-    if (scratch.reuse) return scratch.reuse.map((f) => storedFile(f));
+  async generate(resource, spec, resolution, ctx) {
+    const scratch = resolution.scratch ?? (await debDriver.resolve(resource, spec, ctx)).scratch;
+    if (!scratch) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: resolve gave generate nothing to work with`, { resource: resourceId(resource) });
+    if ('reuse' in scratch) return { files: scratch.reuse.map((f) => storedFile(f)) };
     const site = siteOf(ctx);
     const key = await siteSigningKey({ stateDir: ctx.stateDir, keyFile: site.signing?.key_file, siteName: site.name });
-    if (scratch.resign) return resignDists({ files: scratch.resign, read: (sha) => readFile(ctx.blobs.pathOf(sha), 'utf8'), key, date: scratch.date, validUntilDays: site.valid_until_days });
-    const { spec, catalog, selection } = scratch;
+    if ('resign' in scratch) return { files: await resignDists({ files: scratch.resign, read: (sha) => readFile(ctx.blobs.pathOf(sha), 'utf8'), key, date: scratch.date, validUntilDays: site.valid_until_days }) };
+    const { catalog, selection } = scratch;
     const texts = new Map<DebPackage | DebSource, string>();
     const byIndex = new Map<string, Array<DebPackage | DebSource>>();
     for (const item of [...selection.packages, ...selection.udebs, ...selection.sources]) {
@@ -239,11 +244,14 @@ function storedFile(f: ManifestFile): GeneratedFile {
   return { path: f.path, content: new Uint8Array(0), stored: { sha256: f.sha256, size: f.size } };
 }
 
-/** Adds the by-hash files of earlier generations (from the blob store) for `retention` generations. */
-async function keepByHash(out: GeneratedFile[], resolution: Resolution, previous: ManifestFile[], ctx: DriverContext, retention: number): Promise<GeneratedFile[]> {
+/**
+ * Adds the by-hash files of earlier generations (from the blob store) for `retention`
+ * generations; returns them with the upstream state to persist (its by-hash history updated).
+ */
+async function keepByHash(out: GeneratedFile[], resolution: Resolution<DebScratch, DebUpstream>, previous: ManifestFile[], ctx: DebContext, retention: number): Promise<Generated<DebUpstream>> {
   const current = out.filter((f) => isByHash(f.path)).map((f) => f.path);
   const have = new Set(out.map((f) => f.path));
-  const upstream = (resolution.upstream ?? {}) as DebUpstream;
+  const upstream: DebUpstream = resolution.upstream ?? {};
   const history = upstream.byHash;
   const keep = history ? new Set(history.slice(0, Math.max(0, retention - 1)).flat()) : undefined;
   for (const f of previous) {
@@ -254,7 +262,5 @@ async function keepByHash(out: GeneratedFile[], resolution: Resolution, previous
     have.add(f.path);
   }
   const same = history?.[0] && history[0].length === current.length && history[0].every((p, i) => p === current[i]);
-  upstream.byHash = same ? history : [current, ...(history ?? [])].slice(0, retention);
-  resolution.upstream = upstream;
-  return out;
+  return { files: out, upstream: { ...upstream, byHash: same ? history : [current, ...(history ?? [])].slice(0, retention) } };
 }

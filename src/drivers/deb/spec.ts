@@ -4,7 +4,6 @@
  * schema cannot (a flat repository has no suites, a filter must parse).
  */
 import { FerryError } from '../../core/ferry-error.js';
-import { resourceId, type Resource } from '../../core/resource.js';
 import { parseQuery, QuerySyntaxError, type Query } from './format/query.js';
 import { keyIdMessage, parseFingerprint } from './key-ids.js';
 
@@ -41,10 +40,13 @@ export interface DebSpec {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
-export function normalizeSpec(resource: Resource): DebSpec {
-  const s = resource.spec;
-  const id = resourceId(resource);
-  const bad = (msg: string, path: string) => new FerryError('FERRY_INVALID_MODEL', `${id}: ${msg}`, { resource: id, path });
+/**
+ * The spec of deb mirror `id` (`deb/<name>`) with its defaults, its filter and package queries
+ * parsed. Pure; throws FERRY_INVALID_MODEL whose `field` names the bad field (`filter`,
+ * `packages[2]`), which `ferry validate` turns into the YAML file and line.
+ */
+export function normalizeSpec(s: Record<string, unknown>, id: string): DebSpec {
+  const bad = (msg: string, field: string) => new FerryError('FERRY_INVALID_MODEL', `${id}: ${msg}`, { resource: id, field });
   const url = (typeof s.url === 'string' ? s.url : '').replace(/\/+$/, '');
   if (!/^https?:\/\//.test(url)) throw bad(`url must be an http(s) URL, got ${JSON.stringify(s.url)}`, 'url');
   const flat = s.flat === true;

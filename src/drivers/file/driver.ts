@@ -12,25 +12,20 @@
  * A recorded sha256 stays as long as the file's URL and digest fields do (also on --refresh).
  */
 import { posix } from 'node:path';
-import { safeRelativePath } from '../../core/safe-path.js';
 import { FerryError } from '../../core/ferry-error.js';
-import { resourceId, type Resource } from '../../core/resource.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
+import { resourceId } from '../../core/resource.js';
+import type { Driver, DriverContext, WantedFile } from '../types.js';
 import { parseChecksumFile } from './checksum-file.js';
 import { fetchUnpinned } from './first-fetch.js';
 
-interface FileEntry {
-  url: string;
-  sha256?: string;
-  md5?: string;
-  digest_url?: string;
-  size?: number;
-  path: string;
+import type { FileEntry, FileSpec } from './spec.js';
+
+/** What a file mirror keeps for its next refresh: the sha256 learnt for files the model gives none for. */
+export interface FileUpstream {
+  pins: Record<string, Pin>;
 }
 
-interface FileSpec {
-  files: FileEntry[];
-}
+type FileContext = DriverContext<Partial<FileUpstream>>;
 
 interface Pin {
   sha256: string;
@@ -44,12 +39,12 @@ function pinKey(f: FileEntry): string {
   return JSON.stringify([f.url, f.md5 ?? null, f.digest_url ?? null]);
 }
 
-function previousPins(ctx: DriverContext): Record<string, Pin> {
+function previousPins(ctx: FileContext): Record<string, Pin> {
   const pins = ctx.previous?.upstream?.pins;
-  return pins !== null && typeof pins === 'object' ? (pins as Record<string, Pin>) : {};
+  return pins !== null && typeof pins === 'object' ? pins : {};
 }
 
-async function digestOf(f: FileEntry, ctx: DriverContext, id: string): Promise<{ sha256?: string; md5?: string }> {
+async function digestOf(f: FileEntry, ctx: FileContext, id: string): Promise<{ sha256?: string; md5?: string }> {
   if (f.sha256) return { sha256: f.sha256 };
   if (f.md5) return { md5: f.md5 };
   if (!f.digest_url) return {};
@@ -60,22 +55,17 @@ async function digestOf(f: FileEntry, ctx: DriverContext, id: string): Promise<{
   return d.type === 'md5' ? { md5: d.hex } : { sha256: d.hex };
 }
 
-export const fileDriver: Driver = {
+export const fileDriver: Driver<FileSpec, undefined, Partial<FileUpstream>> = {
   kind: 'file',
 
-  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
+  async resolve(resource, spec, ctx) {
     const id = resourceId(resource);
-    const spec = resource.spec as unknown as FileSpec;
-    const seen = new Map<string, string>();
     const old = previousPins(ctx);
     const pins: Record<string, Pin> = {};
     const files: WantedFile[] = await Promise.all(
       spec.files.map(async (f) => {
-        const path = safeRelativePath(f.path, { resource: id, url: f.url });
-        if (path === 'SHA256SUMS') throw new FerryError('FERRY_INVALID_MODEL', `${id}: the path SHA256SUMS is reserved for the generated checksum list`, { resource: id });
-        const other = seen.get(path);
-        if (other) throw new FerryError('FERRY_INVALID_MODEL', `${id}: two files are published at ${path} (${other} and ${f.url}); give one a different path`, { resource: id, path });
-        seen.set(path, f.url);
+        // parseSpec checked the paths (safe, unique, not SHA256SUMS).
+        const { path } = f;
         if (f.sha256) return { path, url: f.url, sha256: f.sha256, size: f.size };
         const key = pinKey(f);
         const pinned = old[key];
@@ -97,8 +87,8 @@ export const fileDriver: Driver = {
     return Object.keys(pins).length ? { files, upstream: { pins } } : { files };
   },
 
-  async generate(_resource: Resource, resolution: Resolution): Promise<GeneratedFile[]> {
+  async generate(_resource, _spec, resolution) {
     const lines = [...resolution.files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => `${f.sha256}  ${f.path}\n`);
-    return [{ path: 'SHA256SUMS', content: new TextEncoder().encode(lines.join('')) }];
+    return { files: [{ path: 'SHA256SUMS', content: new TextEncoder().encode(lines.join('')) }] };
   },
 };

@@ -1,7 +1,15 @@
-/** The `file` kind: plain URLs with a sha256 given by the model (qcow2 images, tarballs). */
+/**
+ * The `file` kind: plain URLs with a sha256 given by the model (qcow2 images, tarballs), served
+ * under `/file/<name>/<path>` with a SHA256SUMS list.
+ */
 import type { Kind } from '../kind.js';
+import { fileSchema } from './schema.js';
+import { parseFileSpec, withFileDefaults, type FileSpec } from './spec.js';
 
-export const fileKind: Kind = {
+export const fileKind: Kind<FileSpec> = {
   kind: 'file',
+  schema: fileSchema,
+  withDefaults: withFileDefaults,
+  parseSpec: parseFileSpec,
   driver: async () => (await import('./driver.js')).fileDriver,
 };

@@ -20,8 +20,8 @@ import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.j
 import { redactUrl } from '../../core/redact.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import type { ManifestFile } from '../../store/types.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution, WantedFile } from '../types.js';
-import { parseGitSpec, type GitRepository } from './git-spec.js';
+import type { Driver, DriverContext, GeneratedFile, WantedFile } from '../types.js';
+import type { GitRepository } from './git-spec.js';
 import { cacheDirFor, cacheRefs, ensureCache, fetchRefspecs, listPacks, listRemoteRefs, objectTypes, packLooseObjects, peelTags, refspecsFor, repackGeometric, withCache } from './mirror-cache.js';
 import { importPacks, type ImportedPack } from './pack-import.js';
 import { pinnedSelection, previousRepositoryState, reusableFiles, type GitUpstreamState, type Submodule } from './previous-state.js';
@@ -44,6 +44,8 @@ interface RepositoryPlan {
 interface GitScratch {
   plans: RepositoryPlan[];
 }
+
+type GitContext = DriverContext<GitUpstreamState>;
 
 interface ResolvedRepository {
   plan: RepositoryPlan;
@@ -110,7 +112,7 @@ async function fetchSelected(
   repo: GitRepository,
   access: UpstreamAccess,
   known: Record<string, string> | undefined,
-  ctx: DriverContext,
+  ctx: GitContext,
   log: (m: string) => void,
 ): Promise<{ headTarget?: string }> {
   let headTarget: string | undefined;
@@ -149,7 +151,7 @@ async function fetchSelected(
   }
 }
 
-async function resolveRepository(repo: GitRepository, resource: Resource, ctx: DriverContext): Promise<ResolvedRepository> {
+async function resolveRepository(repo: GitRepository, resource: Resource, ctx: GitContext): Promise<ResolvedRepository> {
   let step = 'fetching';
   const where = { resource: resourceId(resource), url: redactUrl(repo.url) };
   const none = { files: 0, bytes: 0 };
@@ -239,16 +241,15 @@ async function eachRepository<T, R>(items: T[], signal: AbortSignal, fn: (item: 
   return results;
 }
 
-export const gitDriver: Driver = {
+export const gitDriver: Driver<GitRepository[], GitScratch, GitUpstreamState> = {
   kind: 'git',
   generatesFromIndexes: true,
 
-  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
-    const repos = parseGitSpec(resource.spec, resourceId(resource));
+  async resolve(resource, repos, ctx) {
     const resolved = await eachRepository(repos, ctx.signal, (repo) => resolveRepository(repo, resource, ctx));
     const upstream: GitUpstreamState = { repositories: {} };
     for (const { plan } of resolved) {
-      const submodules = plan.submodules ?? (ctx.previous?.upstream as GitUpstreamState | undefined)?.repositories?.[plan.repo.name]?.submodules;
+      const submodules = plan.submodules ?? previousRepositoryState(ctx.previous, plan.repo.name)?.submodules;
       upstream.repositories[plan.repo.name] = { url: redactUrl(plan.repo.url), head: plan.selection.head, refs: plan.selection.refs, patterns: plan.repo.refs, ...(submodules?.length ? { submodules } : {}) };
     }
     const scratch: GitScratch = { plans: resolved.map((r) => r.plan) };
@@ -256,9 +257,9 @@ export const gitDriver: Driver = {
     return { files: resolved.flatMap((r) => r.files), upstream, warnings: resolved.flatMap((r) => r.warnings), scratch, fetched };
   },
 
-  async generate(resource: Resource, resolution: Resolution): Promise<GeneratedFile[]> {
-    const scratch = resolution.scratch as GitScratch | undefined;
-    if (!scratch?.plans) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: generate called without a git resolution`, { resource: resourceId(resource) });
-    return scratch.plans.flatMap((plan) => publishRepository(plan));
+  async generate(resource, repos, resolution, ctx) {
+    const scratch = resolution.scratch ?? (await gitDriver.resolve(resource, repos, ctx)).scratch;
+    if (!scratch) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: resolve gave generate nothing to work with`, { resource: resourceId(resource) });
+    return { files: scratch.plans.flatMap((plan) => publishRepository(plan)) };
   },
 };

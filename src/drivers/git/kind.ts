@@ -4,10 +4,16 @@
  * static server, dumb HTTP.
  */
 import type { Kind } from '../kind.js';
+import { parseGitSpec, type GitRepository } from './git-spec.js';
+import { gitSchema } from './schema.js';
 import { gitSmartHttp } from './smart-http.js';
 
-export const gitKind: Kind = {
+export const gitKind: Kind<GitRepository[]> = {
   kind: 'git',
+  schema: gitSchema,
+  parseSpec: (spec, ctx) => parseGitSpec(spec, ctx.resource),
+  // The dumb-HTTP listings (info/refs, objects/info/packs, HEAD, objects/info/alternatives).
+  contentTypes: { plainTextNames: [/^(?:refs|packs|HEAD|alternatives)$/] },
   serving: { cgi: [gitSmartHttp] },
   driver: async () => (await import('./driver.js')).gitDriver,
 };

@@ -3,7 +3,8 @@
  * it: a repository whose published refs and HEAD are unchanged is published again from the
  * previous snapshot's files (its packs and text files), with no fetch and nothing generated.
  */
-import type { BlobStore, ManifestFile, ManifestResource } from '../../store/types.js';
+import type { BlobStore, ManifestFile } from '../../store/types.js';
+import type { PreviousResource } from '../types.js';
 import type { RefSelection } from './select-refs.js';
 
 export interface Submodule {
@@ -26,21 +27,26 @@ export interface RepositoryState {
 
 export interface GitUpstreamState {
   repositories: Record<string, RepositoryState>;
-  [key: string]: unknown;
 }
+
+/** The published entry of a git mirror: its upstream state is read as an earlier version may have written it. */
+type GitPrevious = Omit<PreviousResource, 'upstream'> & { upstream?: unknown };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isRecordOfStrings(value: unknown): value is Record<string, string> {
   return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 }
 
 /** The state the previous snapshot recorded for `name`, if it is well formed. */
-export function previousRepositoryState(previous: ManifestResource | undefined, name: string): RepositoryState | undefined {
-  const repositories = previous?.upstream?.repositories as Record<string, Partial<RepositoryState> | undefined> | undefined;
+export function previousRepositoryState(previous: GitPrevious | undefined, name: string): RepositoryState | undefined {
+  const upstream = previous?.upstream;
+  const repositories = isObject(upstream) && isObject(upstream.repositories) ? upstream.repositories : undefined;
   const state = repositories?.[name];
-  if (!state || typeof state.head !== 'string' || !isRecordOfStrings(state.refs)) return undefined;
-  const patterns = Array.isArray(state.patterns) && state.patterns.every((p) => typeof p === 'string') ? state.patterns : undefined;
-  const submodules = Array.isArray(state.submodules) ? state.submodules.filter((s) => typeof s?.path === 'string' && typeof s?.url === 'string') : undefined;
-  return { url: String(state.url ?? ''), head: state.head, refs: state.refs, patterns, ...(submodules?.length ? { submodules } : {}) };
+  if (!isObject(state) || typeof state.head !== 'string' || !isRecordOfStrings(state.refs)) return undefined;
+  const patterns = Array.isArray(state.patterns) && state.patterns.every((p) => typeof p === 'string') ? (state.patterns) : undefined;
+  const submodules = Array.isArray(state.submodules) ? (state.submodules as unknown[]).filter((s): s is Submodule => isObject(s) && typeof s.path === 'string' && typeof s.url === 'string') : undefined;
+  return { url: typeof state.url === 'string' ? state.url : '', head: state.head, refs: state.refs, patterns, ...(submodules?.length ? { submodules } : {}) };
 }
 
 /**
@@ -48,7 +54,7 @@ export function previousRepositoryState(previous: ManifestResource | undefined, 
  * previous snapshot published for the same URL and ref patterns (another repository of the
  * mirror changed, say). Undefined when anything about the repository changed.
  */
-export function pinnedSelection(previous: ManifestResource | undefined, repo: { name: string; redactedUrl: string; refs: string[] }): RefSelection | undefined {
+export function pinnedSelection(previous: GitPrevious | undefined, repo: { name: string; redactedUrl: string; refs: string[] }): RefSelection | undefined {
   const state = previousRepositoryState(previous, repo.name);
   if (!state?.patterns || state.url !== repo.redactedUrl) return undefined;
   if (state.patterns.length !== repo.refs.length || state.patterns.some((p, i) => p !== repo.refs[i])) return undefined;
@@ -69,7 +75,7 @@ const PACK_FILE = /^objects\/pack\/pack-[0-9a-f]{40}\.(pack|idx)$/;
  * blob is still in the store; undefined means "build it again".
  */
 export async function reusableFiles(options: {
-  previous: ManifestResource | undefined;
+  previous: GitPrevious | undefined;
   name: string;
   dir: string;
   selection: RefSelection;

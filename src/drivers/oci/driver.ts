@@ -10,12 +10,12 @@ import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.j
 import { sha256Hex } from '../../core/hash.js';
 import type { ManifestResource } from '../../store/types.js';
 import { RegistryPusher } from './push.js';
-import { resourceId, type Resource } from '../../core/resource.js';
-import type { Driver, DriverContext, GeneratedFile, PublishContext, Resolution, ServedAs, WantedFile } from '../types.js';
+import { resourceId } from '../../core/resource.js';
+import type { Driver, GeneratedFile, ServedAs, WantedFile } from '../types.js';
 import { sortNames } from './registry-routes.js';
 import { CATALOG_FILE, OCI_LAYOUT_BYTES, catalogBytes, layoutIndexBytes, parseCatalog, type OciCatalog } from './catalog.js';
 import { resolveImage, type ImageResolution } from './resolve-image.js';
-import { clashingRepositories, planImages, readSpec } from './spec.js';
+import { clashingRepositories, planImages, readSpec, type OciSpec } from './spec.js';
 
 /**
  * How each manifest and blob is served besides its place in the OCI layout (the serving hook):
@@ -54,11 +54,11 @@ interface OciUpstream {
   refs: Record<string, Record<string, string>>;
 }
 
-export const ociDriver: Driver = {
+export const ociDriver: Driver<OciSpec, OciCatalog, OciUpstream> = {
   kind: 'oci',
   generatesFromIndexes: true,
 
-  async resolve(resource: Resource, ctx: DriverContext): Promise<Resolution> {
+  async resolve(resource, _spec, ctx) {
     const id = resourceId(resource);
     const clashes = clashingRepositories(resource, ctx.desired);
     if (clashes.length > 0) {
@@ -66,13 +66,13 @@ export const ociDriver: Driver = {
     }
     const plans = planImages(resource);
     const spec = readSpec(resource);
-    const previous = ctx.previous?.hash === resource.hash ? (ctx.previous.upstream as OciUpstream | undefined) : undefined;
+    const previous = ctx.previous?.hash === resource.hash ? ctx.previous.upstream : undefined;
     const results: ImageResolution[] = [];
     const errors: FerryError[] = [];
     await Promise.all(
       plans.map(async (plan) => {
         try {
-          results.push(await resolveImage(plan, { registry: spec.registry, ctx, previousRefs: ctx.previous ? (ctx.previous.upstream as OciUpstream | undefined)?.refs?.[plan.image.name] : undefined }));
+          results.push(await resolveImage(plan, { registry: spec.registry, ctx, previousRefs: ctx.previous?.upstream?.refs?.[plan.image.name] }));
         } catch (e) {
           errors.push(...toFerryErrors(e));
         }
@@ -94,21 +94,24 @@ export const ociDriver: Driver = {
     return {
       files: wanted,
       serving: { routes: results.map((r) => `v2/${r.name}`) },
-      upstream: upstream as unknown as Record<string, unknown>,
+      upstream,
       warnings: results.flatMap((r) => r.warnings),
       scratch: catalog,
       ...(unchanged ? { unchanged } : {}),
     };
   },
 
-  async generate(_resource: Resource, resolution: Resolution): Promise<GeneratedFile[]> {
-    const catalog = resolution.scratch as OciCatalog;
-    return [
-      ...tagLists(catalog),
-      { path: CATALOG_FILE, content: catalogBytes(catalog) },
-      { path: 'index.json', content: layoutIndexBytes(catalog) },
-      { path: 'oci-layout', content: OCI_LAYOUT_BYTES },
-    ];
+  async generate(resource, spec, resolution, ctx) {
+    const catalog = resolution.scratch ?? (await ociDriver.resolve(resource, spec, ctx)).scratch;
+    if (!catalog) throw new FerryError('FERRY_INTERNAL', `${resourceId(resource)}: resolve gave generate nothing to work with`, { resource: resourceId(resource) });
+    return {
+      files: [
+        ...tagLists(catalog),
+        { path: CATALOG_FILE, content: catalogBytes(catalog) },
+        { path: 'index.json', content: layoutIndexBytes(catalog) },
+        { path: 'oci-layout', content: OCI_LAYOUT_BYTES },
+      ],
+    };
   },
 
   /**
@@ -116,7 +119,7 @@ export const ociDriver: Driver = {
    * `<state>/cache/oci-push/` of the last complete push (catalog digest and targets) makes a
    * reconcile that changes nothing cost no request; anything else re-checks the target.
    */
-  async afterPublish(resource: Resource, published: ManifestResource, ctx: PublishContext): Promise<void> {
+  async afterPublish(resource, _spec, published: ManifestResource, ctx) {
     const plans = planImages(resource).filter((p) => p.targets.length > 0);
     if (plans.length === 0) return;
     const id = resourceId(resource);

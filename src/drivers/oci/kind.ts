@@ -3,9 +3,17 @@
  * registry at /v2/ (pull side) from every retained snapshot, optionally pushed to a site registry.
  */
 import type { Kind } from '../kind.js';
+import { ociSchema } from './schema.js';
+import { planImages, readSpec, type OciSpec } from './spec.js';
 
-export const ociKind: Kind = {
+export const ociKind: Kind<OciSpec> = {
   kind: 'oci',
+  schema: ociSchema,
+  parseSpec(spec, ctx) {
+    const resource = { kind: 'oci', name: ctx.resource.slice('oci/'.length), spec, hash: '' };
+    planImages(resource);
+    return readSpec(resource);
+  },
   serving: { prefixes: ['v2'], headers: ['Docker-Content-Digest'] },
   /** Only mirrors naming a push target need the push after publish. */
   afterPublish: (spec) => spec.target !== undefined || (Array.isArray(spec.images) && spec.images.some((i) => (i as { target?: unknown }).target !== undefined)),

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debDriver } from '../../../src/drivers/deb/driver.js';
 import type { Resource } from '../../../src/core/resource.js';
 import { FerryErrors, toFerryErrors } from '../../../src/core/ferry-error.js';
 import { makeGpgKey, type GpgKey } from '../../helpers/deb-gpg.js';
 import { startStaticServer, type StaticServer } from '../../helpers/deb-http.js';
 import { debResource, desiredOf, makeTestContext, type TestContext } from '../../helpers/deb-context.js';
+import { resolveDeb } from '../../helpers/deb-context.js';
 import { nulBombXz, repeatedXz, stanzaBombGz, stanzaBombXz, writeBombArchive } from '../../helpers/index-bombs.js';
 
 let key: GpgKey;
@@ -44,7 +44,7 @@ async function refused(upstream: string): Promise<{ message: string; data: Recor
   const r = debResource(`bomb-${upstream}`, { url: `${server.url}/${upstream}`, suites: ['bookworm'], components: ['main'], architectures: ['amd64'], keys: [key.publicArmored] });
   resources = [r];
   const started = Date.now();
-  const e = await debDriver.resolve(r, t.ctx()).then(
+  const e = await resolveDeb(r, t.ctx()).then(
     () => undefined,
     (x: unknown) => x,
   );

@@ -10,7 +10,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { debDriver } from '../../../src/drivers/deb/driver.js';
 import { parseRelease } from '../../../src/drivers/deb/format/release.js';
 import type { Resource } from '../../../src/core/resource.js';
 import type { ManifestResource } from '../../../src/store/types.js';
@@ -18,6 +17,7 @@ import { makeGpgKey, type GpgKey } from '../../helpers/deb-gpg.js';
 import { makeUpstream, type FixturePackage } from '../../helpers/deb-repo.js';
 import { startStaticServer, type StaticServer } from '../../helpers/deb-http.js';
 import { debResource, desiredOf, makeTestContext, manifestOf, type TestContext } from '../../helpers/deb-context.js';
+import { generateDeb, resolveDeb, revisitDeb } from '../../helpers/deb-context.js';
 
 const run = promisify(execFile);
 const PKGS: FixturePackage[] = [{ name: 'app', version: '1.0', depends: 'lib' }, { name: 'lib', version: '1.0' }];
@@ -93,11 +93,11 @@ function mirror(name: string, spec: Record<string, unknown>): Resource {
 
 /** resolve + generate + what the snapshot records, as the pipeline does it. */
 async function publish(r: Resource, previous?: ManifestResource, refresh = false): Promise<ManifestResource> {
-  const res = await debDriver.resolve(r, t.ctx({ previous, refresh }));
+  const res = await resolveDeb(r, t.ctx({ previous, refresh }));
   if (res.unchanged && previous) return previous;
-  const gen = await debDriver.generate(r, res, t.ctx());
+  const gen = await generateDeb(r, res, t.ctx());
   const files = gen.map((g) => ({ path: g.path, content: g.stored ? Buffer.from('') : g.content, stored: g.stored }));
-  const entry = await manifestOf(r, res.files, files.filter((f) => !f.stored), t.blobs, res.upstream);
+  const entry = await manifestOf(r, res.files, files.filter((f) => !f.stored), t.blobs, gen.upstream ?? res.upstream);
   for (const f of files) if (f.stored) entry.files.push({ path: f.path, sha256: f.stored.sha256, size: f.stored.size, generated: true });
   return entry;
 }
@@ -135,7 +135,7 @@ describe('key_ids: keyservers and keyrings (issue 12)', () => {
     const r = mirror('swapped', { key_ids: [signer.fingerprint] });
     hkp.swap = true;
     try {
-      await expect(debDriver.resolve(r, t.ctx())).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE', data: { field: 'key_ids', expected: signer.fingerprint, actual: [other.fingerprint] } });
+      await expect(resolveDeb(r, t.ctx())).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE', data: { field: 'key_ids', expected: signer.fingerprint, actual: [other.fingerprint] } });
     } finally {
       hkp.swap = false;
     }
@@ -144,10 +144,10 @@ describe('key_ids: keyservers and keyrings (issue 12)', () => {
   it('a key found nowhere fails naming where it looked; an unreachable keyserver is retryable', async () => {
     site = { keyservers: [hkp.url] };
     const missing = mirror('missing', { key_ids: [other.fingerprint] });
-    await expect(debDriver.resolve(missing, t.ctx())).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE', message: expect.stringMatching(/was found nowhere: .*not found/) });
+    await expect(resolveDeb(missing, t.ctx())).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE', message: expect.stringMatching(/was found nowhere: .*not found/) });
     hkp.down = true;
     try {
-      await expect(debDriver.resolve(mirror('down', { key_ids: [signer.fingerprint] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_NETWORK' });
+      await expect(resolveDeb(mirror('down', { key_ids: [signer.fingerprint] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_NETWORK' });
     } finally {
       hkp.down = false;
     }
@@ -159,11 +159,11 @@ describe('key_ids: keyservers and keyrings (issue 12)', () => {
     await writeFile(ring, stdout);
     site = { keyring: [ring] };
     hkp.requests.length = 0;
-    const res = await debDriver.resolve(mirror('ring', { key_ids: [signer.fingerprint] }), t.ctx());
+    const res = await resolveDeb(mirror('ring', { key_ids: [signer.fingerprint] }), t.ctx());
     expect(res.files.map((f) => f.path.split('/').pop())).toEqual(['app_1.0_amd64.deb', 'lib_1.0_amd64.deb']);
     expect(hkp.requests).toEqual([]);
     site = { keyring: [join(root, 'nope.gpg')] };
-    await expect(debDriver.resolve(mirror('ring', { key_ids: [signer.fingerprint] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_INVALID_MODEL', message: expect.stringMatching(/nope.gpg: no such file/) });
+    await expect(resolveDeb(mirror('ring', { key_ids: [signer.fingerprint] }), t.ctx())).rejects.toMatchObject({ code: 'FERRY_INVALID_MODEL', message: expect.stringMatching(/nope.gpg: no such file/) });
   });
 });
 
@@ -174,12 +174,12 @@ describe('keys are part of what is verified (issue 14)', () => {
     const first = await publish(r, undefined, true);
     upstream.requests.length = 0;
     const rekeyed = mirror('rekey', { keys: [other.publicArmored] });
-    await expect(debDriver.resolve(rekeyed, t.ctx({ previous: first }))).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE' });
+    await expect(resolveDeb(rekeyed, t.ctx({ previous: first }))).rejects.toMatchObject({ code: 'FERRY_BAD_SIGNATURE' });
     // Read in full (not conditionally) to check the signature again.
     expect(upstream.requests).toEqual(['/debian/dists/bookworm/InRelease']);
     // Adding a key that also verifies: accepted, same packages.
     const both = mirror('rekey', { keys: [other.publicArmored, signer.publicArmored] });
-    const again = await debDriver.resolve(both, t.ctx({ previous: first }));
+    const again = await resolveDeb(both, t.ctx({ previous: first }));
     expect(again.files).toEqual(first.files.filter((f) => !f.generated).map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, url: expect.any(String) })));
   });
 
@@ -187,9 +187,9 @@ describe('keys are part of what is verified (issue 14)', () => {
     site = { keyservers: [hkp.url] };
     const r = mirror('trust-site', { key_ids: [signer.fingerprint] });
     const first = await publish(r);
-    expect(await debDriver.revisitAt!(r, t.ctx({ previous: first }))).toBeUndefined();
+    expect(await revisitDeb(r, t.ctx({ previous: first }))).toBeUndefined();
     site = { keyservers: [hkp.url], keyring: [signer.publicArmored] };
-    expect(await debDriver.revisitAt!(r, t.ctx({ previous: first }))).toBe(0);
+    expect(await revisitDeb(r, t.ctx({ previous: first }))).toBe(0);
   });
 });
 
@@ -201,11 +201,11 @@ describe('Release Date and Valid-Until (issue 10)', () => {
     const rel = parseRelease(await blobText(first, 'dists/bookworm/Release'));
     expect(rel.date!.getTime()).toBeLessThanOrEqual(Date.now());
     expect(Math.abs(rel.validUntil!.getTime() - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
-    const due = await debDriver.revisitAt!(r, t.ctx({ previous: first }));
+    const due = await revisitDeb(r, t.ctx({ previous: first }));
     expect(due).toBe(Date.parse((first.upstream as { signedAt: string }).signedAt) + 86_400_000);
     // A day and a half later (the recorded signing time moved back), nothing new upstream.
     const aged: ManifestResource = { ...first, upstream: { ...first.upstream, signedAt: new Date(Date.now() - 1.5 * 86_400_000).toISOString() } };
-    expect(await debDriver.revisitAt!(r, t.ctx({ previous: aged }))).toBeLessThanOrEqual(Date.now());
+    expect(await revisitDeb(r, t.ctx({ previous: aged }))).toBeLessThanOrEqual(Date.now());
     upstream.requests.length = 0;
     const renewed = await publish(r, aged);
     expect(upstream.requests).toEqual([]);
@@ -225,12 +225,12 @@ describe('Release Date and Valid-Until (issue 10)', () => {
     site = {};
     const r = mirror('new-key', { keys: [signer.publicArmored] });
     const first = await publish(r, undefined, true);
-    expect(await debDriver.revisitAt!(r, t.ctx({ previous: first }))).toBeUndefined();
+    expect(await revisitDeb(r, t.ctx({ previous: first }))).toBeUndefined();
     const keyFile = join(root, 'site-key.asc');
     const { stdout } = await run('gpg', ['--homedir', other.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', other.fingerprint]);
     await writeFile(keyFile, stdout);
     site = { signing: { key_file: keyFile } };
-    expect(await debDriver.revisitAt!(r, t.ctx({ previous: first }))).toBe(0);
+    expect(await revisitDeb(r, t.ctx({ previous: first }))).toBe(0);
     upstream.requests.length = 0;
     const resigned = await publish(r, first);
     expect(upstream.requests).toEqual([]);

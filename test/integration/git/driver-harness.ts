@@ -9,7 +9,9 @@ import { hashValue } from '../../../src/core/hash.js';
 import type { Logger } from '../../../src/core/logger.js';
 import type { Resource } from '../../../src/core/resource.js';
 import { gitDriver } from '../../../src/drivers/git/driver.js';
-import type { DriverContext, GeneratedFile, Resolution } from '../../../src/drivers/types.js';
+import { gitKind } from '../../../src/drivers/git/kind.js';
+import type { GitUpstreamState } from '../../../src/drivers/git/previous-state.js';
+import type { DriverContext, GeneratedFile, PreviousResource, Resolution } from '../../../src/drivers/types.js';
 import { FsBlobStore } from '../../../src/store/blob-store.js';
 import type { BlobStore, ManifestFile, ManifestResource } from '../../../src/store/types.js';
 import type { Fetcher } from '../../../src/transport/types.js';
@@ -54,21 +56,23 @@ export async function runGitDriver(
   resource: Resource,
   options: { stateDir: string; blobs: BlobStore; previous?: ManifestResource; logger?: Logger; signal?: AbortSignal; refresh?: boolean },
 ): Promise<DriverRun> {
-  const ctx: DriverContext = {
+  const ctx: DriverContext<GitUpstreamState> = {
     fetcher: noFetcher,
     blobs: options.blobs,
     logger: options.logger ?? recordingLogger(),
     signal: options.signal ?? new AbortController().signal,
     refresh: options.refresh ?? true,
-    previous: options.previous,
+    // The manifest's upstream state is what this driver wrote (the reconcile's boundary too).
+    previous: options.previous as PreviousResource<GitUpstreamState> | undefined,
     desired: { site: { name: 'test', retention: 3 }, resources: [resource], hash: 'x' },
     stateDir: options.stateDir,
   };
-  const resolution = await gitDriver.resolve(resource, ctx);
-  const generated = await gitDriver.generate(resource, resolution, { ...ctx, previous: undefined });
+  const spec = gitKind.parseSpec(resource.spec, { resource: `git/${resource.name}`, site: ctx.desired.site });
+  const resolution = await gitDriver.resolve(resource, spec, ctx);
+  const { files: generated } = await gitDriver.generate(resource, spec, resolution, { ...ctx, previous: undefined });
   const files: ManifestFile[] = resolution.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? 0, url: f.url }));
   for (const g of generated) files.push({ path: g.path, ...(g.stored ?? (await options.blobs.putBytes(g.content))), generated: true });
-  const manifest: ManifestResource = { kind: 'git', name: resource.name, hash: resource.hash, root: `git/${resource.name}`, files, upstream: resolution.upstream };
+  const manifest: ManifestResource = { kind: 'git', name: resource.name, hash: resource.hash, root: `git/${resource.name}`, files, upstream: { ...resolution.upstream } };
   return { resolution, generated, manifest };
 }
 

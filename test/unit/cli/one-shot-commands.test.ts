@@ -12,7 +12,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadStandalone } from '../../../src/validate/schema.js';
+import { ferrySchema } from '../../../src/drivers/registry.js';
+import { loadStandalone, validatorKey } from '../../../src/validate/schema.js';
 import { REPO_ROOT, runFerry } from '../../helpers/run-ferry.js';
 
 const body = Buffer.from('a tool\n');
@@ -84,7 +85,7 @@ const HEAVY = ['isomorphic-git', 'undici', 'openpgp', 'winston', 'prom-client', 
 
 describe('what a command loads (src/, issue: CLI start-up)', () => {
   // The build's standalone validator, when it is there and made from the current schema.
-  const standalone = loadStandalone(join(REPO_ROOT, 'dist', 'validate', 'ferry-schema-validate.cjs')) !== undefined;
+  const standalone = loadStandalone(join(REPO_ROOT, 'dist', 'validate', 'ferry-schema-validate.cjs'), validatorKey(ferrySchema())) !== undefined;
 
   it('render loads the model and the CLI, no other stage and no large library', async () => {
     const loaded = await modulesOf(['render', '--model', model, '--nodeinfo', 'mirror01']);

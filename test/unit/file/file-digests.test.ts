@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileDriver } from '../../../src/drivers/file/driver.js';
+import { fileKind } from '../../../src/drivers/file/kind.js';
 import { parseChecksumFile } from '../../../src/drivers/file/checksum-file.js';
-import type { DriverContext } from '../../../src/drivers/types.js';
 import type { Resource } from '../../../src/core/resource.js';
 import { FakeFetcher } from '../../../src/transport/fake-fetcher.js';
 import { FsBlobStore } from '../../../src/store/blob-store.js';
@@ -21,6 +21,9 @@ const IMAGE = 'qcow2 image bytes\n';
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const resource = (files: unknown[]): Resource => ({ kind: 'file', name: 'images', hash: 'h', spec: { files } });
+type FileContext = Parameters<typeof fileDriver.resolve>[2];
+/** As the reconcile runs it: the kind's parseSpec, then the driver. */
+const resolveFile = (r: Resource, ctx: FileContext) => fileDriver.resolve(r, fileKind.parseSpec(r.spec, { resource: 'file/images', site: { name: 's', retention: 1 } }), ctx);
 
 describe('file digests other than sha256', () => {
   let dir: string;
@@ -32,34 +35,34 @@ describe('file digests other than sha256', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  const context = (fetcher: FakeFetcher, previous?: ManifestResource): DriverContext =>
-    ({ fetcher, blobs, logger: silentLogger, signal: new AbortController().signal, refresh: false, previous, stateDir: dir }) as unknown as DriverContext;
+  const context = (fetcher: FakeFetcher, previous?: ManifestResource): FileContext =>
+    ({ fetcher, blobs, logger: silentLogger, signal: new AbortController().signal, refresh: false, previous, stateDir: dir }) as unknown as FileContext;
 
   it('checks an md5 read from digest_url, stores the file and records its sha256', async () => {
     const fetcher = new FakeFetcher({ 'http://h/a.qcow2': IMAGE, 'http://h/a.qcow2.md5': `${md5(IMAGE)}  a.qcow2\n` });
     const r = resource([{ url: 'http://h/a.qcow2', digest_url: 'http://h/a.qcow2.md5', path: 'a.qcow2' }]);
-    const res = await fileDriver.resolve(r, context(fetcher));
+    const res = await resolveFile(r, context(fetcher));
     expect(res.files).toEqual([{ path: 'a.qcow2', url: 'http://h/a.qcow2', sha256: sha256(IMAGE), size: IMAGE.length }]);
     expect(await blobs.has(sha256(IMAGE))).toBe(true);
     expect(Object.values(res.upstream?.pins as object)).toEqual([{ sha256: sha256(IMAGE), size: IMAGE.length, via: 'md5' }]);
     // The next reconcile takes the recorded sha256: nothing is asked upstream.
     const again = new FakeFetcher();
     const previous = { kind: 'file', name: 'images', hash: 'h', root: 'file/images', files: [], upstream: res.upstream };
-    expect((await fileDriver.resolve(r, context(again, previous))).files[0].sha256).toBe(sha256(IMAGE));
+    expect((await resolveFile(r, context(again, previous))).files[0].sha256).toBe(sha256(IMAGE));
     expect(again.calls).toEqual([]);
   });
 
   it('fails on an md5 mismatch, naming the URL, the expected and the actual digest', async () => {
     const fetcher = new FakeFetcher({ 'http://h/b.qcow2': IMAGE });
     const r = resource([{ url: 'http://h/b.qcow2', md5: '0'.repeat(32), path: 'b.qcow2' }]);
-    await expect(fileDriver.resolve(r, context(fetcher))).rejects.toMatchObject({ code: 'FERRY_DIGEST_MISMATCH', data: { url: 'http://h/b.qcow2', expected: `md5:${'0'.repeat(32)}`, actual: `md5:${md5(IMAGE)}` } });
+    await expect(resolveFile(r, context(fetcher))).rejects.toMatchObject({ code: 'FERRY_DIGEST_MISMATCH', data: { url: 'http://h/b.qcow2', expected: `md5:${'0'.repeat(32)}`, actual: `md5:${md5(IMAGE)}` } });
   });
 
   it('trusts the first download of a file without digest, and records it', async () => {
     const warnings: string[] = [];
     const fetcher = new FakeFetcher({ 'http://h/c.md5': 'whatever\n' });
-    const ctx = { ...context(fetcher), logger: { ...silentLogger, warn: (m: string) => warnings.push(m) } } as DriverContext;
-    const res = await fileDriver.resolve(resource([{ url: 'http://h/c.md5', path: 'c.md5' }]), ctx);
+    const ctx = { ...context(fetcher), logger: { ...silentLogger, warn: (m: string) => warnings.push(m) } } as FileContext;
+    const res = await resolveFile(resource([{ url: 'http://h/c.md5', path: 'c.md5' }]), ctx);
     expect(res.files[0].sha256).toBe(sha256('whatever\n'));
     expect(Object.values(res.upstream?.pins as object)).toEqual([{ sha256: sha256('whatever\n'), size: 9, via: 'first-use' }]);
     expect(warnings[0]).toMatch(/no digest in the model: trusting its first download/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildDesiredState } from '../../../src/desired/desired-state.js';
+import { registeredKinds } from '../../../src/drivers/registry.js';
 import { planFiles, planResources } from '../../../src/plan/plan.js';
 import { formatPlan } from '../../../src/plan/format-plan.js';
 import { sameContent } from '../../../src/plan/same-content.js';
@@ -12,7 +13,7 @@ const desired = buildDesiredState({
     change: { kind: 'file', files: [{ url: 'http://h/c2', sha256: sha('2') }] },
     add: { kind: 'file', files: [{ url: 'http://h/a', sha256: sha('3') }] },
   },
-});
+}, registeredKinds());
 const hashOf = (name: string) => desired.resources.find((r) => r.name === name)!.hash;
 const published = {
   id: 'snap-1',

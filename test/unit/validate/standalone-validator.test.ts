@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { ferrySchema, loadStandalone, newAjv, validatorKey } from '../../../src/validate/schema.js';
+import { ferrySchema } from '../../../src/drivers/registry.js';
+import { loadStandalone, newAjv, validatorKey } from '../../../src/validate/schema.js';
 import { ferryValidatorCode } from '../../../src/validate/standalone-code.js';
 import { REPO_ROOT } from '../../helpers/run-ferry.js';
 
@@ -38,7 +39,7 @@ function write(name: string, code: string): string {
 
 describe('standalone validator', () => {
   it('gives the verdicts and errors of the runtime-compiled schema', () => {
-    const standalone = loadStandalone(write('current.cjs', ferryValidatorCode()));
+    const standalone = loadStandalone(write('current.cjs', ferryValidatorCode(ferrySchema())), validatorKey(ferrySchema()));
     expect(standalone).toBeDefined();
     const compiled = newAjv().compile(ferrySchema());
     const run = (v: ValidateFunction, x: unknown) => ({ ok: v(x), errors: v.errors });
@@ -47,7 +48,7 @@ describe('standalone validator', () => {
   });
 
   it('as the build bundles it into dist/ (when built from this schema)', () => {
-    const built = loadStandalone(join(REPO_ROOT, 'dist', 'validate', 'ferry-schema-validate.cjs'));
+    const built = loadStandalone(join(REPO_ROOT, 'dist', 'validate', 'ferry-schema-validate.cjs'), validatorKey(ferrySchema()));
     if (!built) return; // not built, or built from another schema: schema.ts compiles instead
     const compiled = newAjv().compile(ferrySchema());
     const run = (v: ValidateFunction, x: unknown) => ({ ok: v(x), errors: v.errors });
@@ -56,8 +57,8 @@ describe('standalone validator', () => {
 
   it('is not used when made from another schema, nor when missing', () => {
     const other = { ...ferrySchema(), title: 'changed since the build' };
-    expect(validatorKey(other)).not.toBe(validatorKey());
-    expect(loadStandalone(write('stale.cjs', ferryValidatorCode(other)))).toBeUndefined();
-    expect(loadStandalone(join(dir, 'missing.cjs'))).toBeUndefined();
+    expect(validatorKey(other)).not.toBe(validatorKey(ferrySchema()));
+    expect(loadStandalone(write('stale.cjs', ferryValidatorCode(other)), validatorKey(ferrySchema()))).toBeUndefined();
+    expect(loadStandalone(join(dir, 'missing.cjs'), validatorKey(ferrySchema()))).toBeUndefined();
   });
 });

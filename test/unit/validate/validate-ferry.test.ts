@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { validateFerry } from '../../../src/validate/validate-ferry.js';
 import { checkSemantics } from '../../../src/validate/check-semantics.js';
+import { registeredKinds } from '../../../src/drivers/registry.js';
+
+const kinds = registeredKinds();
 
 const sha = 'a'.repeat(64);
 const valid = {
@@ -15,7 +18,7 @@ const locate = (path: ReadonlyArray<string | number>) => ({ file: `classes/${pat
 
 describe('validateFerry', () => {
   it('accepts a valid site', () => {
-    expect(validateFerry({ ferry: valid, locate })).toEqual([]);
+    expect(validateFerry({ ferry: valid, locate, kinds })).toEqual([]);
   });
 
   it('refuses file:// URLs at validation, naming the file and line (issue 11, defect 4)', () => {
@@ -33,7 +36,7 @@ describe('validateFerry', () => {
   });
 
   it('reports a missing parameters.ferry', () => {
-    const [e] = validateFerry({ ferry: undefined });
+    const [e] = validateFerry({ ferry: undefined, kinds });
     expect(e.message).toMatch(/parameters.ferry is missing/);
   });
 
@@ -46,7 +49,7 @@ describe('validateFerry', () => {
         what: { kind: 'floppy' },
       },
     };
-    const errors = validateFerry({ ferry: bad, locate });
+    const errors = validateFerry({ ferry: bad, locate, kinds });
     const byPath = Object.fromEntries(errors.map((e) => [e.data.path, e]));
     expect(Object.keys(byPath)).toEqual(
       expect.arrayContaining([
@@ -66,14 +69,14 @@ describe('validateFerry', () => {
 
   it('maps translated paths back to their origin', () => {
     const ferry = { site: { name: 'lab' }, mirrors: { m: { kind: 'deb', url: 42, suites: ['x'] } } };
-    const [e] = validateFerry({ ferry, locate, origin: (p) => ['aptly', 'server', 'mirror', ...p.slice(1)] });
+    const [e] = validateFerry({ ferry, locate, origin: (p) => ['aptly', 'server', 'mirror', ...p.slice(1)], kinds });
     expect(e.data.path).toBe('parameters.aptly.server.mirror.m.url');
     expect(e.data.file).toBe('classes/aptly/server/mirror/m/url.yml');
   });
 
   it('rejects a path that climbs out of its root', () => {
     const ferry = { site: { name: 'lab' }, mirrors: { f: { kind: 'file', files: [{ url: 'http://h/x', sha256: sha, path: '../etc/passwd' }] } } };
-    expect(validateFerry({ ferry }).map((e) => e.data.path)).toContain('parameters.ferry.mirrors.f.files.0.path');
+    expect(validateFerry({ ferry, kinds }).map((e) => e.data.path)).toContain('parameters.ferry.mirrors.f.files.0.path');
   });
 });
 
@@ -81,17 +84,39 @@ describe('checkSemantics', () => {
   it('reports bases that do not exist or are of another kind, and kinds without a driver', () => {
     const ferry = {
       mirrors: {
-        product: { kind: 'deb', bases: ['nothing', 'images'] },
+        product: { kind: 'deb', url: 'http://deb.example/product', suites: ['x'], keys: ['K'], bases: ['nothing', 'images'] },
         images: { kind: 'file' },
         reg: { kind: 'oci' },
         off: { kind: 'oci', enabled: false },
       },
     };
-    const messages = checkSemantics(ferry, { locate, supportedKinds: ['deb', 'file'] }).map((e) => e.message);
+    const messages = checkSemantics(ferry, { locate, kinds: kinds.filter((k) => k.kind === 'deb' || k.kind === 'file') }).map((e) => e.message);
     expect(messages).toEqual([
       'mirror product: base nothing is not a mirror of this site',
       'mirror product: base images is a file mirror, not deb',
       expect.stringMatching(/^mirror reg: kind oci has no driver/),
     ]);
+  });
+});
+
+describe('each kind checks its own mirrors (issue 9)', () => {
+  it('a mirror with no kind is one error, "kind is required" (issue 10)', () => {
+    const errors = validateFerry({ ferry: { site: { name: 'lab' }, mirrors: { m: { url: 'http://x/' } } }, locate, kinds });
+    expect(errors.map((e) => [e.data.path, e.message])).toEqual([['parameters.ferry.mirrors.m', 'parameters.ferry.mirrors.m: kind is required']]);
+  });
+
+  it("a deb filter that does not parse is a validation error at the filter's file and line, not a plan-time failure", () => {
+    const ferry = { site: { name: 'lab' }, mirrors: { d: { kind: 'deb', url: 'http://deb.example/debian', suites: ['bookworm'], keys: ['K'], filter: 'Name (% (((' } } };
+    expect(validateFerry({ ferry, locate, kinds })).toEqual([]);
+    const [e, ...rest] = checkSemantics(ferry, { locate, kinds });
+    expect(rest).toEqual([]);
+    expect(e.data).toMatchObject({ path: 'parameters.ferry.mirrors.d.filter', file: 'classes/mirrors/d/filter.yml', line: 3, resource: 'deb/d' });
+    expect(e.message).toMatch(/^mirror d: /);
+  });
+
+  it('validation messages name no kind but the one at fault', () => {
+    const ferry = { site: { name: 'lab' }, mirrors: { d: { kind: 'deb', url: 'http://deb.example/debian' } } };
+    const [e] = validateFerry({ ferry, locate, kinds });
+    expect(e.message).toBe('parameters.ferry.mirrors.d: needs one of the fields `suites`, `flat`');
   });
 });
