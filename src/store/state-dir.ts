@@ -1,5 +1,5 @@
 /**
- * Whether a folder is a Ferry state directory (DESIGN.md "Store, snapshots, rollback"): one that
+ * Whether a folder is a Ferry state directory (docs/ARCHITECTURE.md "Store, snapshots, rollback"): one that
  * `ferry apply` or `ferry run` initialised, with its `objects/` and `snapshots/` folders. Verbs
  * that only read or signal (suspend, resume, fsck, gc, history, events, rollback, serve, status)
  * check it first, so a mistyped or defaulted `--state` is an error and never a new, empty state
