@@ -23,7 +23,7 @@ describe('validateFerry', () => {
 
   it('refuses file:// URLs at validation, naming the file and line (issue 11, defect 4)', () => {
     const local = { ...valid, mirrors: { images: { kind: 'file', files: [{ url: 'file:///srv/media/x.img', sha256: sha }] }, debian: { ...valid.mirrors.debian, url: 'file:///srv/media/debian' } } };
-    const errors = validateFerry({ ferry: local, locate });
+    const errors = validateFerry({ ferry: local, locate, kinds });
     expect(errors.map((e) => e.data.path).sort()).toEqual(['parameters.ferry.mirrors.debian.url', 'parameters.ferry.mirrors.images.files.0.url']);
     expect(errors[0].message).toMatch(/must match \^https\?:\/\//);
     expect(errors[0].data.file).toMatch(/^classes\//);
@@ -31,8 +31,8 @@ describe('validateFerry', () => {
 
   it('takes the limits and transport site settings', () => {
     const site = { ...valid.site, limits: { index_expansion: 20, index_line_bytes: 65536 }, transport: { stall_timeout: 30, attempts: 3 } };
-    expect(validateFerry({ ferry: { ...valid, site }, locate })).toEqual([]);
-    expect(validateFerry({ ferry: { ...valid, site: { ...site, transport: { attempts: 0 } } }, locate })).toHaveLength(1);
+    expect(validateFerry({ ferry: { ...valid, site }, locate, kinds })).toEqual([]);
+    expect(validateFerry({ ferry: { ...valid, site: { ...site, transport: { attempts: 0 } } }, locate, kinds })).toHaveLength(1);
   });
 
   it('reports a missing parameters.ferry', () => {
