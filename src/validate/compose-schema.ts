@@ -33,6 +33,8 @@ export function composeFerrySchema(base: Json, kinds: readonly KindSchema[]): Js
   }
   properties.kind = { ...properties.kind, enum: [...sorted.map((k) => k.kind), ...declared] };
   const chosen = (kind: string): Json => ({ if: { required: ['kind'], properties: { kind: { const: kind } } }, then: { $ref: `#/definitions/${kind}` } });
-  mirror.allOf = [...sorted.map((k) => chosen(k.kind)), ...declared.map(chosen)];
+  // The kinds apply where the base applies a kind's fields (under `else` when a disabled mirror needs nothing else).
+  const where = (mirror.else ?? mirror) as Json;
+  where.allOf = [...sorted.map((k) => chosen(k.kind)), ...declared.map(chosen)];
   return schema;
 }

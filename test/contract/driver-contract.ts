@@ -6,8 +6,8 @@
  * - parseSpec is pure: the same spec gives the same result, and the spec is left as it was;
  * - a spec that fails parseSpec never reaches resolve (the reconcile's resolveAll, with a
  *   driver that records its calls);
- * - resolve and generate are deterministic (twice, the same files and bytes) and leave their
- *   inputs alone (generate returns what it wants persisted);
+ * - resolve and generate are deterministic (twice, the same files; the same resolution, the same
+ *   bytes) and leave their inputs alone (generate returns what it wants persisted);
  * - paths are safe: every wanted and generated path is already what safeRelativePath returns,
  *   and no two files share one;
  * - generate without resolve's scratch gives the same files;
@@ -136,8 +136,10 @@ export function driverContract(fixture: ContractFixture): void {
       const a = await run();
       const b = await run();
       expect(wantedOf(b.resolution)).toEqual(wantedOf(a.resolution));
-      expect(digestOf(b.files)).toEqual(digestOf(a.files));
-      expect(canonicalJson(b.upstream ?? null)).toBe(canonicalJson(a.upstream ?? null));
+      expect(b.files.map((g) => g.path).sort()).toEqual(a.files.map((g) => g.path).sort());
+      // The same resolution (its publish time included) gives the same bytes.
+      const again = await driver.generate(resource, parse(resource), a.resolution, ctx({ previous: undefined }));
+      expect(digestOf(again.files)).toEqual(digestOf(a.files));
     }, 120_000);
 
     it('gives only safe paths, each once', async () => {
@@ -151,7 +153,8 @@ export function driverContract(fixture: ContractFixture): void {
       const { resolution, files } = await run();
       const spec = parse(resource);
       const again = await driver.generate(resource, spec, { ...resolution, scratch: undefined }, ctx({ previous: undefined }));
-      expect(digestOf(again.files)).toEqual(digestOf(files));
+      // Resolved again inside: the same files (a signed index's date may be the new resolve's).
+      expect(again.files.map((g) => g.path).sort()).toEqual(files.map((g) => g.path).sort());
     }, 120_000);
 
     it('`unchanged` round-trips through the manifest: a refresh of the same upstream changes nothing', async () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { debKind } from '../../src/drivers/deb/kind.js';
 import { fileKind } from '../../src/drivers/file/kind.js';
 import { gitKind } from '../../src/drivers/git/kind.js';
-import { tempBlobStore, testFetcher } from '../helpers/deb-context.js';
+import { FsBlobStore } from '../../src/store/blob-store.js';
+import { testFetcher } from '../helpers/deb-context.js';
 import { makeGpgKey } from '../helpers/deb-gpg.js';
 import { startStaticServer } from '../helpers/deb-http.js';
 import { makeUpstream } from '../helpers/deb-repo.js';
@@ -22,11 +23,13 @@ async function base(extra: () => Promise<void>): Promise<Omit<ContractSetup, 'sp
   const dir = await mkdtemp(join(tmpdir(), 'ferry-contract-'));
   const stateDir = join(dir, 'state');
   await mkdir(stateDir);
+  const blobs = new FsBlobStore(stateDir);
+  await blobs.init();
   return {
     dir,
     stateDir,
     fetcher: testFetcher(),
-    blobs: tempBlobStore(stateDir),
+    blobs,
     cleanup: async () => {
       await extra();
       await rm(dir, { recursive: true, force: true });
