@@ -59,7 +59,9 @@ export function startFerry(args: string[], o: { env?: Record<string, string>; ti
       const ms = Date.now() - t0;
       // Whatever is left of the group (a child the killed ferry started) goes too.
       if (signal === 'SIGKILL') kill('SIGKILL');
-      void Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]).then(() => {
+      let grace: NodeJS.Timeout | undefined;
+      void Promise.race([closed, new Promise((r) => (grace = setTimeout(r, 2000)))]).then(() => {
+        clearTimeout(grace);
         child.stdout?.destroy();
         child.stderr?.destroy();
         resolve({ code, signal, stdout, stderr, ms, timedOut });
