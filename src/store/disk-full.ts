@@ -1,8 +1,9 @@
 /**
  * A full disk is one error, not one per file (issue 11, defect 5: a run that filled its disk
  * reported 1,292 ENOSPC errors). Every failure whose cause chain holds ENOSPC (or EDQUOT) is
- * folded into one FERRY_DISK_FULL that names the file system's path, the space left and, when
- * the plan knows it, the space the run needed; other errors are kept as they are.
+ * folded into one FERRY_DISK_FULL that names the file system's path, the space left (and the
+ * inodes, when under 1% are left) and, when the plan knows it, the space the run needed; other
+ * errors are kept as they are.
  */
 import { statfs } from 'node:fs/promises';
 import { FerryError, toFerryErrors } from '../core/ferry-error.js';
@@ -26,12 +27,13 @@ export async function foldDiskFull(e: unknown, where: { dir: string; neededBytes
   const full = errors.filter((x) => diskFullCause(x));
   if (full.length === 0) return errors;
   const cause = diskFullCause(full[0]);
-  const free = await statfs(where.dir).then(
-    (s) => Number(s.bavail) * Number(s.bsize),
-    () => undefined,
-  );
+  const fs = await statfs(where.dir).catch(() => undefined);
+  const free = fs ? Number(fs.bavail) * Number(fs.bsize) : undefined;
+  // ENOSPC also means no inode left (many small files): then the bytes free are beside the point.
+  const inodesFree = fs && Number(fs.files) > 0 ? Number(fs.ffree) : undefined;
+  const outOfInodes = inodesFree !== undefined && inodesFree * 100 < Number(fs?.files);
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  const parts = [`disk full: no space left on the file system of ${where.dir}`];
+  const parts = [outOfInodes ? `disk full: no inodes left on the file system of ${where.dir} (${inodesFree} of ${Number(fs?.files)} free)` : `disk full: no space left on the file system of ${where.dir}`];
   if (free !== undefined) parts.push(`${mib(free)} free`);
   if (where.neededBytes) parts.push(`this run needed ${mib(where.neededBytes)} for its downloads`);
   const one = new FerryError('FERRY_DISK_FULL', `${parts.join('; ')} (${full.length} write(s) failed${cause?.path ? `, first ${cause.path}` : ''}); free space and run again, \`ferry gc\` removes what failed runs left`, {
@@ -39,6 +41,7 @@ export async function foldDiskFull(e: unknown, where: { dir: string; neededBytes
     actual: free,
     expected: where.neededBytes,
     failures: full.length,
+    ...(outOfInodes ? { inodesFree } : {}),
   }, cause);
   return [one, ...errors.filter((x) => !diskFullCause(x))];
 }

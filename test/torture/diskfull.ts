@@ -103,6 +103,7 @@ export const diskfullArea: Area = {
           const full = errors.filter((e) => e.code === 'FERRY_DISK_FULL');
           const problems: string[] = [];
           if (r.code !== 1) problems.push(`exit ${r.code}`);
+          if (options.includes('nr_inodes') && !/no inodes left/.test(full[0]?.message ?? '')) problems.push('the error does not say the inodes ran out');
           if (errors.length !== 1 || full.length !== 1) problems.push(`${errors.length} error(s): ${errors.map((e) => e.code).join(', ') || firstLine(r)}`);
           if (currentSnapshot(state) !== before) problems.push('current moved');
           if (!servedWhole()) problems.push('the served files changed');
