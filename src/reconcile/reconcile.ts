@@ -122,7 +122,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     plan = planResources(desired, published);
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: anyRefresh, refreshes, isolate: options.isolateFailures, stateDir: store.root, desired, published, progress: options.progress };
-    /** The served snapshot's after-publish step, then the result, with when a driver asks to revisit it. */
+    /**
+     * The served snapshot's after-publish step, then the result, with when a driver asks to revisit it.
+     * Always `return await finish(…)`: the `finally` below closes the fetcher, and a bare `return`
+     * runs it before the push after publish has sent anything ("The client is destroyed").
+     */
     const finish = async (outcome: ReconcileOutcome, served: SnapshotManifest, filesFetched?: number, mirrors?: MirrorOutcome[]): Promise<ReconcileResult> => {
       await afterPublish(served, desired, { fetcher, blobs: store.blobs, logger, signal, stateDir: store.root });
       const revisitAt = await nextRevisit(served, ctx).catch((e: unknown) => {
@@ -136,7 +140,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const revisit = published && plan.upToDate && !anyRefresh ? await revisitsDue(published, ctx) : [];
     if (published && plan.upToDate && !anyRefresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
-      return finish('unchanged', published);
+      return await finish('unchanged', published);
     }
     if (revisit.length) logger.info('revisiting', { resources: revisit });
     // Guard: a retained snapshot holds exactly this desired state (a revert): switch back to it.
@@ -147,7 +151,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (retained) {
       await store.publish(retained.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info(retained.imported ? 're-published a snapshot imported from a bundle' : 're-published a retained snapshot', { snapshot: retained.id, commit: options.commit, ...(retained.imported ? { bundle: retained.imported.snapshot, site: retained.imported.site } : {}) });
-      return finish('reused', retained);
+      return await finish('reused', retained);
     }
 
     const resolved = await collect(() => resolveAll(ctx));
@@ -171,7 +175,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     // only news is that mirrors failed (the served snapshot already holds their last good content).
     if (published && (published.desiredHash === desired.hash || failed.length > 0) && sameContent(resources, published.resources)) {
       logger.info(failed.length ? 'nothing new to publish: mirrors failed' : 'upstream unchanged', { snapshot: published.id, failed: failed.map((m) => m.id) });
-      return finish('unchanged', published, fetched.files, mirrors);
+      return await finish('unchanged', published, fetched.files, mirrors);
     }
     const manifest = await store.build({ commit: options.commit, desiredHash: desired.hash, site: desired.site, resources }, { signal, draft });
     step('build');
@@ -192,7 +196,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       logger.info('retention', { dropped: dropped.length, removedBlobs: gc.removedBlobs, removedBytes: gc.removedBytes });
     }
     logger.info('published', { snapshot: manifest.id, commit: options.commit, files: fetched.files, bytes: fetched.bytes, changed: changed.map((c) => c.mirror), failed: failed.map((m) => m.id) });
-    return finish('published', manifest, fetched.files, mirrors);
+    return await finish('published', manifest, fetched.files, mirrors);
   } catch (e) {
     // A full disk is one error, however many writes it failed.
     const errors = toFerryErrors(e);

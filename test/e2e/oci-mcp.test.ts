@@ -2,7 +2,8 @@
  * An MCP model's `_param:default_local_mirrror_content:docker_client_registry_image` list, in
  * MCP's layout (classes/system, classes/cluster, nodes/_generated), is mirrored with no rewriting:
  * the images come from the registry the items name (https, as MCP's translation says), and are
- * served under the same repository paths (`mirantis/cicd/jenkins`), so clients keep their names.
+ * served under the same repository paths (`mirantis/cicd/jenkins`), so clients keep their names;
+ * an image two items push to two target registries is pushed to both (issue 13).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -19,6 +20,9 @@ const run = promisify(execFile);
 let tmp: string;
 let plain: RunningRegistry;
 let secure: RunningRegistry;
+/** Two site registries the MCP items push jenkins to (loopback, so http with no scheme written). */
+let siteA: RunningRegistry;
+let siteB: RunningRegistry;
 let server: RunningServer | undefined;
 const jenkins: Record<string, BuiltImage> = {};
 
@@ -33,6 +37,8 @@ beforeAll(async () => {
   const storage = join(tmp, 'storage');
   plain = await startRegistry(join(tmp, 'plain'), { storage });
   secure = await startRegistry(join(tmp, 'secure'), { storage, tls: true });
+  siteA = await startRegistry(join(tmp, 'site-a'));
+  siteB = await startRegistry(join(tmp, 'site-b'));
   const base = layer('jenkins-base', 100_000);
   for (const tag of ['2019.2.0', '2019.2.1']) {
     jenkins[tag] = image({ layers: [base, layer(`jenkins-${tag}`, 20_000)], label: tag });
@@ -46,6 +52,8 @@ afterAll(async () => {
   await server?.close();
   await plain?.stop();
   await secure?.stop();
+  await siteA?.stop();
+  await siteB?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -62,6 +70,10 @@ describe('MCP docker_client_registry_image, end to end', () => {
         image:
           - registry: \${_param:mcp_docker_registry}/mirantis/cicd
             name: jenkins:\${_param:apt_mk_version}
+            target_registry: ${siteA.host}/mirantis/cicd
+          - registry: \${_param:mcp_docker_registry}/mirantis/cicd
+            name: jenkins:\${_param:apt_mk_version}
+            target_registry: ${siteB.host}/mirantis/cicd
           - registry: \${_param:mcp_docker_registry}/mirantis/cicd
             name: gerrit:\${_param:apt_mk_version}
           - registry: \${_param:mcp_docker_registry}/mirantis/cicd
@@ -87,7 +99,7 @@ parameters:
 `);
     const state = join(tmp, 'state');
     const r = await runFerry(['apply', '--model', model, '--state', state, '--json'], { env: { NODE_EXTRA_CA_CERTS: secure.certFile as string } });
-    expect(r.stderr).not.toMatch(/error/i);
+    expect({ code: r.code, stderr: r.stderr, stdout: r.code === 0 ? "" : r.stdout }).toEqual({ code: 0, stderr: expect.not.stringMatching(/error/i), stdout: "" });
     expect(r.code).toBe(0);
     server = await startServer({ stateDir: state, port: 0 });
     const host = server.url.replace('http://', '');
@@ -99,5 +111,12 @@ parameters:
     expect(gerrit.Digest).toBe(jenkins.gerrit.manifest.digest);
     const catalog = (await (await fetch(`${server.url}/v2/_catalog`)).json()) as { repositories: string[] };
     expect(catalog.repositories).toEqual(['mirantis/cicd/gerrit', 'mirantis/cicd/jenkins']);
+    // jenkins, listed twice with two target registries, is one image pushed to both (over http:
+    // loopback registries need no scheme, as for docker), with the tags of both items.
+    for (const site of [siteA, siteB]) {
+      const pushed = JSON.parse((await run('skopeo', ['inspect', '--tls-verify=false', `docker://${site.host}/mirantis/cicd/jenkins:2019.2.0`])).stdout) as { Digest: string; RepoTags: string[] };
+      expect(pushed.Digest).toBe(jenkins['2019.2.0'].manifest.digest);
+      expect([...pushed.RepoTags].sort()).toEqual(['2019.2.0', '2019.2.1']);
+    }
   }, 60_000);
 });
