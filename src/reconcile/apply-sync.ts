@@ -184,9 +184,15 @@ function driverContext(ctx: SyncContext, previous: ManifestResource | undefined,
   return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: refreshes(ctx, resource), previous, desired: ctx.desired, stateDir: ctx.stateDir };
 }
 
+/**
+ * The error, naming its resource as `kind/name` in data.resource (what /status, the events and
+ * the metrics key mirrors by): added when missing, and put in place of the bare name a driver
+ * may have given (deb names its mirror `extra`; a base mirror's name is left as it is).
+ */
 function withResource(e: FerryError, resource: Resource): FerryError {
-  if (e.data.resource) return e;
   const id = resourceId(resource);
+  if (e.data.resource === resource.name && resource.name !== id) return new FerryError(e.code, e.message, { ...e.data, resource: id }, e.cause ?? e);
+  if (e.data.resource) return e;
   return new FerryError(e.code, `${id}: ${e.message}`, { ...e.data, resource: id }, e.cause ?? e);
 }
 

@@ -10,7 +10,10 @@
  * - during a sync (held half-way by its upstream) /status, the metrics and the status page
  *   show the progress;
  * - a model revert re-publishes the old snapshot and holds refreshes: the next refresh does
- *   not undo it; `ferry resume` releases them.
+ *   not undo it; `ferry resume` releases them;
+ * - keys: upstream signed with a key the model does not trust fails that mirror (its last good
+ *   content served); the commit that trusts the new key verifies it again at once; a commit
+ *   whose key does not verify the upstream fails as a whole, nothing published.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -36,6 +39,7 @@ const INTERVAL_S = 4;
 let tmp: string;
 let key: GpgKey;
 let debian: UpstreamRepo;
+let extra: UpstreamRepo;
 let upA: NginxStatic;
 let upB: NginxStatic;
 /** The big image's upstream: sends the first half, then holds the rest until `release()`, so a sync can be looked at while it runs. */
@@ -49,8 +53,9 @@ const SMALL = Buffer.from('small image\n');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const indent = (text: string, n: number) => text.trimEnd().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-function model(withBig = false): string {
-  const deb = (name: string, url: string) => `      ${name}:
+/** The model; `keys` replaces a deb mirror's trusted key (default: the upstreams' signing key). */
+function model(withBig = false, keys: Partial<Record<'debian' | 'extra', GpgKey>> = {}): string {
+  const deb = (name: 'debian' | 'extra', url: string) => `      ${name}:
         kind: deb
         url: ${url}
         suites: [bookworm]
@@ -58,7 +63,7 @@ function model(withBig = false): string {
         architectures: [amd64]
         keys:
           - |
-${indent(key.publicArmored, 12)}
+${indent((keys[name] ?? key).publicArmored, 12)}
 `;
   const big = withBig ? `          - {url: ${slow.url}/big.img, sha256: ${sha(BIG)}, size: ${BIG.length}}\n` : '';
   return `classes: []
@@ -147,7 +152,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'ferry-e2e-refresh-'));
   key = await makeGpgKey();
   debian = await makeUpstream(join(tmp, 'a', 'debian'), [{ name: 'base', version: '1' }], { key, byHash: true });
-  await makeUpstream(join(tmp, 'b', 'extra'), [{ name: 'tool', version: '1' }], { key, byHash: true });
+  extra = await makeUpstream(join(tmp, 'b', 'extra'), [{ name: 'tool', version: '1' }], { key, byHash: true });
   writeFileSync(join(tmp, 'a', 'small.img'), SMALL);
   upA = await startNginxStatic(join(tmp, 'a'));
   upB = await startNginxStatic(join(tmp, 'b'));
@@ -308,5 +313,49 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
     const refreshed = await waitUntil('a refresh after resume', async () => (await history()).find((h) => h.cause === 'refresh' && h.time > still.lastRun!.startedAt && h.changed?.some((c) => c.mirror === 'deb/debian')));
     expect(refreshed.snapshot).not.toBe(pinned);
     expect((await fetch(`${controller.url}/deb/debian/pool/main/a/afterrevert/afterrevert_1.0_amd64.deb`)).status).toBe(200);
+  }, 240_000);
+  it('keys: upstream signed by a key the model does not trust fails that mirror, its last good content served; the commit trusting the new key verifies it again at once; a key that does not verify fails the commit', async () => {
+    const rotated = await makeGpgKey('Rotated Upstream Key');
+    const stranger = await makeGpgKey('Stranger');
+    try {
+      // Upstream rotates its signing key; the model still trusts the old one.
+      await writeArchive(extra, { key: rotated, byHash: true });
+      const failed = await waitUntil('deb/extra failed on the signature', async () => {
+        const s = await status();
+        const m = mirror(s, 'deb/extra');
+        return m?.condition.type === 'Failed' && /FERRY_BAD_SIGNATURE/.test(m.condition.message ?? '') && s.phase === 'idle' && s;
+      });
+      expect(mirror(failed, 'deb/extra').condition.reason).toBe('UpstreamInvalid');
+      expect(mirror(failed, 'deb/extra').conditions.find((c) => c.type === 'Stale')).toMatchObject({ status: true, reason: 'ServingLastGood' });
+      expect(['Ready', 'Fetching']).toContain(mirror(failed, 'deb/debian').condition.type);
+      expect(await aptDownload(controller.url, 'extra', 'tool')).toEqual(['tool_1_amd64.deb']);
+
+      // The model trusts the new key: verified again on this apply (upstream unchanged since it failed).
+      const trustedHead = await commit(model(false, { extra: rotated }), 'C: deb/extra is signed with its new key');
+      controller.requestRun({ by: 'test' });
+      const trusted = await waitUntil('deb/extra ready with the new key', async () => {
+        const s = await status();
+        return s.lastAppliedRevision === trustedHead && s.phase === 'idle' && mirror(s, 'deb/extra').condition.type === 'Ready' && s;
+      });
+      expect((await history()).at(-1)).toMatchObject({ snapshot: trusted.published!.snapshot, commit: trustedHead, cause: 'model' });
+      expect((await history()).at(-1)?.changed?.map((c) => c.mirror)).toContain('deb/extra');
+      expect(await aptDownload(controller.url, 'extra', 'tool')).toEqual(['tool_1_amd64.deb']);
+
+      // A commit whose key does not verify the upstream: the model is at fault, the run fails as a whole.
+      const badHead = await commit(model(false, { extra: stranger }), 'D: a key that does not verify');
+      controller.requestRun({ by: 'test' });
+      const refused = await waitUntil('the commit refused', async () => {
+        const s = await status();
+        return s.failingRevision === badHead && s.phase === 'idle' && s;
+      });
+      expect(refused.stalled).toBe(true);
+      expect(refused.published!.snapshot).toBe(trusted.published!.snapshot);
+      expect(refused.lastErrors[0]).toMatchObject({ code: 'FERRY_BAD_SIGNATURE', data: { resource: 'deb/extra' } });
+      expect(mirror(refused, 'deb/extra').condition).toMatchObject({ type: 'Failed', reason: 'UpstreamInvalid' });
+      expect((await readEvents(state, { types: ['ApplyFailed'] })).at(-1)).toMatchObject({ revision: badHead });
+    } finally {
+      await rotated.destroy();
+      await stranger.destroy();
+    }
   }, 240_000);
 });
