@@ -89,7 +89,7 @@ async function commit(text: string, message: string): Promise<string> {
   return git(work, ['rev-parse', 'HEAD']);
 }
 
-async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -219,7 +219,7 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
 
     const got = await aptDownload(controller.url, 'debian', 'new50');
     expect(got).toEqual(['new50_1.0_amd64.deb']);
-  }, 240_000);
+  }, 480_000);
 
   it('a mirror whose upstream is down keeps serving its last good content; /status, metrics, events, history and the page say why; it recovers by itself', async () => {
     await upB.stop();
@@ -257,7 +257,7 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
     await upB.start();
     await waitUntil('deb/extra recovered', async () => mirror(await status(), 'deb/extra').condition.type === 'Ready');
     expect((await readEvents(state, { types: ['MirrorRecovered'] })).some((e) => e.mirror === 'deb/extra')).toBe(true);
-  }, 240_000);
+  }, 480_000);
 
   it('shows a sync in progress in /status, the metrics and the status page', async () => {
     const before = await (await fetch(`${controller.url}/metrics`)).text();
@@ -286,7 +286,7 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
       const s = await status();
       return s.phase === 'idle' && (mirror(s, 'file/images')?.files ?? 0) >= 3 && s;
     });
-  }, 240_000);
+  }, 480_000);
 
   it('a model revert re-publishes the old snapshot and holds refreshes; the next refresh does not undo it; ferry resume releases them', async () => {
     const head = await git(work, ['rev-parse', 'HEAD']);
@@ -313,7 +313,7 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
     const refreshed = await waitUntil('a refresh after resume', async () => (await history()).find((h) => h.cause === 'refresh' && h.time > still.lastRun!.startedAt && h.changed?.some((c) => c.mirror === 'deb/debian')));
     expect(refreshed.snapshot).not.toBe(pinned);
     expect((await fetch(`${controller.url}/deb/debian/pool/main/a/afterrevert/afterrevert_1.0_amd64.deb`)).status).toBe(200);
-  }, 240_000);
+  }, 480_000);
   it('keys: upstream signed by a key the model does not trust fails that mirror, its last good content served; the commit trusting the new key verifies it again at once; a key that does not verify fails the commit', async () => {
     const rotated = await makeGpgKey('Rotated Upstream Key');
     const stranger = await makeGpgKey('Stranger');
@@ -357,5 +357,5 @@ describe('scheduled refreshes, failure isolation, progress and the status page',
       await rotated.destroy();
       await stranger.destroy();
     }
-  }, 240_000);
+  }, 480_000);
 });

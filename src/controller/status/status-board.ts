@@ -61,7 +61,7 @@ export interface MirrorChange {
   at: string;
   snapshot: string;
   commit?: string;
-  /** `refresh` (upstream changed), `model` (the commit changed it), `revert`. */
+  /** `refresh` (upstream changed), `model` (the commit changed it), `resign` (Release files signed again), `revert`. */
   cause?: string;
   upstream?: string;
 }

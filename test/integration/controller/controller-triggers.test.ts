@@ -58,7 +58,7 @@ describe('a local model folder, watched', () => {
     state = await temp('ferry-watch-state-');
     await mkdir(join(dir, 'nodes'));
     await writeFile(join(dir, 'nodes', 'n.yml'), 'parameters: {a: 1}\n');
-    const config = parseControllerConfig({ stateDir: state, source: { dir }, poll: false, listen: { port: 0 }, watch: { debounce: '100ms' }, webhooks: { github: { secretEnv: 'GH' } } }, dir);
+    const config = parseControllerConfig({ stateDir: state, source: { dir }, poll: false, listen: { port: 0 }, watch: { debounce: '1s' }, webhooks: { github: { secretEnv: 'GH' } } }, dir);
     controller = await startController(config, { reconcile: fakeReconcile(calls), env: { GH: 'gh-secret' }, processMetrics: false });
     await waitUntil('the startup run', () => calls.length === 1 && controller.status().phase === 'idle');
   });
@@ -72,7 +72,8 @@ describe('a local model folder, watched', () => {
     expect(calls[1].model.get('nodes/n.yml')).toBe('parameters: {a: 5}\n');
     expect(calls[1].commit).toBeUndefined();
     await writeFile(join(dir, 'README.md'), 'not model\n');
-    await new Promise((r) => setTimeout(r, 400));
+    // Longer than the debounce: a run would have started by now.
+    await new Promise((r) => setTimeout(r, 2_000));
     expect(calls.length).toBe(2);
     const s = controller.status();
     expect(s.lastRun?.by).toEqual(['watch']);
