@@ -8,6 +8,7 @@ import { debKind } from './deb/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
+import { rpmKind } from './rpm/kind.js';
 import { contentTypeTable, type ContentTypeTable } from '../serve/content-types.js';
 import { composeFerrySchema } from '../validate/compose-schema.js';
 import { baseSchema } from '../validate/schema.js';
@@ -15,7 +16,7 @@ import type { Kind, KindCgi } from './kind.js';
 import type { Driver } from './types.js';
 
 // One line per kind.
-const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind];
+const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind, rpmKind];
 
 const extraKinds: Kind[] = [];
 let sorted: readonly Kind[] | undefined;

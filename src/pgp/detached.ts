@@ -9,11 +9,16 @@ import type { SigningKey } from './signing.js';
 let loading: Promise<typeof OpenPgp> | undefined;
 const pgp = (): Promise<typeof OpenPgp> => (loading ??= import('openpgp'));
 
-/** An armored detached signature of `bytes`. */
-export async function signDetached(bytes: Uint8Array, key: SigningKey, date = new Date()): Promise<string> {
+/**
+ * An armored detached signature of `bytes`. `deterministic`: no random salt notation, so the same
+ * bytes, key and date give the same signature (EdDSA), and an unchanged index is republished
+ * byte for byte (rpm's repomd.xml.asc).
+ */
+export async function signDetached(bytes: Uint8Array, key: SigningKey, date = new Date(), options: { deterministic?: boolean } = {}): Promise<string> {
   const openpgp = await pgp();
   const when = new Date(Math.max(date.getTime(), key.key.getCreationTime().getTime()));
-  return openpgp.sign({ message: await openpgp.createMessage({ binary: bytes }), signingKeys: key.key, detached: true, date: when });
+  const config = options.deterministic ? { nonDeterministicSignaturesViaNotation: false } : undefined;
+  return openpgp.sign({ message: await openpgp.createMessage({ binary: bytes }), signingKeys: key.key, detached: true, date: when, config });
 }
 
 /**

@@ -1,7 +1,9 @@
 /** Every kind passes the driver contract (test/contract/driver-contract.ts): one line per kind. */
 import { driverContract } from './driver-contract.js';
 import { debFixture, fileFixture, gitFixture } from './fixtures.js';
+import { rpmFixture } from './rpm-fixture.js';
 
 driverContract(fileFixture);
 driverContract(debFixture);
 driverContract(gitFixture);
+driverContract(rpmFixture);

@@ -48,6 +48,8 @@ export class PackageError extends Error {
   }
 }
 
+const PLAIN_HREF = /^[A-Za-z0-9][A-Za-z0-9._+~^%-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+~^%-]*)*$/;
+
 const DEP_FIELDS = ['provides', 'requires', 'obsoletes', 'conflicts', 'recommends', 'suggests', 'supplements', 'enhances'] as const;
 
 function relations(format: XmlElement | undefined, field: string): Relation[] {
@@ -75,7 +77,8 @@ export function parsePackage(el: XmlElement, ordinal: number, mirror: string): R
   if (!/^[0-9a-f]{32,128}$/.test(pkgid)) throw new PackageError(`${label}: checksum ${JSON.stringify(pkgid)} is not a hex digest`, 'checksum', label);
   const loc = child(el, 'location');
   const rawHref = loc?.attrs.href ?? '';
-  const problem = rawHref ? safeHref(rawHref, loc?.attrs['xml:base']) : 'empty';
+  // Most hrefs are plain (segments that start with a letter or digit): no need for the full check.
+  const problem = rawHref && !loc?.attrs['xml:base'] && PLAIN_HREF.test(rawHref) ? undefined : rawHref ? safeHref(rawHref, loc?.attrs['xml:base']) : 'empty';
   if (problem) {
     const shown = loc?.attrs['xml:base'] ? `${loc.attrs['xml:base']} ${rawHref}` : rawHref;
     throw new PackageError(`${label}: location href ${JSON.stringify(shown)} refused: ${problem}`, 'location', label);
@@ -92,7 +95,7 @@ export function parsePackage(el: XmlElement, ordinal: number, mirror: string): R
     release: v.rel ?? '',
     pkgid,
     checksumType: checksumType === 'sha' ? 'sha1' : checksumType,
-    href: safeRelativePath(rawHref),
+    href: PLAIN_HREF.test(rawHref) ? rawHref : safeRelativePath(rawHref),
     size: /^\d+$/.test(sizeText) ? Number(sizeText) : -1,
     provides: [],
     requires: [],

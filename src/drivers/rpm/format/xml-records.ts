@@ -35,6 +35,11 @@ export interface RecordHandlers {
   onRoot?(el: XmlElement, line: number): void;
   /** Each child element of the root named `record`, whole. Returning false stops the reading. */
   onRecord(el: XmlElement, ordinal: number, line: number): void | boolean;
+  /**
+   * Lean reading: elements of these names are parsed (and checked) but left out of the record,
+   * and whitespace-only text is dropped (a catalog needs names and relations, not descriptions).
+   */
+  skip?: ReadonlySet<string>;
 }
 
 /**
@@ -56,8 +61,14 @@ export async function readXmlRecords(chunks: AsyncIterable<Uint8Array> | Iterabl
   parser.on('doctype', () => {
     state.failure ??= new XmlSyntaxError('a DOCTYPE is refused (repodata has none; a DTD could declare entities that expand without bound)', parser.line);
   });
+  const skip = handlers.skip;
+  let skipping = 0;
   parser.on('opentag', (tag) => {
     if (state.failure) return;
+    if (skipping > 0 || (skip?.has(tag.name) && stack.length >= 2)) {
+      skipping++;
+      return;
+    }
     const el: XmlElement = { name: tag.name, attrs: tag.attributes, children: [] };
     if (stack.length === 0) {
       sawRoot = true;
@@ -69,13 +80,19 @@ export async function readXmlRecords(chunks: AsyncIterable<Uint8Array> | Iterabl
     stack.push(el);
   });
   parser.on('text', (text) => {
+    if (skipping > 0 || (skip && !text.trim())) return;
     if (stack.length >= 2) stack[stack.length - 1].children.push(text);
   });
   parser.on('cdata', (text) => {
+    if (skipping > 0) return;
     if (stack.length >= 2) stack[stack.length - 1].children.push(text);
   });
   parser.on('closetag', () => {
     if (state.failure) return;
+    if (skipping > 0) {
+      skipping--;
+      return;
+    }
     const el = stack.pop()!;
     if (stack.length === 1) {
       // Records are not kept in the root: one at a time in memory.
