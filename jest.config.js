@@ -7,5 +7,5 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 60000,
+  testTimeout: 180000, // a ceiling for a loaded 2-core machine (e2e tests start real servers and clients)
 };
