@@ -77,11 +77,13 @@ export class FerryError extends Error {
   }
 
   /**
-   * `file:line: message` when a source position is known, else the message. A digest or size
-   * mismatch also names the expected and the actual value when its message does not (issue 10).
+   * `file:line:column: message` (as compilers print it) when a source position is known, else
+   * the message. A digest or size mismatch also names the expected and the actual value when
+   * its message does not (issue 10).
    */
   describe(): string {
-    const where = this.data.file ? `${this.data.file}${this.data.line ? `:${this.data.line}` : ''}: ` : '';
+    const { file, line, column } = this.data;
+    const where = file ? `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: ` : '';
     return `${where}${this.message}${this.mismatch()}`;
   }
 

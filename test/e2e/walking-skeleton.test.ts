@@ -114,7 +114,7 @@ describe('walking skeleton, end to end', () => {
     it('a schema violation', async () => {
       repo.append('classes/cluster/lab/mirror.yml', '      retention: many\n');
       repo.commit('bad retention');
-      await expectRejected(/classes\/cluster\/lab\/mirror\.yml:6: parameters\.ferry\.site\.retention: must be of type integer/);
+      await expectRejected(/classes\/cluster\/lab\/mirror\.yml:6:\d+: parameters\.ferry\.site\.retention: must be of type integer/);
     });
 
     it('a missing reference', async () => {

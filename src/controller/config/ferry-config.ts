@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
+import { yamlSyntaxError } from '../../model/yaml/yaml-syntax-error.js';
 import { FerryError } from '../../core/ferry-error.js';
 import type { GitAuthSource } from '../../source/git/git-auth.js';
 import type { GitSourceConfig } from '../../source/model-revisions.js';
@@ -167,7 +168,9 @@ export async function loadControllerConfig(path: string): Promise<ControllerConf
   try {
     raw = parse(text);
   } catch (e) {
-    throw new FerryError('FERRY_YAML_SYNTAX', `${path}: ${(e as Error).message}`, { file: path }, e);
+    if (!(e instanceof YAMLError)) throw e;
+    const { message, line, column } = yamlSyntaxError(text, e);
+    throw new FerryError('FERRY_YAML_SYNTAX', `YAML syntax error: ${message}`, { file: path, line, column }, e);
   }
   return parseControllerConfig(raw, dirname(resolve(path)));
 }

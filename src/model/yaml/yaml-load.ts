@@ -12,6 +12,7 @@ import { pyFloatRepr, pyStr } from '../values/python-str.js';
 import { fastLoad, FastYamlError, PyScalar } from './yaml-fast.js';
 import { LazyPos, type PosResolver } from './lazy-pos.js';
 import { blockLoad } from './yaml-block.js';
+import { yamlSyntaxError } from './yaml-syntax-error.js';
 import { checkFileSize, ExpansionBudget } from '../limits.js';
 
 export type YVal =
@@ -83,12 +84,8 @@ export function slowLoad(file: string, text: string): LoadedYaml {
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, strict: false });
   // The first error only: the parser's later errors mostly follow from it.
   const errors = doc.errors.slice(0, 1).map((e) => {
-    const lp = e.linePos?.[0];
-    return new FerryError('FERRY_YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, {
-      file,
-      line: lp?.line,
-      column: lp?.col,
-    });
+    const { message, line, column } = yamlSyntaxError(text, e);
+    return new FerryError('FERRY_YAML_SYNTAX', `YAML syntax error: ${message}`, { file, line, column });
   });
   if (errors.length > 0) return { root: null, errors };
   const at = (offset: number | undefined): SourcePos => {

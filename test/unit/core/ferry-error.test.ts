@@ -17,5 +17,6 @@ describe('FerryError.describe', () => {
 
   it('adds nothing to other errors, and puts file:line first', () => {
     expect(new FerryError('FERRY_SCHEMA', 'bad', { file: 'a.yml', line: 3, expected: 1, actual: 2 }).describe()).toBe('a.yml:3: bad');
+    expect(new FerryError('FERRY_SCHEMA', 'bad', { file: 'a.yml', line: 3, column: 7 }).describe()).toBe('a.yml:3:7: bad');
   });
 });

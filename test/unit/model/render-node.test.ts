@@ -79,8 +79,8 @@ describe('renderNode', () => {
     expect(missing?.data).toMatchObject({ file: 'nodes/n.yml', line: 4, path: 'parameters.c' });
   });
 
-  it('reports a YAML syntax error with its line', () => {
-    expect(() => renderNode(files({ 'nodes/n.yml': 'parameters:\n  a: [1, 2\n  b: 3\n' }), 'n')).toThrow(/nodes\/n\.yml:\d+: YAML syntax error/);
+  it('reports a YAML syntax error with its line and column, without a dangling colon (issue 10)', () => {
+    expect(() => renderNode(files({ 'nodes/n.yml': 'parameters:\n  a: [1, 2\n  b: 3\n' }), 'n')).toThrow(/nodes\/n\.yml:3:3: YAML syntax error: Flow sequence [^\n]*end with a \]$/);
   });
 
   it('lists nodes and renders the inventory once per node', () => {
