@@ -8,17 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEMO=$ROOT/.demo/controller
-UPSTREAM_PORT=${UPSTREAM_PORT:-18091}
-GIT_PORT=${GIT_PORT:-18092}
-CTL_PORT=${CTL_PORT:-18090}
 NODE=mirror01.lab.local
 if [ -f dist/cli/main.js ]; then FERRY=("$ROOT/bin/ferry"); else FERRY=(node --import tsx "$ROOT/src/cli/main.ts"); fi
 TSX=$ROOT/node_modules/.bin/tsx
-CTL=http://127.0.0.1:$CTL_PORT
 export FERRY_STATE=$DEMO/state FERRY_LOG_LEVEL=${FERRY_LOG_LEVEL:-info}
 GIT=(git -c user.name=demo -c user.email=demo@example.org)
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# shellcheck source=../scripts/demo-lib.sh
+source "$ROOT/scripts/demo-lib.sh"
+# Free ports picked by the kernel, unless named here (a named port that is taken stops the demo).
+check_port UPSTREAM_PORT
+check_port GIT_PORT
+check_port CTL_PORT
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -38,18 +38,21 @@ hook() { # hook REV: what the Gerrit webhooks plugin POSTs after a merge
   curl -fsS -X POST -H 'content-type: application/json' "$CTL/hooks/gerrit/$(cat "$DEMO/secrets/gerrit-token")" \
     -d "{\"type\":\"ref-updated\",\"refUpdate\":{\"project\":\"model\",\"refName\":\"refs/heads/main\",\"newRev\":\"$1\"}}"; echo; }
 applied() { curl -fsS "$CTL/status" | grep -q "\"lastAppliedRevision\": \"$1\""; }
-push() { (cd "$DEMO/checkout" && "${GIT[@]}" push -q "http://127.0.0.1:$GIT_PORT/model.git" HEAD:refs/heads/main); }
+push() { (cd "$DEMO/checkout" && "${GIT[@]}" push -q "$GIT_URL/model.git" HEAD:refs/heads/main); }
 
 rm -rf "$DEMO" && mkdir -p "$DEMO/repos" "$DEMO/secrets"
 
-step "A local upstream (127.0.0.1:$UPSTREAM_PORT) and a git server (127.0.0.1:$GIT_PORT) holding the model"
-"$TSX" examples/upstream/serve.ts --port "$UPSTREAM_PORT" > "$DEMO/upstream.log" 2>&1 & pids+=($!)
+step "A local upstream and a git server holding the model, on 127.0.0.1"
+"$TSX" examples/upstream/serve.ts --port "${UPSTREAM_PORT:-0}" > "$DEMO/upstream.log" 2>&1 & pids+=($!)
+await_url UPSTREAM "$!" "$DEMO/upstream.log" UPSTREAM_PORT "the example upstream"
 git init -q --bare -b main "$DEMO/repos/model.git"
-"$TSX" bench/webhook-git-server.ts --root "$DEMO/repos" --port "$GIT_PORT" > "$DEMO/git.log" 2>&1 & pids+=($!)
+"$TSX" bench/webhook-git-server.ts --root "$DEMO/repos" --port "${GIT_PORT:-0}" > "$DEMO/git.log" 2>&1 & pids+=($!)
+await_url GIT_URL "$!" "$DEMO/git.log" GIT_PORT "the git server"
+cat "$DEMO/upstream.log" "$DEMO/git.log"
 cp -r examples/cluster-model "$DEMO/checkout"
-sed -i "s#^  _param:\$#  _param:\n    upstream_url: http://127.0.0.1:$UPSTREAM_PORT#" "$DEMO/checkout/nodes/$NODE.yml"
+sed -i "s#^  _param:\$#  _param:\n    upstream_url: $UPSTREAM#" "$DEMO/checkout/nodes/$NODE.yml"
 (cd "$DEMO/checkout" && git init -q -b main . && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "A: lab mirrors")
-wait_for "the git server" curl -fs "http://127.0.0.1:$GIT_PORT/model.git/info/refs?service=git-upload-pack"
+wait_for "the git server" curl -fs "$GIT_URL/model.git/info/refs?service=git-upload-pack"
 push
 (cd "$DEMO/checkout" && git log --oneline)
 
@@ -60,8 +63,8 @@ cat > "$DEMO/ferry.yaml" <<YAML
 stateDir: $DEMO/state
 node: $NODE
 source:
-  git: {url: "http://127.0.0.1:$GIT_PORT/model.git", branch: main}
-listen: {host: 127.0.0.1, port: $CTL_PORT}
+  git: {url: "$GIT_URL/model.git", branch: main}
+listen: {host: 127.0.0.1, port: ${CTL_PORT:-0}}
 poll: {interval: 10m, jitter: 0.2}
 webhooks:
   gerrit: {tokenFile: $DEMO/secrets/gerrit-token}
@@ -69,6 +72,9 @@ reconcile: {timeout: 10m, backoff: {base: 2s, max: 1m}}
 YAML
 cat "$DEMO/ferry.yaml"
 "${FERRY[@]}" run --config "$DEMO/ferry.yaml" > "$DEMO/controller.log" 2>&1 & pids+=($!)
+# The controller writes its address (and control token) to <state>/controller.json once it listens.
+await_url CTL "$!" "$DEMO/controller.log" CTL_PORT "the controller (ferry run)" "$FERRY_STATE/controller.json"
+echo "  the controller listens on $CTL"
 wait_for "the first snapshot (/readyz)" curl -fs "$CTL/readyz"
 status
 SNAP_A=$(readlink "$FERRY_STATE/current" | xargs basename)

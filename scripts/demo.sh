@@ -6,28 +6,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEMO=$ROOT/.demo
-UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
-SERVE_PORT=${SERVE_PORT:-18080}
 NODE=mirror01.lab.local
 FERRY="$ROOT/bin/ferry"
 export FERRY_STATE=$DEMO/state
 export FERRY_LOG_FORMAT=${FERRY_LOG_FORMAT:-human} FERRY_LOG_LEVEL=${FERRY_LOG_LEVEL:-warn}
+# shellcheck source=scripts/demo-lib.sh
+source "$ROOT/scripts/demo-lib.sh"
+# Free ports picked by the kernel, unless named here (a named port that is taken stops the demo).
+check_port UPSTREAM_PORT
+check_port SERVE_PORT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 rm -rf "$DEMO" && mkdir -p "$DEMO"
 
-step "Start a local upstream on 127.0.0.1:$UPSTREAM_PORT (generated images and tools)"
-node_modules/.bin/tsx examples/upstream/serve.ts --port "$UPSTREAM_PORT" > "$DEMO/upstream.log" 2>&1 &
+step "Start a local upstream on 127.0.0.1 (generated images and tools)"
+node_modules/.bin/tsx examples/upstream/serve.ts --port "${UPSTREAM_PORT:-0}" > "$DEMO/upstream.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$UPSTREAM_PORT/files/tools/kubectl-1.29.4-linux-amd64.tar.gz" && break; sleep 0.2; done
+await_url UPSTREAM "$!" "$DEMO/upstream.log" UPSTREAM_PORT "the example upstream"
 cat "$DEMO/upstream.log"
 
 step "Commit the example model (commit A) into a scratch Git repository"
 cp -r examples/cluster-model "$DEMO/model"
+sed -i "s#^  _param:\$#  _param:\n    upstream_url: $UPSTREAM#" "$DEMO/model/nodes/$NODE.yml"
 cd "$DEMO/model"
 git init -q -b main .
 git -c user.name=demo -c user.email=demo@example.org add -A
@@ -45,10 +48,12 @@ step "ferry apply (commit A)"
 $FERRY apply --repo "$DEMO/model" --ref main --node $NODE
 SNAP_A=$(readlink "$FERRY_STATE/current" | xargs basename)
 
-step "ferry serve on 127.0.0.1:$SERVE_PORT, then fetch an image and check its sha256"
-$FERRY serve --listen "127.0.0.1:$SERVE_PORT" > "$DEMO/serve.log" 2>&1 &
+step "ferry serve on 127.0.0.1, then fetch an image and check its sha256"
+$FERRY serve --listen "127.0.0.1:${SERVE_PORT:-0}" > "$DEMO/serve.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$SERVE_PORT/file/" && break; sleep 0.2; done
+await_url SERVED "$!" "$DEMO/serve.log" SERVE_PORT "ferry serve"
+cat "$DEMO/serve.log"
+SERVE_PORT=${SERVED##*:}
 curl -fsS "http://127.0.0.1:$SERVE_PORT/file/images-cirros/SHA256SUMS"
 curl -fsS -o "$DEMO/cirros.img" "http://127.0.0.1:$SERVE_PORT/file/images-cirros/cirros-0.6.2-x86_64-disk.img"
 (cd "$DEMO" && curl -fsS "http://127.0.0.1:$SERVE_PORT/file/images-cirros/SHA256SUMS" | sed 's#  #  cirros.img #; s# cirros-0.6.2-x86_64-disk.img##' | sha256sum -c -)

@@ -82,6 +82,13 @@ export async function startExampleUpstream(options: UpstreamOptions = {}): Promi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--port');
-  const upstream = await startExampleUpstream({ port: i > 0 ? Number(process.argv[i + 1]) : 18081 });
-  process.stdout.write(`example upstream serving ${CATALOG_FILES.length} files at ${upstream.url}\n`);
+  // Port 0 (the default) lets the kernel pick a free port; the demo reads it from this line.
+  const port = i > 0 ? Number(process.argv[i + 1]) : 0;
+  try {
+    const upstream = await startExampleUpstream({ port });
+    process.stdout.write(`example upstream serving ${CATALOG_FILES.length} files at ${upstream.url}\n`);
+  } catch (e) {
+    process.stderr.write(`example upstream: cannot listen on 127.0.0.1:${port}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    process.exit(1);
+  }
 }
