@@ -37,7 +37,11 @@ export function register(program: Command): void {
         const published = await store.current();
         let plan = planResources(desired, published);
         // A retained snapshot of this very desired state (an imported bundle, or a revert): apply switches to it.
-        const retained = plan.upToDate ? null : await store.findByDesiredHash(desired.hash);
+        // Or, for the published desired state, a newer bundle of it (an offline site's refresh).
+        const { newerImport } = await import('../../transfer/newer-import.js');
+        const fresher = plan.upToDate && published ? await newerImport(store, published) : null;
+        if (fresher) plan = { ...plan, upToDate: false };
+        const retained = fresher ?? (plan.upToDate ? null : await store.findByDesiredHash(desired.hash));
         if (opts.offline || retained) {
           const { missingOffline } = await import('../../transfer/bundle.js');
           const missing = retained ? [] : missingOffline(desired, await store.list());
