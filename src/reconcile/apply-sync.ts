@@ -97,7 +97,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
   const results = await Promise.all(
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
       const old = previous.get(resourceId(resource));
-      if (old && old.hash === resource.hash && !refreshes(ctx, resource) && !(await revisitDue(resource, old, ctx))) return { resource, reused: old };
+      if (old && old.hash === resource.hash && !refreshes(ctx, resource) && (ctx.published?.imported || !(await revisitDue(resource, old, ctx)))) return { resource, reused: old };
       const kind = kindOf(resource.kind);
       if (!kind) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
@@ -146,9 +146,12 @@ async function revisitTime(resource: Resource, published: ManifestResource, ctx:
 
 /**
  * The resources of `snapshot` (same spec as desired) whose driver asks to resolve them again
- * now: the reconcile does not take that snapshot as up to date.
+ * now: the reconcile does not take that snapshot as up to date. None for a snapshot imported
+ * from a bundle (nor a time in nextRevisit): it is served as signed where it was made, an
+ * offline site has no upstream to revisit, and its renewals arrive in the next bundle (issue 17).
  */
 export async function revisitsDue(snapshot: SnapshotManifest, ctx: SyncContext): Promise<string[]> {
+  if (snapshot.imported) return [];
   const held = new Map(snapshot.resources.map((r) => [resourceId(r), r]));
   const due: string[] = [];
   for (const resource of ctx.desired.resources) {
@@ -160,6 +163,7 @@ export async function revisitsDue(snapshot: SnapshotManifest, ctx: SyncContext):
 
 /** The earliest time a resource of `snapshot` asks to be resolved again (for the controller's timer). */
 export async function nextRevisit(snapshot: SnapshotManifest, ctx: SyncContext): Promise<number | undefined> {
+  if (snapshot.imported) return undefined;
   let next: number | undefined;
   for (const entry of snapshot.resources) {
     const resource = ctx.desired.resources.find((r) => r.kind === entry.kind && r.name === entry.name && r.hash === entry.hash);

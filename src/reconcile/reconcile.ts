@@ -138,17 +138,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     };
     // Guard: this desired state is what is being served (and no driver asks to revisit it:
     // a Release to re-sign before it expires, say).
-    // A snapshot imported from a bundle is served as signed where it was made: an offline site
-    // has no upstream to revisit, and its renewals arrive in the next bundle (issue 17).
-    const revisit = published && plan.upToDate && !anyRefresh && !published.imported ? await revisitsDue(published, ctx) : [];
+    const revisit = published && plan.upToDate && !anyRefresh ? await revisitsDue(published, ctx) : [];
     // Guard: a bundle of this desired state, newer than what is served, was imported (an
     // offline site's refresh, issue 17): publish it.
     const fresher = published && plan.upToDate && !anyRefresh ? await newerImport(store, published) : null;
     if (fresher) {
       await store.publish(fresher.id, { commit: options.commit, desiredHash: desired.hash, action: 'reuse' });
       logger.info('published a newer snapshot imported from a bundle', { snapshot: fresher.id, commit: options.commit, bundle: fresher.imported?.snapshot, site: fresher.imported?.site });
-      await afterPublished(fresher);
-      return result('reused', fresher.id, plan);
+      return finish('reused', fresher);
     }
     if (published && plan.upToDate && !anyRefresh && !revisit.length) {
       logger.info('already published', { snapshot: published.id, desiredHash: desired.hash });
