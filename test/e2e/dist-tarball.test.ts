@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../helpers/run-ferry.js';
 
@@ -61,5 +61,47 @@ describe('make dist (issue 10)', () => {
     const printed = (await run(ferry, ['nginx-config', '--state', join(tmp, 'state')], { cwd: tmp, env })).stdout;
     const script = /js_import ferry_registry from "([^"]+)";/.exec(printed)?.[1];
     expect(script).toBe(join(realpathSync(tmp), 'opt', `ferry-${version}`, 'share', 'nginx', 'ferry-registry.js'));
+  }, 60_000);
+
+  /**
+   * deploy/Dockerfile without a container engine (none on the test machines): its COPY steps are
+   * done into a scratch root and its install RUN step is run there (DESTDIR), so the image holds
+   * what a host install holds and its ENTRYPOINT runs. The base image's own RUN (apt-get of git
+   * and CA certificates, which needs the image's root and network) and USER are not executed.
+   */
+  it("deploy/Dockerfile's steps install the same tarball, and its entrypoint runs", async () => {
+    const root = join(tmp, 'image-root');
+    mkdirSync(root);
+    const steps = readFileSync(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8')
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.replace(/\$\{VERSION\}/g, version));
+    let ran = 0;
+    const copied: string[] = [];
+    for (const step of steps) {
+      const [instruction, ...rest] = step.trim().split(/\s+/);
+      if (instruction === 'COPY') {
+        const dest = rest.pop()!;
+        mkdirSync(join(root, dest), { recursive: true });
+        for (const src of rest) cpSync(join(REPO_ROOT, src), join(root, dest, basename(src)));
+        copied.push(dest.replace(/\/$/, ''));
+      } else if (instruction === 'RUN' && !rest[0].startsWith('apt-get')) {
+        // Paths the COPY steps made are under the scratch root here.
+        const command = copied.reduce((c, d) => c.split(d).join(join(root, d)), rest.join(' '));
+        await run('sh', ['-c', command], { cwd: root, env: { ...env, DESTDIR: root } });
+        ran++;
+      }
+    }
+    expect(ran).toBe(1);
+    const entrypoint = JSON.parse(steps.find((l) => l.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT'.length)) as string[];
+    const cmd = JSON.parse(steps.find((l) => l.startsWith('CMD'))!.slice('CMD'.length)) as string[];
+    expect(entrypoint).toEqual(['/opt/ferry/bin/ferry']);
+    expect(readlinkSync(join(root, 'usr', 'local', 'bin', 'ferry'))).toBe('/opt/ferry/bin/ferry');
+    expect(readdirSync(join(root, 'opt', 'ferry')).sort()).toEqual(readdirSync(join(tmp, 'opt', `ferry-${version}`)).sort());
+    expect(existsSync(join(root, cmd[cmd.indexOf('--config') + 1]))).toBe(true);
+    expect(existsSync(join(root, 'var', 'lib', 'ferry'))).toBe(true);
+    expect(existsSync(join(root, 'tmp', 'ferry-install'))).toBe(false);
+    expect((await run(join(root, entrypoint[0]), ['--version'], { cwd: tmp, env })).stdout.trim()).toBe(version);
   }, 60_000);
 });
