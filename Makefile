@@ -34,6 +34,7 @@ typecheck: deps
 
 lint: deps
 	node_modules/.bin/eslint .
+	node_modules/.bin/tsx scripts/check-cycles.ts
 
 test: deps system-deps typecheck lint build
 	FERRY_TEST_USE_DIST=1 $(JEST) --maxWorkers=2

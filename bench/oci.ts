@@ -20,8 +20,7 @@ import { promisify } from 'node:util';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { readModelDir } from '../src/source/model-source.js';
 import { servingDeclarations } from '../src/drivers/registry.js';
-import { renderNginxServerBlock } from '../src/serve/nginx-config.js';
-import { REGISTRY_SCRIPT } from '../src/serve/nginx-registry.js';
+import { NJS_SCRIPTS, renderNginxServerBlock } from '../src/serve/nginx-config.js';
 import { startServer } from '../src/serve/server.js';
 import { startNginx } from '../test/integration/serve/nginx-runner.js';
 import { image, index, layer, pushImage } from '../test/helpers/oci-images.js';
@@ -123,7 +122,7 @@ try {
   await server.close();
   // The same snapshot through nginx with the configuration `ferry nginx-config` prints (sendfile).
   chmodSync(tmp, 0o755);
-  const nginx = await startNginx({ dir: tmp, serverBlock: (port) => renderNginxServerBlock({ stateDir: realpathSync(warmState), listen: `127.0.0.1:${port}`, serving: servingDeclarations(), registryScript: REGISTRY_SCRIPT }) });
+  const nginx = await startNginx({ dir: tmp, serverBlock: (port) => renderNginxServerBlock({ stateDir: realpathSync(warmState), listen: `127.0.0.1:${port}`, serving: servingDeclarations(), njsScripts: NJS_SCRIPTS }) });
   const fromNginx = await timed(() => copyAll(`127.0.0.1:${nginx.port}`, join(tmp, 'copy-nginx')));
   await nginx.stop();
   rows.push([

@@ -7,7 +7,7 @@
 // Manifests and blobs themselves are static files (sendfile, Range, HEAD). What a snapshot serves
 // is read from its manifest.json and each oci resource's repositories.json, under
 // `$ferry_state/current` (read at each request: a publish or a rollback takes effect at once).
-// Same answers as ferry serve (src/serve/registry-handler.ts), which the tests compare.
+// Same answers as ferry serve (src/drivers/oci/serve-registry.ts), which the tests compare.
 import fs from 'fs';
 
 var COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;

@@ -5,6 +5,9 @@
  * loaded on first use. Adding a kind touches its folder and one line of registry.ts
  * (docs/ARCHITECTURE.md, "Adding a kind").
  */
+import type { FileHandle } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger.js';
 import type { SiteSettings } from '../core/resource.js';
 import type { McpTranslator } from '../desired/mcp-vocabulary.js';
 import type { SiteMirror, SpecContext, SpecIssue } from '../validate/check-semantics.js';
@@ -26,6 +29,34 @@ export interface KindServing {
    * snapshot the request reads (the published one, or `/snapshots/<id>/`).
    */
   cgi?: readonly KindCgi[];
+  /**
+   * `ferry serve`'s request handler for the kind's prefixes (the oci registry API: catalog,
+   * pagination, OCI error bodies), made on the first request (it may load large modules). It
+   * answers before the tree does, and leaves a request to the tree's files by answering false:
+   * what nginx serves is those files (their types, headers and aliases) and the CGI programs.
+   */
+  handler?(ctx: KindServeContext): Promise<KindRequestHandler>;
+  /**
+   * What the kind adds to the nginx server block (`ferry nginx-config`) so that nginx answers
+   * what `handler` answers in ferry serve (the oci registry's catalog, paginated tag lists and
+   * error bodies, through njs). Pure: returns lines.
+   */
+  readonly nginx?: (ctx: KindNginxContext) => KindNginxLines;
+}
+
+/** What a kind's nginx lines are made with (serve/nginx-config.ts); the paths are checked for nginx. */
+export interface KindNginxContext {
+  /** The state folder's real path. */
+  state: string;
+  /** The installation's folder of scripts nginx runs (share/nginx/), when nginx's JavaScript module is used; else undefined (`--no-njs`). */
+  njsScripts?: string;
+}
+
+export interface KindNginxLines {
+  /** Lines of the server block, before its locations. */
+  server?: string[];
+  /** Lines inside `location ^~ /<prefix>/ { }` (the published tree), by prefix. */
+  prefixes?: Readonly<Record<string, string[]>>;
 }
 
 /** A CGI program (RFC 3875) serving a subtree of the kind's folder. */
@@ -48,6 +79,43 @@ export interface KindCgi {
    * SCRIPT_FILENAME `script` with `env(treeRoot)` as fastcgi_params.
    */
   readonly nginx: { location: string; script: string };
+}
+
+/**
+ * A request handler a kind gives `ferry serve` (Kind.serving.handler): offered every request
+ * whose first path segment is one of the kind's prefixes, before the tree answers it. Resolves
+ * true when it answered, false to let the tree's files answer (nginx serves those alike).
+ */
+export type KindRequestHandler = (req: IncomingMessage, res: ServerResponse, path: { segments: readonly string[]; query: string }) => Promise<boolean>;
+
+/** A snapshot as `ferry serve` shows it to a kind's handler (serve/snapshot-resolver.ts). */
+export interface KindServedSnapshot {
+  readonly id: string;
+  /** The snapshot folder (manifest.json, tree/). */
+  readonly dir: string;
+  /** The real path of a folder of the tree, or null when it is not there. */
+  realDir(segments: readonly string[]): Promise<string | null>;
+}
+
+/** A file of a snapshot's tree, opened (KindServeContext.openFile). */
+export interface KindOpenedFile {
+  handle: FileHandle;
+  size: number;
+}
+
+/** What `ferry serve` gives a kind's handler: the snapshots (read-only) and how to answer with a file. */
+export interface KindServeContext {
+  /** The published snapshot (read at each call: a publish or a rollback switches it), or null. */
+  current(): Promise<KindServedSnapshot | null>;
+  /** A retained snapshot, or null. */
+  byId(id: string): Promise<KindServedSnapshot | null>;
+  /** The retained snapshots' ids. */
+  list(): Promise<string[]>;
+  /** Opens a file of a snapshot's tree (nothing outside it is reached): the file, 'directory', or null. */
+  openFile(snapshot: KindServedSnapshot, segments: readonly string[]): Promise<KindOpenedFile | 'directory' | null>;
+  /** Answers with an opened file (validators, conditional requests, one Range, HEAD); closes it. */
+  sendFile(req: IncomingMessage, res: ServerResponse, file: KindOpenedFile & { etag: string; contentType: string; headers: Record<string, string>; lastModifiedMs?: number }): Promise<void>;
+  logger: Logger;
 }
 
 /** Content types of the files the kind serves, by name (merged into serve/content-types.ts's table). */

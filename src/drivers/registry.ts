@@ -9,10 +9,9 @@ import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
 import { rpmKind } from './rpm/kind.js';
-import { contentTypeTable, type ContentTypeTable } from '../serve/content-types.js';
 import { composeFerrySchema } from '../validate/compose-schema.js';
 import { baseSchema } from '../validate/schema.js';
-import type { Kind, KindCgi } from './kind.js';
+import type { Kind, KindCgi, KindServing } from './kind.js';
 import type { Driver } from './types.js';
 
 // One line per kind.
@@ -55,24 +54,21 @@ export function supportedKinds(): string[] {
 }
 
 /** Every kind's serving declarations together (for the nginx configuration). */
-export function servingDeclarations(): { prefixes: string[]; headers: string[]; cgi: KindCgi[] } {
+export function servingDeclarations(): { prefixes: string[]; headers: string[]; cgi: KindCgi[]; nginx: Array<NonNullable<KindServing['nginx']>> } {
   const prefixes = new Set<string>();
   const headers = new Set<string>();
   const cgi: KindCgi[] = [];
+  const nginx: Array<NonNullable<KindServing['nginx']>> = [];
   for (const k of registeredKinds()) {
     for (const p of k.serving?.prefixes ?? []) prefixes.add(p);
     for (const h of k.serving?.headers ?? []) headers.add(h);
     cgi.push(...(k.serving?.cgi ?? []));
+    if (k.serving?.nginx) nginx.push(k.serving.nginx);
   }
-  return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi };
+  return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi, nginx };
 }
 
 /** The schema of `parameters.ferry`: schemas/ferry.schema.json with every kind's fragment (validate/compose-schema.ts). */
 export function ferrySchema(): Record<string, unknown> {
   return composeFerrySchema(baseSchema(), registeredKinds());
-}
-
-/** The content types of served files, the kinds' own included (serve/content-types.ts). */
-export function contentTypes(): ContentTypeTable {
-  return contentTypeTable(registeredKinds());
 }

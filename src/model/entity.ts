@@ -6,7 +6,8 @@
 import { FerryError } from '../core/ferry-error.js';
 import { initMerge } from './values/merge.js';
 import { itemHasInv, PDict, PList, Value, type PNode } from './values/values.js';
-import { loadYaml, plain, type YVal } from './yaml/yaml-load.js';
+import { loadYaml, plain } from './yaml/yaml-load.js';
+import type { YVal } from './yaml/yaml-tree.js';
 import { pyFloat } from './values/py-float.js';
 import { parseValueString, RefParseError } from './values/ref-parser.js';
 import { InvQueryParseError } from './query/inv-query.js';

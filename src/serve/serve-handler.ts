@@ -27,16 +27,16 @@ import type { Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { KindCgi } from '../drivers/kind.js';
-import { contentTypes, registeredKinds, supportedKinds } from '../drivers/registry.js';
+import { registeredKinds, supportedKinds } from '../drivers/registry.js';
 import { runCgi } from './cgi.js';
-import { contentTypeFor } from './content-types.js';
+import { contentTypeFor, contentTypeTable } from './content-types.js';
 import { servedLastModified } from './http-conditions.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
 import { sendFile } from './file-response.js';
 import { encodePath, parseRequestPath } from './request-path.js';
 import { createSnapshotResolver, type ServedInfo, type ServedSnapshot } from './snapshot-resolver.js';
 import { openInTree } from './tree-entry.js';
-import { createRegistryHandler } from './registry-handler.js';
+import { createKindDispatch } from './kind-handlers.js';
 import type { Handler } from './types.js';
 
 const SNAPSHOTS = 'snapshots';
@@ -101,8 +101,8 @@ function cgiRoute(segments: readonly string[], query: string, method: string | u
 export function createServeHandler(options: { stateDir: string; logger?: Logger }): Handler {
   const logger = options.logger ?? silentLogger;
   const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
-  const registry = createRegistryHandler({ snapshots, logger });
-  const types = contentTypes();
+  const kindHandlers = createKindDispatch({ kinds: registeredKinds(), snapshots, logger });
+  const types = contentTypeTable(registeredKinds());
 
   /** Serves `segments` of `snapshot`'s tree; `base` is the URL prefix of that tree. */
   async function serveTree(
@@ -195,7 +195,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
     }
     const { segments, trailingSlash, query } = path;
     const first = segments[0];
-    if (first === 'v2' && (await registry(req, res, segments, query))) return true;
+    if (await kindHandlers(req, res, segments, query)) return true;
     const current = first === SNAPSHOTS ? null : await snapshots.current();
     const ours =
       first === undefined ||

@@ -8,6 +8,7 @@ import { redactUrl } from '../core/redact.js';
 import type { ModelFiles } from '../model/types.js';
 import { fetchBranch } from './git/fetch-branch.js';
 import type { GitAuth } from './git/git-auth.js';
+import type { Fetcher } from '../transport/types.js';
 import { readModelAtCommit, readModelDir } from './model-source.js';
 
 /** A tracked branch of a git repository; the model is read from `path` inside it. */
@@ -31,12 +32,13 @@ export interface RevisionSource {
   describe: Record<string, unknown>;
 }
 
-export function gitRevisionSource(source: GitSourceConfig, options: { auth?: GitAuth; onBytes?: (n: number) => void }): RevisionSource {
+/** `fetcher`: the transport the git requests go through (default: one per fetch, git-http.ts). */
+export function gitRevisionSource(source: GitSourceConfig, options: { auth?: GitAuth; onBytes?: (n: number) => void; fetcher?: Fetcher }): RevisionSource {
   return {
     gitdir: source.cloneDir,
     describe: { kind: 'git', url: redactUrl(source.url), branch: source.branch, path: source.path, clone: source.cloneDir },
     async head({ signal }) {
-      const { commit } = await fetchBranch({ gitdir: source.cloneDir, url: source.url, ref: source.branch, auth: options.auth, signal, onBytes: options.onBytes });
+      const { commit } = await fetchBranch({ gitdir: source.cloneDir, url: source.url, ref: source.branch, auth: options.auth, signal, onBytes: options.onBytes, fetcher: options.fetcher });
       return commit;
     },
     async model(revision) {

@@ -11,26 +11,31 @@ import { debKind } from '../../src/drivers/deb/kind.js';
 import { fileKind } from '../../src/drivers/file/kind.js';
 import { gitKind } from '../../src/drivers/git/kind.js';
 import { FsBlobStore } from '../../src/store/blob-store.js';
-import { testFetcher } from '../helpers/deb-context.js';
+import { createHttpFetcher } from '../../src/transport/http-fetcher.js';
 import { makeGpgKey } from '../helpers/deb-gpg.js';
 import { startStaticServer } from '../helpers/deb-http.js';
 import { makeUpstream } from '../helpers/deb-repo.js';
 import { git, startSmartServer } from '../integration/git/git-servers.js';
 import type { ContractFixture, ContractSetup } from './driver-contract.js';
 
-/** A temp state folder with a blob store and a real (small) fetcher; `extra` is cleaned up too. */
-async function base(extra: () => Promise<void>): Promise<Omit<ContractSetup, 'spec' | 'invalid'> & { dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-contract-'));
+/** The real transport, pointed at 127.0.0.1: no proxy from the environment, no credentials file, quick retries. */
+export const contractFetcher = () => createHttpFetcher({ env: {}, credentials: {}, retries: 1, backoffMs: 50 });
+
+/** A temp state folder with a blob store and the real fetcher; `extra` is cleaned up too. */
+export async function base(extra: () => Promise<void>, prefix = 'ferry-contract-'): Promise<Omit<ContractSetup, 'spec' | 'invalid'> & { dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const stateDir = join(dir, 'state');
   await mkdir(stateDir);
   const blobs = new FsBlobStore(stateDir);
   await blobs.init();
+  const fetcher = contractFetcher();
   return {
     dir,
     stateDir,
-    fetcher: testFetcher(),
+    fetcher,
     blobs,
     cleanup: async () => {
+      await fetcher.close();
       await extra();
       await rm(dir, { recursive: true, force: true });
     },

@@ -2,8 +2,10 @@
 import { driverContract } from './driver-contract.js';
 import { debFixture, fileFixture, gitFixture } from './fixtures.js';
 import { rpmFixture } from './rpm-fixture.js';
+import { ociFixture } from './oci-fixture.js';
 
 driverContract(fileFixture);
 driverContract(debFixture);
 driverContract(gitFixture);
 driverContract(rpmFixture);
+driverContract(ociFixture);

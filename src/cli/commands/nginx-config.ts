@@ -7,10 +7,8 @@ import { action, addStateOption } from '../common.js';
 export function register(program: Command): void {
   addStateOption(program.command('nginx-config').description('print an nginx server block that serves the snapshots (put it inside http {})').option('--listen <port>', 'nginx listen directive value', '8080').option('--server-name <name>', 'server_name', '_').option('--fcgiwrap <socket>', "fcgiwrap's socket, for git smart HTTP (git http-backend)", 'unix:/run/fcgiwrap.socket').option('--no-njs', "without nginx's JavaScript module: the registry's tag lists ignore n/last, no /v2/_catalog, plain 404s")).action(
     action(async (opts: { state: string; listen: string; serverName: string; fcgiwrap: string; njs: boolean }) => {
-      const { renderNginxServerBlock } = await import('../../serve/nginx-config.js');
-      const { REGISTRY_SCRIPT } = await import('../../serve/nginx-registry.js');
-      const registryScript = opts.njs ? REGISTRY_SCRIPT : undefined;
-      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName, fcgiwrap: opts.fcgiwrap, registryScript }) + '\n');
+      const { NJS_SCRIPTS, renderNginxServerBlock } = await import('../../serve/nginx-config.js');
+      process.stdout.write(renderNginxServerBlock({ stateDir: realpathSync(resolve(opts.state)), listen: opts.listen, serverName: opts.serverName, fcgiwrap: opts.fcgiwrap, njsScripts: opts.njs ? NJS_SCRIPTS : undefined }) + '\n');
     }),
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The pull side of the distribution API as Ferry serves it (OCI distribution-spec v1.1 "Pull",
  * "Content discovery", "Error codes"), as pure functions: a request path to a route, a catalog
- * view to an answer. The I/O (which snapshot, opening blobs) is in src/serve/registry-handler.ts.
+ * view to an answer. The I/O (which snapshot, opening blobs) is in serve-registry.ts.
  *
  *   /v2/                                   200 {}
  *   /v2/_catalog?n=&last=                  repositories, paginated with a Link header

@@ -11,7 +11,7 @@
  * syntax errors. So this reader never has to be right about bad YAML: only about good YAML it
  * accepts, which test/unit/model/yaml-block.test.ts checks against the `yaml` package.
  */
-import type { YEntry, YVal } from './yaml-load.js';
+import type { YEntry, YVal } from './yaml-tree.js';
 import { resolvePlain } from './yaml-scalars.js';
 import type { SourcePos } from '../types.js';
 

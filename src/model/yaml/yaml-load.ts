@@ -14,17 +14,7 @@ import { LazyPos, type PosResolver } from './lazy-pos.js';
 import { blockLoad } from './yaml-block.js';
 import { yamlSyntaxError } from './yaml-syntax-error.js';
 import { checkFileSize, ExpansionBudget } from '../limits.js';
-
-export type YVal =
-  | { kind: 'map'; entries: YEntry[]; pos: SourcePos }
-  | { kind: 'seq'; items: YVal[]; pos: SourcePos }
-  | { kind: 'scalar'; v: unknown; isFloat?: boolean; pos: SourcePos };
-
-export interface YEntry {
-  key: string;
-  keyPos: SourcePos;
-  value: YVal;
-}
+import type { YEntry, YVal } from './yaml-tree.js';
 
 export interface LoadedYaml {
   root: YVal | null;

@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { Agent, EnvHttpProxyAgent, interceptors, type Dispatcher } from 'undici';
 import { FerryError } from '../../core/ferry-error.js';
 import { redactUrl } from '../../core/redact.js';
 import { gitAuthHeaders, type GitAuth } from './git-auth.js';
 import { createGitHttp } from './git-http.js';
+import { createHttpFetcher } from '../../transport/http-fetcher.js';
+import type { Fetcher } from '../../transport/types.js';
 import { lockClone } from './clone-lock.js';
 
 export interface FetchBranchOptions {
@@ -26,6 +27,11 @@ export interface FetchBranchOptions {
   auth?: GitAuth;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+  /**
+   * The transport the git requests go through (proxies, redirects, retries, credentials, request
+   * counts): the caller's, or one made for this fetch and closed after it.
+   */
+  fetcher?: Fetcher;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -35,14 +41,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
-
-/** Connections for one fetch: through HTTP(S)_PROXY / NO_PROXY when set, following redirects. */
-function gitDispatcher(): { dispatcher: Dispatcher; close(): Promise<void> } {
-  const base = PROXY_VARS.some((v) => process.env[v]) ? new EnvHttpProxyAgent({ connections: 4 }) : new Agent({ connections: 4 });
-  return { dispatcher: base.compose(interceptors.redirect({ maxRedirections: 5 })), close: () => base.close() };
-}
-
 /** Fetches `ref` and returns the commit it points at on the server. Throws FERRY_GIT. */
 export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit: string }> {
   const { gitdir, url } = options;
@@ -50,7 +48,8 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
   options.signal?.throwIfAborted();
   await mkdir(gitdir, { recursive: true });
   const release = await lockClone(join(gitdir, 'ferry.lock'));
-  const agent = gitDispatcher();
+  const own = options.fetcher ? undefined : createHttpFetcher({ perHost: 4 });
+  const fetcher = options.fetcher ?? own!;
   try {
     if (!(await exists(join(gitdir, 'HEAD')))) await git.init({ fs, gitdir, bare: true, defaultBranch: localRef });
     if (!(await git.getConfig({ fs, gitdir, path: 'remote.origin.fetch' }))) {
@@ -60,7 +59,7 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
     }
     const result = await git.fetch({
       fs,
-      http: createGitHttp({ signal: options.signal, onBytes: options.onBytes, dispatcher: agent.dispatcher }),
+      http: createGitHttp({ fetcher, signal: options.signal, onBytes: options.onBytes }),
       gitdir,
       url,
       ref: localRef,
@@ -75,8 +74,9 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
     await git.writeRef({ fs, gitdir, ref: `refs/heads/${localRef}`, value: result.fetchHead, force: true });
     return { commit: result.fetchHead };
   } catch (e) {
-    if (e instanceof FerryError) throw e;
+    if (e instanceof FerryError && (e.code === 'FERRY_GIT' || e.code === 'FERRY_ABORTED')) throw e;
     if (options.signal?.aborted) throw new FerryError('FERRY_ABORTED', `git fetch of ${redactUrl(url)} aborted`, { url: redactUrl(url) }, e);
+    // A transport error (an HTTP status, the network) is the fetch's failure like isomorphic-git's own.
     const message = e instanceof Error ? e.message : String(e);
     // isomorphic-git messages may quote the URL; never let credentials through.
     throw new FerryError('FERRY_GIT', `git fetch of ${redactUrl(url)} ${options.ref} failed: ${message.replaceAll(url, redactUrl(url))}`, {
@@ -84,7 +84,7 @@ export async function fetchBranch(options: FetchBranchOptions): Promise<{ commit
       ref: options.ref,
     });
   } finally {
-    await agent.close().catch(() => undefined);
+    await own?.close().catch(() => undefined);
     await release();
   }
 }

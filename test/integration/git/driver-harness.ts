@@ -14,7 +14,7 @@ import type { GitUpstreamState } from '../../../src/drivers/git/previous-state.j
 import type { DriverContext, GeneratedFile, PreviousResource, Resolution } from '../../../src/drivers/types.js';
 import { FsBlobStore } from '../../../src/store/blob-store.js';
 import type { BlobStore, ManifestFile, ManifestResource } from '../../../src/store/types.js';
-import type { Fetcher } from '../../../src/transport/types.js';
+import { FakeFetcher } from '../../../src/transport/fake-fetcher.js';
 
 /** The store's own blob store, under `root` (on the same file system as the caches, as in a state folder). */
 export async function dirBlobStore(root: string): Promise<FsBlobStore> {
@@ -33,15 +33,6 @@ export function recordingLogger(): RecordingLogger {
   return { lines, debug: push, info: push, warn: push, error: push };
 }
 
-/** The git driver never downloads by URL: any call is a test failure. */
-const noFetcher: Fetcher = {
-  get: () => Promise.reject(new Error('the git driver must not use the fetcher')),
-  download: () => Promise.reject(new Error('the git driver must not use the fetcher')),
-  stats: () => ({ requests: 0, bytes: 0, retries: 0, resumed: 0, byHost: {} }),
-  resetStats: () => undefined,
-  close: async () => undefined,
-};
-
 export function gitResource(name: string, spec: Record<string, unknown>): Resource {
   return { kind: 'git', name, spec, hash: hashValue({ kind: 'git', name, spec }) };
 }
@@ -56,8 +47,10 @@ export async function runGitDriver(
   resource: Resource,
   options: { stateDir: string; blobs: BlobStore; previous?: ManifestResource; logger?: Logger; signal?: AbortSignal; refresh?: boolean },
 ): Promise<DriverRun> {
+  // The git driver never downloads by URL (git fetches itself): a fetcher that knows no URL, and any call is a failure.
+  const fetcher = new FakeFetcher();
   const ctx: DriverContext<GitUpstreamState> = {
-    fetcher: noFetcher,
+    fetcher,
     blobs: options.blobs,
     logger: options.logger ?? recordingLogger(),
     signal: options.signal ?? new AbortController().signal,
@@ -70,6 +63,7 @@ export async function runGitDriver(
   const spec = gitKind.parseSpec(resource.spec, { resource: `git/${resource.name}`, site: ctx.desired.site });
   const resolution = await gitDriver.resolve(resource, spec, ctx);
   const { files: generated } = await gitDriver.generate(resource, spec, resolution, { ...ctx, previous: undefined });
+  if (fetcher.calls.length) throw new Error(`the git driver must not use the fetcher: ${fetcher.calls.map((c) => c.url).join(', ')}`);
   const files: ManifestFile[] = resolution.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? 0, url: f.url }));
   for (const g of generated) files.push({ path: g.path, ...(g.stored ?? (await options.blobs.putBytes(g.content))), generated: true });
   const manifest: ManifestResource = { kind: 'git', name: resource.name, hash: resource.hash, root: `git/${resource.name}`, files, upstream: { ...resolution.upstream } };

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { servingDeclarations } from '../../../src/drivers/registry.js';
 import { reconcile } from '../../../src/reconcile/reconcile.js';
-import { renderNginxServerBlock } from '../../../src/serve/nginx-config.js';
-import { REGISTRY_SCRIPT } from '../../../src/serve/nginx-registry.js';
+import { NJS_SCRIPTS, renderNginxServerBlock } from '../../../src/serve/nginx-config.js';
 import { startServer, type RunningServer } from '../../../src/serve/server.js';
 import { createHttpFetcher } from '../../../src/transport/http-fetcher.js';
 import { startFaultRegistry, type FaultRegistry } from '../../helpers/fault-registry.js';
@@ -79,7 +78,7 @@ beforeAll(async () => {
   }
   server = await startServer({ stateDir: state, port: 0 });
   const real = realpathSync(state);
-  nginx = await startNginx({ dir: tmp, serverBlock: (port) => renderNginxServerBlock({ stateDir: real, listen: `127.0.0.1:${port}`, serving: servingDeclarations(), registryScript: REGISTRY_SCRIPT }) });
+  nginx = await startNginx({ dir: tmp, serverBlock: (port) => renderNginxServerBlock({ stateDir: real, listen: `127.0.0.1:${port}`, serving: servingDeclarations(), njsScripts: NJS_SCRIPTS }) });
 }, 60_000);
 
 afterAll(async () => {

@@ -60,7 +60,7 @@ export async function startNginx(options: { dir: string; serverBlock: (port: num
   const errorLog = join(prefix, 'error.log');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${join(prefix, 'temp', t)};`);
   const block = options.serverBlock(port);
-  // The registry API's njs handlers (src/serve/nginx-registry.ts): Debian's nginx loads the module
+  // The registry API's njs handlers (src/drivers/oci/nginx-registry.ts): Debian's nginx loads the module
   // through modules-enabled; this nginx reads only its own configuration.
   const modules = block.includes('js_import ') ? [`load_module ${await njsModule()};`] : [];
   const conf = [

@@ -1,7 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { blockLoad } from '../../../src/model/yaml/yaml-block.js';
-import { plain, slowLoad, type YVal } from '../../../src/model/yaml/yaml-load.js';
+import { plain, slowLoad } from '../../../src/model/yaml/yaml-load.js';
+import type { YVal } from '../../../src/model/yaml/yaml-tree.js';
 import { readModelDir } from './model-files.js';
 import { rng } from '../../helpers/rng.js';
 

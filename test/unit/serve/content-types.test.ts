@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { contentTypeFor } from '../../../src/serve/content-types.js';
-import { contentTypes } from '../../../src/drivers/registry.js';
+import { contentTypeFor, contentTypeTable } from '../../../src/serve/content-types.js';
+import { registeredKinds } from '../../../src/drivers/registry.js';
 
 describe('contentTypeFor', () => {
   it.each([
@@ -29,6 +29,6 @@ describe('contentTypeFor', () => {
     ['trailing.', 'application/octet-stream'],
     ['Releasefile', 'application/octet-stream'],
   ])('%s is %s', (name, type) => {
-    expect(contentTypeFor(name, contentTypes())).toBe(type);
+    expect(contentTypeFor(name, contentTypeTable(registeredKinds()))).toBe(type);
   });
 });

@@ -1,22 +1,20 @@
 /**
- * `ferry serve`'s registry API: the pull side of the distribution API (routes and answers in
- * src/drivers/oci/registry-routes.ts) over the oci mirrors of the published snapshot, and of
- * every retained one under /v2/snapshots/<id>/. Manifests are answered with the exact stored
- * bytes and their stored media type; blobs with Range and HEAD (file-response.ts). `current` is
- * read once per request, as for the static tree, so a publish or a rollback switches every tag
- * at once. Errors are OCI error bodies (NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN,
- * UNSUPPORTED for any method but GET and HEAD).
+ * `ferry serve`'s registry API, the oci kind's request handler (Kind.serving.handler): the pull
+ * side of the distribution API (routes and answers in registry-routes.ts) over the oci mirrors
+ * of the published snapshot, and of every retained one under /v2/snapshots/<id>/. Manifests are
+ * answered with the exact stored bytes and their stored media type; blobs with Range and HEAD
+ * (ctx.sendFile). `current` is read once per request, as for the static tree, so a publish or a
+ * rollback switches every tag at once. Errors are OCI error bodies (NAME_UNKNOWN,
+ * MANIFEST_UNKNOWN, BLOB_UNKNOWN, UNSUPPORTED for any method but GET and HEAD).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../core/logger.js';
-import { CATALOG_FILE, blobPath, parseCatalog, type RepositoryEntry } from '../drivers/oci/catalog.js';
-import { errorBody, findBlob, findManifest, paginate, routeRegistry, sortNames, type RegistryRoute } from '../drivers/oci/registry-routes.js';
-import type { SnapshotManifest } from '../store/types.js';
-import { sendFile } from './file-response.js';
-import type { ServedSnapshot, SnapshotResolver } from './snapshot-resolver.js';
-import { openInTree } from './tree-entry.js';
+import type { Logger } from '../../core/logger.js';
+import type { SnapshotManifest } from '../../store/types.js';
+import type { KindRequestHandler, KindServeContext, KindServedSnapshot } from '../kind.js';
+import { CATALOG_FILE, blobPath, parseCatalog, type RepositoryEntry } from './catalog.js';
+import { errorBody, findBlob, findManifest, paginate, routeRegistry, sortNames, type RegistryRoute } from './registry-routes.js';
 
 interface RepositoryView {
   root: string;
@@ -27,33 +25,33 @@ type View = Map<string, RepositoryView>;
 
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
-export function createRegistryHandler(options: { snapshots: SnapshotResolver; logger: Logger }) {
-  const { snapshots, logger } = options;
-  const views = new WeakMap<ServedSnapshot, Promise<View>>();
+export function createRegistryHandler(ctx: KindServeContext): KindRequestHandler {
+  const { logger } = ctx;
+  const views = new WeakMap<KindServedSnapshot, Promise<View>>();
 
   /** The repositories a snapshot serves: every oci resource's catalog, read once per snapshot. */
-  function viewOf(snapshot: ServedSnapshot): Promise<View> {
+  function viewOf(snapshot: KindServedSnapshot): Promise<View> {
     let v = views.get(snapshot);
     if (!v) {
-      v = loadView(snapshot, logger);
+      v = loadView(snapshot, ctx);
       views.set(snapshot, v);
     }
     return v;
   }
 
-  async function pick(route: Exclude<RegistryRoute, { kind: 'error' }>): Promise<{ snapshot: ServedSnapshot; retained: boolean } | null> {
+  async function pick(route: Exclude<RegistryRoute, { kind: 'error' }>): Promise<{ snapshot: KindServedSnapshot; retained: boolean } | null> {
     if (route.snapshot === undefined) {
-      const current = await snapshots.current();
-      return current && { snapshot: current.snapshot, retained: false };
+      const current = await ctx.current();
+      return current && { snapshot: current, retained: false };
     }
     const wanted = route.snapshot.toLowerCase();
-    const id = (await snapshots.list()).find((s) => s.toLowerCase() === wanted);
-    const snapshot = id === undefined ? null : await snapshots.byId(id);
+    const id = (await ctx.list()).find((s) => s.toLowerCase() === wanted);
+    const snapshot = id === undefined ? null : await ctx.byId(id);
     return snapshot && { snapshot, retained: true };
   }
 
-  /** Answers a request under /v2; false for any other path. */
-  return async function handle(req: IncomingMessage, res: ServerResponse, segments: readonly string[], query: string): Promise<boolean> {
+  /** Answers a request under /v2; false for any other path (and for a repository the tree serves). */
+  return async function handle(req: IncomingMessage, res: ServerResponse, { segments, query }): Promise<boolean> {
     const route = routeRegistry(segments);
     if (!route) return false;
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
@@ -101,29 +99,25 @@ export function createRegistryHandler(options: { snapshots: SnapshotResolver; lo
         ? fail(404, 'MANIFEST_UNKNOWN', `manifest ${route.reference} of ${route.name} is not served`, { name: route.name, reference: route.reference })
         : fail(404, 'BLOB_UNKNOWN', `blob ${route.digest} of ${route.name} is not served`, { name: route.name, digest: route.digest });
     }
-    const entry = await openInTree(snapshot, [...repo.root.split('/'), ...blobPath(found.digest).split('/')]);
-    if (entry?.kind !== 'file') {
-      if (entry?.kind === 'directory') logger.error('serve: registry blob is a folder', { digest: found.digest });
+    const file = await ctx.openFile(snapshot, [...repo.root.split('/'), ...blobPath(found.digest).split('/')]);
+    if (file === null || file === 'directory') {
+      if (file === 'directory') logger.error('serve: registry blob is a folder', { digest: found.digest });
       return fail(404, 'BLOB_UNKNOWN', `blob ${found.digest} is missing from snapshot ${snapshot.id}`);
     }
-    await sendFile({
-      req,
-      res,
-      file: {
-        handle: entry.handle,
-        size: entry.stat.size,
-        // The digest is the validator: no dates, so no 304 can answer for another snapshot's bytes.
-        lastModifiedMs: undefined,
-        etag: `"${found.digest}"`,
-        contentType: found.mediaType,
-        headers: { ...headers, ...API_VERSION, 'Docker-Content-Digest': found.digest },
-      },
+    await ctx.sendFile(req, res, {
+      ...file,
+      // The digest is the validator: no dates, so no 304 can answer for another snapshot's bytes.
+      lastModifiedMs: undefined,
+      etag: `"${found.digest}"`,
+      contentType: found.mediaType,
+      headers: { ...headers, ...API_VERSION, 'Docker-Content-Digest': found.digest },
     });
     return true;
   };
 }
 
-async function loadView(snapshot: ServedSnapshot, logger: Logger): Promise<View> {
+async function loadView(snapshot: KindServedSnapshot, ctx: { logger: Logger; openFile: KindServeContext['openFile'] }): Promise<View> {
+  const { logger } = ctx;
   const view: View = new Map();
   let manifest: SnapshotManifest;
   try {
@@ -134,8 +128,8 @@ async function loadView(snapshot: ServedSnapshot, logger: Logger): Promise<View>
   }
   for (const r of manifest.resources ?? []) {
     if (r.kind !== 'oci') continue;
-    const file = await openInTree(snapshot, [...r.root.split('/'), CATALOG_FILE]);
-    if (file?.kind !== 'file') continue;
+    const file = await ctx.openFile(snapshot, [...r.root.split('/'), CATALOG_FILE]);
+    if (file === null || file === 'directory') continue;
     let text: string;
     try {
       text = await file.handle.readFile('utf8');
