@@ -9,6 +9,11 @@ export interface Resource<Spec = Record<string, unknown>> {
   spec: Spec;
   /** sha256 of the canonical JSON of {kind, name, spec}. */
   hash: string;
+  /**
+   * Where the model defines the mirror (its `mirrors.<name>` entry, or the MCP entry it was
+   * translated from): runtime errors about it name this file:line (issue 10). Not in the hash.
+   */
+  source?: { file: string; line: number; column?: number };
 }
 
 export interface SiteSettings {

@@ -38,6 +38,11 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   const semantic = checkSemantics(typed, { locate, kinds });
   if (semantic.length) throw new FerryErrors(semantic);
   const desired = buildDesiredState(typed, kinds);
+  // Each mirror's definition, for the errors a run raises about it (issue 10).
+  for (const r of desired.resources) {
+    const pos = locate(['mirrors', r.name]);
+    if (pos) r.source = { file: pos.file, line: pos.line, column: pos.column };
+  }
   if (notMirrored.length) desired.notMirrored = notMirrored.map(entry);
   return { node, desired, explain };
 }

@@ -87,7 +87,7 @@ function isolate(r: ResolvedResource, errors: FerryError[], ctx: SyncContext): v
   r.reused = r.previous ?? r.reused;
   r.resolution = undefined;
   r.early = undefined;
-  ctx.logger.error(`${resourceId(r.resource)}: failed, ${r.reused ? 'its last good content is kept' : 'left out (no good content yet)'}: ${errors[0]?.message ?? ''}`, { resource: resourceId(r.resource), code: errors[0]?.code });
+  ctx.logger.error(`${resourceId(r.resource)}: failed, ${r.reused ? 'its last good content is kept' : 'left out (no good content yet)'}: ${errors[0]?.message ?? ''}`, { resource: resourceId(r.resource), code: errors[0]?.code, ...definedAt(r.resource) });
 }
 
 /** Resolves every resource (in parallel); collects every resource's errors before failing. */
@@ -108,7 +108,7 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
         const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
         const driver = await kind.driver();
         const resolution = await driver.resolve(resource, spec, driverContext(ctx, old, resource));
-        for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code });
+        for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code, ...definedAt(resource) });
         return standing({ resource, spec, driver, resolution, previous: old, checked: true });
       } catch (e) {
         const errs = toFerryErrors(e).map((err) => withResource(err, resource));
@@ -188,16 +188,27 @@ function driverContext(ctx: SyncContext, previous: ManifestResource | undefined,
   return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: refreshes(ctx, resource), previous, desired: ctx.desired, stateDir: ctx.stateDir };
 }
 
+/** `definedAt: file:line` of a resource, for log lines about it. */
+function definedAt(resource: Resource): { definedAt?: string } {
+  return resource.source ? { definedAt: `${resource.source.file}:${resource.source.line}` } : {};
+}
+
 /**
  * The error, naming its resource as `kind/name` in data.resource (what /status, the events and
  * the metrics key mirrors by): added when missing, and put in place of the bare name a driver
- * may have given (deb names its mirror `extra`; a base mirror's name is left as it is).
+ * may have given (deb names its mirror `extra`; a base mirror's name is left as it is). Its
+ * message starts with the mirror, and when it names no file of its own, its file:line is where
+ * the model defines the mirror: a 404 suite, a missing package, a bad index, a failing
+ * download (issue 10).
  */
 function withResource(e: FerryError, resource: Resource): FerryError {
   const id = resourceId(resource);
-  if (e.data.resource === resource.name && resource.name !== id) return new FerryError(e.code, e.message, { ...e.data, resource: id }, e.cause ?? e);
-  if (e.data.resource) return e;
-  return new FerryError(e.code, `${id}: ${e.message}`, { ...e.data, resource: id }, e.cause ?? e);
+  const src = resource.source;
+  const at = src && e.data.file === undefined ? { file: src.file, line: src.line, column: src.column } : {};
+  const named = e.data.resource === resource.name && resource.name !== id ? id : e.data.resource;
+  if (named !== undefined && named === e.data.resource && !src) return e;
+  const message = e.data.resource !== undefined ? e.message : `${id}: ${e.message}`;
+  return new FerryError(e.code, message, { ...e.data, resource: named ?? id, ...at }, e.cause ?? e);
 }
 
 /**
@@ -257,7 +268,7 @@ export async function fetchMissing(resolved: ResolvedResource[], ctx: SyncContex
         // A cancelled run stops its downloads: that is not a download failure (issue 10).
         if (ctx.signal.aborted) continue;
         errors.push(...toFerryErrors(e).map((err) => withResource(w.about ? new FerryError(err.code, `${w.about}: ${err.message}`, { ...err.data, about: w.about }, err.cause ?? err) : err, w.resource)));
-        ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: w.id });
+        ctx.logger.error(`download failed: ${redactUrl(w.url)}`, { resource: w.id, ...definedAt(w.resource) });
       }
     }
   };
