@@ -3,6 +3,7 @@
  * read as Ferry mirrors, so that an MCP cluster model mirrors what DriveTrain mirrored without
  * being rewritten (mapping table: README, "The MCP vocabulary"):
  *   parameters.aptly.server.mirror.<name>                          -> deb   (mcp/aptly-mirrors.ts)
+ *     publisher (prefix/distribution, component)                   -> deb-publication per prefix
  *   parameters.debmirror.client.mirrors.<name>                     -> deb   (mcp/debmirror-mirrors.ts)
  *   parameters.docker.client.images                                -> oci   (mcp/docker-images.ts)
  *   parameters._param.default_local_mirrror_content (three r's):
@@ -16,12 +17,12 @@
  * vocabulary (unvalidated: the schemas judge them, and errors point back at the MCP path).
  */
 import { FerryError } from '../core/ferry-error.js';
-import { aptlyMirrors, aptlyPublishAliases } from './mcp/aptly-mirrors.js';
+import { aptlyMirrors, aptlyPublications } from './mcp/aptly-mirrors.js';
 import { debmirrorMirrors } from './mcp/debmirror-mirrors.js';
 import { dockerClientImages, ImageGroups } from './mcp/docker-images.js';
 import { keyFingerprints } from './mcp/key-fingerprints.js';
 import { localMirrorContent } from './mcp/local-mirror-content.js';
-import { dotted, isRecord, type McpPath, type NotMirrored, type Translated } from './mcp/types.js';
+import { dotted, type McpPath, type NotMirrored, type Translated } from './mcp/types.js';
 
 export type { McpPath, NotMirrored, Translated } from './mcp/types.js';
 
@@ -50,10 +51,11 @@ export function translateMcp(parameters: Record<string, unknown>, translators: r
   const aptly = aptlyMirrors(parameters, fingerprints.list);
   const debmirror = debmirrorMirrors(parameters);
   const local = localMirrorContent(parameters, images);
-  const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publisherNotes(parameters)];
+  const publications = aptlyPublications(parameters, aptly.mirrors);
+  const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publications.notMirrored];
   const mirrors = new Map<string, Translated>();
   const errors: FerryError[] = [...fingerprints.errors, ...(aptly.errors ?? []), ...(debmirror.errors ?? [])];
-  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors, ...translators.flatMap((f) => f(parameters))]) {
+  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors, ...publications.mirrors, ...translators.flatMap((f) => f(parameters))]) {
     const other = mirrors.get(t.name);
     if (other) {
       errors.push(
@@ -71,36 +73,6 @@ export function translateMcp(parameters: Record<string, unknown>, translators: r
   const out = { mirrors, notMirrored, errors };
   if (translators.length === 0) cache.set(parameters, out);
   return out;
-}
-
-/**
- * aptly published each mirror under its own URL (`publisher`), often several mirrors merged
- * into one repository (`/ubuntu/dists/xenial` with main, universe, ...) and under a suite name
- * of its own (`/ubuntu-xenial/dists/2019.2.0`). Ferry serves each mirror at /deb/<name>/ with
- * the upstream's suites; the merged, renamed publication is not made yet, so each one is listed.
- */
-function publisherNotes(parameters: Record<string, unknown>): NotMirrored[] {
-  const server = isRecord(parameters.aptly) ? parameters.aptly.server : undefined;
-  const mirrors = isRecord(server) ? server.mirror : undefined;
-  if (!isRecord(mirrors)) return [];
-  const at = new Map<string, string[]>();
-  const found: Array<{ name: string; url: string }> = [];
-  for (const [name, m] of Object.entries(mirrors)) {
-    if (!isRecord(m) || m.enabled === false) continue;
-    for (const a of aptlyPublishAliases(m.publisher)) {
-      const url = `/${a.prefix ? `${a.prefix}/` : ''}dists/${a.distribution}`;
-      at.set(url, [...(at.get(url) ?? []), name]);
-      found.push({ name, url });
-    }
-  }
-  return found.map(({ name, url }) => {
-    const shared = (at.get(url) ?? []).filter((n) => n !== name);
-    const merged = shared.length ? ` merged with ${shared.length} other mirror(s) (${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', ...' : ''})` : '';
-    return {
-      path: ['aptly', 'server', 'mirror', name, 'publisher'],
-      reason: `aptly served it at ${url}${merged}; Ferry serves it at /deb/<name>/ under the upstream suite names, and makes no merged or renamed publication yet: point clients there`,
-    };
-  });
 }
 
 /** Ferry mirror specs (name -> spec, kind included) for the MCP mirrors in `parameters`. */

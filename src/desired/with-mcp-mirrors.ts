@@ -14,7 +14,7 @@
  */
 import { FerryError } from '../core/ferry-error.js';
 import { translateMcp, type McpTranslator, type NotMirrored } from './mcp-vocabulary.js';
-import { dotted, isRecord } from './mcp/types.js';
+import { dotted, isRecord, type Translated } from './mcp/types.js';
 
 type Path = ReadonlyArray<string | number>;
 
@@ -86,6 +86,7 @@ export function withMcpMirrors(parameters: Record<string, unknown>, options: { t
   const mirrors: Record<string, unknown> = {};
   for (const [name, t] of translated) if (!(name in ownMirrors) && !t.held) mirrors[name] = t.spec;
   Object.assign(mirrors, ownMirrors);
+  notMirrored = [...notMirrored, ...keepPublishedMembers(mirrors, translated, ownMirrors)];
   const clusterName = (parameters._param as Record<string, unknown> | undefined)?.cluster_name;
   const site = own?.site ?? { name: typeof clusterName === 'string' ? clusterName : 'site' };
   return {
@@ -98,4 +99,31 @@ export function withMcpMirrors(parameters: Record<string, unknown>, options: { t
     errors,
     explain,
   };
+}
+
+/**
+ * A translated aptly publication (deb-publication) keeps the members that are mirrored: one held
+ * as unverifiable, disabled, or replaced by something other than a deb mirror is left out of it
+ * and listed; a publication left with no member is dropped. `mirrors` is changed in place.
+ */
+function keepPublishedMembers(mirrors: Record<string, unknown>, translated: ReadonlyMap<string, Translated>, own: Record<string, unknown>): NotMirrored[] {
+  const notes: NotMirrored[] = [];
+  for (const [name, t] of translated) {
+    if (t.spec.kind !== 'deb-publication' || name in own) continue;
+    const spec = t.spec as { prefix: string; distributions: Record<string, Array<{ mirror: string; component: string }>> };
+    const distributions: typeof spec.distributions = {};
+    for (const [dist, members] of Object.entries(spec.distributions)) {
+      members.forEach((m, i) => {
+        const target = mirrors[m.mirror];
+        if (isRecord(target) && target.kind === 'deb' && target.enabled !== false) (distributions[dist] ??= []).push(m);
+        else {
+          const why = translated.get(m.mirror)?.held && !(m.mirror in own) ? 'it is held as unverifiable' : 'it is not an enabled deb mirror';
+          notes.push({ path: t.field(['distributions', dist, i]), reason: `aptly served it at /${spec.prefix}/dists/${dist} (component ${m.component}); ${why}, so Ferry's publication there lacks it` });
+        }
+      });
+    }
+    if (Object.keys(distributions).length) mirrors[name] = { ...spec, distributions };
+    else delete mirrors[name];
+  }
+  return notes;
 }

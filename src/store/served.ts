@@ -81,21 +81,27 @@ function checkServedAs(f: ManifestFile, resource: string): void {
 
 /**
  * The folders resources claim besides their roots must not overlap another resource's root,
- * route or mirror (two resources would then share one URL space).
+ * route or mirror (two resources would then share one URL space); two resources' mirror
+ * folders may nest, as aptly's publish prefixes do.
  */
 export function checkClaims(resources: readonly ManifestResource[]): void {
-  const claims: Array<{ folder: string; resource: string; own: boolean }> = [];
+  const claims: Array<{ folder: string; resource: string; own: boolean; mirror?: boolean }> = [];
   for (const r of resources) {
     const { routes, mirrors } = servingFolders(r);
     const resource = resourceId(r);
     claims.push({ folder: r.root, resource, own: true });
-    for (const folder of [...routes, ...mirrors]) claims.push({ folder, resource, own: false });
+    for (const folder of routes) claims.push({ folder, resource, own: false });
+    for (const folder of mirrors) claims.push({ folder, resource, own: false, mirror: true });
   }
   for (const a of claims) {
     if (a.own) continue;
     for (const b of claims) {
       if (a.resource === b.resource) continue;
-      if (a.folder === b.folder || under(a.folder, b.folder) || under(b.folder, a.folder)) {
+      // One mirror folder inside another (aptly's `ubuntu-xenial/openstack/pike` next to
+      // `ubuntu-xenial`, whose dists/ and pool/ it does not touch) is allowed: planTree still
+      // refuses any path two files want, and a file where a folder must be.
+      const nested = a.mirror === true && b.mirror === true && a.folder !== b.folder;
+      if (!nested && (a.folder === b.folder || under(a.folder, b.folder) || under(b.folder, a.folder))) {
         throw new FerryError('FERRY_UNSAFE_PATH', `${a.resource} serves at ${a.folder}/, which overlaps ${b.folder}/ of ${b.resource}`, { resource: a.resource, actual: a.folder, expected: `not ${b.folder}` });
       }
     }

@@ -58,6 +58,16 @@ describe('served paths (the serving hook)', () => {
     expect(code(() => planTree({ desiredHash: 'x', site, resources: [image(), other] }))).toBe('FERRY_UNSAFE_PATH');
   });
 
+  it("lets mirror folders nest, as aptly's publish prefixes do (issue 12), but never collide", () => {
+    const pub = (name: string, mirror: string, path: string, sha256 = D1): ManifestResource => ({ kind: 'deb-publication', name, hash: 'h', root: `deb-publication/${name}`, mirrors: [mirror], files: [{ path, sha256, size: 1 }] });
+    const outer = pub('aptly-ubuntu-xenial', 'ubuntu-xenial', 'dists/2019.2.0/Release');
+    const inner = pub('aptly-ubuntu-xenial-openstack-pike', 'ubuntu-xenial/openstack/pike', 'dists/2019.2.0/Release', D2);
+    const plan = planTree({ desiredHash: 'x', site, resources: [outer, inner] });
+    expect(plan.entries.map((e) => e.rel).filter((r) => r.startsWith('ubuntu-xenial/')).sort()).toEqual(['ubuntu-xenial/dists/2019.2.0/Release', 'ubuntu-xenial/openstack/pike/dists/2019.2.0/Release']);
+    expect(code(() => planTree({ desiredHash: 'x', site, resources: [outer, pub('same', 'ubuntu-xenial', 'pool/a')] }))).toBe('FERRY_UNSAFE_PATH');
+    expect(code(() => planTree({ desiredHash: 'x', site, resources: [outer, pub('into-dists', 'ubuntu-xenial/dists', '2019.2.0/Release', D2)] }))).toBe('FERRY_UNSAFE_PATH');
+  });
+
   it.each([
     ['a content type with a quote', { contentType: 'text/plain"' }],
     ['a header value with $', { headers: { 'Docker-Content-Digest': '$host' } }],
