@@ -5,6 +5,7 @@
  * a model error naming the mirror, so a model never silently mirrors less than it says.
  */
 import { debKind } from './deb/kind.js';
+import { debPublicationKind } from './deb-publication/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
@@ -15,7 +16,7 @@ import type { Kind, KindCgi, KindServing } from './kind.js';
 import type { Driver } from './types.js';
 
 // One line per kind.
-const KINDS: readonly Kind[] = [debKind, fileKind, gitKind, ociKind, rpmKind];
+const KINDS: readonly Kind[] = [debKind, debPublicationKind, fileKind, gitKind, ociKind, rpmKind];
 
 const extraKinds: Kind[] = [];
 let sorted: readonly Kind[] | undefined;

@@ -70,8 +70,8 @@ function writeModel(universeFilter: string): void {
   write('nodes/_generated/apt01.lab.local.yml', 'classes:\n  - cluster.lab\n  - cluster.lab.infra.apt\nparameters:\n  _param:\n    linux_system_codename: xenial\n');
 }
 
-async function ferry(args: string[]): Promise<string> {
-  const r = await runFerry([...args, '--state', state]);
+async function ferry(args: string[], options: { state?: boolean } = {}): Promise<string> {
+  const r = await runFerry(options.state === false ? args : [...args, '--state', state]);
   if (r.code !== 0) throw new Error(`ferry ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -84,17 +84,15 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-/** apt-get update on every client, then which of the packages it can download. */
+/** apt-get update on every client, which of `names` it is offered, and that it downloads them all (from the pool). */
 async function installable(names: string[]): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const c of clients) {
     const update = await c.apt.apt(['update']);
     expect(update.stderr).not.toMatch(/^(W|E):/m);
-    out[c.name] = [];
-    for (const n of names) {
-      const ok = await c.apt.apt(['install', '--download-only', '--no-install-recommends', '-y', n]).then(() => true, () => false);
-      if (ok) out[c.name].push(n);
-    }
+    const { stdout } = await run('apt-cache', ['madison', ...names], { env: { ...process.env, APT_CONFIG: join(c.apt.root, 'apt.conf') } });
+    out[c.name] = names.filter((n) => new RegExp(`^\\s*${n} \\|`, 'm').test(stdout));
+    await c.apt.apt(['install', '--download-only', '--no-install-recommends', '-y', ...out[c.name]]);
   }
   return out;
 }
@@ -135,7 +133,7 @@ describe('aptly publish URLs of an MCP model (issue 12)', () => {
     writeModel('htop');
     await git('add', '-A');
     await git('commit', '-qm', 'v1');
-    const desired = await ferry(['desired', '--repo', modelDir, '--ref', 'main', '--json']);
+    const desired = await ferry(['desired', '--repo', modelDir, '--ref', 'main', '--json'], { state: false });
     const pub = (JSON.parse(desired) as { translated: Array<{ name: string; spec: Record<string, unknown> }> }).translated.find((t) => t.name === 'aptly-ubuntu');
     expect(pub?.spec).toEqual({ kind: 'deb-publication', prefix: 'ubuntu', distributions: { xenial: [{ mirror: 'xenial-main', component: 'main' }, { mirror: 'xenial-universe', component: 'universe' }] } });
     await ferry(['apply', '--repo', modelDir, '--ref', 'main']);
