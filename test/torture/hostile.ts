@@ -281,7 +281,12 @@ export const hostileArea: Area = {
         void (async () => {
           const chunk = Buffer.alloc(64 * 1024, 0x20);
           for (let sent = 0; sent < size && !answered && !req.destroyed; sent += chunk.length) {
-            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r).once('close', r));
+            if (!req.write(chunk)) {
+              await new Promise<void>((r) => {
+                const done = () => (req.off('drain', done).off('close', done), r());
+                req.once('drain', done).once('close', done);
+              });
+            }
           }
           if (!answered && !req.destroyed) req.end();
         })();
