@@ -170,3 +170,67 @@ export async function writeUpstream(root: string, projects: readonly UpstreamPro
     if (options.json) await writeFile(join(root, 'simple', norm, 'index.json'), JSON.stringify({ meta: { 'api-version': '1.0' }, name: norm, files: json }));
   }
 }
+
+export interface PypiUpstreamServer {
+  /** `http://127.0.0.1:<port>/simple/`. */
+  index: string;
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a writeUpstream folder on 127.0.0.1 as an index does: `/simple/<p>/` answers
+ * `index.json` (PEP 691) when Accept asks for JSON and the folder has one, else `index.html`;
+ * `/files/...` redirect (302) to `/cdn/files/...` when `redirectFiles` (a separate file host).
+ */
+export async function startPypiUpstream(root: string, options: { redirectFiles?: boolean } = {}): Promise<PypiUpstreamServer> {
+  const { createServer } = await import('node:http');
+  const { readFile, stat } = await import('node:fs/promises');
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    void (async () => {
+      let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      requests.push(path);
+      if (options.redirectFiles && path.startsWith('/files/')) {
+        res.writeHead(302, { location: `/cdn${req.url}` }).end();
+        return;
+      }
+      if (path.startsWith('/cdn/')) path = path.slice(4);
+      if (path.split('/').includes('..')) {
+        res.writeHead(403).end();
+        return;
+      }
+      let file = join(root, path);
+      let type = 'application/octet-stream';
+      if (path.endsWith('/')) {
+        const wantsJson = /application\/vnd\.pypi\.simple\.v1\+json/.test(req.headers.accept ?? '');
+        const json = join(file, 'index.json');
+        const hasJson = await stat(json).then(() => true, () => false);
+        if (wantsJson && hasJson) [file, type] = [json, 'application/vnd.pypi.simple.v1+json'];
+        else [file, type] = [join(file, 'index.html'), 'text/html; charset=utf-8'];
+      } else if (path.endsWith('.metadata')) type = 'text/plain';
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      } catch {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  const url = `http://127.0.0.1:${addr.port}`;
+  return {
+    url,
+    index: `${url}/simple/`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,17 @@
+/** The `pypi` kind: PyPI-style indexes (PEP 503/691) mirrored for pip, served as both (by Accept). */
+import type { Kind } from '../kind.js';
+import { pypiSchema } from './schema.js';
+import { JSON_EXTENSION, JSON_INDEX } from './simple-pages.js';
+import { parsePypiSpec, withPypiDefaults, type PypiSpec } from './spec.js';
+
+export const pypiKind: Kind<PypiSpec> = {
+  kind: 'pypi',
+  schema: pypiSchema,
+  withDefaults: withPypiDefaults,
+  parseSpec: parsePypiSpec,
+  contentTypes: {
+    byExtension: { [JSON_EXTENSION]: 'application/vnd.pypi.simple.v1+json', metadata: 'text/plain; charset=utf-8' },
+  },
+  serving: { indexes: [{ file: JSON_INDEX, type: 'application/vnd.pypi.simple.v1+json' }] },
+  driver: async () => (await import('./driver.js')).pypiDriver,
+};

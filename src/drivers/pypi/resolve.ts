@@ -1,0 +1,367 @@
+/**
+ * Resolving a pypi mirror: the requirements it names (projects, requirements files, or the
+ * upstream's whole project list narrowed by allow/deny), every version each admits, then with
+ * `with_deps` the dependencies of every mirrored version (Requires-Dist with markers evaluated
+ * for each Python version, platform and requested extra), each at the newest version pip would
+ * choose; and the core metadata of every wheel, served again as PEP 658 files. Every failure is
+ * collected, each a FerryError naming the mirror, project, file and URL; any failure fails the
+ * mirror (nothing of it is published).
+ */
+import PQueue from 'p-queue';
+import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
+import { resourceId, type Resource } from '../../core/resource.js';
+import type { DriverContext, WantedFile } from '../types.js';
+import { admitted, candidates, matchesAny, newestFor, unsafeFilename, type Candidate } from './choose.js';
+import { parseCoreMetadata } from './metadata.js';
+import { normalizeName } from './name.js';
+import { evaluateMarker, markerEnvironment, type MarkerEnvironment, type Requirement } from './requirement.js';
+import { parseRequirementsFile } from './requirements-file.js';
+import type { ServedProject } from './simple-pages.js';
+import { formatSpecifierSet, type SpecifierSet } from './specifier.js';
+import type { PypiSpec } from './spec.js';
+import { fetchProjectList, fetchProjectPage, fetchText, projectUrl, wheelMetadata, type FetchedPage } from './upstream.js';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+}
+
+/** What a pypi mirror keeps for its next refresh. */
+export interface PypiUpstream {
+  /** Normalized project (`` for the project list) -> sha256 of its page. */
+  pages: Record<string, string>;
+  /** Requirements/constraints file URL -> sha256. */
+  sources: Record<string, string>;
+  /** Wheel sha256 -> its core metadata in the blob store. */
+  metadata: Record<string, StoredBlob>;
+}
+
+export interface PypiScratch {
+  projects: ServedProject[];
+}
+
+export interface PypiResolution {
+  files: WantedFile[];
+  upstream: PypiUpstream;
+  scratch: PypiScratch;
+  warnings: FerryError[];
+  unchanged?: boolean;
+}
+
+const DEFAULT_PYTHONS = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'];
+type Platform = { system: 'Linux' | 'Windows' | 'Darwin'; machine: string };
+const DEFAULT_PLATFORMS: Platform[] = [
+  { system: 'Linux', machine: 'x86_64' },
+  { system: 'Linux', machine: 'aarch64' },
+  { system: 'Windows', machine: 'AMD64' },
+  { system: 'Darwin', machine: 'arm64' },
+  { system: 'Darwin', machine: 'x86_64' },
+];
+
+/** The marker platforms of the spec's platform tags (all common ones when it names none but `any`). */
+export function platformsOf(tags: readonly string[] | undefined): Platform[] {
+  const out = new Map<string, Platform>();
+  for (const t of tags ?? []) {
+    let m = /^(?:many|musl)?linux[^_]*(?:_\d+_\d+)?_(.+)$/.exec(t);
+    if (m && !m[1].includes('*')) out.set(`L${m[1]}`, { system: 'Linux', machine: m[1] });
+    m = /^win_?(.*)$/.exec(t);
+    if (m) out.set(`W${m[1]}`, { system: 'Windows', machine: m[1] === 'amd64' ? 'AMD64' : m[1] === 'arm64' ? 'ARM64' : m[1] === '' || m[1] === '32' ? 'x86' : m[1] });
+    m = /^macosx_\d+_\d+_(.+)$/.exec(t);
+    if (m && !m[1].includes('*')) out.set(`D${m[1]}`, { system: 'Darwin', machine: m[1] });
+  }
+  return out.size > 0 ? [...out.values()] : DEFAULT_PLATFORMS;
+}
+
+interface Wanted {
+  norm: string;
+  set: SpecifierSet;
+  extras: string[];
+  /** From the spec (every admitted version) or a dependency (the newest per Python). */
+  root: boolean;
+  /** For a dependency: the Python versions its marker holds for. */
+  pythons?: string[];
+  /** Where it came from, for messages. */
+  from: string;
+}
+
+class Resolver {
+  readonly id: string;
+  readonly pages = new Map<string, Promise<FetchedPage>>();
+  readonly chosen = new Map<string, Map<string, Candidate>>();
+  readonly names = new Map<string, string>();
+  readonly constraints = new Map<string, SpecifierSet[]>();
+  readonly sources: Record<string, string> = {};
+  readonly metadata: Record<string, StoredBlob> = {};
+  readonly metadataText = new Map<string, Promise<string>>();
+  readonly errors: FerryError[] = [];
+  readonly warnings: FerryError[] = [];
+  readonly seen = new Set<string>();
+  readonly followed = new Set<string>();
+  readonly queue = new PQueue({ concurrency: 16 });
+  readonly pythons: string[];
+  readonly envs: MarkerEnvironment[];
+
+  constructor(
+    readonly resource: Resource,
+    readonly spec: PypiSpec,
+    readonly ctx: DriverContext<Partial<PypiUpstream>>,
+  ) {
+    this.id = resourceId(resource);
+    this.pythons = spec.pythonVersions ?? DEFAULT_PYTHONS;
+    this.envs = this.pythons.flatMap((py) => platformsOf(spec.platforms).map((p) => markerEnvironment(py, p)));
+  }
+
+  page(norm: string): Promise<FetchedPage> {
+    let p = this.pages.get(norm);
+    if (!p) {
+      p = fetchProjectPage(this.ctx, this.id, this.spec.indexUrl, norm);
+      p.catch(() => undefined);
+      this.pages.set(norm, p);
+    }
+    return p;
+  }
+
+  /** Requirements files (and the files they include), constraints apart. */
+  async readSources(): Promise<Wanted[]> {
+    const wanted: Wanted[] = [];
+    const visited = new Set<string>();
+    const read = async (src: { url?: string; text?: string; sha256?: string }, constraints: boolean, depth: number): Promise<void> => {
+      if (depth > 10) throw new FerryError('FERRY_INVALID_MODEL', `${this.id}: requirements files include each other more than 10 deep (${src.url})`, { resource: this.id, url: src.url });
+      let text = src.text ?? '';
+      const where = src.url ?? 'requirements text';
+      if (src.url) {
+        if (visited.has(src.url)) return;
+        visited.add(src.url);
+        const got = await fetchText(this.ctx, this.id, src.url, src.sha256);
+        this.sources[src.url] = got.digest;
+        text = got.text;
+      }
+      const parsed = parseRequirementsFile(text);
+      for (const e of parsed.errors) this.errors.push(new FerryError('FERRY_BAD_INDEX', `${this.id}: ${where} line ${e.line}: ${e.message}`, { resource: this.id, url: src.url, line: e.line }));
+      for (const { requirement: r } of parsed.requirements) {
+        const norm = normalizeName(r.name);
+        if (constraints) this.constraints.set(norm, [...(this.constraints.get(norm) ?? []), r.specifier]);
+        else wanted.push({ norm, set: r.specifier, extras: r.extras, root: true, from: where });
+        this.names.set(norm, this.names.get(norm) ?? r.name);
+      }
+      for (const inc of parsed.includes) {
+        let url: string;
+        try {
+          url = new URL(inc.path, src.url).toString();
+        } catch {
+          this.errors.push(new FerryError('FERRY_INVALID_MODEL', `${this.id}: ${where} line ${inc.line}: ${inc.path} is relative to a file with no URL`, { resource: this.id, line: inc.line }));
+          continue;
+        }
+        await read({ url }, constraints || inc.kind === 'constraints', depth + 1);
+      }
+    };
+    for (const s of this.spec.requirements) await read(s, false, 0);
+    for (const s of this.spec.constraints) await read(s, true, 0);
+    return wanted;
+  }
+
+  async roots(): Promise<Wanted[]> {
+    const wanted: Wanted[] = this.spec.projects.map((r: Requirement) => ({ norm: normalizeName(r.name), set: r.specifier, extras: r.extras, root: true, from: 'projects' }));
+    for (const r of this.spec.projects) this.names.set(normalizeName(r.name), r.name);
+    wanted.push(...(await this.readSources()));
+    if (this.spec.allProjects) {
+      const list = await fetchProjectList(this.ctx, this.id, this.spec.indexUrl);
+      this.sources[this.spec.indexUrl] = list.digest;
+      for (const name of list.names) {
+        const norm = normalizeName(name);
+        if (this.spec.allow.length > 0 && !matchesAny(norm, this.spec.allow)) continue;
+        this.names.set(norm, this.names.get(norm) ?? name);
+        wanted.push({ norm, set: { specifiers: [] }, extras: [], root: true, from: 'the project list' });
+      }
+    }
+    return wanted.filter((w) => !matchesAny(w.norm, this.spec.deny));
+  }
+
+  /** The page's candidates, every file name checked first (a hostile index fails the mirror). */
+  async candidates(norm: string): Promise<Candidate[]> {
+    const { page } = await this.page(norm);
+    for (const f of page.files) {
+      const why = unsafeFilename(f.filename);
+      if (why) throw new FerryError('FERRY_UNSAFE_PATH', `${this.id}: project ${norm}: file name ${JSON.stringify(f.filename)} ${why} (${f.url}); refused`, { resource: this.id, project: norm, file: f.filename, url: f.url });
+    }
+    return candidates(norm, page.files, this.spec);
+  }
+
+  async want(w: Wanted): Promise<void> {
+    const key = `${w.norm} ${formatSpecifierSet(w.set)} ${w.extras.join(',')} ${w.root ? '' : (w.pythons ?? []).join(',')}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (matchesAny(w.norm, this.spec.deny)) {
+      this.warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: ${w.norm} (${w.from}) is denied: left out`, { resource: this.id, project: w.norm }));
+      return;
+    }
+    const cands = await this.candidates(w.norm);
+    const constraints = this.constraints.get(w.norm) ?? [];
+    const files = w.root ? admitted(cands, w.set, constraints, this.spec.prereleases) : newestFor(cands, w.set, constraints, this.spec.prereleases, w.pythons ?? this.pythons);
+    if (files.length === 0) {
+      if (w.root && this.spec.allProjects && w.from === 'the project list') return;
+      const url = projectUrl(this.spec.indexUrl, w.norm);
+      throw new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: project ${w.norm}${formatSpecifierSet(w.set) ? ` ${formatSpecifierSet(w.set)}` : ''} (${w.from}): no file at ${url} fits (${this.describeFilter()})`, { resource: this.id, project: w.norm, url });
+    }
+    const mine = this.chosen.get(w.norm) ?? new Map<string, Candidate>();
+    this.chosen.set(w.norm, mine);
+    const versions = new Map<string, Candidate[]>();
+    for (const c of files) {
+      mine.set(c.file.filename, c);
+      versions.set(c.version, [...(versions.get(c.version) ?? []), c]);
+    }
+    if (!this.spec.withDeps) return;
+    await Promise.all([...versions].map(([version, cs]) => this.follow(w.norm, version, cs, w.extras)));
+  }
+
+  describeFilter(): string {
+    const parts = [this.spec.wheels ? (this.spec.sdists ? 'wheels or sdists' : 'wheels') : 'sdists'];
+    if (this.spec.pythonVersions) parts.push(`Python ${this.spec.pythonVersions.join(', ')}`);
+    if (this.spec.platforms) parts.push(`platforms ${this.spec.platforms.join(', ')}`);
+    if (!this.spec.prereleases) parts.push('no pre-releases');
+    return parts.join(', ');
+  }
+
+  /** The dependencies of one version (from one of its wheels), each wanted in turn. */
+  async follow(norm: string, version: string, cs: Candidate[], extras: string[]): Promise<void> {
+    const key = `${norm} ${version} ${extras.join(',')}`;
+    if (this.followed.has(key)) return;
+    this.followed.add(key);
+    const wheels = cs.filter((c) => c.dist.kind === 'wheel').sort((a, b) => Number(b.file.coreMetadata !== false) - Number(a.file.coreMetadata !== false) || (a.file.filename < b.file.filename ? -1 : 1));
+    if (wheels.length === 0) {
+      this.warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: project ${norm} ${version} has only sdists here: its dependencies are not followed`, { resource: this.id, project: norm }));
+      return;
+    }
+    const c = wheels[0];
+    let meta;
+    try {
+      meta = parseCoreMetadata(await this.metadataOf(norm, c));
+    } catch (e) {
+      if (e instanceof FerryError) throw e;
+      throw new FerryError('FERRY_BAD_INDEX', `${this.id}: project ${norm}: the metadata of ${c.file.filename} (${c.file.url}): ${(e as Error).message}`, { resource: this.id, project: norm, file: c.file.filename, url: c.file.url }, e);
+    }
+    const deps: Wanted[] = [];
+    for (const r of meta.requiresDist) {
+      if (r.url) continue;
+      const pythons = new Set<string>();
+      for (const env of this.envs) {
+        for (const extra of ['', ...extras]) {
+          let holds = true;
+          try {
+            holds = r.marker ? evaluateMarker(r.marker, { ...env, extra }) : true;
+          } catch {
+            holds = true;
+          }
+          if (holds) pythons.add(env.python_version);
+        }
+      }
+      if (pythons.size === 0) continue;
+      deps.push({ norm: normalizeName(r.name), set: r.specifier, extras: r.extras, root: false, pythons: [...pythons].sort(), from: `required by ${norm} ${version}` });
+    }
+    await Promise.all(deps.map((d) => this.want(d).catch((e: unknown) => this.errors.push(...toFerryErrors(e)))));
+  }
+
+  /** A wheel's core metadata, fetched or read once, kept in the blob store (served as PEP 658). */
+  metadataOf(norm: string, c: Candidate): Promise<string> {
+    const sha = c.file.hashes.sha256;
+    let p = this.metadataText.get(sha);
+    if (!p) {
+      p = this.queue.add(async () => {
+        const known = this.ctx.previous?.upstream?.metadata?.[sha];
+        if (known && (await this.ctx.blobs.has(known.sha256))) {
+          const { readFile } = await import('node:fs/promises');
+          this.metadata[sha] = known;
+          return (await readFile(this.ctx.blobs.pathOf(known.sha256))).toString('utf8');
+        }
+        const bytes = await wheelMetadata(this.ctx, this.id, norm, c, sha);
+        this.metadata[sha] = await this.ctx.blobs.putBytes(bytes);
+        return Buffer.from(bytes).toString('utf8');
+      }) as Promise<string>;
+      p.catch(() => undefined);
+      this.metadataText.set(sha, p);
+    }
+    return p;
+  }
+}
+
+function sha256Of(resolver: Resolver, norm: string, c: Candidate): string | undefined {
+  const sha = c.file.hashes.sha256;
+  if (sha && /^[0-9a-f]{64}$/.test(sha)) return sha;
+  resolver.errors.push(
+    new FerryError('FERRY_BAD_INDEX', `${resolver.id}: project ${norm}: ${c.file.filename} (${c.file.url}) has no sha256 in the index${Object.keys(c.file.hashes).length ? ` (only ${Object.keys(c.file.hashes).join(', ')})` : ''}: every file is verified against the index's sha256`, {
+      resource: resolver.id,
+      project: norm,
+      file: c.file.filename,
+      url: c.file.url,
+    }),
+  );
+  return undefined;
+}
+
+/** Every page and source the last resolve read answers the same: the mirror stands as published. */
+async function standsAsPublished(resource: Resource, spec: PypiSpec, ctx: DriverContext<Partial<PypiUpstream>>, resolver: Resolver): Promise<boolean> {
+  const prev = ctx.previous;
+  const up = prev?.upstream;
+  if (!prev || prev.hash !== resource.hash || !up?.pages || !up.sources || !up.metadata) return false;
+  const id = resourceId(resource);
+  const checks = [
+    ...Object.entries(up.pages).map(async ([norm, digest]) => (await resolver.page(norm)).digest === digest),
+    ...Object.entries(up.sources).map(async ([url, digest]) => (url === spec.indexUrl ? (await fetchProjectList(ctx, id, url)).digest : (await fetchText(ctx, id, url)).digest) === digest),
+    ...Object.values(up.metadata).map((m) => ctx.blobs.has(m.sha256)),
+  ];
+  try {
+    return (await Promise.all(checks)).every(Boolean);
+  } catch {
+    return false;
+  }
+}
+
+export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: DriverContext<Partial<PypiUpstream>>): Promise<PypiResolution> {
+  const r = new Resolver(resource, spec, ctx);
+  if (await standsAsPublished(resource, spec, ctx, r)) {
+    const prev = ctx.previous!;
+    const files = prev.files.filter((f) => f.url !== undefined && !f.generated).map((f) => ({ path: f.path, url: f.url!, sha256: f.sha256, size: f.size }));
+    return { files, upstream: prev.upstream as PypiUpstream, scratch: { projects: [] }, warnings: [], unchanged: true };
+  }
+  let roots: Wanted[] = [];
+  try {
+    roots = await r.roots();
+  } catch (e) {
+    r.errors.push(...toFerryErrors(e));
+  }
+  await Promise.all(roots.map((w) => r.want(w).catch((e: unknown) => r.errors.push(...toFerryErrors(e)))));
+
+  const files: WantedFile[] = [];
+  const projects: ServedProject[] = [];
+  const metaTasks: Array<Promise<unknown>> = [];
+  for (const [norm, chosen] of [...r.chosen].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const served: ServedProject = { name: r.names.get(norm) ?? (await r.page(norm)).page.name ?? norm, normalized: norm, files: [] };
+    for (const c of [...chosen.values()].sort((a, b) => (a.file.filename < b.file.filename ? -1 : 1))) {
+      const sha = sha256Of(r, norm, c);
+      if (!sha) continue;
+      const path = `files/${norm}/${c.file.filename}`;
+      files.push({ path, url: c.file.url, sha256: sha, ...(c.file.size !== undefined ? { size: c.file.size } : {}) });
+      const entry = { filename: c.file.filename, sha256: sha, size: c.file.size ?? 0, version: c.version, ...(c.file.requiresPython ? { requiresPython: c.file.requiresPython } : {}), yanked: c.file.yanked };
+      served.files.push(entry);
+      if (c.dist.kind === 'wheel') {
+        metaTasks.push(
+          r.metadataOf(norm, c).then(
+            () => undefined,
+            (e: unknown) => r.errors.push(...toFerryErrors(e)),
+          ),
+        );
+      }
+    }
+    projects.push(served);
+  }
+  await Promise.all(metaTasks);
+  if (r.errors.length > 0) {
+    const unique = [...new Map(r.errors.map((e) => [e.message, e])).values()];
+    throw unique.length === 1 ? unique[0] : new FerryErrors(unique);
+  }
+  // Sizes the index did not give come from the blob store at generate; metadata digests now.
+  for (const p of projects) for (const f of p.files) if (r.metadata[f.sha256]) f.metadataSha256 = r.metadata[f.sha256].sha256;
+  const pages: Record<string, string> = {};
+  for (const [norm, p] of r.pages) pages[norm] = (await p).digest;
+  return { files, upstream: { pages, sources: r.sources, metadata: r.metadata }, scratch: { projects }, warnings: r.warnings };
+}
