@@ -29,7 +29,7 @@ export interface FileFilter {
 export function unsafeFilename(name: string): string | undefined {
   if (name === '' || name === '.' || name === '..') return 'is empty or a dot name';
   if (/[/\\]/.test(name)) return 'holds a slash or backslash (a path, not a file name)';
-  if (/[\x00-\x1f\x7f]/.test(name)) return 'holds control characters';
+  if ([...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return 'holds control characters';
   if (name.startsWith('.')) return 'starts with a dot';
   return undefined;
 }

@@ -12,6 +12,6 @@ export const pypiKind: Kind<PypiSpec> = {
   contentTypes: {
     byExtension: { [JSON_EXTENSION]: 'application/vnd.pypi.simple.v1+json', metadata: 'text/plain; charset=utf-8' },
   },
-  serving: { indexes: [{ file: JSON_INDEX, type: 'application/vnd.pypi.simple.v1+json' }] },
+  serving: { indexes: [{ file: JSON_INDEX, types: ['application/vnd.pypi.simple.v1+json', 'application/vnd.pypi.simple.latest+json'] }] },
   driver: async () => (await import('./driver.js')).pypiDriver,
 };

@@ -7,6 +7,7 @@
  * collected, each a FerryError naming the mirror, project, file and URL; any failure fails the
  * mirror (nothing of it is published).
  */
+import { readFile } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { resourceId, type Resource } from '../../core/resource.js';
@@ -246,10 +247,11 @@ class Resolver {
       const pythons = new Set<string>();
       for (const env of this.envs) {
         for (const extra of ['', ...extras]) {
-          let holds = true;
+          let holds: boolean;
           try {
             holds = r.marker ? evaluateMarker(r.marker, { ...env, extra }) : true;
           } catch {
+            // A marker packaging cannot evaluate either: followed rather than silently dropped.
             holds = true;
           }
           if (holds) pythons.add(env.python_version);
@@ -266,17 +268,16 @@ class Resolver {
     const sha = c.file.hashes.sha256;
     let p = this.metadataText.get(sha);
     if (!p) {
-      p = this.queue.add(async () => {
+      p = this.queue.add<string>(async () => {
         const known = this.ctx.previous?.upstream?.metadata?.[sha];
         if (known && (await this.ctx.blobs.has(known.sha256))) {
-          const { readFile } = await import('node:fs/promises');
           this.metadata[sha] = known;
           return (await readFile(this.ctx.blobs.pathOf(known.sha256))).toString('utf8');
         }
         const bytes = await wheelMetadata(this.ctx, this.id, norm, c, sha);
         this.metadata[sha] = await this.ctx.blobs.putBytes(bytes);
         return Buffer.from(bytes).toString('utf8');
-      }) as Promise<string>;
+      });
       p.catch(() => undefined);
       this.metadataText.set(sha, p);
     }

@@ -4,7 +4,9 @@
  * (PEP 503 normalized) lists a project's files as links to `../../files/<name>/<file>` (relative,
  * so every retained snapshot's pages point into that snapshot), with `#sha256=`, PEP 592
  * `data-yanked`, `data-requires-python` and PEP 658/714 `data-core-metadata` (and
- * `data-dist-info-metadata` for pip before 23.3). Pure: bytes out, deterministic.
+ * `data-dist-info-metadata` for pip before 23.3; the JSON pages carry PEP 714's `core-metadata` only:
+ * pip 22.3 to 23.0 fail on a `dist-info-metadata` object there, PEP 714's reason for the new
+ * name). Pure: bytes out, deterministic.
  */
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ENTITIES[c]);
@@ -61,7 +63,6 @@ export function projectJson(p: ServedProject, versionOrder: (a: string, b: strin
     hashes: { sha256: f.sha256 },
     ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
     'core-metadata': f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
-    'dist-info-metadata': f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
     yanked: f.yanked,
     size: f.size,
   }));
