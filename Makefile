@@ -48,7 +48,7 @@ demo: deps build
 	bash deploy/demo-controller.sh
 
 # Each prints its figures next to the peer tool's, from the same run (the other bench/ files are their helpers).
-BENCHES := revert store download render render-mcp deb deb-parse git-mirror webhook-latency cli-startup render-isolation oci controller-idle rpm transfer
+BENCHES := revert store download render render-mcp deb deb-parse git-mirror webhook-latency cli-startup render-isolation oci controller-idle rpm transfer pypi
 bench: deps build
 	@for b in $(BENCHES); do echo "== bench/$$b.ts"; node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
 
