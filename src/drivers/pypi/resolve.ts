@@ -3,7 +3,8 @@
  * upstream's whole project list narrowed by allow/deny), every version each admits, then with
  * `with_deps` the dependencies of every mirrored version (Requires-Dist with markers evaluated
  * for each Python version, platform and requested extra), each at the newest version pip would
- * choose; and the core metadata of every wheel, served again as PEP 658 files. Every failure is
+ * choose (the core metadata of the wheels it reads is kept; generate reads the others' from the
+ * downloaded wheels, to serve as PEP 658 files). Every failure is
  * collected, each a FerryError naming the mirror, project, file and URL; any failure fails the
  * mirror (nothing of it is published).
  */
@@ -334,7 +335,6 @@ export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: Drive
 
   const files: WantedFile[] = [];
   const projects: ServedProject[] = [];
-  const metaTasks: Array<Promise<unknown>> = [];
   for (const [norm, chosen] of [...r.chosen].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const served: ServedProject = { name: r.names.get(norm) ?? (await r.page(norm)).page.name ?? norm, normalized: norm, files: [] };
     for (const c of [...chosen.values()].sort((a, b) => (a.file.filename < b.file.filename ? -1 : 1))) {
@@ -344,24 +344,16 @@ export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: Drive
       files.push({ path, url: c.file.url, sha256: sha, ...(c.file.size !== undefined ? { size: c.file.size } : {}) });
       const entry = { filename: c.file.filename, sha256: sha, size: c.file.size ?? 0, version: c.version, ...(c.file.requiresPython ? { requiresPython: c.file.requiresPython } : {}), yanked: c.file.yanked };
       served.files.push(entry);
-      if (c.dist.kind === 'wheel') {
-        metaTasks.push(
-          r.metadataOf(norm, c).then(
-            () => undefined,
-            (e: unknown) => r.errors.push(...toFerryErrors(e)),
-          ),
-        );
-      }
+      // Metadata known from the last run stays known (generate reads the rest from the wheels).
+      const known = ctx.previous?.upstream?.metadata?.[sha];
+      if (c.dist.kind === 'wheel' && !r.metadata[sha] && known) r.metadata[sha] = known;
     }
     projects.push(served);
   }
-  await Promise.all(metaTasks);
   if (r.errors.length > 0) {
     const unique = [...new Map(r.errors.map((e) => [e.message, e])).values()];
     throw unique.length === 1 ? unique[0] : new FerryErrors(unique);
   }
-  // Sizes the index did not give come from the blob store at generate; metadata digests now.
-  for (const p of projects) for (const f of p.files) if (r.metadata[f.sha256]) f.metadataSha256 = r.metadata[f.sha256].sha256;
   const pages: Record<string, string> = {};
   for (const [norm, p] of r.pages) pages[norm] = (await p).digest;
   return { files, upstream: { pages, sources: r.sources, metadata: r.metadata }, scratch: { projects }, warnings: r.warnings };

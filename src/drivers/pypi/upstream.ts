@@ -7,7 +7,7 @@
  * store against the page's sha256, which the mirror keeps anyway, and read from its zip with a bound).
  */
 import { createHash } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { decompressionLimits } from '../../compression/bounded.js';
 import { FerryError, isFerryError } from '../../core/ferry-error.js';
 import type { DriverContext } from '../types.js';
@@ -117,16 +117,21 @@ async function ensureWheel(ctx: DriverContext, c: Candidate, sha: string, what: 
  */
 export async function wheelMetadata(ctx: DriverContext, resource: string, project: string, c: Candidate, sha: string): Promise<Uint8Array> {
   const what = { resource, project, file: c.file.filename };
-  const max = metadataBound(ctx);
   if (c.file.coreMetadata !== false) {
     const url = `${c.file.url}.metadata`;
-    const res = await ctx.fetcher.get(url, { signal: ctx.signal, allowNotFound: true, maxBytes: max });
+    const res = await ctx.fetcher.get(url, { signal: ctx.signal, allowNotFound: true, maxBytes: metadataBound(ctx) });
     if (res.status !== 404 && res.status !== 410) {
       checkHashes(res.body, c.file.coreMetadata, { ...what, file: `${c.file.filename}.metadata`, url });
       return res.body;
     }
   }
   const path = await ensureWheel(ctx, c, sha, what);
+  return metadataFromWheelFile(ctx, path, { ...what, url: c.file.url });
+}
+
+/** The METADATA of a wheel file on disk (in the blob store), read with the bound; errors name project, file and URL. */
+export async function metadataFromWheelFile(ctx: Pick<DriverContext, 'desired'>, path: string, what: { resource: string; project: string; file: string; url: string }): Promise<Uint8Array> {
+  const max = metadataBound(ctx);
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -135,19 +140,14 @@ export async function wheelMetadata(ctx: DriverContext, resource: string, projec
       const { bytesRead } = await fh.read(buf, 0, length, offset);
       return buf.subarray(0, bytesRead);
     };
-    return await readWheelMetadata(read, size, c.dist.name, max);
+    return await readWheelMetadata(read, size, what.file.split('-')[0], max);
   } catch (e) {
     if (e instanceof WheelError) {
       const code = e.tooLarge ? 'FERRY_INDEX_TOO_LARGE' : 'FERRY_BAD_INDEX';
-      throw new FerryError(code, `${resource}: project ${project}: wheel ${c.file.filename} from ${c.file.url} ${e.message}; refused`, { ...what, url: c.file.url, ...(e.tooLarge ? { expected: max } : {}) }, e);
+      throw new FerryError(code, `${what.resource}: project ${what.project}: wheel ${what.file} from ${what.url} ${e.message}; refused`, { ...what, ...(e.tooLarge ? { expected: max } : {}) }, e);
     }
     throw e;
   } finally {
     await fh.close();
   }
-}
-
-/** Removes a partial download left by a failed resolve (the next run starts it afresh). */
-export async function dropPartial(ctx: DriverContext, sha: string): Promise<void> {
-  await rm(ctx.blobs.partialPath(sha), { force: true });
 }
