@@ -30,6 +30,11 @@ export interface KindServing {
    */
   cgi?: readonly KindCgi[];
   /**
+   * Files that may answer a folder instead of `index.html`, chosen by the request's Accept
+   * (src/serve/index-negotiation.ts: pypi's PEP 691 JSON page beside its PEP 503 HTML one).
+   */
+  indexes?: readonly KindIndex[];
+  /**
    * `ferry serve`'s request handler for the kind's prefixes (the oci registry API: catalog,
    * pagination, OCI error bodies), made on the first request (it may load large modules). It
    * answers before the tree does, and leaves a request to the tree's files by answering false:
@@ -163,4 +168,10 @@ export interface Kind<Spec = unknown> {
   readonly mcp?: McpTranslation;
   /** Loads the driver (and whatever large library it needs). */
   driver(): Promise<Driver<Spec>>;
+}
+
+/** A folder's index file besides `index.html`, and the media types an Accept names it by. */
+export interface KindIndex {
+  file: string;
+  types: readonly string[];
 }

@@ -9,14 +9,15 @@ import { debPublicationKind } from './deb-publication/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';
+import { pypiKind } from './pypi/kind.js';
 import { rpmKind } from './rpm/kind.js';
 import { composeFerrySchema } from '../validate/compose-schema.js';
 import { baseSchema } from '../validate/schema.js';
-import type { Kind, KindCgi, KindServing } from './kind.js';
+import type { Kind, KindCgi, KindIndex, KindServing } from './kind.js';
 import type { Driver } from './types.js';
 
 // One line per kind.
-const KINDS: readonly Kind[] = [debKind, debPublicationKind, fileKind, gitKind, ociKind, rpmKind];
+const KINDS: readonly Kind[] = [debKind, debPublicationKind, fileKind, gitKind, ociKind, pypiKind, rpmKind];
 
 const extraKinds: Kind[] = [];
 let sorted: readonly Kind[] | undefined;
@@ -55,18 +56,20 @@ export function supportedKinds(): string[] {
 }
 
 /** Every kind's serving declarations together (for the nginx configuration). */
-export function servingDeclarations(): { prefixes: string[]; headers: string[]; cgi: KindCgi[]; nginx: Array<NonNullable<KindServing['nginx']>> } {
+export function servingDeclarations(): { prefixes: string[]; headers: string[]; cgi: KindCgi[]; nginx: Array<NonNullable<KindServing['nginx']>>; indexes: KindIndex[] } {
   const prefixes = new Set<string>();
   const headers = new Set<string>();
   const cgi: KindCgi[] = [];
   const nginx: Array<NonNullable<KindServing['nginx']>> = [];
+  const indexes: KindIndex[] = [];
   for (const k of registeredKinds()) {
     for (const p of k.serving?.prefixes ?? []) prefixes.add(p);
     for (const h of k.serving?.headers ?? []) headers.add(h);
     cgi.push(...(k.serving?.cgi ?? []));
     if (k.serving?.nginx) nginx.push(k.serving.nginx);
+    indexes.push(...(k.serving?.indexes ?? []));
   }
-  return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi, nginx };
+  return { prefixes: [...prefixes].sort(), headers: [...headers].sort(), cgi, nginx, indexes };
 }
 
 /** The schema of `parameters.ferry`: schemas/ferry.schema.json with every kind's fragment (validate/compose-schema.ts). */

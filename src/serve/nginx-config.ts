@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from '../core/ferry-error.js';
 import { DEFAULT_CONTENT_TYPE, contentTypeTable, type ContentTypeTable } from './content-types.js';
+import { DEFAULT_INDEX, HTML_PATTERN, variantPatterns, type IndexVariant } from './index-negotiation.js';
 import type { KindNginxContext, KindNginxLines } from '../drivers/kind.js';
 import { registeredKinds, servingDeclarations } from '../drivers/registry.js';
 
@@ -38,7 +39,7 @@ export interface NginxConfigOptions {
    * names of the extra headers files may carry (`Docker-Content-Digest`). Default: what the
    * registered kinds declare (src/drivers/registry.ts).
    */
-  serving?: { prefixes: readonly string[]; headers: readonly string[]; cgi?: readonly NginxCgi[]; nginx?: ReadonlyArray<(ctx: KindNginxContext) => KindNginxLines> };
+  serving?: { prefixes: readonly string[]; headers: readonly string[]; cgi?: readonly NginxCgi[]; nginx?: ReadonlyArray<(ctx: KindNginxContext) => KindNginxLines>; indexes?: readonly IndexVariant[] };
   /** fcgiwrap's socket, for the kinds' CGI programs (git smart HTTP). Default Debian's `unix:/run/fcgiwrap.socket`. */
   fcgiwrap?: string;
   /**
@@ -100,6 +101,25 @@ function cgiLocations(state: string, cgi: readonly NginxCgi[], socket: string): 
 }
 
 const SNAPSHOT_ID = '[A-Za-z0-9][A-Za-z0-9._-]*';
+
+/**
+ * The folder index by Accept (index-negotiation.ts, the same rule ferry serve applies): a map
+ * from $http_accept to the first file `index` tries, regexes in the rule's order.
+ */
+function indexMap(variable: string, variants: readonly IndexVariant[]): string[] {
+  if (variants.length === 0) return [];
+  const file = (f: string) => checked(f, 'an index file', /^[A-Za-z0-9._+-]+$/);
+  const re = (source: string) => checked(source, 'an index pattern', /^[^"\n]*$/);
+  return [
+    `map $http_accept ${variable} {`,
+    `    default "${DEFAULT_INDEX}";`,
+    ...variants.map((v) => `    "~*${re(variantPatterns(v).full)}" "${file(v.file)}";`),
+    `    "~*${re(HTML_PATTERN)}" "${DEFAULT_INDEX}";`,
+    ...variants.map((v) => `    "~*${re(variantPatterns(v).listed)}" "${file(v.file)}";`),
+    '}',
+    '',
+  ];
+}
 const CACHE_RETAINED = 'public, max-age=31536000, immutable';
 
 /** A path or word safe to place in a double-quoted nginx string: no quote, `$`, `\`, `;`, braces or control characters. */
@@ -127,10 +147,10 @@ function typesBlock(indent: string, types: ContentTypeTable): string[] {
 }
 
 /** Variable names of one state's maps: suffixed by a digest of the state path, so two states may share an nginx. */
-function servingVars(state: string): { current: string; key: string; type: string; sent: string; header: (name: string) => string } {
+function servingVars(state: string): { current: string; key: string; type: string; sent: string; index: string; header: (name: string) => string } {
   const tag = createHash('sha256').update(state).digest('hex').slice(0, 8);
   const v = (what: string) => `$ferry_${tag}_${what}`;
-  return { current: v('current'), key: v('key'), type: v('type'), sent: v('sent_type'), header: (name) => v(`h_${name.toLowerCase().replace(/[^a-z0-9]/g, '_')}`) };
+  return { current: v('current'), key: v('key'), type: v('type'), sent: v('sent_type'), index: v('index'), header: (name) => v(`h_${name.toLowerCase().replace(/[^a-z0-9]/g, '_')}`) };
 }
 
 /**
@@ -199,6 +219,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     '#   /                  the published snapshot (current/tree)',
     '#   /snapshots/<id>/   every retained snapshot',
     ...(hook ? servingMaps(state, serving, types) : []),
+    ...indexMap(v.index, serving.indexes ?? []),
     'server {',
     `    listen ${listen};`,
     `    server_name ${serverName};`,
@@ -207,6 +228,7 @@ export function renderNginxServerBlock(options: NginxConfigOptions): string {
     '    sendfile on;',
     '    tcp_nopush on;',
     '    autoindex on;',
+    ...((serving.indexes ?? []).length > 0 ? [`    index ${v.index} ${DEFAULT_INDEX};`] : []),
     '    charset utf-8;',
     // text/html is always in charset_types: naming it again is nginx's `duplicate MIME type` warning.
     '    charset_types text/plain text/css text/javascript text/markdown;',

@@ -16,6 +16,7 @@
  *   (http-conditions.ts): a rollback never gets a 304 for the newer snapshot's copy.
  *   Retained snapshots are immutable and cached as such; the current tree is revalidated.
  * - Folders: a request without the trailing slash is redirected (301); `index.html` is served
+ *   (or a kind's variant the Accept header prefers: index-negotiation.ts, with `Vary: Accept`)
  *   when present (PEP 503 simple indexes), else a plain HTML listing.
  * - Resolves false (not ours) for a path whose first segment is neither a resource kind,
  *   `snapshots`, nor a top-level folder of the current tree, so other handlers can share the
@@ -30,6 +31,7 @@ import type { KindCgi } from '../drivers/kind.js';
 import { registeredKinds, supportedKinds } from '../drivers/registry.js';
 import { runCgi } from './cgi.js';
 import { contentTypeFor, contentTypeTable } from './content-types.js';
+import { chooseIndex } from './index-negotiation.js';
 import { servedLastModified } from './http-conditions.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
 import { sendFile } from './file-response.js';
@@ -103,6 +105,7 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
   const snapshots = createSnapshotResolver({ stateDir: options.stateDir, logger });
   const kindHandlers = createKindDispatch({ kinds: registeredKinds(), snapshots, logger });
   const types = contentTypeTable(registeredKinds());
+  const indexes = registeredKinds().flatMap((k) => k.serving?.indexes ?? []);
 
   /** Serves `segments` of `snapshot`'s tree; `base` is the URL prefix of that tree. */
   async function serveTree(
@@ -126,8 +129,12 @@ export function createServeHandler(options: { stateDir: string; logger?: Logger 
       return serveFile(req, res, { snapshot, file: entry, headers, publishedAtMs: ctx.publishedAtMs });
     }
     if (!ctx.trailingSlash) return redirect(res, req, encodePath([...base, ...segments], { trailingSlash: true }) + ctx.query);
-    const index = await openInTree(snapshot, [...segments, 'index.html']);
-    if (index?.kind === 'file') return serveFile(req, res, { snapshot, file: index, headers, publishedAtMs: ctx.publishedAtMs });
+    // The folder's index: index.html, or a variant a kind declares when Accept prefers it (PEP 691).
+    const folderHeaders = indexes.length > 0 ? { ...headers, Vary: 'Accept' } : headers;
+    for (const name of chooseIndex(req.headers.accept, indexes)) {
+      const index = await openInTree(snapshot, [...segments, name]);
+      if (index?.kind === 'file') return serveFile(req, res, { snapshot, file: index, headers: folderHeaders, publishedAtMs: ctx.publishedAtMs });
+    }
     const urlPath = `/${[...base, ...segments].map((s) => `${s}/`).join('')}`;
     const entries = await readListing(entry.real);
     if (segments.length === 0 && !ctx.retained) entries.push({ name: SNAPSHOTS, isDirectory: true });

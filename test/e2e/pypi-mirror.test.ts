@@ -106,7 +106,7 @@ beforeAll(async () => {
   state = join(tmp, 'state');
   venv = join(tmp, 'venv');
   await run(PYTHON, ['-m', 'venv', venv]);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   ferryServe?.kill('SIGTERM');
@@ -173,5 +173,5 @@ describe('pip against a Ferry pypi mirror', () => {
     expect(v1).toMatch(/^\d/);
     expect(await download(['--no-deps', 'app'], `${serveBase}/snapshots/${v1}/pypi/wheels/simple/`)).toStrictEqual(['App-1.0-py3-none-any.whl']);
     expect(existsSync(join(state, 'current'))).toBe(true);
-  }, 240_000);
+  }, 600_000);
 });

@@ -31,3 +31,20 @@ describe('chooseIndex', () => {
     expect(chooseIndex('text/html', [])).toStrictEqual(['index.html']);
   });
 });
+
+describe('the nginx side of the rule', () => {
+  test('a map from $http_accept feeds `index`, regexes in the rule order', async () => {
+    const { renderNginxServerBlock } = await import('../../../src/serve/nginx-config.js');
+    const text = renderNginxServerBlock({ stateDir: '/srv/ferry', serving: { prefixes: [], headers: [], indexes: [json] } });
+    const map = /map \$http_accept (\$ferry_[0-9a-f]{8}_index) \{\n([^}]*)\}/.exec(text);
+    expect(map).not.toBeNull();
+    const lines = map![2].trim().split('\n').map((l) => l.trim());
+    expect(lines.map((l) => l.replace(/^"~\*.*" /, '<re> '))).toStrictEqual(['default "index.html";', '<re> "index.pypi-json";', '<re> "index.html";', '<re> "index.pypi-json";']);
+    expect(text).toContain(`    index ${map![1]} index.html;`);
+    // nginx reads the same regular expressions as ferry serve (PCRE, case-insensitive).
+    const res = lines.slice(1).map((l) => new RegExp(/^"~\*(.*)" "[^"]+";$/.exec(l)![1], 'i'));
+    const accept = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
+    expect(res.findIndex((re) => re.test(accept))).toBe(0);
+    expect(res.findIndex((re) => re.test('text/html'))).toBe(1);
+  });
+});
