@@ -41,7 +41,7 @@ export async function rememberRevisions(stateDir: string, revisions: RememberedR
   await writeAtomic(join(stateDir, 'controller-state.json'), JSON.stringify(revisions, null, 2) + '\n', 0o644);
 }
 
-export function endpointPath(stateDir: string): string {
+function endpointPath(stateDir: string): string {
   return join(stateDir, 'controller.json');
 }
 

@@ -17,7 +17,7 @@ export interface Suspension {
   since?: string;
 }
 
-export function suspensionPath(stateDir: string): string {
+function suspensionPath(stateDir: string): string {
   return join(stateDir, 'suspended.json');
 }
 

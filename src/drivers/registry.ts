@@ -5,7 +5,7 @@
  * a model error naming the mirror, so a model never silently mirrors less than it says.
  */
 import { debKind } from './deb/kind.js';
-import { debPublicationKind } from './deb-publication/kind.js';
+import { debPublicationKind } from './deb/publication/kind.js';
 import { fileKind } from './file/kind.js';
 import { gitKind } from './git/kind.js';
 import { ociKind } from './oci/kind.js';

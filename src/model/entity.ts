@@ -29,7 +29,7 @@ export interface Entity {
 }
 
 /** reclass YamlData.set_absolute_names: `.x` is a sibling, each extra dot one level up. */
-export function absoluteClassName(owner: string, n: string): string {
+function absoluteClassName(owner: string, n: string): string {
   if (!n.startsWith('.')) return n;
   let dots = 0;
   while (n[dots] === '.') dots++;

@@ -72,7 +72,7 @@ export function cachedIndexInventory(files: ModelFiles, st: ReclassSettings, set
   return index;
 }
 
-export function indexInventory(files: ModelFiles, st: ReclassSettings): InventoryIndex {
+function indexInventory(files: ModelFiles, st: ReclassSettings): InventoryIndex {
   const errors: FerryError[] = [];
   const classes = new Map<string, string>();
   const keys = [...files.keys()];

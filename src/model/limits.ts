@@ -15,13 +15,13 @@
 import { FerryError } from '../core/ferry-error.js';
 
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
-export const MIN_EXPANDED_NODES = 100_000;
-export const EXPANSION_PER_BYTE = 4;
+const MIN_EXPANDED_NODES = 100_000;
+const EXPANSION_PER_BYTE = 4;
 export const MAX_VALUE_CHARS = 4 * 1024 * 1024;
 export const MAX_RENDERED_NODES = 500_000;
 
 /** The number of nodes the file's aliases may expand it to. */
-export function expansionLimit(textLength: number): number {
+function expansionLimit(textLength: number): number {
   return Math.max(MIN_EXPANDED_NODES, EXPANSION_PER_BYTE * textLength);
 }
 

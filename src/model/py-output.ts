@@ -15,7 +15,7 @@ function jsonFloat(x: number): string {
 }
 
 /** PyYAML's represent_float. */
-export function yamlFloat(x: number): string {
+function yamlFloat(x: number): string {
   if (Number.isNaN(x)) return '.nan';
   if (!Number.isFinite(x)) return x > 0 ? '.inf' : '-.inf';
   const r = pyFloatRepr(x);

@@ -92,7 +92,7 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
 }
 
 /** The position of the value at `path` (below parameters), or of its nearest located ancestor. */
-export function locate(positions: Positions, root: unknown, path: ReadonlyArray<string | number>): SourcePos | undefined {
+function locate(positions: Positions, root: unknown, path: ReadonlyArray<string | number>): SourcePos | undefined {
   let best: SourcePos | undefined;
   let cur: unknown = root;
   for (const part of path) {

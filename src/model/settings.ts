@@ -33,7 +33,7 @@ export interface ReclassSettings {
   inventoryIgnoreFailedRender: boolean;
 }
 
-export const DEFAULT_SETTINGS: Readonly<ReclassSettings> = {
+const DEFAULT_SETTINGS: Readonly<ReclassSettings> = {
   nodesUri: 'nodes',
   classesUri: 'classes',
   composeNodeName: false,

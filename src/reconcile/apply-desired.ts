@@ -22,8 +22,6 @@ export interface DesiredResult {
   explain: Explained[];
 }
 
-export { chooseNode } from './choose-node.js';
-
 /** Renders the node, validates its mirrors against the registered kinds (schemas, parseSpec, cross-mirror checks), builds the desired state. */
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
   const kinds = registeredKinds();
@@ -79,13 +77,4 @@ export function explainDesired(files: ModelFiles, options: { node?: string } = {
     errors = toFerryErrors(e);
   }
   return { node, explain, notMirrored: notMirrored.map(entry), errors };
-}
-
-/** Same as loadDesired, but returns the errors instead of throwing. */
-export function tryLoadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult | { errors: FerryError[] } {
-  try {
-    return loadDesired(files, options);
-  } catch (e) {
-    return { errors: toFerryErrors(e) };
-  }
 }

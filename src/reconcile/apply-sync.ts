@@ -75,7 +75,7 @@ const refreshes = (ctx: SyncContext, resource: Resource) => (ctx.refreshes ? ctx
  * goes on) rather than its model's (the run fails): the spec is unchanged, or every error is
  * retryable (network, 5xx, digest mismatch). Never once the run is cancelled.
  */
-export function isolatable(ctx: SyncContext, errors: readonly FerryError[], resource: Resource, previous: ManifestResource | undefined): boolean {
+function isolatable(ctx: SyncContext, errors: readonly FerryError[], resource: Resource, previous: ManifestResource | undefined): boolean {
   if (ctx.isolate === false || ctx.signal.aborted || errors.some((e) => e.code === 'FERRY_ABORTED')) return false;
   if (previous && previous.hash === resource.hash) return true;
   return errors.every((e) => e.errorClass === 'retryable');

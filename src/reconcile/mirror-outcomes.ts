@@ -32,7 +32,7 @@ export function refreshInterval(resource: Resource, desired: DesiredState): stri
  * deb: `Release <suite> <sha256 of Release, 12 hex>` per suite; git: each repository's head;
  * others: a digest of the driver's recorded upstream state.
  */
-export function upstreamDigest(entry: ManifestResource | undefined): string | undefined {
+function upstreamDigest(entry: ManifestResource | undefined): string | undefined {
   const up = entry?.upstream;
   if (!up) return undefined;
   const self = up.self as { suites?: Record<string, { release?: string }> } | undefined;

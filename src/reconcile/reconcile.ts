@@ -219,7 +219,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 }
 
 /** site.transport (schemas/ferry.schema.json): the stall timeout (s) and attempts per download. */
-export function transportSettings(site: Record<string, unknown>): { timeoutMs?: number; retries?: number } {
+function transportSettings(site: Record<string, unknown>): { timeoutMs?: number; retries?: number } {
   const t = (site.transport ?? {}) as { stall_timeout?: number; attempts?: number };
   return { timeoutMs: t.stall_timeout === undefined ? undefined : t.stall_timeout * 1000, retries: t.attempts === undefined ? undefined : t.attempts - 1 };
 }

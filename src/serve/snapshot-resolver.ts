@@ -56,7 +56,7 @@ export interface SnapshotResolver {
   list(): Promise<string[]>;
 }
 
-export const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const MAX_CACHED_SNAPSHOTS = 8;
 const MAX_CACHED_DIRS = 8192;
 const RECHECK_MS = 1000;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
@@ -37,23 +37,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   await fsyncDir(dirname(path));
 }
 
-/** Reads a file, or returns undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if (isCode(e, 'ENOENT')) return undefined;
-    throw e;
-  }
-}
-
 export function isCode(e: unknown, ...codes: string[]): boolean {
   return typeof e === 'object' && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? '');
-}
-
-/** Throws the signal's reason (an AbortError) when it is aborted. */
-export function checkAbort(signal?: AbortSignal): void {
-  signal?.throwIfAborted();
 }
 
 /**

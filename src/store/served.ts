@@ -32,7 +32,7 @@ const PLAIN_VALUE = /^[\x20-\x21\x23\x25-\x5b\x5d-\x7e]*$/;
 const under = (rel: string, folder: string): boolean => rel.startsWith(`${folder}/`);
 
 /** The resource's route and mirror folders, checked: safe, not `snapshots/`, not its own root. */
-export function servingFolders(r: ManifestResource): { routes: string[]; mirrors: string[] } {
+function servingFolders(r: ManifestResource): { routes: string[]; mirrors: string[] } {
   const resource = resourceId(r);
   const check = (folder: string, what: string): string => {
     const safe = safeRelativePath(folder, { resource, path: what });

@@ -98,7 +98,7 @@ export async function acquireLock(stateRoot: string, options: LockOptions = {}):
 }
 
 /** Reads who holds the lock, if anyone (for status and messages). */
-export async function readLock(stateRoot: string): Promise<LockInfo | undefined> {
+async function readLock(stateRoot: string): Promise<LockInfo | undefined> {
   const raw = await readOrEmpty(join(stateRoot, 'lock'));
   return raw === undefined ? undefined : parseLock(raw);
 }

@@ -239,7 +239,7 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
  * Credentials named by the environment: FERRY_AUTH_FILE, else REGISTRY_AUTH_FILE (the
  * containers-auth.json / docker config.json format skopeo and podman read). None when unset.
  */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): Record<string, Credential> | undefined {
+function credentialsFromEnv(env: NodeJS.ProcessEnv): Record<string, Credential> | undefined {
   const file = env.FERRY_AUTH_FILE || env.REGISTRY_AUTH_FILE;
   if (!file) return undefined;
   let text: string;

@@ -11,7 +11,7 @@ export interface PartialMeta {
   validator?: string;
 }
 
-export function metaPath(dest: string): string {
+function metaPath(dest: string): string {
   return `${dest}.meta`;
 }
 

@@ -46,13 +46,13 @@ interface Mirrors {
 }
 
 /** A mirror's spec as the desired state holds it: the mirror without `kind` and `enabled`, its kind's defaults filled. */
-export function specOf(mirror: { kind: string; enabled?: boolean; [key: string]: unknown }, kind: Pick<KindRules, 'withDefaults'> | undefined): Record<string, unknown> {
+function specOf(mirror: { kind: string; enabled?: boolean; [key: string]: unknown }, kind: Pick<KindRules, 'withDefaults'> | undefined): Record<string, unknown> {
   const { kind: _kind, enabled: _enabled, ...rest } = mirror;
   return kind?.withDefaults ? kind.withDefaults(rest) : rest;
 }
 
 /** A FerryError's path below the mirror (`data.field`: an array, or a dotted string such as `packages[2]`), or []. */
-export function issuePath(e: FerryError): Array<string | number> {
+function issuePath(e: FerryError): Array<string | number> {
   const field = e.data.field;
   if (Array.isArray(field)) return field.map((p) => (typeof p === 'number' ? p : String(p)));
   if (typeof field !== 'string' || field === '') return [];

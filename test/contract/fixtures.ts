@@ -19,7 +19,7 @@ import { git, startSmartServer } from '../integration/git/git-servers.js';
 import type { ContractFixture, ContractSetup } from './driver-contract.js';
 
 /** The real transport, pointed at 127.0.0.1: no proxy from the environment, no credentials file, quick retries. */
-export const contractFetcher = () => createHttpFetcher({ env: {}, credentials: {}, retries: 1, backoffMs: 50 });
+const contractFetcher = () => createHttpFetcher({ env: {}, credentials: {}, retries: 1, backoffMs: 50 });
 
 /** A temp state folder with a blob store and the real fetcher; `extra` is cleaned up too. */
 export async function base(extra: () => Promise<void>, prefix = 'ferry-contract-'): Promise<Omit<ContractSetup, 'spec' | 'invalid'> & { dir: string }> {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -177,8 +177,4 @@ export async function manifestOf(resource: Resource, files: Array<{ path: string
     files: [...files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size ?? 0, url: f.url })), ...gen],
     upstream: upstream as Record<string, unknown> | undefined,
   };
-}
-
-export async function readText(path: string): Promise<string> {
-  return readFile(path, 'utf8');
 }

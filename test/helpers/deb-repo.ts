@@ -130,7 +130,7 @@ export async function buildPackages(root: string, pkgs: FixturePackage[], option
   return out;
 }
 
-export function packagesStanza(p: BuiltPackage): string {
+function packagesStanza(p: BuiltPackage): string {
   const c = control(p).trimEnd().split('\n');
   const desc = c.findIndex((l) => l.startsWith('Description:'));
   const fields = [...c.slice(0, desc), `Filename: ${p.filename}`, `Size: ${p.size}`, `MD5sum: ${p.md5}`, `SHA256: ${p.sha256}`, ...(p.extra ? [p.extra] : []), ...c.slice(desc)];

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
-export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 export interface Blob {
   digest: string;
@@ -21,7 +21,7 @@ export function blobOf(bytes: Buffer): Blob {
 }
 
 /** A one-file ustar archive (POSIX.1-1988), enough for image layers. */
-export function tarOf(name: string, content: Buffer): Buffer {
+function tarOf(name: string, content: Buffer): Buffer {
   const header = Buffer.alloc(512);
   const put = (text: string, offset: number, length: number) => header.write(text.slice(0, length), offset, length, 'ascii');
   put(name, 0, 100);
@@ -42,7 +42,7 @@ export function tarOf(name: string, content: Buffer): Buffer {
 }
 
 /** Deterministic pseudo-random bytes (incompressible, so sizes are what they say). */
-export function bytesOf(seed: string, size: number): Buffer {
+function bytesOf(seed: string, size: number): Buffer {
   const out = Buffer.alloc(size);
   let block = createHash('sha256').update(seed).digest();
   for (let i = 0; i < size; i += 32) {

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
-export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
+const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 
 export function requireOciTools(): void {
   for (const tool of [DOCKER_REGISTRY, '/usr/bin/skopeo', '/usr/bin/openssl']) {
@@ -68,7 +68,7 @@ function libtrustKeyId(publicDer: Buffer): string {
 }
 
 /** A token endpoint requiring Basic `user:password`; grants whatever scope is asked. */
-export async function startTokenServer(dir: string, options: { user: string; password: string; expiresIn?: number }): Promise<TokenServer & { certFile: string; issuer: string }> {
+async function startTokenServer(dir: string, options: { user: string; password: string; expiresIn?: number }): Promise<TokenServer & { certFile: string; issuer: string }> {
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');

@@ -5,7 +5,7 @@
  */
 import { makeSdist, makeWheel, writeUpstream, type LayoutOptions, type UpstreamProject } from './pypi-wheels.js';
 
-export function fixtureProjects(): UpstreamProject[] {
+function fixtureProjects(): UpstreamProject[] {
   return [
     {
       name: 'App',

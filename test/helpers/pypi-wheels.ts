@@ -83,7 +83,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const recordHash = (b: Uint8Array) => `sha256=${createHash('sha256').update(b).digest('base64url')}`;
 const escapeName = (n: string) => n.replace(/[-_.]+/g, '_');
 
-export function metadataText(w: Pick<WheelSpec, 'name' | 'version' | 'requires' | 'requiresPython'>): string {
+function metadataText(w: Pick<WheelSpec, 'name' | 'version' | 'requires' | 'requiresPython'>): string {
   return [
     'Metadata-Version: 2.1',
     `Name: ${w.name}`,

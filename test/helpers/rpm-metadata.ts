@@ -34,8 +34,8 @@ function entry(text: string): string {
   return `<rpm:entry name="${esc(m[1])}" flags="${FLAGS[m[2]]}" epoch="${m[3] ?? '0'}" ver="${esc(m[4])}"${m[5] ? ` rel="${esc(m[5])}"` : ''}/>`;
 }
 
-export const pkgidOf = (p: PkgDef) => createHash('sha256').update(`${p.name}-${p.version ?? '1.0'}-${p.release ?? '1'}.${p.arch ?? 'x86_64'}`).digest('hex');
-export const hrefOf = (p: PkgDef) => p.href ?? `Packages/${p.name}-${p.version ?? '1.0'}-${p.release ?? '1'}.${p.arch ?? 'x86_64'}.rpm`;
+const pkgidOf = (p: PkgDef) => createHash('sha256').update(`${p.name}-${p.version ?? '1.0'}-${p.release ?? '1'}.${p.arch ?? 'x86_64'}`).digest('hex');
+const hrefOf = (p: PkgDef) => p.href ?? `Packages/${p.name}-${p.version ?? '1.0'}-${p.release ?? '1'}.${p.arch ?? 'x86_64'}.rpm`;
 
 function deps(tag: string, list: string[] | undefined): string {
   if (!list?.length) return '';
@@ -66,22 +66,4 @@ ${deps('provides', [`${p.name} = ${v.e}:${v.v}-${v.r}`, ...(p.provides ?? [])])}
 `;
   }
   return `${s}</metadata>\n`;
-}
-
-export function filelistsXml(pkgs: PkgDef[]): string {
-  let s = `<?xml version="1.0" encoding="UTF-8"?>\n<filelists xmlns="http://linux.duke.edu/metadata/filelists" packages="${pkgs.length}">\n`;
-  for (const p of pkgs) {
-    s += `<package pkgid="${pkgidOf(p)}" name="${esc(p.name)}" arch="${p.arch ?? 'x86_64'}">\n  <version epoch="${p.epoch ?? '0'}" ver="${esc(p.version ?? '1.0')}" rel="${esc(p.release ?? '1')}"/>\n`;
-    for (const f of [...(p.files ?? []), ...(p.moreFiles ?? [])]) s += `  <file>${esc(f)}</file>\n`;
-    s += '</package>\n';
-  }
-  return `${s}</filelists>\n`;
-}
-
-export function otherXml(pkgs: PkgDef[]): string {
-  let s = `<?xml version="1.0" encoding="UTF-8"?>\n<otherdata xmlns="http://linux.duke.edu/metadata/other" packages="${pkgs.length}">\n`;
-  for (const p of pkgs) {
-    s += `<package pkgid="${pkgidOf(p)}" name="${esc(p.name)}" arch="${p.arch ?? 'x86_64'}">\n  <version epoch="${p.epoch ?? '0'}" ver="${esc(p.version ?? '1.0')}" rel="${esc(p.release ?? '1')}"/>\n  <changelog author="A &lt;a@example.org&gt;" date="1700000000">- built</changelog>\n</package>\n`;
-  }
-  return `${s}</otherdata>\n`;
 }

@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { spawnFerry } from '../helpers/run-ferry.js';
@@ -87,14 +87,6 @@ export function currentSnapshot(state: string): string | undefined {
     return basename(readlinkSync(join(state, 'current')));
   } catch {
     return undefined;
-  }
-}
-
-export function snapshotIds(state: string): string[] {
-  try {
-    return readdirSync(join(state, 'snapshots')).filter((n) => !n.startsWith('.')).sort();
-  } catch {
-    return [];
   }
 }
 

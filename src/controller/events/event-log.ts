@@ -52,7 +52,7 @@ export function eventLogPath(stateDir: string): string {
 }
 
 /** Past this size the log is rotated to `events.1.jsonl` (one generation kept). */
-export const EVENT_LOG_MAX_BYTES = 8 * 1024 * 1024;
+const EVENT_LOG_MAX_BYTES = 8 * 1024 * 1024;
 
 const WARNING_TYPES = new Set<EventType>(['ValidationFailed', 'ApplyFailed', 'FetchFailed', 'UntrustedCommit', 'MirrorFailed']);
 

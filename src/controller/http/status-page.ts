@@ -31,7 +31,7 @@ export interface StatusPageData {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function esc(v: string | number | undefined): string {
+function esc(v: string | number | undefined): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 

@@ -44,7 +44,7 @@ export type LoopNotice<R> =
   | { type: 'idle'; state: LoopState };
 
 /** The class that decides retry policy for a list of errors: stalled only if all are. */
-export function classOf(errors: FerryError[]): ErrorClass {
+function classOf(errors: FerryError[]): ErrorClass {
   if (errors.length > 0 && errors.every((e) => e.errorClass === 'stalled')) return 'stalled';
   return errors.some((e) => e.errorClass === 'bug') ? 'bug' : 'retryable';
 }

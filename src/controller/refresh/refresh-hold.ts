@@ -23,7 +23,7 @@ export interface RefreshHold {
   desiredHash?: string;
 }
 
-export function refreshHoldPath(stateDir: string): string {
+function refreshHoldPath(stateDir: string): string {
   return join(stateDir, 'refresh-hold.json');
 }
 

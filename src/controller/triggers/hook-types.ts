@@ -25,7 +25,7 @@ export type HookVerdict =
   | { status: 202; accepted: false; event: string; reason: string };
 
 /** True for `refs/heads/<branch>`; a bare `<branch>` counts too (older Gerrit ref-updated). */
-export function isTrackedRef(ref: string | undefined, branch: string): boolean {
+function isTrackedRef(ref: string | undefined, branch: string): boolean {
   if (!ref) return false;
   if (ref === `refs/heads/${branch}`) return true;
   return !ref.startsWith('refs/') && ref === branch;

@@ -13,7 +13,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../../core/logger.js';
 
-export const WATCHED_STATE_FILES = ['suspended.json', 'refresh-hold.json', 'current'] as const;
+const WATCHED_STATE_FILES = ['suspended.json', 'refresh-hold.json', 'current'] as const;
 
 export interface StateWatcher {
   /** Whether changes arrive through the watch (false: polling every fallbackPollMs). */

@@ -48,7 +48,7 @@ export interface PublishAlias {
 }
 
 /** aptly-publisher's `distributions` entries (`[storage:endpoint:]prefix/dist`) as prefix + distribution. */
-export function aptlyPublishAliases(publisher: unknown): PublishAlias[] {
+function aptlyPublishAliases(publisher: unknown): PublishAlias[] {
   if (!isRecord(publisher)) return [];
   const component = publisher.component === undefined ? undefined : text(publisher.component);
   return (words(publisher.distributions) ?? []).map((d) => {
@@ -119,7 +119,7 @@ export function aptlyMirrors(parameters: Record<string, unknown>, fingerprints: 
 }
 
 /** A Ferry mirror name for an aptly publish prefix (`ubuntu-xenial/openstack/pike` -> `aptly-ubuntu-xenial-openstack-pike`). */
-export function publicationName(prefix: string): string {
+function publicationName(prefix: string): string {
   return ferryName(`aptly-${prefix.replace(/\//g, '-')}`);
 }
 

@@ -27,7 +27,7 @@ export function normalizeKeyId(id: string): string {
 }
 
 /** 8 or 16 hex digits: an ID that names a key without proving which one. */
-export function isShortKeyId(id: string): boolean {
+function isShortKeyId(id: string): boolean {
   return /^[0-9A-F]{8}$|^[0-9A-F]{16}$/.test(normalizeKeyId(id));
 }
 

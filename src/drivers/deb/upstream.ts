@@ -159,11 +159,6 @@ async function verifyWithKeys<T>(o: FetchSuiteOptions, verify: (keys: string[]) 
   }
 }
 
-/** Fetches and verifies one suite's Release (or reuses the stored one when upstream says 304). */
-export async function fetchSuite(ctx: DriverContext, o: FetchSuiteOptions): Promise<FetchedSuite> {
-  return (await checkSuite(ctx, o)).fetched();
-}
-
 export interface IndexChoice {
   /** Path relative to the Release directory of the variant fetched (e.g. main/binary-amd64/Packages.gz). */
   path: string;

@@ -35,7 +35,7 @@ export interface GitResult {
 const STDERR_KEPT = 64 * 1024;
 
 /** The environment every git call of the driver gets, on top of PATH and HOME. */
-export function baseGitEnv(): Record<string, string> {
+function baseGitEnv(): Record<string, string> {
   const env: Record<string, string> = {
     GIT_TERMINAL_PROMPT: '0',
     GIT_PAGER: 'cat',

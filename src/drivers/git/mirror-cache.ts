@@ -143,7 +143,7 @@ export async function peelTags(gitdir: string, tags: readonly string[], signal: 
 }
 
 /** Where the cache keeps upstream's HEAD (its commit; which branch it names is guessed from it). */
-export const UPSTREAM_HEAD = 'refs/ferry/upstream-head';
+const UPSTREAM_HEAD = 'refs/ferry/upstream-head';
 
 /**
  * The refspecs that fetch what `patterns` select (select-refs.ts): a glob stays a glob (git's

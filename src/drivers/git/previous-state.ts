@@ -61,7 +61,7 @@ export function pinnedSelection(previous: GitPrevious | undefined, repo: { name:
   return { refs: state.refs, head: state.head, emptyGlobs: [] };
 }
 
-export function sameRefs(a: RepositoryState, b: RefSelection): boolean {
+function sameRefs(a: RepositoryState, b: RefSelection): boolean {
   const ka = Object.keys(a.refs).sort();
   const kb = Object.keys(b.refs).sort();
   return a.head === b.head && ka.length === kb.length && ka.every((k, i) => k === kb[i] && a.refs[k] === b.refs[k]);

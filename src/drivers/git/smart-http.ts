@@ -44,7 +44,7 @@ export function matchSmartHttp(segments: readonly string[], query: string, metho
 }
 
 /** http-backend's environment (no request variables) over the tree at `treeRoot`: see the file comment. */
-export function gitBackendEnv(treeRoot: string): Record<string, string> {
+function gitBackendEnv(treeRoot: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: '/nonexistent',

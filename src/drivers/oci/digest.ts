@@ -8,10 +8,6 @@ import { FerryError, type ErrorData } from '../../core/ferry-error.js';
 const SHA256_DIGEST = /^sha256:([a-f0-9]{64})$/;
 const ANY_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
-export function isDigest(text: string): boolean {
-  return ANY_DIGEST.test(text);
-}
-
 /** The hex of a sha256 digest, or a FERRY_BAD_INDEX naming where it came from. */
 export function sha256Of(digest: unknown, context: ErrorData): string {
   const m = typeof digest === 'string' ? SHA256_DIGEST.exec(digest) : null;

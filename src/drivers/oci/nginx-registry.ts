@@ -9,7 +9,7 @@
 import type { KindNginxContext, KindNginxLines } from '../kind.js';
 
 /** The script's file name in the installation's njs folder (share/nginx/). */
-export const REGISTRY_SCRIPT_NAME = 'ferry-registry.js';
+const REGISTRY_SCRIPT_NAME = 'ferry-registry.js';
 
 /** `ctx.state` and `ctx.njsScripts` are checked by the caller (serve/nginx-config.ts). */
 export function registryNginx(ctx: KindNginxContext): KindNginxLines {

@@ -8,7 +8,7 @@ import { FerryError } from '../../core/ferry-error.js';
 import { platformName, type Descriptor } from './manifest.js';
 
 /** Whether descriptor `d` is for `wanted` (`os/arch` matches any variant; `os/arch/variant` only that one). */
-export function platformMatches(d: Descriptor, wanted: string): boolean {
+function platformMatches(d: Descriptor, wanted: string): boolean {
   if (!d.platform) return false;
   const [os, architecture, variant] = wanted.split('/');
   if (d.platform.os !== os || d.platform.architecture !== architecture) return false;

@@ -14,7 +14,7 @@ import type { Fetcher } from '../../transport/types.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 
 /** Manifests larger than this are refused (the distribution registry's own limit is 4 MiB). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const TAG_PAGE = 1000;
 const MAX_TAG_PAGES = 1000;
 
@@ -135,7 +135,7 @@ function httpError(status: number, where: { image: string; tag: string; url: str
 }
 
 /** The `rel="next"` target of a Link header (RFC 8288), resolved against the page's URL. */
-export function nextLink(link: string | undefined, base: string): string | undefined {
+function nextLink(link: string | undefined, base: string): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]*)>\s*(.*)$/.exec(part);

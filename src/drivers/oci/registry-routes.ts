@@ -56,7 +56,7 @@ function named(parts: readonly string[], make: (name: string) => RegistryRoute):
   return make(parts.join('/'));
 }
 
-export function error(status: number, code: string, message: string): RegistryRoute {
+function error(status: number, code: string, message: string): RegistryRoute {
   return { kind: 'error', status, code, message };
 }
 

@@ -17,7 +17,7 @@ export interface CoreMetadata {
 }
 
 /** Header fields by lowercased name, each occurrence in order. */
-export function parseHeaders(text: string): Map<string, string[]> {
+function parseHeaders(text: string): Map<string, string[]> {
   const fields = new Map<string, string[]>();
   let last: { name: string; index: number } | undefined;
   for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {

@@ -6,8 +6,3 @@
 export function normalizeName(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
-
-/** A valid distribution name: ASCII letters and digits at both ends, `-_.` only inside. */
-export function isValidName(name: string): boolean {
-  return /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i.test(name);
-}

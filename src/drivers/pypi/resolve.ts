@@ -61,7 +61,7 @@ const DEFAULT_PLATFORMS: Platform[] = [
 ];
 
 /** The marker platforms of the spec's platform tags (all common ones when it names none but `any`). */
-export function platformsOf(tags: readonly string[] | undefined): Platform[] {
+function platformsOf(tags: readonly string[] | undefined): Platform[] {
   const out = new Map<string, Platform>();
   for (const t of tags ?? []) {
     let m = /^(?:many|musl)?linux[^_]*(?:_\d+_\d+)?_(.+)$/.exec(t);

@@ -36,7 +36,7 @@ export type PageFormat = 'json' | 'html';
 export class PageError extends Error {}
 
 export const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
-export const HTML_TYPE = 'application/vnd.pypi.simple.v1+html';
+const HTML_TYPE = 'application/vnd.pypi.simple.v1+html';
 /** What Ferry asks an upstream for (PEP 691 "Content negotiation"): JSON first. */
 export const ACCEPT = `${JSON_TYPE}, ${HTML_TYPE};q=0.2, text/html;q=0.01`;
 
@@ -79,7 +79,7 @@ function splitUrl(href: string, base: string): { url: string; fragment: string }
 }
 
 /** The last segment of the URL's path, percent-decoded (what pip takes as the file name). */
-export function urlFilename(url: string): string {
+function urlFilename(url: string): string {
   const path = new URL(url).pathname;
   const last = path.slice(path.lastIndexOf('/') + 1);
   try {

@@ -33,7 +33,7 @@ export interface ServedProject {
 /** The JSON variant's file name beside index.html; its extension maps to the PEP 691 type (kind.ts). */
 export const JSON_INDEX = 'index.pypi-json';
 export const JSON_EXTENSION = 'pypi-json';
-export const API_VERSION = '1.1';
+const API_VERSION = '1.1';
 
 const enc = new TextEncoder();
 const head = (title: string) =>
@@ -41,7 +41,7 @@ const head = (title: string) =>
 const tail = '  </body>\n</html>\n';
 
 /** Where a project's files live, from its page's folder. */
-export const fileHref = (project: string, filename: string): string => `../../files/${encodeURIComponent(project)}/${encodeURIComponent(filename)}`;
+const fileHref = (project: string, filename: string): string => `../../files/${encodeURIComponent(project)}/${encodeURIComponent(filename)}`;
 
 const byFilename = (a: ServedFile, b: ServedFile) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0);
 

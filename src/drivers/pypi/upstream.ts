@@ -16,7 +16,7 @@ import { ACCEPT, PageError, pageFormat, parseProjectList, parseProjectPage, type
 import { readWheelMetadata, WheelError } from './wheel-zip.js';
 
 /** The largest METADATA read (inflated or fetched): the 8 MiB any index may have (compression/bounded.ts), or the site's index_max_bytes if lower. */
-export function metadataBound(ctx: Pick<DriverContext, 'desired'>): number {
+function metadataBound(ctx: Pick<DriverContext, 'desired'>): number {
   return Math.min(8 * 1024 * 1024, decompressionLimits(ctx.desired.site).maxBytes);
 }
 

@@ -136,5 +136,3 @@ export function compareVersions(a: Version, b: Version): number {
   if (c !== 0) return c;
   return compareLocal(a.local, b.local);
 }
-
-export const versionsEqual = (a: Version, b: Version): boolean => compareVersions(a, b) === 0;

@@ -36,7 +36,7 @@ const LEAN_PRIMARY = new Set(['summary', 'description', 'packager', 'url', 'time
  * Streams one data file of repomd through `handlers` (its `<package>` records). Checks the root
  * element, the decompressed bytes against open-checksum/open-size; every error names the URL.
  */
-export async function readData(ctx: DriverContext, o: { resource: string; url: string; data: RepomdData; blob: string; handlers: RecordHandlers; complete?: boolean }): Promise<void> {
+async function readData(ctx: DriverContext, o: { resource: string; url: string; data: RepomdData; blob: string; handlers: RecordHandlers; complete?: boolean }): Promise<void> {
   const url = redactUrl(`${o.url}/${o.data.href}`);
   const open = o.data.openChecksum;
   const hash = open ? createHash(open.type) : undefined;

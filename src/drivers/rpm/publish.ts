@@ -22,8 +22,8 @@ import type { Repomd, RepomdData } from './format/repomd.js';
 import { startTag, writeElement, type XmlElement } from './format/xml-records.js';
 import { REPOMD } from './upstream.js';
 
-export const REPOMD_ASC = `${REPOMD}.asc`;
-export const REPOMD_KEY = `${REPOMD}.key`;
+const REPOMD_ASC = `${REPOMD}.asc`;
+const REPOMD_KEY = `${REPOMD}.key`;
 
 /** The types a partial mirror writes anew; the `_db`, `_zck` and delta variants are left out (they list every package). */
 export const REWRITTEN = ['primary', 'filelists', 'other'] as const;

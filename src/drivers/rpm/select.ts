@@ -29,7 +29,7 @@ function newest(pool: Iterable<RpmPackage>, q: PackageQuery, mirror: string, spe
 }
 
 /** The packages `q` names in `mirror`: by name (globs), else by what they provide. */
-export function rootsOf(universe: RpmUniverse, q: PackageQuery, mirror: string, spec: RpmSpec): RpmPackage[] {
+function rootsOf(universe: RpmUniverse, q: PackageQuery, mirror: string, spec: RpmSpec): RpmPackage[] {
   if (q.glob) {
     const pool: RpmPackage[] = [];
     for (const [name, list] of universe.byName) if (q.glob.test(name)) pool.push(...list);

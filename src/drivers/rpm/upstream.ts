@@ -47,7 +47,7 @@ export interface CheckOptions {
 
 export const REPOMD = 'repodata/repomd.xml';
 
-export function trustOf(keys: string[]): string {
+function trustOf(keys: string[]): string {
   return keys.length ? sha256Hex(Buffer.from(canonicalJson(keys))) : '';
 }
 
@@ -57,7 +57,7 @@ function withResource(e: unknown, resource: string): unknown {
 }
 
 /** repomd.xml's bytes parsed; errors are FERRY_BAD_INDEX naming the URL and line. */
-export async function parseRepomdAt(bytes: Buffer, url: string, resource: string): Promise<Repomd> {
+async function parseRepomdAt(bytes: Buffer, url: string, resource: string): Promise<Repomd> {
   try {
     return await parseRepomd(bytes);
   } catch (e) {

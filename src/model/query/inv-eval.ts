@@ -14,7 +14,7 @@ export interface InventoryNode {
   envMatches: boolean;
 }
 
-export function pyEq(a: unknown, b: unknown): boolean {
+function pyEq(a: unknown, b: unknown): boolean {
   const num = (x: unknown): number | undefined => (typeof x === 'boolean' ? Number(x) : numberOf(x));
   const na = num(a);
   const nb = num(b);
@@ -29,7 +29,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
 }
 
 /** reclass DictPath.exists_in, quirks included (a list part tests membership). */
-export function existsIn(parts: string[], container: Record<string, unknown>): boolean {
+function existsIn(parts: string[], container: Record<string, unknown>): boolean {
   let item: unknown = container;
   for (const part of parts) {
     if (isPlainObject(item)) {

@@ -11,7 +11,7 @@
 import { PDict, PList, Value, ValueList, type PNode } from './values.js';
 import type { ReclassSettings } from '../settings.js';
 
-export function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings, session = 0): PNode {
+function mergeInto(cur: PNode | undefined, next: PNode, s: ReclassSettings, session = 0): PNode {
   if (next instanceof PDict) {
     // In a session a dict is shared until something merges into it (then copied, see mergeDict).
     if (cur === undefined) return session !== 0 ? next : mergeDict(new PDict(next.pos), next, s, session);

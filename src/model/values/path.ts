@@ -79,16 +79,6 @@ export function getRef(root: unknown, parts: ReadonlyArray<string>): unknown {
   return Object.prototype.hasOwnProperty.call(parent, last) ? parent[last] : MISSING;
 }
 
-/** Writes `value` at `parts` (the parent must exist). */
-export function setAt(root: unknown, parts: ReadonlyArray<string | number>, value: unknown): void {
-  const parent = getAt(root, parts.slice(0, -1));
-  const last = parts[parts.length - 1];
-  if (Array.isArray(parent)) {
-    const i = pyIndex(last, parent.length);
-    if (i !== undefined) parent[i] = value;
-  } else if (isPlainObject(parent)) parent[String(last)] = value;
-}
-
 export function pathKey(parts: ReadonlyArray<string | number>): string {
   return parts.join('\u0001');
 }

@@ -7,7 +7,7 @@
 import { PDict, PList, Value, ValueList } from './values.js';
 import type { SourcePos } from '../types.js';
 
-export function nodePos(n: unknown): SourcePos | undefined {
+function nodePos(n: unknown): SourcePos | undefined {
   if (n instanceof Value || n instanceof ValueList || n instanceof PDict || n instanceof PList) return n.pos;
   return undefined;
 }

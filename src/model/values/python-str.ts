@@ -13,7 +13,7 @@ function pyNumber(x: number): string {
 }
 
 /** Python `repr(str)`. */
-export function pyStrRepr(s: string): string {
+function pyStrRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
@@ -30,7 +30,7 @@ export function pyStrRepr(s: string): string {
 }
 
 /** Python `repr()` of a parsed YAML value. */
-export function pyRepr(v: unknown): string {
+function pyRepr(v: unknown): string {
   if (typeof v === 'string') return pyStrRepr(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (v !== null && typeof v === 'object' && !(v instanceof PyFloat)) {

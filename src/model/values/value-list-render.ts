@@ -71,10 +71,10 @@ function typeError(next: unknown, output: unknown, v: Value, prev: Value): Rende
   });
 }
 
-export function isDict(v: unknown): boolean {
+function isDict(v: unknown): boolean {
   return v instanceof PDict || isPlainObject(v);
 }
-export function isList(v: unknown): boolean {
+function isList(v: unknown): boolean {
   return v instanceof PList || Array.isArray(v);
 }
 export function isContainer(v: unknown): boolean {
@@ -98,7 +98,7 @@ function wrapAny(x: unknown): PNode {
   return new Value({ t: 'sca', v: x });
 }
 
-export function typeName(v: unknown): string {
+function typeName(v: unknown): string {
   if (isDict(v)) return 'dictionary';
   if (isList(v)) return 'list';
   return 'scalar';

@@ -102,7 +102,7 @@ export class ValueList {
 
 export type PNode = PDict | PList | Value | ValueList;
 
-export function itemHasRefs(item: Item): boolean {
+function itemHasRefs(item: Item): boolean {
   switch (item.t) {
     case 'ref':
       return true;
@@ -137,12 +137,4 @@ function collectRefs(
   } else if (item.t === 'inv') {
     acc.refs.push(...item.q.refs);
   }
-}
-
-/** Wraps a container so that it can sit in a ValueList (reclass's `Value(dict)`). */
-export function asValue(node: PNode): Value {
-  if (node instanceof Value) return node;
-  if (node instanceof PDict) return new Value({ t: 'dict', d: node }, node.pos);
-  if (node instanceof PList) return new Value({ t: 'list', l: node }, node.pos);
-  return node.values[node.values.length - 1];
 }

@@ -23,7 +23,7 @@ export interface FetchModelAtRefOptions {
 }
 
 /** The bare clone used for a repository URL (credentials do not take part in the name). */
-export function cloneDirFor(cacheDir: string, url: string): string {
+function cloneDirFor(cacheDir: string, url: string): string {
   return join(cacheDir, `${sha256Hex(redactUrl(url)).slice(0, 16)}.git`);
 }
 

@@ -10,7 +10,7 @@ import { FerryError } from '../../core/ferry-error.js';
 import type { Fetcher } from '../../transport/types.js';
 
 /** Largest answer read (a model repository's pack): 1 GiB. */
-export const MAX_GIT_RESPONSE = 1 << 30;
+const MAX_GIT_RESPONSE = 1 << 30;
 
 async function collect(body: AsyncIterableIterator<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];

@@ -20,7 +20,7 @@ import { serveGitHttpBackend } from '../../helpers/git-http-backend.js';
 const run = promisify(execFile);
 const BACKEND_DIRS = ['/usr/lib/git-core', '/usr/libexec/git-core'];
 
-export function requireGit(): void {
+function requireGit(): void {
   if (!BACKEND_DIRS.some((d) => existsSync(join(d, 'git-http-backend')))) {
     throw new Error('git and git-http-backend are missing: run scripts/install-git.sh (as root)');
   }

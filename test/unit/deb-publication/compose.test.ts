@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { composePublication, poolUnion, type ComposedMember } from '../../../src/drivers/deb-publication/compose.js';
+import { composePublication, poolUnion, type ComposedMember } from '../../../src/drivers/deb/publication/compose.js';
 import { parseRelease } from '../../../src/drivers/deb/format/release.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
 

@@ -60,13 +60,6 @@ export function parseStanzaFields(text: string, firstLine = 1): StanzaField[] {
   return fields;
 }
 
-/** A stanza as a map from lowercase field name to value (the last one wins on duplicates). */
-export function toStanza(fields: StanzaField[]): Stanza {
-  const m: Stanza = new Map();
-  for (const f of fields) m.set(f.name.toLowerCase(), f.value);
-  return m;
-}
-
 /** Splits a whole control file into stanzas (blank or whitespace-only lines separate them). */
 export function parseControlFile(text: string): StanzaField[][] {
   const out: StanzaField[][] = [];

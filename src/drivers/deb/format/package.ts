@@ -6,7 +6,7 @@
  * in its index so that it can be copied verbatim into the published index. Pure; no I/O.
  */
 import { StanzaSyntaxError, type StanzaField } from './control.js';
-import { isValidVersion, parseVersion } from './version.js';
+import { isValidVersion } from './version.js';
 
 export type PackageType = 'deb' | 'udeb';
 
@@ -55,58 +55,6 @@ export interface PackageOrigin {
   index: string;
   ordinal: number;
   type: PackageType;
-}
-
-/** Builds the record from a stanza's fields; throws PackageFieldError naming a missing or bad field. */
-export function toPackage(fields: StanzaField[], origin: PackageOrigin): DebPackage {
-  const f = new Map<string, string>();
-  for (const x of fields) f.set(x.name.toLowerCase(), x.value);
-  const need = (k: string, label: string) => {
-    const v = f.get(k);
-    if (v === undefined || v === '') throw new PackageFieldError(`missing ${label} field`, label);
-    return v;
-  };
-  const name = need('package', 'Package');
-  const version = need('version', 'Version');
-  try {
-    parseVersion(version);
-  } catch (e) {
-    throw new PackageFieldError(`${name}: ${(e as Error).message}`, 'Version');
-  }
-  const arch = need('architecture', 'Architecture');
-  const filename = need('filename', 'Filename');
-  const sizeText = need('size', 'Size');
-  if (!/^[0-9]+$/.test(sizeText)) throw new PackageFieldError(`${name}: bad Size ${JSON.stringify(sizeText)}`, 'Size');
-  const sha256 = need('sha256', 'SHA256').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new PackageFieldError(`${name}: bad SHA256 ${JSON.stringify(sha256)}`, 'SHA256');
-  let source = name;
-  let sourceVersion = version;
-  const src = f.get('source');
-  if (src) {
-    const m = /^(\S+)(?:\s*\((\S+)\))?$/.exec(src.trim());
-    if (m) {
-      source = m[1];
-      if (m[2]) sourceVersion = m[2];
-    }
-  }
-  return {
-    name,
-    version,
-    arch,
-    multiArch: f.get('multi-arch'),
-    priority: f.get('priority'),
-    section: f.get('section'),
-    source,
-    sourceVersion,
-    depends: f.get('depends'),
-    preDepends: f.get('pre-depends'),
-    recommends: f.get('recommends'),
-    provides: f.get('provides'),
-    filename,
-    size: Number(sizeText),
-    sha256,
-    ...origin,
-  };
 }
 
 /** `name_version_arch`, the identity aptly and apt use for a binary package. */

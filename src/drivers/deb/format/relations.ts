@@ -25,7 +25,7 @@ export type RelationGroup = Relation[];
 
 const RELATION = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[([^\]]*)\])?\s*(?:<[^>]*>\s*)*$/;
 
-export class RelationSyntaxError extends Error {
+class RelationSyntaxError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RelationSyntaxError';
@@ -59,7 +59,7 @@ export function parseRelations(value: string | undefined): RelationGroup[] {
 }
 
 /** Writes a relation back in the field syntax. */
-export function formatRelation(r: Relation): string {
+function formatRelation(r: Relation): string {
   let s = r.archQualifier ? `${r.name}:${r.archQualifier}` : r.name;
   if (r.op) s += ` (${r.op} ${r.version})`;
   if (r.archRestriction) s += ` [${r.archRestriction.join(' ')}]`;

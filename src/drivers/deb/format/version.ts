@@ -62,7 +62,7 @@ function order(c: number): number {
 }
 
 /** Compares two upstream versions or two revisions (Policy §5.6.12 algorithm). */
-export function compareFragment(a: string, b: string): number {
+function compareFragment(a: string, b: string): number {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
@@ -89,7 +89,7 @@ export function compareFragment(a: string, b: string): number {
 }
 
 /** Orders two parsed versions: negative, zero or positive like a comparator. */
-export function compareParsed(a: DebVersion, b: DebVersion): number {
+function compareParsed(a: DebVersion, b: DebVersion): number {
   if (a.epoch !== b.epoch) return a.epoch - b.epoch;
   return compareFragment(a.upstream, b.upstream) || compareFragment(a.revision, b.revision);
 }

@@ -48,7 +48,7 @@ export function formatRelation(r: Relation): string {
   return `${r.name} ${SYMBOL[r.flags]} ${e.epoch && e.epoch !== '0' ? `${e.epoch}:` : ''}${e.version}${e.release ? `-${e.release}` : ''}`;
 }
 
-export function isRich(name: string): boolean {
+function isRich(name: string): boolean {
   return name.startsWith('(');
 }
 

@@ -1,7 +1,7 @@
 /** The `kind: deb-publication` vocabulary, checked beyond the schema (safe prefix, one mirror per component). */
-import { FerryError } from '../../core/ferry-error.js';
-import { safeRelativePath } from '../../core/safe-path.js';
-import type { SiteMirror, SpecIssue } from '../../validate/check-semantics.js';
+import { FerryError } from '../../../core/ferry-error.js';
+import { safeRelativePath } from '../../../core/safe-path.js';
+import type { SiteMirror, SpecIssue } from '../../../validate/check-semantics.js';
 
 export interface PublicationMember {
   mirror: string;

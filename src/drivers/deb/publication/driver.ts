@@ -6,15 +6,15 @@
  * so a change to a member resolves the publication again.
  */
 import { readFile } from 'node:fs/promises';
-import { FerryError } from '../../core/ferry-error.js';
-import { resourceId, type Resource } from '../../core/resource.js';
-import { signRelease } from '../../pgp/signing.js';
-import { siteSigningKey } from '../../pgp/site-key.js';
-import { debKind } from '../deb/kind.js';
-import { PUBLIC_KEY_ASC, PUBLIC_KEY_GPG } from '../deb/publish.js';
-import { renewAt, signingChanged, signingIdentity, siteOf, type SigningState } from '../deb/signing-state.js';
-import type { DebSpec } from '../deb/spec.js';
-import type { Driver, DriverContext, GeneratedFile, Resolution } from '../types.js';
+import { FerryError } from '../../../core/ferry-error.js';
+import { resourceId, type Resource } from '../../../core/resource.js';
+import { signRelease } from '../../../pgp/signing.js';
+import { siteSigningKey } from '../../../pgp/site-key.js';
+import { debKind } from '../kind.js';
+import { PUBLIC_KEY_ASC, PUBLIC_KEY_GPG } from '../publish.js';
+import { renewAt, signingChanged, signingIdentity, siteOf, type SigningState } from '../signing-state.js';
+import type { DebSpec } from '../spec.js';
+import type { Driver, DriverContext, GeneratedFile, Resolution } from '../../types.js';
 import { composePublication, type ComposedMember, type Composed } from './compose.js';
 import type { DebPublicationSpec } from './spec.js';
 

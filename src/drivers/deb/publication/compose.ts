@@ -10,10 +10,10 @@
  * shared pool (wiki.debian.org/DebianRepository/Format). No I/O besides compression.
  */
 import { createHash } from 'node:crypto';
-import { FerryError } from '../../core/ferry-error.js';
-import { gzipBytes, xzBytes } from '../../compression/compression.js';
-import { buildRelease, formatReleaseDate, parseRelease, type ReleaseEntry } from '../deb/format/release.js';
-import type { GeneratedFile, WantedFile } from '../types.js';
+import { FerryError } from '../../../core/ferry-error.js';
+import { gzipBytes, xzBytes } from '../../../compression/compression.js';
+import { buildRelease, formatReleaseDate, parseRelease, type ReleaseEntry } from '../format/release.js';
+import type { GeneratedFile, WantedFile } from '../../types.js';
 
 /** A deb mirror published in one distribution of the publication, with what its driver made. */
 export interface ComposedMember {

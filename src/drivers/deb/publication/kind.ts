@@ -4,7 +4,7 @@
  * (`/ubuntu/dists/xenial` with main, universe, ... and one pool). MCP's aptly `publisher`
  * translates into it (mcp.ts).
  */
-import type { Kind } from '../kind.js';
+import type { Kind } from '../../kind.js';
 import { debPublicationSchema } from './schema.js';
 import { checkPublications, parseDebPublicationSpec, type DebPublicationSpec } from './spec.js';
 
