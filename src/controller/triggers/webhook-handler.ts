@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/logger.js';
-import { BodyTooLarge, readBody, sendJson } from '../http/read-body.js';
+import { BodyTooLarge, lingerAndClose, readBody, sendJson } from '../http/read-body.js';
 import { parseGerritHook } from './gerrit-hook.js';
 import { parseGiteaHook } from './gitea-hook.js';
 import { parseGithubHook } from './github-hook.js';
@@ -82,10 +82,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (req: Inco
       body = await readBody(req, limit);
     } catch (e) {
       // Never rethrow: the server's error log would print the path, and Gerrit's token is in it.
-      if (e instanceof BodyTooLarge) sendJson(res, 413, { error: e.message }, { connection: 'close' });
+      if (e instanceof BodyTooLarge) sendJson(res, 413, { error: e.message }); // no 'connection: close': the server would close at once and the unread upload would reset it; lingerAndClose closes it
       else if (!res.headersSent) sendJson(res, 400, { error: 'cannot read the request body' });
       options.logger?.warn('webhook body not read', { provider: r.provider, error: e instanceof BodyTooLarge ? e.message : String((e as Error).name) });
-      req.destroy();
+      if (e instanceof BodyTooLarge) lingerAndClose(req);
+      else req.destroy();
       return true;
     }
     const hook: HookRequest = { headers: headersOf(req), body, pathToken: r.token };
