@@ -3,6 +3,20 @@
  * Composed into the schema of `parameters.ferry` at `#/definitions/oci`
  * (validate/compose-schema.ts); `$ref`s name the shared definitions of schemas/ferry.schema.json.
  */
+/** One push destination or several (a mirror's default, or an image's own). */
+const TARGETS = {
+  "oneOf": [
+    { "type": "string", "minLength": 1 },
+    { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }
+  ]
+};
+
+const PLATFORMS = {
+  "type": "array",
+  "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
+  "description": "os/architecture[/variant]: only these children of a multi-platform index are fetched (the index is kept byte-exact)."
+};
+
 export const ociSchema: Readonly<Record<string, unknown>> = {
   "type": "object",
   "required": [
@@ -42,31 +56,8 @@ export const ociSchema: Readonly<Record<string, unknown>> = {
             "type": "array",
             "description": "Each entry: a tag, a sha256:<hex> digest, a /regex/ over the repository's tags, or a semver range such as '>=1.2 <2'."
           },
-          "target": {
-            "oneOf": [
-              {
-                "type": "string",
-                "minLength": 1
-              },
-              {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                  "type": "string",
-                  "minLength": 1
-                }
-              }
-            ],
-            "description": "Push destination(s) of this image: [http(s)://]host[:port][/namespace]; pushed as <namespace>/<name>. Without a scheme: https, but http for localhost and 127.0.0.0/8 (docker's default insecure registries)."
-          },
-          "platforms": {
-            "type": "array",
-            "items": {
-              "type": "string",
-              "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$"
-            },
-            "description": "os/architecture[/variant]: only these children of a multi-platform index are fetched (the index is kept byte-exact)."
-          },
+          "target": { ...TARGETS, "description": "Push destination(s) of this image: [http(s)://]host[:port][/namespace]; pushed as <namespace>/<name>. Without a scheme: https, but http for localhost and 127.0.0.0/8 (docker's default insecure registries)." },
+          "platforms": PLATFORMS,
           "local_tags": {
             "type": "object",
             "additionalProperties": {
@@ -81,30 +72,7 @@ export const ociSchema: Readonly<Record<string, unknown>> = {
         }
       }
     },
-    "platforms": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$"
-      },
-      "description": "os/architecture[/variant]: only these children of a multi-platform index are fetched (the index is kept byte-exact)."
-    },
-    "target": {
-      "oneOf": [
-        {
-          "type": "string",
-          "minLength": 1
-        },
-        {
-          "type": "array",
-          "minItems": 1,
-          "items": {
-            "type": "string",
-            "minLength": 1
-          }
-        }
-      ],
-      "description": "Default push destination(s) of every image: [http(s)://]host[:port][/namespace]."
-    }
+    "platforms": PLATFORMS,
+    "target": { ...TARGETS, "description": "Default push destination(s) of every image: [http(s)://]host[:port][/namespace]." }
   }
 };
