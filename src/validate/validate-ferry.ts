@@ -35,7 +35,8 @@ export function validateFerry(input: ValidateInput): FerryError[] {
   // An anyOf of `required`s ("suites or flat") is one error naming the alternatives, not one per alternative.
   const alternatives = all.filter((e) => e.keyword === 'anyOf' && !hasDeeper(e, all, (o) => o.keyword === 'required' && o.schemaPath.startsWith(`${e.schemaPath}/`)));
   const inAlternative = (e: ErrorObject) => e.keyword === 'required' && alternatives.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`));
-  const errors = all.filter((e) => e.keyword !== 'if' && !inAlternative(e) && !(e.keyword === 'anyOf' && !alternatives.includes(e) && hasDeeper(e, all)));
+  // A bad key is one error (`propertyNames`), not also its inner `pattern` (which ajv marks with propertyName).
+  const errors = all.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && !inAlternative(e) && !(e.keyword === 'anyOf' && !alternatives.includes(e) && hasDeeper(e, all)));
   const seen = new Set<string>();
   const out: FerryError[] = [];
   for (const e of errors) {
@@ -73,16 +74,18 @@ function toFerryError(e: ErrorObject, input: ValidateInput, all: readonly ErrorO
   const ferryPath = pointerToPath(e.instancePath);
   let subject = ferryPath;
   if (e.keyword === 'additionalProperties') subject = [...ferryPath, String(e.params.additionalProperty)];
+  if (e.keyword === 'propertyNames') subject = [...ferryPath, String(e.params.propertyName)];
   const modelPath = input.origin?.(subject) ?? ['ferry', ...subject];
   const pos = input.locate?.(modelPath);
   const dotted = ['parameters', ...modelPath].join('.');
   const options = e.keyword === 'anyOf' ? all.filter((o) => o.keyword === 'required' && o.schemaPath.startsWith(`${e.schemaPath}/`)).map((o) => String(o.params.missingProperty)) : [];
   const data = { path: dotted, file: pos?.file, line: pos?.line, column: pos?.column, expected: options.length ? `one of the fields ${options.join(', ')}` : expectation(e), actual: actualValue(e, input.ferry, subject) };
-  return new FerryError('FERRY_SCHEMA', `${dotted}: ${describe(e, options)}`, data);
+  return new FerryError('FERRY_SCHEMA', `${dotted}: ${describe(e, options, all)}`, data);
 }
 
 function actualValue(e: ErrorObject, root: unknown, path: Array<string | number>): unknown {
   if (e.keyword === 'required' || e.keyword === 'additionalProperties') return undefined;
+  if (e.keyword === 'propertyNames') return String(e.params.propertyName);
   let v: unknown = root;
   for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined;
   return v !== null && typeof v === 'object' ? undefined : v;
@@ -106,7 +109,7 @@ function expectation(e: ErrorObject): string {
   }
 }
 
-function describe(e: ErrorObject, alternatives: readonly string[]): string {
+function describe(e: ErrorObject, alternatives: readonly string[], all: readonly ErrorObject[]): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
@@ -125,8 +128,11 @@ function describe(e: ErrorObject, alternatives: readonly string[]): string {
       return `must match ${String(p.pattern)}`;
     case 'anyOf':
       return alternatives.length ? `needs one of the fields ${alternatives.map((a) => `\`${a}\``).join(', ')}` : 'matches none of the allowed forms';
-    case 'propertyNames':
-      return `mirror name must be lowercase letters, digits, ".", "_" or "-"`;
+    case 'propertyNames': {
+      const inner = all.find((o) => o.propertyName === p.propertyName && o.instancePath === e.instancePath && o.schemaPath.startsWith(`${e.schemaPath}/`));
+      if (e.instancePath === '/mirrors') return `mirror name ${JSON.stringify(p.propertyName)} must be lowercase letters, digits, ".", "_" or "-"`;
+      return `key ${JSON.stringify(p.propertyName)} ${inner?.keyword === 'pattern' ? `must match ${String(inner.params.pattern)}` : 'is not allowed here'}`;
+    }
     default:
       return e.message ?? e.keyword;
   }

@@ -3,7 +3,7 @@
  * schema cannot say: tag entries parse (select-tags.ts), local tags name something mirrored,
  * push targets are registry references, and no two images of the site are served under one name.
  */
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError, FerryErrors } from '../../core/ferry-error.js';
 import { resourceId, type DesiredState, type Resource } from '../../core/resource.js';
 import { parseTagPattern, type TagPattern } from './select-tags.js';
 
@@ -55,38 +55,44 @@ export function planImages(resource: Resource): ImagePlan[] {
   const errors: FerryError[] = [];
   const seen = new Set<string>();
   const plans: ImagePlan[] = [];
-  for (const image of spec.images) {
-    if (seen.has(image.name)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name} is listed twice; merge its tags into one entry (several push targets: a list in target)`, { resource: id, image: image.name }));
+  spec.images.forEach((image, i) => {
+    const at = (...rest: Array<string | number>) => ['images', i, ...rest];
+    const bad = (message: string, field: Array<string | number>, extra: Record<string, unknown> = {}) => new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}${message}`, { resource: id, image: image.name, field, ...extra });
+    if (seen.has(image.name)) errors.push(bad(' is listed twice; merge its tags into one entry (several push targets: a list in target)', at('name')));
     seen.add(image.name);
     if (image.name === 'snapshots' || image.name.startsWith('snapshots/') || image.name === '_catalog') {
-      errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image name ${image.name} is reserved (/v2/snapshots/<id>/ serves retained snapshots)`, { resource: id, image: image.name }));
+      errors.push(bad(' is a reserved name (/v2/snapshots/<id>/ serves retained snapshots)', at('name')));
     }
     const patterns: TagPattern[] = [];
-    for (const t of image.tags) {
+    image.tags.forEach((t, j) => {
       try {
         patterns.push(parseTagPattern(String(t), image.name));
       } catch (e) {
-        errors.push(e as FerryError);
+        const err = e as FerryError;
+        errors.push(new FerryError(err.code, `${id}: ${err.message}`, { ...err.data, resource: id, field: at('tags', j) }));
       }
-    }
+    });
     for (const [local, ref] of Object.entries(image.local_tags ?? {})) {
-      if (!LOCAL_TAG.test(local)) errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: local tag ${JSON.stringify(local)} is not a valid tag`, { resource: id, image: image.name, actual: local }));
-      if (typeof ref !== 'string' || ref === '') errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: local tag ${local} names no tag or digest`, { resource: id, image: image.name }));
+      if (!LOCAL_TAG.test(local)) errors.push(bad(`: local tag ${JSON.stringify(local)} is not a valid tag`, at('local_tags', local), { actual: local }));
+      if (typeof ref !== 'string' || ref === '') errors.push(bad(`: local tag ${local} names no tag or digest`, at('local_tags', local)));
     }
     const targets: PushTarget[] = [];
-    const where = image.target ?? spec.target;
-    for (const t of where === undefined ? [] : Array.isArray(where) ? where : [where]) {
+    const own = image.target !== undefined;
+    const where = own ? image.target : spec.target;
+    const list = where === undefined ? [] : Array.isArray(where) ? where : [where];
+    list.forEach((t, k) => {
       try {
         const target = pushTarget(t, image.name);
         if (!targets.some((x) => x.base === target.base && x.repository === target.repository)) targets.push(target);
       } catch (e) {
-        errors.push(new FerryError('FERRY_INVALID_MODEL', `${id}: image ${image.name}: ${(e as Error).message}`, { resource: id, image: image.name, actual: t }));
+        const base = own ? at('target') : ['target'];
+        errors.push(bad(`: ${(e as Error).message}`, Array.isArray(where) ? [...base, k] : base, { actual: t }));
       }
-    }
+    });
     plans.push({ image, patterns, platforms: image.platforms ?? spec.platforms ?? [], targets });
-  }
+  });
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new FerryError('FERRY_INVALID_MODEL', errors.map((e) => e.message).join('; '), { resource: id });
+  if (errors.length > 1) throw new FerryErrors(errors);
   return plans;
 }
 

@@ -114,6 +114,34 @@ describe('each kind checks its own mirrors (issue 9)', () => {
     expect(e.message).toMatch(/^mirror d: /);
   });
 
+  it('oci spec errors each name their own field, file and line, all at once', () => {
+    const images = [
+      { name: 'a/b', tags: ['1.0', '/(/'] },
+      { name: 'a/b', tags: ['2.0'], target: ['reg.site:5000/ns', 'not a target'] },
+    ];
+    const ferry = { site: { name: 'lab' }, mirrors: { r: { kind: 'oci', registry: 'https://r.example', images } } };
+    expect(validateFerry({ ferry, locate, kinds })).toEqual([]);
+    const errors = checkSemantics(ferry, { locate, kinds });
+    expect(errors.map((e) => [e.data.path, e.data.line])).toEqual([
+      ['parameters.ferry.mirrors.r.images.0.tags.1', 6],
+      ['parameters.ferry.mirrors.r.images.1.name', 5],
+      ['parameters.ferry.mirrors.r.images.1.target.1', 6],
+    ]);
+    expect(errors[0].message).toMatch(/^mirror r: image a\/b: tag entry "\/\(\/" is not a valid regular expression/);
+    expect(errors[1].message).toBe('mirror r: image a/b is listed twice; merge its tags into one entry (several push targets: a list in target)');
+    expect(errors[2].message).toMatch(/^mirror r: image a\/b: target "not a target" is not a registry reference/);
+  });
+
+  it('a bad key is one error at the key, whose message fits where it is', () => {
+    const images = [{ name: 'c/d', tags: ['1'], local_tags: { 'bad tag': '1', ok: '1' } }];
+    const ferry = { site: { name: 'lab' }, mirrors: { r: { kind: 'oci', registry: 'https://r.example', images }, 'Bad Name': valid.mirrors.images } };
+    const errors = validateFerry({ ferry, locate, kinds });
+    expect(errors.map((e) => [e.data.path, e.message, e.data.line, e.data.actual])).toEqual([
+      ['parameters.ferry.mirrors.Bad Name', 'parameters.ferry.mirrors.Bad Name: mirror name "Bad Name" must be lowercase letters, digits, ".", "_" or "-"', 3, 'Bad Name'],
+      ['parameters.ferry.mirrors.r.images.0.local_tags.bad tag', 'parameters.ferry.mirrors.r.images.0.local_tags.bad tag: key "bad tag" must match ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$', 7, 'bad tag'],
+    ]);
+  });
+
   it('validation messages name no kind but the one at fault', () => {
     const ferry = { site: { name: 'lab' }, mirrors: { d: { kind: 'deb', url: 'http://deb.example/debian' } } };
     const [e] = validateFerry({ ferry, locate, kinds });
