@@ -163,6 +163,11 @@ export interface Kind<Spec = unknown> {
   notes?(spec: Record<string, unknown>, site: SiteSettings): string[];
   readonly contentTypes?: KindContentTypes;
   readonly serving?: KindServing;
+  /**
+   * What of a spec the kind will trust on first use, because the model names no digest for it
+   * (a file without sha256, md5 or digest_url): `ferry plan` flags each. Pure.
+   */
+  trustOnFirstUse?(spec: Record<string, unknown>): string[];
   /** Whether a resource of this kind needs its driver's afterPublish step (light: no driver loaded to ask). */
   afterPublish?(spec: Record<string, unknown>): boolean;
   readonly mcp?: McpTranslation;

@@ -51,6 +51,11 @@ export async function loadDriver(kind: string): Promise<Driver | undefined> {
   return kindOf(kind)?.driver();
 }
 
+/** What a resource's kind will trust on first use (Kind.trustOnFirstUse), for planResources. */
+export function trustOnFirstUse(kind: string, spec: Record<string, unknown>): string[] {
+  return kindOf(kind)?.trustOnFirstUse?.(spec) ?? [];
+}
+
 export function supportedKinds(): string[] {
   return registeredKinds().map((k) => k.kind);
 }

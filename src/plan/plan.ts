@@ -31,7 +31,7 @@ export interface ResourceChange {
   fetchBytes?: number;
   /** Files the published snapshot held for this resource. */
   publishedFiles?: number;
-  /** Files the model gives no digest for (kind file): their first download is trusted. */
+  /** What the model gives no digest for (a kind's trustOnFirstUse): its first download is trusted. */
   trustOnFirstUse?: string[];
   /** Mirrored files (not generated indexes) that appear or disappear: packages, images, … */
   addedPaths?: string[];
@@ -50,7 +50,10 @@ export interface Plan {
   summary: { add: number; change: number; keep: number; remove: number; fetchFiles: number; fetchBytes: number; unknownSizes: number };
 }
 
-export function planResources(desired: DesiredState, published: PublishedState | null): Plan {
+/** A kind's trustOnFirstUse hook (src/drivers/kind.ts), looked up by the caller: the plan stays pure. */
+export type TrustOnFirstUse = (kind: string, spec: Record<string, unknown>) => string[];
+
+export function planResources(desired: DesiredState, published: PublishedState | null, trustOnFirstUse: TrustOnFirstUse = () => []): Plan {
   const before = new Map((published?.resources ?? []).map((r) => [resourceId(r), r]));
   const resources: ResourceChange[] = [];
   for (const r of desired.resources) {
@@ -73,13 +76,6 @@ export function planResources(desired: DesiredState, published: PublishedState |
     summary: { add: 0, change: 0, keep: 0, remove: 0, fetchFiles: 0, fetchBytes: 0, unknownSizes: 0 },
   };
   return summarize(plan);
-}
-
-/** Paths of a file mirror's entries that name no digest (sha256, md5 or digest_url). */
-function trustOnFirstUse(kind: string, spec: Record<string, unknown>): string[] {
-  if (kind !== 'file' || !Array.isArray(spec.files)) return [];
-  const files = spec.files as Array<Record<string, unknown>>;
-  return files.filter((f) => f.sha256 === undefined && f.md5 === undefined && f.digest_url === undefined).map((f) => String(f.path ?? f.url));
 }
 
 export interface ResolvedFiles {

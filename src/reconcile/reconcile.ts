@@ -14,6 +14,7 @@ import type { MirrorOutcome } from '../core/mirror-outcome.js';
 import { resourceId } from '../core/resource.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
+import { trustOnFirstUse } from '../drivers/registry.js';
 import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
 import { StateStore } from '../store/state-store.js';
@@ -120,7 +121,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   try {
     const published = await store.current();
     step('lock');
-    plan = planResources(desired, published);
+    plan = planResources(desired, published, trustOnFirstUse);
 
     const ctx: SyncContext = { fetcher, blobs: store.blobs, logger, signal, refresh: anyRefresh, refreshes, isolate: options.isolateFailures, stateDir: store.root, desired, published, progress: options.progress };
     /**

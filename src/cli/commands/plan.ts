@@ -26,6 +26,7 @@ export function register(program: Command): void {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { formatPlan } = await import('../../plan/format-plan.js');
       const { planResources } = await import('../../plan/plan.js');
+      const { trustOnFirstUse } = await import('../../drivers/registry.js');
       const { StateStore } = await import('../../store/state-store.js');
       const { files, commit } = await loadModel(opts);
       const { desired } = loadDesired(files, { node: opts.node });
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       try {
         const store = await StateStore.open(scratch ?? opts.state);
         const published = await store.current();
-        let plan = planResources(desired, published);
+        let plan = planResources(desired, published, trustOnFirstUse);
         // A retained snapshot of this very desired state (an imported bundle, or a revert): apply switches to it.
         // Or, for the published desired state, a newer bundle of it (an offline site's refresh).
         const { newerImport } = await import('../../transfer/newer-import.js');

@@ -11,5 +11,9 @@ export const fileKind: Kind<FileSpec> = {
   schema: fileSchema,
   withDefaults: withFileDefaults,
   parseSpec: parseFileSpec,
+  trustOnFirstUse: (spec) => {
+    const files = Array.isArray(spec.files) ? (spec.files as Array<Record<string, unknown>>) : [];
+    return files.filter((f) => f.sha256 === undefined && f.md5 === undefined && f.digest_url === undefined).map((f) => String(f.path ?? f.url));
+  },
   driver: async () => (await import('./driver.js')).fileDriver,
 };

@@ -15,6 +15,7 @@ import { explainDesired, loadDesired } from '../../../src/reconcile/apply-desire
 import { parseQuery, matchQuery } from '../../../src/drivers/deb/format/query.js';
 import { FerryErrors } from '../../../src/core/ferry-error.js';
 import { openModelDir } from '../../../src/source/model-dir.js';
+import { trustOnFirstUse } from '../../../src/drivers/registry.js';
 import { planResources } from '../../../src/plan/plan.js';
 import { formatPlan } from '../../../src/plan/format-plan.js';
 
@@ -128,7 +129,7 @@ describe('docker images, digests and what is not mirrored', () => {
     const fileOnly = new Map(files);
     fileOnly.set('nodes/_generated/apt01.mcp-lab.local.yml', `${files.get('nodes/_generated/apt01.mcp-lab.local.yml')}  ferry:\n    site: {name: lab}\n    mirrors:\n${['docker-docker-prod-local.artifactory.mirantis.com', 'docker-docker.io', 'ubuntu-xenial-main', 'mirror_mirantis_com_salt_formulas_xenial', 'mirror_mirantis_com_ubuntu_xenial'].map((n) => `      ${n}: {enabled: false}\n`).join('')}`);
     const { desired } = loadDesired(fileOnly);
-    const text = formatPlan(planResources(desired, null));
+    const text = formatPlan(planResources(desired, null, trustOnFirstUse));
     expect(text).toContain('! 1 file(s) with no digest in the model: trust on first use');
     expect(text).toContain('! srv/http/images/amphora.qcow2.md5');
     expect(text).toContain('not mirrored: parameters._param.default_local_mirrror_content.maas_mirror_image_sections.xenial: MAAS boot images');
