@@ -113,6 +113,10 @@ class Converter {
       }
     }
     const pos = this.at(n.range?.[0]);
+    if ((isMap(n) || isSeq(n)) && n.tag) {
+      const why = unsupportedTag(n.tag, isMap(n) ? 'map' : 'seq');
+      if (why) this.errors.push({ message: why, pos });
+    }
     if (isMap(n)) return { kind: 'map', entries: this.entries(n.items), pos };
     if (isSeq(n)) return { kind: 'seq', items: (n.items as Node[]).map((i) => (i ? this.node(i) : { kind: 'scalar', v: null, pos })), pos };
     if (isScalar(n)) return this.scalar(n, pos);
@@ -120,8 +124,13 @@ class Converter {
   }
 
   private scalar(n: Scalar, pos: SourcePos): YVal {
-    const text = typeof n.value === 'string' ? n.value : String(n.value);
+    const text = typeof n.value === 'string' ? n.value : (n.source ?? String(n.value));
     if (n.tag && n.tag !== '!' && n.tag !== 'tag:yaml.org,2002:str' && n.tag !== '!!str') {
+      const why = unsupportedTag(n.tag, 'scalar');
+      if (why) {
+        this.errors.push({ message: why, pos });
+        return { kind: 'scalar', v: null, pos };
+      }
       return { kind: 'scalar', ...resolveTagged(n.tag, text), pos };
     }
     if (n.type === 'PLAIN' && !n.tag) return { kind: 'scalar', ...resolvePlain(text), pos };
@@ -173,6 +182,24 @@ class Converter {
     if (k.kind === 'scalar') return k.isFloat && typeof k.v === 'number' ? pyFloatRepr(k.v) : pyStr(k.v);
     return pyStr(plain(k));
   }
+}
+
+const SCALAR_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'timestamp']);
+const COLLECTION_TAGS: Record<'map' | 'seq', string> = { map: 'map', seq: 'seq' };
+
+/**
+ * Why an explicit tag cannot be read, or undefined. As reclass's loader (PyYAML's SafeLoader),
+ * a tag it has no constructor for is an error; the tags PyYAML turns into Python types that
+ * have no place in a rendered model (bytes, sets, ordered pairs) are refused by name.
+ */
+function unsupportedTag(tag: string, kind: 'scalar' | 'map' | 'seq'): string | undefined {
+  const core = tag.startsWith('tag:yaml.org,2002:') ? tag.slice('tag:yaml.org,2002:'.length) : undefined;
+  if (core !== undefined && (kind === 'scalar' ? SCALAR_TAGS.has(core) : COLLECTION_TAGS[kind] === core)) return undefined;
+  const shown = core !== undefined ? `!!${core}` : tag;
+  if (core === 'binary' || core === 'set' || core === 'omap' || core === 'pairs') {
+    return `YAML tag ${shown} is not supported: PyYAML makes a Python ${core === 'binary' ? 'bytes' : core === 'set' ? 'set' : 'list of pairs'} of it, which reclass cannot print as JSON; write the value without the tag`;
+  }
+  return `unknown YAML tag ${shown}: reclass's loader (PyYAML's SafeLoader) has no constructor for it; remove the tag or quote the value`;
 }
 
 /** The tree as plain JS values (no positions). */
