@@ -37,6 +37,7 @@ import { StatusBoard, type ApplyReport, type ControllerStatus } from './status/s
 import { readSuspension, type Suspension } from './suspension.js';
 import { watchModelDir, type ModelWatcher } from './triggers/model-watcher.js';
 import { watchStateDir } from './triggers/state-watcher.js';
+import { watchKeyFile } from './triggers/key-file-watcher.js';
 import { startPoller, type Poller } from './triggers/poller.js';
 import { createWebhookHandler } from './triggers/webhook-handler.js';
 
@@ -133,6 +134,8 @@ export async function startController(config: ControllerConfig, options: StartCo
     },
   });
   board.setRevisit(() => revisitTimer.nextAt);
+  // A site signing key replaced in place re-signs what is served at once (triggers/key-file-watcher.ts).
+  const keyWatcher = watchKeyFile({ logger, recheckMs: options.stateRecheckMs, onChange: () => void requestRun({ by: 'site-key', force: true }) });
   board.setSchedule(
     (id) => {
       const c = refreshTimer.clock(id);
@@ -187,6 +190,7 @@ export async function startController(config: ControllerConfig, options: StartCo
           });
           await afterRun(result, revision, ctx.refresh);
           revisitTimer.update(result.revisitAt);
+          await keyWatcher.watch(result.siteKeyFile);
           await refreshPublished();
           return { ...result, signer };
         } catch (e) {
@@ -387,6 +391,7 @@ export async function startController(config: ControllerConfig, options: StartCo
       stateWatcher.close();
       refreshTimer.close();
       revisitTimer.close();
+      keyWatcher.close();
       poller?.stop();
       await watcher?.close();
       await loop.close();

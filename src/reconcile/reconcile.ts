@@ -14,6 +14,7 @@ import type { MirrorOutcome } from '../core/mirror-outcome.js';
 import { resourceId } from '../core/resource.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
+import { siteKeyPath } from '../pgp/site-key.js';
 import { trustOnFirstUse } from '../drivers/registry.js';
 import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
@@ -74,6 +75,12 @@ export interface ReconcileResult {
    * Driver.revisitAt: a deb Release to re-sign before its Valid-Until); the controller runs then.
    */
   revisitAt?: number;
+  /**
+   * The site signing key file the desired state names (site.signing.key_file, else the state
+   * folder's generated key): the controller watches it, so a key replaced in place re-signs
+   * what is served at once instead of at the next run.
+   */
+  siteKeyFile?: string;
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -109,6 +116,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       outcome,
       snapshot,
       desiredHash: desired.hash,
+      siteKeyFile: (desired.site.signing as { key_file?: string } | undefined)?.key_file ?? siteKeyPath(store.root),
       plan,
       steps,
       stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes + driverBytes, filesFetched, durationMs: Date.now() - started },

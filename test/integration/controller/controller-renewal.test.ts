@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -139,13 +139,14 @@ describe('the controller renews Release files before they expire (issue 14)', ()
     await setRefreshHold(state, { held: false, by: 'test' });
   }, 120_000);
 
-  it('a new site signing key re-signs on the next run although nothing else changed, with no download', async () => {
+  it('a site signing key replaced in place re-signs what is served at once, with no run asked and no download', async () => {
     const before = (await history()).length;
     const oldRelease = (await verifiedRelease()).text;
     const { stdout } = await run('gpg', ['--homedir', newSiteKey.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', newSiteKey.fingerprint]);
-    await writeFile(siteKeyPath(state), stdout);
     upstream.requests.length = 0;
-    controller.requestRun({ by: 'test', force: true });
+    // As an operator rotates it: the new key written beside the old one and renamed over it.
+    await writeFile(`${siteKeyPath(state)}.new`, stdout);
+    await rename(`${siteKeyPath(state)}.new`, siteKeyPath(state));
     const entry = await waitUntil('a snapshot signed with the new key', async () => (await history()).slice(before).find((h) => h.cause === 'resign'));
     await waitUntil('it is served', async () => controller.status().published?.snapshot === entry.snapshot);
     expect(upstream.requests).toEqual([]);
