@@ -5,12 +5,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const io = ['node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'node:child_process', 'node:net', 'node:http', 'undici', 'isomorphic-git'];
+// A kind's MCP translator (src/drivers/<kind>/mcp.ts, mcp/) is reached only through its Kind
+// (Kind.mcp, run by src/drivers/mcp.ts with the registry's hooks), never imported by name.
+const kindMcp = (from) => ({
+  group: ['**/drivers/*/mcp.js', '**/drivers/*/mcp/**', '**/drivers/*/*/mcp.js', ...(from === 'drivers' ? ['./*/mcp.js', './*/mcp/**', './*/*/mcp.js'] : [])],
+  message: `src/${from} must not import a kind's MCP module: it is the kind's hook (Kind.mcp), reached through src/drivers/mcp.ts.`,
+});
 const pureStage = (folder, forbidden) => ({
   files: [`src/${folder}/**/*.ts`],
   rules: {
     'no-restricted-imports': ['error', {
       paths: io.map((name) => ({ name, message: `src/${folder} is a pure stage: do I/O at the edges (transport, store, controller).` })),
-      patterns: forbidden.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`], message: `src/${folder} must not import src/${f}: imports flow down the pipeline.` })),
+      patterns: [kindMcp(folder), ...forbidden.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`], message: `src/${folder} must not import src/${f}: imports flow down the pipeline.` }))],
     }],
   },
 });
@@ -19,7 +25,7 @@ const layer = (folder, forbidden) => ({
   files: [`src/${folder}/**/*.ts`],
   rules: {
     'no-restricted-imports': ['error', {
-      patterns: forbidden.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`], message: `src/${folder} must not import src/${f}: imports flow down the layers.` })),
+      patterns: [kindMcp(folder), ...forbidden.map((f) => ({ group: [`**/${f}/**`, `../${f}/*`], message: `src/${folder} must not import src/${f}: imports flow down the layers.` }))],
     }],
   },
 });
@@ -95,11 +101,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           ...forbid('serve', ['transport', 'source', 'reconcile', 'controller', 'cli', 'transfer']),
+          kindMcp('serve'),
           { group: ['**/drivers/*/**', '../drivers/*/*'], message: 'src/serve reaches a kind only through src/drivers/registry.ts and src/drivers/kind.ts (Kind.serving).' },
         ],
       }],
     },
   },
+  // The daemon and the CLI sit on top of everything, but reach a kind's MCP module only through its Kind too.
+  ...['cli', 'controller'].map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: [kindMcp(folder)] }] } })),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/unbound-method': 'off' } },
   // Scripts other programs run (nginx's njs): plain JavaScript, linted without types.
   { files: ['share/**/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { parserOptions: { projectService: false } }, rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }] } },

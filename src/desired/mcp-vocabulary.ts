@@ -1,61 +1,42 @@
 /**
  * What existing MCP (Mirantis Cloud Platform / DriveTrain) models already say about mirrors,
  * read as Ferry mirrors, so that an MCP cluster model mirrors what DriveTrain mirrored without
- * being rewritten (mapping table: README, "The MCP vocabulary"):
- *   parameters.aptly.server.mirror.<name>                          -> deb   (mcp/aptly-mirrors.ts)
- *     publisher (prefix/distribution, component)                   -> deb-publication per prefix
- *   parameters.debmirror.client.mirrors.<name>                     -> deb   (mcp/debmirror-mirrors.ts)
- *   parameters.docker.client.images                                -> oci   (mcp/docker-images.ts)
- *   parameters._param.default_local_mirrror_content (three r's):
- *     docker_client_registry_image                                 -> oci   (mcp/docker-images.ts)
- *     git_server_repos                                             -> git   (mcp/local-mirror-content.ts)
- *     linux_system_file                                            -> file
- *     maas_mirror_image_sections                                   -> not mirrored (listed)
+ * being rewritten (mapping table: README, "The MCP vocabulary"). Each kind translates its part
+ * (Kind.mcp, an McpHook: src/drivers/<kind>/mcp*); what no kind mirrors is read here
+ * (mcp/local-mirror-content.ts: MAAS boot images, unknown parts of the offline mirror content).
  * Whatever the model says to mirror and Ferry cannot is listed with its path and the reason,
  * never dropped in silence. Two MCP entries that would become one Ferry mirror name are an
- * error naming both. Pure: takes rendered parameters, returns mirror specs in Ferry's
- * vocabulary (unvalidated: the schemas judge them, and errors point back at the MCP path).
+ * error naming both. Pure: takes rendered parameters and the kinds' hooks, returns mirror specs
+ * in Ferry's vocabulary (unvalidated: the schemas judge them, and errors point back at the MCP
+ * path). The registry's hooks are passed in by src/drivers/mcp.ts.
  */
 import { FerryError } from '../core/ferry-error.js';
-import { aptlyMirrors, aptlyPublications } from './mcp/aptly-mirrors.js';
-import { debmirrorMirrors } from './mcp/debmirror-mirrors.js';
-import { dockerClientImages, ImageGroups } from './mcp/docker-images.js';
-import { keyFingerprints } from './mcp/key-fingerprints.js';
+import { dotted, type McpHook, type McpPath, type NotMirrored, type Translated } from '../core/mcp.js';
 import { localMirrorContent } from './mcp/local-mirror-content.js';
-import { dotted, type McpPath, type NotMirrored, type Translated } from './mcp/types.js';
-
-export type { McpPath, NotMirrored, Translated } from './mcp/types.js';
 
 export interface McpTranslation {
   mirrors: Map<string, Translated>;
   notMirrored: NotMirrored[];
-  /** Two MCP entries translated to one Ferry name. */
+  /** What the translators found wrong, and two MCP entries translated to one Ferry name. */
   errors: FerryError[];
+  /** Each hook with a finish step, and its translations that `mirrors` holds. */
+  finishing: Array<{ finish: NonNullable<McpHook['finish']>; mine: Translated[] }>;
 }
 
+const cache = new WeakMap<object, { hooks: readonly McpHook[]; out: McpTranslation }>();
+
 /**
- * A kind's translation of its part of an MCP model (Kind.mcp, src/drivers/kind.ts): the
- * translators of src/desired/mcp/ move into their kinds' folders through this hook.
+ * Every MCP mirror of `parameters`, translated by the kinds' hooks in their order, then what no
+ * kind mirrors. Memoized per parameters object and hooks array.
  */
-export type McpTranslator = (parameters: Record<string, unknown>) => Translated[];
-
-const cache = new WeakMap<object, McpTranslation>();
-
-/** Every MCP mirror of `parameters`, translated, the kinds' hooks' too (memoized per parameters object when there are none). */
-export function translateMcp(parameters: Record<string, unknown>, translators: readonly McpTranslator[] = []): McpTranslation {
-  const hit = translators.length === 0 ? cache.get(parameters) : undefined;
-  if (hit) return hit;
-  const images = new ImageGroups();
-  dockerClientImages(parameters, images);
-  const fingerprints = keyFingerprints(parameters);
-  const aptly = aptlyMirrors(parameters, fingerprints.list);
-  const debmirror = debmirrorMirrors(parameters);
-  const local = localMirrorContent(parameters, images);
-  const publications = aptlyPublications(parameters, aptly.mirrors);
-  const notMirrored = [...aptly.notMirrored, ...debmirror.notMirrored, ...local.notMirrored, ...images.notMirrored, ...publications.notMirrored];
+export function translateMcp(parameters: Record<string, unknown>, hooks: readonly McpHook[]): McpTranslation {
+  const hit = cache.get(parameters);
+  if (hit && hit.hooks === hooks) return hit.out;
+  const parts = hooks.map((hook) => ({ hook, part: hook.translate(parameters) }));
+  const own = localMirrorContent(parameters, new Set(hooks.flatMap((h) => h.reads ?? [])));
   const mirrors = new Map<string, Translated>();
-  const errors: FerryError[] = [...fingerprints.errors, ...(aptly.errors ?? []), ...(debmirror.errors ?? [])];
-  for (const t of [...aptly.mirrors, ...debmirror.mirrors, ...images.mirrors(), ...local.mirrors, ...publications.mirrors, ...translators.flatMap((f) => f(parameters))]) {
+  const errors: FerryError[] = parts.flatMap((p) => p.part.errors ?? []);
+  for (const t of parts.flatMap((p) => p.part.mirrors)) {
     const other = mirrors.get(t.name);
     if (other) {
       errors.push(
@@ -70,22 +51,23 @@ export function translateMcp(parameters: Record<string, unknown>, translators: r
     }
     mirrors.set(t.name, t);
   }
-  const out = { mirrors, notMirrored, errors };
-  if (translators.length === 0) cache.set(parameters, out);
+  const finishing = parts.flatMap(({ hook: { finish }, part }) => (finish ? [{ finish, mine: part.mirrors.filter((t) => mirrors.get(t.name) === t) }] : []));
+  const out = { mirrors, notMirrored: [...parts.flatMap((p) => p.part.notMirrored), ...own.notMirrored], errors, finishing };
+  cache.set(parameters, { hooks, out });
   return out;
 }
 
 /** Ferry mirror specs (name -> spec, kind included) for the MCP mirrors in `parameters`. */
-export function mcpMirrors(parameters: Record<string, unknown>): Record<string, Record<string, unknown>> {
+export function mcpMirrors(parameters: Record<string, unknown>, hooks: readonly McpHook[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, t] of translateMcp(parameters).mirrors) out[name] = t.spec;
+  for (const [name, t] of translateMcp(parameters, hooks).mirrors) out[name] = t.spec;
   return out;
 }
 
 /** For each translated mirror, the path below `parameters` where MCP declared it. */
-export function mcpMirrorOrigins(parameters: Record<string, unknown>): Record<string, McpPath> {
+export function mcpMirrorOrigins(parameters: Record<string, unknown>, hooks: readonly McpHook[]): Record<string, McpPath> {
   const out: Record<string, McpPath> = {};
-  for (const [name, t] of translateMcp(parameters).mirrors) out[name] = t.origin;
+  for (const [name, t] of translateMcp(parameters, hooks).mirrors) out[name] = t.origin;
   return out;
 }
 
@@ -94,8 +76,8 @@ export function mcpMirrorOrigins(parameters: Record<string, unknown>): Record<st
  * `[name, 'images', 0, 'tags', 1]`) to the MCP path the value came from (`['aptly', 'server',
  * 'mirror', name, 'source']`), or undefined when `name` is not a translated mirror.
  */
-export function mcpOrigin(parameters: Record<string, unknown>): (mirrorPath: ReadonlyArray<string | number>) => McpPath | undefined {
-  const all = translateMcp(parameters).mirrors;
+export function mcpOrigin(parameters: Record<string, unknown>, hooks: readonly McpHook[]): (mirrorPath: ReadonlyArray<string | number>) => McpPath | undefined {
+  const all = translateMcp(parameters, hooks).mirrors;
   return (p) => {
     const t = all.get(String(p[0]));
     return t ? t.field(p.slice(1)) : undefined;

@@ -9,12 +9,14 @@
  * `origin` maps a path below `parameters.ferry` back to where the value was written, so errors
  * point at the MCP YAML line. `explain` says which MCP entry became which mirror spec.
  * A translation that cannot be verified as written (Translated.held) is left out and listed as
- * unverifiable until an entry replaces it. `parameters.ferry.mcp` (settings for the translation,
- * mcp/key-fingerprints.ts) is read here and not passed on.
+ * unverifiable until an entry replaces it. Then each kind's finish step (McpHook.finish) sees the
+ * mirrors as they stand and may trim its own (an aptly publication loses the members that are no
+ * longer mirrored). `parameters.ferry.mcp` (settings for the kinds' translations, such as the
+ * deb kind's key fingerprints) is read by the hooks and not passed on.
  */
 import { FerryError } from '../core/ferry-error.js';
-import { translateMcp, type McpTranslator, type NotMirrored } from './mcp-vocabulary.js';
-import { dotted, isRecord, type Translated } from './mcp/types.js';
+import { dotted, isRecord, type McpHook, type NotMirrored } from '../core/mcp.js';
+import { translateMcp } from './mcp-vocabulary.js';
 
 type Path = ReadonlyArray<string | number>;
 
@@ -41,11 +43,11 @@ function isDisableOnly(m: Record<string, unknown>): boolean {
   return m.enabled === false && Object.keys(m).every((k) => k === 'enabled' || k === 'kind' || k === 'override');
 }
 
-/** `translators` are the registered kinds' MCP hooks (Kind.mcp), run with the translations of src/desired/mcp/. */
-export function withMcpMirrors(parameters: Record<string, unknown>, options: { translators?: readonly McpTranslator[] } = {}): WithMcp {
+/** `hooks` are the registered kinds' MCP hooks (Kind.mcp; src/drivers/mcp.ts passes them). */
+export function withMcpMirrors(parameters: Record<string, unknown>, hooks: readonly McpHook[]): WithMcp {
   const own = parameters.ferry as Record<string, unknown> | undefined;
-  const { mirrors: translated, errors: translateErrors } = translateMcp(parameters, options.translators);
-  let { notMirrored } = translateMcp(parameters, options.translators);
+  const { mirrors: translated, errors: translateErrors, finishing } = translateMcp(parameters, hooks);
+  let { notMirrored } = translateMcp(parameters, hooks);
   const errors = [...translateErrors];
   const ownMirrors: Record<string, unknown> = isRecord(own?.mirrors) ? { ...own.mirrors } : {};
   const explain: Explained[] = [];
@@ -86,7 +88,17 @@ export function withMcpMirrors(parameters: Record<string, unknown>, options: { t
   const mirrors: Record<string, unknown> = {};
   for (const [name, t] of translated) if (!(name in ownMirrors) && !t.held) mirrors[name] = t.spec;
   Object.assign(mirrors, ownMirrors);
-  notMirrored = [...notMirrored, ...keepPublishedMembers(mirrors, translated, ownMirrors)];
+  const heldNames = new Set(held.map((t) => t.name));
+  for (const { finish, mine } of finishing) {
+    const standing = mine.filter((t) => !(t.name in ownMirrors) && !t.held);
+    const done = finish({ mirrors, mine: standing, held: heldNames });
+    for (const t of standing) {
+      const spec = done.mirrors[t.name];
+      if (spec === null) delete mirrors[t.name];
+      else if (spec !== undefined) mirrors[t.name] = spec;
+    }
+    notMirrored = [...notMirrored, ...done.notMirrored];
+  }
   const clusterName = (parameters._param as Record<string, unknown> | undefined)?.cluster_name;
   const site = own?.site ?? { name: typeof clusterName === 'string' ? clusterName : 'site' };
   return {
@@ -99,31 +111,4 @@ export function withMcpMirrors(parameters: Record<string, unknown>, options: { t
     errors,
     explain,
   };
-}
-
-/**
- * A translated aptly publication (deb-publication) keeps the members that are mirrored: one held
- * as unverifiable, disabled, or replaced by something other than a deb mirror is left out of it
- * and listed; a publication left with no member is dropped. `mirrors` is changed in place.
- */
-function keepPublishedMembers(mirrors: Record<string, unknown>, translated: ReadonlyMap<string, Translated>, own: Record<string, unknown>): NotMirrored[] {
-  const notes: NotMirrored[] = [];
-  for (const [name, t] of translated) {
-    if (t.spec.kind !== 'deb-publication' || name in own) continue;
-    const spec = t.spec as { prefix: string; distributions: Record<string, Array<{ mirror: string; component: string }>> };
-    const distributions: typeof spec.distributions = {};
-    for (const [dist, members] of Object.entries(spec.distributions)) {
-      members.forEach((m, i) => {
-        const target = mirrors[m.mirror];
-        if (isRecord(target) && target.kind === 'deb' && target.enabled !== false) (distributions[dist] ??= []).push(m);
-        else {
-          const why = translated.get(m.mirror)?.held && !(m.mirror in own) ? 'it is held as unverifiable' : 'it is not an enabled deb mirror';
-          notes.push({ path: t.field(['distributions', dist, i]), reason: `aptly served it at /${spec.prefix}/dists/${dist} (component ${m.component}); ${why}, so Ferry's publication there lacks it` });
-        }
-      });
-    }
-    if (Object.keys(distributions).length) mirrors[name] = { ...spec, distributions };
-    else delete mirrors[name];
-  }
-  return notes;
 }

@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { SiteSettings } from '../core/resource.js';
-import type { McpTranslator } from '../desired/mcp-vocabulary.js';
+import type { McpHook } from '../core/mcp.js';
 import type { SiteMirror, SpecContext, SpecIssue } from '../validate/check-semantics.js';
 import type { Driver } from './types.js';
 
@@ -131,14 +131,6 @@ export interface KindContentTypes {
   plainTextNames?: readonly RegExp[];
 }
 
-/**
- * Translates the kind's part of an existing MCP model (`parameters.aptly.server.mirror`, say)
- * into Ferry mirrors, each with the way back to the MCP YAML (desired/mcp-vocabulary.ts runs
- * every registered kind's hook). Pure. The translators of src/desired/mcp/ move into their
- * kinds' folders through this hook.
- */
-export type McpTranslation = McpTranslator;
-
 export interface Kind<Spec = unknown> {
   /** The model's `kind:` value, the tree folder and the URL prefix `/<kind>/<name>/`. */
   readonly kind: string;
@@ -170,7 +162,13 @@ export interface Kind<Spec = unknown> {
   trustOnFirstUse?(spec: Record<string, unknown>): string[];
   /** Whether a resource of this kind needs its driver's afterPublish step (light: no driver loaded to ask). */
   afterPublish?(spec: Record<string, unknown>): boolean;
-  readonly mcp?: McpTranslation;
+  /**
+   * The kind's part of an existing MCP model (`parameters.aptly.server.mirror`, say): its
+   * mirrors, each with the way back to the MCP YAML, what it lists as not mirrored and errors;
+   * optionally a finish step once parameters.ferry's overrides are applied (src/core/mcp.ts;
+   * desired/mcp-vocabulary.ts runs every registered kind's hook, in the registry's order). Pure.
+   */
+  readonly mcp?: McpHook;
   /** Loads the driver (and whatever large library it needs). */
   driver(): Promise<Driver<Spec>>;
 }

@@ -6,8 +6,9 @@
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
 import type { DesiredState, NotMirroredEntry } from '../core/resource.js';
 import { buildDesiredState, type FerryParameters } from '../desired/desired-state.js';
-import { withMcpMirrors, type Explained } from '../desired/with-mcp-mirrors.js';
-import type { NotMirrored } from '../desired/mcp-vocabulary.js';
+import type { Explained } from '../desired/with-mcp-mirrors.js';
+import type { NotMirrored } from '../core/mcp.js';
+import { withMcpMirrors } from '../drivers/mcp.js';
 import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode } from '../model/types.js';
@@ -27,8 +28,7 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   const kinds = registeredKinds();
   const nodeName = chooseNode(files, options.node);
   const node = renderNode(files, nodeName);
-  const translators = kinds.flatMap((k) => (k.mcp ? [k.mcp] : []));
-  const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters), { translators });
+  const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters), kinds);
   const errors = [...mcpErrors.map((e) => at(e, node)), ...validateFerry({ ferry, locate: (p) => node.locate(p), origin, kinds })];
   if (errors.length) throw new FerryErrors(errors);
   const typed = ferry as FerryParameters;
@@ -68,8 +68,7 @@ export interface ExplainResult {
 /** What `ferry desired` prints: each MCP entry's translation, what is not mirrored, and every error. */
 export function explainDesired(files: ModelFiles, options: { node?: string } = {}): ExplainResult {
   const node = renderNode(files, chooseNode(files, options.node));
-  const translators = registeredKinds().flatMap((k) => (k.mcp ? [k.mcp] : []));
-  const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters), { translators });
+  const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters));
   let errors: FerryError[] = [];
   try {
     loadDesired(files, options);

@@ -2,6 +2,7 @@
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { checkBases } from '../../validate/check-semantics.js';
 import type { Kind } from '../kind.js';
+import { debMcp } from './mcp/deb-mcp.js';
 import { checkKeySources, keySourcesOf } from './key-ids.js';
 import { debSchema } from './schema.js';
 import { normalizeSpec, type DebSpec } from './spec.js';
@@ -39,5 +40,6 @@ export const debKind: Kind<DebSpec> = {
     // Debian archive indexes (Release, InRelease, Packages, Sources, Contents-*, Translation-*).
     plainTextNames: [/^(?:Release|InRelease|Packages|Sources|Index|Components|Translation-[A-Za-z_@.]+|Contents-[A-Za-z0-9-]+)$/],
   },
+  mcp: debMcp,
   driver: async () => (await import('./driver.js')).debDriver,
 };

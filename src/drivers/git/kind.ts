@@ -4,6 +4,7 @@
  * static server, dumb HTTP.
  */
 import type { Kind } from '../kind.js';
+import { gitMcp } from './mcp.js';
 import { parseGitSpec, type GitRepository } from './git-spec.js';
 import { gitSchema } from './schema.js';
 import { gitSmartHttp } from './smart-http.js';
@@ -15,5 +16,6 @@ export const gitKind: Kind<GitRepository[]> = {
   // The dumb-HTTP listings (info/refs, objects/info/packs, HEAD, objects/info/alternatives).
   contentTypes: { plainTextNames: [/^(?:refs|packs|HEAD|alternatives)$/] },
   serving: { cgi: [gitSmartHttp] },
+  mcp: gitMcp,
   driver: async () => (await import('./driver.js')).gitDriver,
 };

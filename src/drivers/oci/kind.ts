@@ -3,6 +3,7 @@
  * registry at /v2/ (pull side) from every retained snapshot, optionally pushed to a site registry.
  */
 import type { Kind } from '../kind.js';
+import { ociMcp } from './mcp.js';
 import { registryNginx } from './nginx-registry.js';
 import { ociSchema } from './schema.js';
 import { planImages, readSpec, type OciSpec } from './spec.js';
@@ -25,5 +26,6 @@ export const ociKind: Kind<OciSpec> = {
   },
   /** Only mirrors naming a push target need the push after publish. */
   afterPublish: (spec) => spec.target !== undefined || (Array.isArray(spec.images) && spec.images.some((i) => (i as { target?: unknown }).target !== undefined)),
+  mcp: ociMcp,
   driver: async () => (await import('./driver.js')).ociDriver,
 };

@@ -6,11 +6,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { renderNode } from '../../../src/model/index.js';
-import { translateMcp } from '../../../src/desired/mcp-vocabulary.js';
-import { debmirrorFilter, shellWord } from '../../../src/desired/mcp/debmirror-mirrors.js';
-import { parseImageRef, pushTarget } from '../../../src/desired/mcp/docker-images.js';
-import { digestFields } from '../../../src/desired/mcp/local-mirror-content.js';
-import { withMcpMirrors } from '../../../src/desired/with-mcp-mirrors.js';
+import { translateMcp, withMcpMirrors } from '../../../src/drivers/mcp.js';
+import { debmirrorFilter, shellWord } from '../../../src/drivers/deb/mcp/debmirror-mirrors.js';
+import { parseImageRef, pushTarget } from '../../../src/drivers/oci/mcp.js';
+import { digestFields } from '../../../src/drivers/file/mcp.js';
 import { explainDesired, loadDesired } from '../../../src/reconcile/apply-desired.js';
 import { parseQuery, matchQuery } from '../../../src/drivers/deb/format/query.js';
 import { FerryErrors } from '../../../src/core/ferry-error.js';

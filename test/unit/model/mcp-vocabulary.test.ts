@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { renderNode } from '../../../src/model/index.js';
-import { mcpMirrorOrigins, mcpMirrors, mcpOrigin } from '../../../src/desired/mcp-vocabulary.js';
+import { mcpMirrorOrigins, mcpMirrors, mcpOrigin } from '../../../src/drivers/mcp.js';
 import { readModelDir } from './model-files.js';
 
 const root = fileURLToPath(new URL('../../fixtures/reclass/mcp', import.meta.url));

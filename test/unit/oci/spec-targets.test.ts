@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { Resource } from '../../../src/core/resource.js';
-import { ImageGroups, registryImages } from '../../../src/desired/mcp/docker-images.js';
+import { ImageGroups, registryImages } from '../../../src/drivers/oci/mcp.js';
 import { isLoopback, planImages, pushTarget } from '../../../src/drivers/oci/spec.js';
 
 const resource = (spec: Record<string, unknown>): Resource => ({ kind: 'oci', name: 'hub', hash: 'h', spec: { registry: 'https://r.example', ...spec } });

@@ -5,6 +5,7 @@
  * translates into it (mcp.ts).
  */
 import type { Kind } from '../../kind.js';
+import { debPublicationMcp } from './mcp.js';
 import { debPublicationSchema } from './schema.js';
 import { checkPublications, parseDebPublicationSpec, type DebPublicationSpec } from './spec.js';
 
@@ -13,5 +14,6 @@ export const debPublicationKind: Kind<DebPublicationSpec> = {
   schema: debPublicationSchema,
   parseSpec: parseDebPublicationSpec,
   checkSite: (mine, all) => checkPublications(mine, all),
+  mcp: debPublicationMcp,
   driver: async () => (await import('./driver.js')).debPublicationDriver,
 };

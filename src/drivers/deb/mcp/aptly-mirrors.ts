@@ -6,15 +6,15 @@
  *   filter; filter_with_deps -> with_deps; sources -> with_sources; udebs -> with_udebs;
  *   keyserver (else aptly:server:gpg:keyserver, else the formula's keys.gnupg.net) ->
  *   keyservers (hkp://host), which the deb kind asks for key_ids.
- *   publisher (component, distributions `prefix/dist`, as aptly-publisher splits them: the last
- *   segment is the distribution) is where aptly served the mirror: see aptlyPublishAliases.
+ *   publisher (component, distributions `prefix/dist`) is where aptly served the mirror: the
+ *   deb-publication kind translates it (../publication/mcp.ts).
  *   snapshots, update and the rest describe aptly's own bookkeeping and are dropped.
  */
-import { FerryError } from '../../core/ferry-error.js';
+import { FerryError } from '../../../core/ferry-error.js';
 import { normalizeKeyId, resolveKeyIds } from './key-fingerprints.js';
-import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type Translated } from './types.js';
+import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type Translated } from '../../../core/mcp.js';
 
-const BASE: McpPath = ['aptly', 'server', 'mirror'];
+export const APTLY_MIRRORS: McpPath = ['aptly', 'server', 'mirror'];
 
 const FIELDS: Record<string, string> = {
   url: 'source',
@@ -40,24 +40,6 @@ function keyserverUrl(host: string): string {
   return /^[a-z]+:\/\//.test(host) ? host : `hkp://${host}`;
 }
 
-export interface PublishAlias {
-  /** URL path prefix aptly published under (`ubuntu-xenial/openstack`), '' for the root. */
-  prefix: string;
-  distribution: string;
-  component?: string;
-}
-
-/** aptly-publisher's `distributions` entries (`[storage:endpoint:]prefix/dist`) as prefix + distribution. */
-function aptlyPublishAliases(publisher: unknown): PublishAlias[] {
-  if (!isRecord(publisher)) return [];
-  const component = publisher.component === undefined ? undefined : text(publisher.component);
-  return (words(publisher.distributions) ?? []).map((d) => {
-    const local = d.replace(/^[a-z0-9]+:[^:]*:/, '');
-    const slash = local.lastIndexOf('/');
-    return { prefix: slash < 0 ? '' : local.slice(0, slash), distribution: local.slice(slash + 1), ...(component ? { component } : {}) };
-  });
-}
-
 /**
  * `fingerprints`: the site's trusted full fingerprints (parameters.ferry.mcp.key_fingerprints,
  * key-fingerprints.ts) that aptly's 8- and 16-digit key IDs resolve to; a mirror with an ID
@@ -72,7 +54,7 @@ export function aptlyMirrors(parameters: Record<string, unknown>, fingerprints: 
   const errors: FerryError[] = [];
   for (const [mcpName, m] of Object.entries(mirrors)) {
     if (!isRecord(m)) continue;
-    const origin = [...BASE, mcpName];
+    const origin = [...APTLY_MIRRORS, mcpName];
     const spec: Record<string, unknown> = { kind: 'deb' };
     if (m.enabled === false) spec.enabled = false;
     if (m.source !== undefined) spec.url = m.source;
@@ -116,63 +98,6 @@ export function aptlyMirrors(parameters: Record<string, unknown>, fingerprints: 
     });
   }
   return { mirrors: out, notMirrored: [], errors };
-}
-
-/** A Ferry mirror name for an aptly publish prefix (`ubuntu-xenial/openstack/pike` -> `aptly-ubuntu-xenial-openstack-pike`). */
-function publicationName(prefix: string): string {
-  return ferryName(`aptly-${prefix.replace(/\//g, '-')}`);
-}
-
-/**
- * aptly's publications as Ferry `deb-publication` mirrors, one per publish prefix: each
- * distribution aptly published there with the mirrors (and the component each was published
- * as) it merged, served again at /<prefix>/ as aptly served it. A flat mirror, or one published at
- * the root (no prefix), is listed as not published at that URL. Which members remain (a held or
- * disabled one does not) is decided once overrides are applied (with-mcp-mirrors.ts).
- */
-export function aptlyPublications(parameters: Record<string, unknown>, translated: readonly Translated[]): McpPart {
-  const server = (parameters.aptly as Record<string, unknown> | undefined)?.server;
-  const mirrors = isRecord(server) ? server.mirror : undefined;
-  if (!isRecord(mirrors) || (isRecord(server) && server.enabled === false)) return { mirrors: [], notMirrored: [] };
-  const byPrefix = new Map<string, { members: Array<{ distribution: string; mirror: string; component: string; at: McpPath }> }>();
-  const notMirrored: McpPart['notMirrored'] = [];
-  for (const [mcpName, m] of Object.entries(mirrors)) {
-    if (!isRecord(m) || m.enabled === false) continue;
-    const t = translated.find((x) => x.origin[x.origin.length - 1] === mcpName);
-    const at = [...BASE, mcpName, 'publisher'];
-    for (const a of aptlyPublishAliases(m.publisher)) {
-      const url = `/${a.prefix ? `${a.prefix}/` : ''}dists/${a.distribution}`;
-      if (!t) continue;
-      if (t.spec.flat === true) {
-        notMirrored.push({ path: at, reason: `aptly served it at ${url}; a flat repository has no dists/ to compose: Ferry serves it at /deb/${t.name}/ only` });
-        continue;
-      }
-      if (!a.prefix) {
-        notMirrored.push({ path: at, reason: `aptly served it at the root (${url}); Ferry serves nothing at its tree root but its kinds' folders: it is at /deb/${t.name}/` });
-        continue;
-      }
-      const p = byPrefix.get(a.prefix) ?? { members: [] };
-      p.members.push({ distribution: a.distribution, mirror: t.name, component: a.component ?? 'main', at });
-      byPrefix.set(a.prefix, p);
-    }
-  }
-  const out: Translated[] = [];
-  for (const [prefix, p] of byPrefix) {
-    const distributions: Record<string, Array<{ mirror: string; component: string }>> = {};
-    const ats: Record<string, McpPath[]> = {};
-    for (const m of p.members) {
-      (distributions[m.distribution] ??= []).push({ mirror: m.mirror, component: m.component });
-      (ats[m.distribution] ??= []).push(m.at);
-    }
-    const origin = p.members[0].at;
-    out.push({
-      name: publicationName(prefix),
-      spec: { kind: 'deb-publication', prefix, distributions },
-      origin,
-      field: (rest) => (rest[0] === 'distributions' && typeof rest[1] === 'string' && typeof rest[2] === 'number' ? (ats[rest[1]]?.[rest[2]] ?? origin) : origin),
-    });
-  }
-  return { mirrors: out, notMirrored };
 }
 
 /** Why a mirror whose key IDs are too short to fetch by is held, and what resolves it. */

@@ -15,8 +15,8 @@
  * An ID two listed fingerprints end with is an error. A mirror with an ID none resolves is held
  * (Translated.held): listed loudly as unverifiable, never mirrored unverified. Pure.
  */
-import { FerryError } from '../../core/ferry-error.js';
-import { isRecord, text, type McpPath } from './types.js';
+import { FerryError } from '../../../core/ferry-error.js';
+import { isRecord, text, type McpPath } from '../../../core/mcp.js';
 
 const AT: McpPath = ['ferry', 'mcp', 'key_fingerprints'];
 const PATH = 'parameters.ferry.mcp.key_fingerprints';

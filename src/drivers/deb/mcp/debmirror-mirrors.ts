@@ -21,7 +21,7 @@
  * `override: true` and keys (MCP keeps mirror.mirantis.com's keys in
  * system.linux.system.repo.keystorage.*: `\${_param:linux_system_repo_mcp_<repo>_key}`).
  */
-import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type NotMirrored, type Translated } from './types.js';
+import { dotted, ferryName, isRecord, text, words, type McpPart, type McpPath, type NotMirrored, type Translated } from '../../../core/mcp.js';
 
 const BASE: McpPath = ['debmirror', 'client', 'mirrors'];
 

@@ -1,5 +1,5 @@
 /**
- * Docker images an MCP node lists, as Ferry oci mirrors (one per source registry host, named
+ * The oci kind's part of an MCP model (Kind.mcp): the Docker images an MCP node lists, as Ferry oci mirrors (one per source registry host, named
  * `docker-<host>`; the `oci` kind's schema is shared with the oci driver):
  *   docker:client:images   salt-formula-docker: image references to pull (`host/path/name:tag`)
  *   _param:default_local_mirrror_content:docker_client_registry_image   items
@@ -10,7 +10,7 @@
  * An item with `enabled: false` is skipped. An image listed twice is one oci image: its tags and
  * its targets together (one image pushed to two registries).
  */
-import { ferryName, isRecord, itemsOf, text, type McpPath, type NotMirrored, type Translated } from './types.js';
+import { ferryName, isRecord, itemsOf, localMirrorPart, text, type McpHook, type McpPath, type NotMirrored, type Translated } from '../../core/mcp.js';
 
 interface Image {
   name: string;
@@ -132,3 +132,15 @@ export function registryImages(items: unknown, base: McpPath, groups: ImageGroup
     groups.add(ref, at, target);
   }
 }
+
+export const ociMcp: McpHook = {
+  translate(parameters) {
+    const images = new ImageGroups();
+    dockerClientImages(parameters, images);
+    const part = localMirrorPart(parameters, 'docker_client_registry_image', 'image');
+    if (part) registryImages(part.value, part.path, images);
+    return { mirrors: images.mirrors(), notMirrored: images.notMirrored };
+  },
+  // The target registry's own parameter says where the list above is pushed (target_registry of each item).
+  reads: ['docker_client_registry_image', 'docker_client_registry_target_registry'],
+};
