@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { registeredKinds } from '../../../src/drivers/registry.js';
 
 const desired = fileURLToPath(new URL('../../../src/desired', import.meta.url));
-const sources = (readdirSync(desired, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(desired, f), 'utf8') }));
+const sources = readdirSync(desired, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => ({ file: f, text: readFileSync(join(desired, f), 'utf8') }));
 
 describe('src/desired', () => {
   it('holds no string that is a kind name (the kinds translate their own part of MCP)', () => {
