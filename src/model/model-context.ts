@@ -11,7 +11,7 @@ import { parseMapping, type ClassMapping } from './class-mappings.js';
 import { loadYaml, plain } from './yaml/yaml-load.js';
 import { isPlainObject } from './values/path.js';
 import type { PDict } from './values/values.js';
-import type { SharedRenders } from './values/shared-renders.js';
+import type { RenderCheckpoint } from './values/checkpoint.js';
 import { PosResolver } from './yaml/lazy-pos.js';
 import type { ModelFiles, RenderOptions } from './types.js';
 
@@ -23,9 +23,16 @@ export interface ModelContext {
   errors: FerryError[];
   entity(file: string, name: string): Entity;
   /** Merged parameters and exports of a list of class files (node-merge.ts); never mutated. */
-  mergeCache: Map<string, { params: PDict; exports: PDict; renders: SharedRenders }>;
+  mergeCache: Map<string, MergeSlot>;
   /** Class expansions of nodes (node-merge.ts), by the node's mapped classes, classes and applications. */
   expansionCache: Map<string, unknown>;
+}
+
+/** One list of classes merged, and the first render of a node of those classes (checkpoint.ts). */
+export interface MergeSlot {
+  params: PDict;
+  exports: PDict;
+  checkpoint?: RenderCheckpoint;
 }
 
 export const CONFIG_FILE = 'reclass-config.yml';

@@ -14,8 +14,7 @@ import { parseValueString } from './values/ref-parser.js';
 import { pyIndex, splitPath } from './values/path.js';
 import { pyStr } from './values/python-str.js';
 import type { Entity } from './entity.js';
-import { NodePaths, SharedRenders } from './values/shared-renders.js';
-import type { ModelContext } from './model-context.js';
+import type { MergeSlot, ModelContext } from './model-context.js';
 import type { SourcePos } from './types.js';
 
 export interface MergedNode {
@@ -29,8 +28,10 @@ export interface MergedNode {
   classFiles: Array<{ name: string; file: string }>;
   /** Whether any merged file holds an inventory query. */
   hasQueries: boolean;
-  /** Renders shared with the nodes of the same classes (see shared-renders.ts), when cacheable. */
-  shared?: { renders: SharedRenders; node: NodePaths };
+  /** The cached merge of the node's classes, whose first render other nodes reuse (checkpoint.ts). */
+  slot?: MergeSlot;
+  /** The parameter trees the node adds on top of its classes (its `_reclass_` ones, its file). */
+  own: PDict[];
   /** For each file merged: the chain of classes that brought it in, node first. */
   chains: { get(file: string): string[] | undefined };
   errors: FerryError[];
@@ -92,7 +93,8 @@ class NodeMerger {
   private hasQueries = false;
   /** Whether a class name held a reference (the expansion then depends on the node). */
   private dynamic = false;
-  private shared?: { renders: SharedRenders; node: NodePaths };
+  private slot?: MergeSlot;
+  private own: PDict[] = [];
   /** Entities in merge order (reclass merges each class after its own classes). */
   private readonly order: Entity[] = [];
 
@@ -157,7 +159,8 @@ class NodeMerger {
       classFiles: [...x.classFiles],
       hasQueries: this.hasQueries,
       chains: new NodeChains(this.node, file, x.chains),
-      shared: this.shared,
+      slot: this.slot,
+      own: this.own,
       errors: this.errors,
     };
   }
@@ -243,6 +246,7 @@ class NodeMerger {
    */
   private mergeAll(base: Entity, nodeEnt: Entity): void {
     const st = this.st;
+    this.own = [base.parameters, nodeEnt.parameters];
     const classes = this.order.filter((e) => e !== base && e !== nodeEnt);
     const cacheable = !st.scalarParameters && classes.every((e) => !e.parameters.entries.has('_reclass_'));
     if (!cacheable) {
@@ -262,10 +266,10 @@ class NodeMerger {
         params = mergeDict(params, e.parameters, st, session);
         exps = mergeDict(exps, e.exports, st, session);
       }
-      hit = { params, exports: exps, renders: new SharedRenders() };
+      hit = { params, exports: exps };
       this.ctx.mergeCache.set(key, hit);
     }
-    this.shared = { renders: hit.renders, node: new NodePaths([base.parameters, nodeEnt.parameters]) };
+    this.slot = hit;
     this.params = mergeDict(mergeDict(this.params, base.parameters, st, this.session), hit.params, st, this.session);
     this.params = mergeDict(this.params, nodeEnt.parameters, st, this.session);
     this.exps = mergeDict(mergeDict(this.exps, hit.exports, st, this.session), nodeEnt.exports, st, this.session);

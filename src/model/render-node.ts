@@ -10,61 +10,110 @@ import { CONFIG_FILE, modelContext, type ModelContext } from './model-context.js
 import { getAt, isPlainObject } from './values/path.js';
 import { Positions } from './values/positions.js';
 import type { MergedNode } from './node-merge.js';
+import type { PDict } from './values/values.js';
+import { planReuse, type RenderCheckpoint, type Reuse } from './values/checkpoint.js';
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 
 export function renderNode(files: ModelFiles, node: string, options: RenderOptions = {}): RenderedNode {
   const key = `${JSON.stringify(options.settings ?? {})}\u0000${node}`;
-  const hit = lastRenders.get(key);
-  if (hit && sameInputs(hit, files)) return hit.rendered;
+  const last = lastRenders.get(key);
+  if (last && sameInputs(last, files)) return last.rendered;
   const ctx = modelContext(files, options);
   if (ctx.errors.length) throw new FerryErrors(ctx.errors);
-  const rendered = renderWith(ctx, new InventoryExports(ctx), node);
-  const queries = rendered.classFiles.some((c) => ctx.entity(c.file, c.name).hasQueries);
-  if (!queries) {
-    const read = [CONFIG_FILE, ...new Set([...rendered.classFiles.map((c) => c.file), rendered.locate([])?.file ?? ''])];
-    lastRenders.set(key, { paths: [...files.keys()], deps: read.map((f) => [f, files.get(f)]), rendered });
-  }
+  const inv = new InventoryExports(ctx);
+  const m = ctx.index.nodes.has(node) ? inv.merge(node) : undefined;
+  const reuse = last && m && !Array.isArray(m) ? sinceLast(last, m, files, ctx) : undefined;
+  const { rendered, checkpoint } = renderTracked(ctx, inv, node, { track: true, reuse });
+  if (m && !Array.isArray(m) && !m.hasQueries) {
+    const read = [CONFIG_FILE, ...new Set([...rendered.classFiles.map((c) => c.file), m.file])];
+    const params = new Map(rendered.classFiles.map((c) => [c.file, ctx.entity(c.file, c.name).parameters]));
+    lastRenders.set(key, {
+      paths: [...files.keys()],
+      texts: new Map(read.map((f) => [f, files.get(f)])),
+      rendered,
+      order: [...rendered.classFiles.map((c) => c.file), m.file],
+      params,
+      own: m.own,
+      checkpoint,
+    });
+  } else lastRenders.delete(key);
   return rendered;
 }
 
 /**
  * The last render of each node in this process, with what it read: a controller renders its node
- * at every commit, and a commit that changes none of the node's files (and adds or removes no
- * file, which could change which class a name finds) gives the very same node. Equal texts are
- * equal blobs. Nodes with inventory queries read other nodes and are always rendered.
+ * at every commit. A commit that changes none of the node's files (and adds or removes no file,
+ * which could change which class a name finds) gives the very same node; one that changes some
+ * of them but not the node's list of class files re-renders only the values that the changed
+ * files' parameters (old and new) can reach (checkpoint.ts). Equal texts are equal blobs.
+ * Nodes with inventory queries read other nodes and are always rendered.
  */
 interface LastRender {
   paths: string[];
-  deps: Array<[string, string | undefined]>;
+  /** The texts of the files the render read (reclass-config.yml, the classes, the node). */
+  texts: Map<string, string | undefined>;
   rendered: RenderedNode;
+  /** The class files in merge order, then the node file. */
+  order: string[];
+  /** Each class file's parameters as that render merged them. */
+  params: Map<string, PDict>;
+  own: PDict[];
+  checkpoint?: RenderCheckpoint;
 }
 const lastRenders = new Map<string, LastRender>();
 
 function sameInputs(last: LastRender, files: ModelFiles): boolean {
   if (files.size !== last.paths.length) return false;
   for (const p of last.paths) if (!files.has(p)) return false;
-  for (const [f, text] of last.deps) if (files.get(f) !== text) return false;
+  for (const [f, text] of last.texts) if (files.get(f) !== text) return false;
   return true;
+}
+
+/** What a render of the node can take from its last render, when the class files are the same list. */
+function sinceLast(last: LastRender, m: MergedNode, files: ModelFiles, ctx: ModelContext): Reuse | undefined {
+  if (!last.checkpoint || m.hasQueries || files.get(CONFIG_FILE) !== last.texts.get(CONFIG_FILE)) return undefined;
+  const order = [...m.classFiles.map((c) => c.file), m.file];
+  if (order.length !== last.order.length || order.some((f, i) => f !== last.order[i])) return undefined;
+  const changed: PDict[] = [];
+  for (const c of m.classFiles) {
+    if (files.get(c.file) === last.texts.get(c.file)) continue;
+    const before = last.params.get(c.file);
+    if (!before) return undefined;
+    changed.push(before, ctx.entity(c.file, c.name).parameters);
+  }
+  if (files.get(m.file) !== last.texts.get(m.file)) changed.push(...last.own, ...m.own);
+  return planReuse(last.checkpoint, changed, false);
 }
 
 /** Renders `node` with a shared inventory cache (renderInventory uses one for all nodes). */
 export function renderWith(ctx: ModelContext, inv: InventoryExports, node: string, opts: { queryEnvironment?: string } = {}): RenderedNode {
+  return renderTracked(ctx, inv, node, opts).rendered;
+}
+
+/**
+ * renderWith, reusing `opts.reuse` or else the checkpoint of the node's class list (made by the
+ * first node of that list rendered here), and returning this render as a checkpoint when it
+ * tracked what its values read.
+ */
+function renderTracked(ctx: ModelContext, inv: InventoryExports, node: string, opts: { queryEnvironment?: string; track?: boolean; reuse?: Reuse }): { rendered: RenderedNode; checkpoint?: RenderCheckpoint } {
   const cached = inv.fullRenders.get(node);
   if (cached instanceof FerryErrors) throw cached;
-  if (cached) return cached;
+  if (cached) return { rendered: cached };
   if (!ctx.index.nodes.has(node)) {
     throw new FerryErrors([new FerryError('FERRY_NODE_NOT_FOUND', `node ${node} not found in ${ctx.st.nodesUri}/ (nodes: ${[...ctx.index.nodes.keys()].slice(0, 20).join(', ')})`, { node })]);
   }
   const m = inv.merge(node);
   if (Array.isArray(m)) throw new FerryErrors(m);
-  const positions = new Positions();
-  const params = new Interpolator(ctx.st, positions, {
+  const slot = m.hasQueries ? undefined : m.slot;
+  const reuse = m.hasQueries ? undefined : (opts.reuse ?? (slot?.checkpoint ? planReuse(slot.checkpoint, m.own, true) : undefined));
+  const track = !m.hasQueries && (opts.track === true || (slot !== undefined && !slot.checkpoint));
+  const params = new Interpolator(ctx.st, new Positions(), {
     query: (q, context, pos) => inv.query(q, context, opts.queryEnvironment ?? m.environment, pos),
-    shared: m.shared,
+    track,
   })
-    .init(m.parameters)
-    .run()
-    .share();
+    .init(m.parameters, reuse)
+    .run();
+  const positions = params.positions;
   const exps = new Interpolator(ctx.st, positions, { external: params }).init(m.exports).run();
   const errors = [...params.errors.map((e) => toFerry(e, 'parameters', m, ctx)), ...exps.errors.map((e) => toFerry(e, 'exports', m, ctx))];
   if (errors.length) {
@@ -72,6 +121,8 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
     if (!m.hasQueries) inv.fullRenders.set(node, all);
     throw all;
   }
+  const checkpoint = track ? params.checkpoint(m.own) : undefined;
+  if (slot && !slot.checkpoint && checkpoint) slot.checkpoint = checkpoint;
   const parameters = params.root;
   const exportsRoot = exps.root;
   const rendered: RenderedNode = {
@@ -88,7 +139,7 @@ export function renderWith(ctx: ModelContext, inv: InventoryExports, node: strin
     },
   };
   if (!m.hasQueries) inv.fullRenders.set(node, rendered);
-  return rendered;
+  return { rendered, checkpoint };
 }
 
 /** The position of the value at `path` (below parameters), or of its nearest located ancestor. */

@@ -60,7 +60,7 @@ export class InventoryExports {
       else if (full) x = { exports: full.exports, failed: [] };
       else {
         const positions = new Positions();
-        const params = new Interpolator(this.ctx.st, positions, { shared: m.shared }).init(m.parameters);
+        const params = new Interpolator(this.ctx.st, positions).init(m.parameters);
         const exps = new Interpolator(this.ctx.st, positions, { external: params }).init(m.exports).run();
         x = { exports: exps.root, failed: exps.errors.map((e) => ({ key: pathKey(e.path), error: e.error })) };
       }

@@ -17,8 +17,9 @@ import type { ReclassSettings } from '../settings.js';
 import type { SourcePos } from '../types.js';
 import type { InvQuery } from '../query/inv-query.js';
 import { Positions } from './positions.js';
+import { PyFloat } from './py-float.js';
 import { isContainer, renderValueList, where } from './value-list-render.js';
-import { SEP, type NodePaths, type SharedRenders, type Tracking } from './shared-renders.js';
+import { SEP, type RenderCheckpoint, type Reuse, type Tracking } from './checkpoint.js';
 import { MAX_RENDERED_NODES, MAX_VALUE_CHARS, tooLarge } from '../limits.js';
 
 export type QueryFn = (q: InvQuery, context: unknown, pos?: SourcePos) => unknown;
@@ -41,14 +42,18 @@ export class Interpolator {
 
   constructor(
     private readonly st: ReclassSettings,
-    readonly positions: Positions,
-    private readonly opts: { query?: QueryFn; external?: Interpolator; shared?: { renders: SharedRenders; node: NodePaths } } = {},
-  ) {}
+    public positions: Positions,
+    private readonly opts: { query?: QueryFn; external?: Interpolator; track?: boolean } = {},
+  ) {
+    this.tracks = opts.track === true;
+  }
 
-  /** What the value being rendered has read so far (only with opts.shared). */
+  /** What the value being rendered has read so far (only when tracking). */
   private tracking?: Tracking;
-  /** Deps of the values rendered so far (key -> deps, or undefined when not shareable). */
-  private readonly rendered = new Map<string, Tracking>();
+  /** What each value rendered at interpolation time read (only when tracking; checkpoint.ts). */
+  private rendered = new Map<string, Tracking>();
+  private readonly tracks: boolean;
+  private reuse?: Reuse;
 
   private track(key: string): void {
     this.tracking?.deps.add(key);
@@ -67,49 +72,64 @@ export class Interpolator {
     else t.deps.forEach((d) => cur.deps.add(d));
   }
 
-  /** Renders what needs nothing; the rest waits for run(). */
-  init(tree: PDict): this {
-    this.initializing = true;
-    this.root = this.renderSimple(tree, []) as Record<string, unknown>;
-    this.initializing = false;
-    return this;
-  }
-
-  private initializing = false;
-
   /**
-   * After run() without errors: offers the top-level parameters the node does not set, and
-   * whose every value read nothing the node sets, to the other nodes of the same classes.
+   * Renders what needs nothing; the rest waits for run(). With `reuse`, what the checkpoint
+   * rendered is taken as it is wherever the plan allows (checkpoint.ts).
    */
-  share(): this {
-    const shared = this.opts.shared;
-    if (!shared || this.errors.length > 0) return this;
-    const tops = new Map<string, Tracking>();
-    this.rendered.forEach((t, key) => {
-      const i = key.indexOf(SEP);
-      const top = i < 0 ? key : key.slice(0, i);
-      let acc = tops.get(top);
-      if (!acc) tops.set(top, (acc = { deps: new Set(), dirty: false }));
-      if (t.dirty) acc.dirty = true;
-      else t.deps.forEach((d) => acc.deps.add(d));
-    });
-    for (const top of Object.keys(this.root)) {
-      const out = this.root[top];
-      if (out === null || typeof out !== 'object' || shared.renders.subtrees.has(top) || shared.node.touches(top)) continue;
-      const acc = tops.get(top) ?? { deps: new Set<string>(), dirty: false };
-      if (acc.dirty || shared.node.touchesAny(acc.deps)) continue;
-      shared.renders.subtrees.set(top, { out, deps: acc.deps, positions: this.positions });
-    }
+  init(tree: PDict, reuse?: Reuse): this {
+    if (reuse) {
+      this.reuse = reuse;
+      this.positions = reuse.from.positions;
+      // What the reused values read, for the values rendered here that read them.
+      if (this.tracks) {
+        this.rendered = new Map();
+        reuse.from.values.forEach((t, k) => {
+          if (!reuse.redo.has(k)) this.rendered.set(k, t);
+        });
+      }
+      this.root = this.renderReuse(tree, [], '', reuse.from.root) as Record<string, unknown>;
+    } else this.root = this.renderSimple(tree, []) as Record<string, unknown>;
     return this;
   }
 
-  /** A top-level parameter rendered for another node of the same classes, if it applies. */
-  private sharedSubtree(top: string, shared: { renders: SharedRenders; node: NodePaths }): unknown {
-    const hit = shared.renders.subtrees.get(top);
-    if (!hit || shared.node.touches(top) || shared.node.touchesAny(hit.deps)) return undefined;
-    this.positions.adopt(hit.positions);
-    this.rendered.set(top, { deps: hit.deps, dirty: false });
-    return hit.out;
+  /** This render as a checkpoint for others (after run(), when it tracked and had no error). */
+  checkpoint(own: PDict[]): RenderCheckpoint | undefined {
+    if (!this.tracks || this.errors.length > 0) return undefined;
+    return { root: this.root, values: this.rendered, positions: this.positions, own };
+  }
+
+  /** renderSimple, taking from the checkpoint every subtree and value the plan leaves alone. */
+  private renderReuse(x: PNode, path: Path, key: string, cp: unknown): unknown {
+    const r = this.reuse as Reuse;
+    // Top down: a changed leaf above `key` would have stopped the descent already.
+    if (key !== '') {
+      const covered = r.changed.leaves.has(key);
+      if (cp !== MISSING && !covered && !r.spine.has(key) && !r.redo.has(key) && !r.changed.above.has(key)) return cp;
+      if (cp === MISSING || covered) return this.renderSimple(x, path);
+    }
+    if (x instanceof PDict) {
+      const o: Record<string, unknown> = {};
+      const from = isPlainObject(cp) ? cp : undefined;
+      x.entries.forEach((child, k) => {
+        path.push(k);
+        o[k] = this.renderReuse(child, path, key === '' ? k : key + SEP + k, from && Object.prototype.hasOwnProperty.call(from, k) ? from[k] : MISSING);
+        path.pop();
+      });
+      this.positions.link(o, x);
+      return o;
+    }
+    if (x instanceof PList) {
+      const from = Array.isArray(cp) ? cp : undefined;
+      const a = new Array<unknown>(x.items.length);
+      for (let i = 0; i < a.length; i++) {
+        path.push(i);
+        a[i] = this.renderReuse(x.items[i], path, key + SEP + i, from && i < from.length ? from[i] : MISSING);
+        path.pop();
+      }
+      this.positions.link(a, x);
+      return a;
+    }
+    return this.renderSimple(x, path);
   }
 
   /** Renders every pending value. */
@@ -133,11 +153,9 @@ export class Interpolator {
       this.pending.delete(key);
       return;
     }
-    const shared = this.opts.shared;
-    if (shared && this.tryShared(key, entry.path, shared)) return;
     entry.busy = true;
     const outer = this.tracking;
-    const tracking: Tracking | undefined = shared ? { deps: new Set(), dirty: false } : undefined;
+    const tracking: Tracking | undefined = this.tracks ? { deps: new Set(), dirty: false } : undefined;
     this.tracking = tracking;
     let out: unknown = null;
     let pos: SourcePos | undefined = value.pos;
@@ -153,15 +171,11 @@ export class Interpolator {
     } finally {
       this.tracking = outer;
     }
-    if (tracking && shared) {
+    if (tracking) {
       this.rendered.set(key, tracking);
       if (outer) {
         if (tracking.dirty) outer.dirty = true;
         else tracking.deps.forEach((d) => outer.deps.add(d));
-      }
-      if (!tracking.dirty && (out === null || typeof out !== 'object') && !shared.node.touches(key)) {
-        const deps = tracking.deps;
-        if (!shared.node.touchesAny(deps)) shared.renders.values.set(key, { out, pos, deps });
       }
     }
     if (isContainer(out)) out = this.renderSimple(out, entry.path);
@@ -171,24 +185,6 @@ export class Interpolator {
     else if (isPlainObject(parent)) parent[String(last)] = out;
     if (pos && parent !== null && typeof parent === 'object') this.positions.set(parent, String(last), pos);
     this.pending.delete(key);
-  }
-
-  /** Uses the render another node of the same classes made of the value at `key`, if it applies. */
-  private tryShared(key: string, path: Path, shared: { renders: SharedRenders; node: NodePaths }): boolean {
-    const hit = shared.renders.values.get(key);
-    if (!hit || shared.node.touches(key)) return false;
-    if (shared.node.touchesAny(hit.deps)) return false;
-    const parent = getAt(this.root, path.slice(0, -1));
-    const last = path[path.length - 1];
-    if (Array.isArray(parent)) parent[Number(last)] = hit.out;
-    else if (isPlainObject(parent)) parent[String(last)] = hit.out;
-    else return false;
-    if (hit.pos) this.positions.set(parent, String(last), hit.pos);
-    this.rendered.set(key, { deps: hit.deps, dirty: false });
-    const cur = this.tracking;
-    if (cur) hit.deps.forEach((d) => cur.deps.add(d));
-    this.pending.delete(key);
-    return true;
   }
 
   /** Makes sure every reference of `value` is rendered (reclass `_interpolate_references`). */
@@ -252,7 +248,7 @@ export class Interpolator {
         if (this.tracking) this.track(pathKey(innerParts));
         const v = getRef(ctx, innerParts);
         if (v === MISSING || v instanceof Value || v instanceof ValueList) return undefined;
-        if (v !== null && typeof v === 'object') this.taint();
+        if (v !== null && typeof v === 'object' && !(v instanceof PyFloat)) this.taint();
         s += pyStr(v);
       }
     }
@@ -281,7 +277,7 @@ export class Interpolator {
         const parts = splitPath(path, this.st.delimiter);
         if (this.tracking) this.track(pathKey(parts));
         const v = getRef(ctx, parts);
-        if (v !== null && typeof v === 'object') this.taint();
+        if (v !== null && typeof v === 'object' && !(v instanceof PyFloat)) this.taint();
         if (v === MISSING) throw new RenderError('FERRY_MISSING_REFERENCE', `cannot resolve \${${path}}`, pos, { reference: path });
         return v;
       }
@@ -322,10 +318,6 @@ export class Interpolator {
       return this.renderSimple(simpleOf(x), path);
     }
     if (x instanceof PDict) {
-      if (this.initializing && path.length === 1 && this.opts.shared) {
-        const hit = this.sharedSubtree(String(path[0]), this.opts.shared);
-        if (hit !== undefined) return hit;
-      }
       const o: Record<string, unknown> = {};
       x.entries.forEach((child, k) => {
         path.push(k);

@@ -1,0 +1,133 @@
+/**
+ * Render checkpoints: a finished render of parameters kept with what each of its values read, so
+ * that another render whose merged parameters differ only at known paths reuses it instead of
+ * interpolating again. Two uses:
+ * - nodes that merge the same list of classes (node-merge.ts): the first node's render is the
+ *   checkpoint of that class list; another node differs from it only where either node sets
+ *   something itself (its file, its `_reclass_` parameters);
+ * - one node rendered again after a commit (render-node.ts): it differs from its last render
+ *   only where the files the commit changed set something (their old and new parameters).
+ * A value is reused when neither its own path nor any path it read, directly or through the
+ * values it needed, is among those paths; a whole subtree is reused (the same object: rendered
+ * trees are never mutated) when nothing below it is re-rendered. Values that read a container,
+ * ran an inventory query or failed are never reused.
+ */
+import { PDict } from './values.js';
+import type { Positions } from './positions.js';
+
+/** Path keys are pathKey() strings (parts joined with \u0001). */
+export const SEP = '\u0001';
+
+/** What one value's render read: paths, or `dirty` when it cannot be reused. */
+export interface Tracking {
+  deps: Set<string>;
+  dirty: boolean;
+}
+
+export interface RenderCheckpoint {
+  /** The rendered parameters (never mutated). */
+  root: Record<string, unknown>;
+  /** Every value rendered at interpolation time (references, merged lists), with what it read. */
+  values: Map<string, Tracking>;
+  /** Where the rendered containers came from; renders made from this one record theirs here too. */
+  positions: Positions;
+  /** Parameter trees specific to the render (the node's own): their paths may differ elsewhere. */
+  own: PDict[];
+}
+
+/** The paths some parameter trees set: each leaf, and every dict above one. */
+export class ChangedPaths {
+  /** Leaf paths: the value there is replaced or changed whole. */
+  readonly leaves = new Set<string>();
+  /** Every proper prefix of a leaf: a dict some of whose keys change. */
+  readonly above = new Set<string>();
+
+  constructor(trees: PDict[]) {
+    for (const t of trees) this.collect(t, '');
+  }
+
+  private collect(d: PDict, prefix: string): void {
+    d.entries.forEach((child, k) => {
+      const key = prefix === '' ? k : prefix + SEP + k;
+      if (child instanceof PDict && child.entries.size > 0) {
+        this.above.add(key);
+        this.collect(child, key);
+      } else this.leaves.add(key);
+    });
+  }
+}
+
+/** What a render takes from a checkpoint. */
+export interface Reuse {
+  from: RenderCheckpoint;
+  changed: ChangedPaths;
+  /** Values of the checkpoint to render again. */
+  redo: Set<string>;
+  /** Proper prefixes of `redo` keys: containers that cannot be reused whole. */
+  spine: Set<string>;
+}
+
+/** One path of a checkpoint's index: whether a value is rendered there, which values read it. */
+interface IndexNode {
+  value: boolean;
+  readers: string[];
+  children: string[];
+}
+
+/** The checkpoint's values and what they read as a tree of paths (made once per checkpoint). */
+const indexes = new WeakMap<RenderCheckpoint, { nodes: Map<string, IndexNode>; dirty: string[] }>();
+
+function indexOf(cp: RenderCheckpoint): { nodes: Map<string, IndexNode>; dirty: string[] } {
+  let ix = indexes.get(cp);
+  if (ix) return ix;
+  const nodes = new Map<string, IndexNode>();
+  const node = (key: string): IndexNode => {
+    let n = nodes.get(key);
+    if (n) return n;
+    nodes.set(key, (n = { value: false, readers: [], children: [] }));
+    const i = key.lastIndexOf(SEP);
+    node(i < 0 ? '' : key.slice(0, i)).children.push(key);
+    return n;
+  };
+  nodes.set('', { value: false, readers: [], children: [] });
+  const dirty: string[] = [];
+  cp.values.forEach((t, key) => {
+    if (t.dirty) dirty.push(key);
+    node(key).value = true;
+    t.deps.forEach((d) => node(d).readers.push(key));
+  });
+  indexes.set(cp, (ix = { nodes, dirty }));
+  return ix;
+}
+
+/**
+ * Plans a render from `cp` whose merged parameters differ from the checkpoint's at the paths
+ * `changed` sets (plus the checkpoint's own, when `withOwn`: another node). A value is rendered
+ * again when it failed, read a container or ran a query (dirty), or when it or anything it read
+ * is at, above or below a changed path; its deps are transitive, so one pass suffices.
+ */
+export function planReuse(cp: RenderCheckpoint, changed: PDict[], withOwn: boolean): Reuse {
+  const paths = new ChangedPaths(withOwn ? [...cp.own, ...changed] : changed);
+  const { nodes, dirty } = indexOf(cp);
+  const redo = new Set<string>(dirty);
+  const hit = (n: IndexNode, key: string): void => {
+    if (n.value) redo.add(key);
+    for (const r of n.readers) redo.add(r);
+  };
+  paths.above.forEach((key) => {
+    const n = nodes.get(key);
+    if (n) hit(n, key);
+  });
+  const below = (key: string): void => {
+    const n = nodes.get(key);
+    if (!n) return;
+    hit(n, key);
+    for (const c of n.children) below(c);
+  };
+  paths.leaves.forEach(below);
+  const spine = new Set<string>();
+  redo.forEach((key) => {
+    for (let i = key.indexOf(SEP); i >= 0; i = key.indexOf(SEP, i + 1)) spine.add(key.slice(0, i));
+  });
+  return { from: cp, changed: paths, redo, spine };
+}
