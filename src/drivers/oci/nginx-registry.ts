@@ -3,8 +3,8 @@
  * lines (Kind.serving.nginx): `/v2/_catalog` and `/v2/<name>/tags/list` with `n`/`last`
  * pagination, and OCI error bodies (NAME_UNKNOWN, MANIFEST_UNKNOWN, BLOB_UNKNOWN) for the 404s
  * under /v2/, answered by the njs handlers of share/nginx/ferry-registry.js (nginx's JavaScript
- * module; Debian: libnginx-mod-http-js, loaded by its modules-enabled entry). Manifests and blobs
- * stay static files. Without njs, nothing (the files alone: whole tag lists, nginx's 404s). Pure.
+ * module; Debian: libnginx-mod-http-js, loaded by its modules-enabled entry), and the same API
+ * over each retained snapshot under /v2/snapshots/<id>/. Manifests and blobs stay static files. Without njs, nothing (the files alone: whole tag lists, nginx's 404s). Pure.
  */
 import type { KindNginxContext, KindNginxLines } from '../kind.js';
 
@@ -29,6 +29,11 @@ export function registryNginx(ctx: KindNginxContext): KindNginxLines {
       '    location = /v2/_catalog {',
       ...handler('        ', 'catalog'),
       '    }',
+      '    # Retained snapshots: /v2/snapshots/<id>/ (the id lowercased), files through /snapshots/<Id>/v2/.',
+      '    location ^~ /v2/snapshots/ {',
+      `        set $ferry_state "${ctx.state}";`,
+      '        js_content ferry_registry.snapshot;',
+      '    }',
       '    location @ferry_registry_error {',
       ...handler('        ', 'error'),
       '    }',
@@ -39,6 +44,10 @@ export function registryNginx(ctx: KindNginxContext): KindNginxLines {
         '        error_page 404 = @ferry_registry_error;',
         '        location ~ "^/v2/.+/tags/list$" {',
         ...handler('            ', 'tags'),
+        '        }',
+        '        # Manifests by njs, from repositories.json: their media types hold from the moment a snapshot is published (no reload).',
+        '        location ~ "^/v2/.+/manifests/[^/]+$" {',
+        ...handler('            ', 'manifest'),
         '        }',
       ],
     },

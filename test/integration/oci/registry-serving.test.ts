@@ -23,6 +23,7 @@ let tmp: string;
 let registry: FaultRegistry;
 let server: RunningServer;
 let nginx: RunningNginx;
+let snapshotId: string;
 const built: Record<string, BuiltImage> = {};
 const TAGS = ['1.0', '1.1', '2.0', 'latest'];
 
@@ -73,6 +74,7 @@ beforeAll(async () => {
   try {
     const r = await reconcile({ stateDir: state, model: model(), fetcher });
     expect(r.outcome).toBe('published');
+    snapshotId = r.snapshot;
   } finally {
     await fetcher.close();
   }
@@ -205,6 +207,36 @@ describe('the registry API: ferry serve and nginx answer alike', () => {
       const a = await both(path);
       expect({ path, status: a.status, code: code(a) }).toEqual({ path, status, code: expected });
       expect(a.headers['content-type']).toBe('application/json');
+    }
+  });
+
+  it('retained snapshots under /v2/snapshots/<id>/ (the id lowercased): base, catalog, tags, manifests, blobs and errors alike', async () => {
+    const base = `/v2/snapshots/${snapshotId.toLowerCase()}`;
+    expect((await both(`${base}/`)).status).toBe(200);
+    const catalog = await both(`${base}/_catalog?n=2`);
+    expect(catalog.body).toEqual({ repositories: ['base/os', 'team/app'] });
+    expect(catalog.headers.link).toBe(`<${base}/_catalog?n=2&last=team%2Fapp>; rel="next"`);
+    const tags = await both(`${base}/team/app/tags/list`);
+    expect(tags.body).toEqual({ name: 'team/app', tags: TAGS });
+    const m = await both(`${base}/team/app/manifests/1.1`);
+    expect(m.status).toBe(200);
+    expect(m.headers['docker-content-digest']).toBe(built['1.1'].manifest.digest);
+    expect(m.headers['content-type']).toBe(built['1.1'].mediaType);
+    expect((await both(`${base}/team/app/manifests/1.1`, { method: 'HEAD' })).headers['content-length']).toBe(m.headers['content-length']);
+    const blob = built['1.0'].blobs[1];
+    const part = await both(`${base}/team/app/blobs/${blob.digest}`, { headers: { range: 'bytes=5-9' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(part.body as string, 'base64').equals(blob.bytes.subarray(5, 10))).toBe(true);
+    const cases: Array<[string, number, string]> = [
+      [`${base}/team/app/manifests/9.9`, 404, 'MANIFEST_UNKNOWN'],
+      [`${base}/team/tool/blobs/${built['1.0'].blobs[2].digest}`, 404, 'BLOB_UNKNOWN'],
+      [`${base}/team/nope/tags/list`, 404, 'NAME_UNKNOWN'],
+      [`${base}/team/app/blobs/not-a-digest`, 400, 'DIGEST_INVALID'],
+      [`/v2/snapshots/20000101t000000000z-00000000/team/app/manifests/1.0`, 404, 'NAME_UNKNOWN'],
+    ];
+    for (const [path, status, expected] of cases) {
+      const a = await both(path);
+      expect({ path, status: a.status, code: code(a) }).toEqual({ path, status, code: expected });
     }
   });
 });
