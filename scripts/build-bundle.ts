@@ -11,7 +11,8 @@
  *
  *   npx tsx scripts/build-bundle.ts        (make build runs it)
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -49,6 +50,7 @@ if (offending.length) {
   process.exit(1);
 }
 const outputs = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js'));
+writeFileSync(join(outdir, 'build-id'), `${buildId(outputs)}\n`);
 removeOldChunks(new Set(Object.keys(result.metafile.outputs).map((o) => o.slice('dist/cli/'.length))));
 if (process.env.FERRY_BUILD_VERBOSE) console.log(eager.join('\n'));
 console.log(`wrote dist/cli/main.js and ${outputs.length - 1} chunks; at start: ${eager.length} modules`);
@@ -74,4 +76,19 @@ function eagerInputs(meta: Metafile, entry: string): string[] {
   };
   visit(entry);
   return [...seen].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+}
+
+/**
+ * dist/cli/build-id: a digest of what computes a desired state in this build (every output file,
+ * the standalone validator, the schemas, the lockfile that fixes the packages loaded on use).
+ * `ferry apply` keeps a desired state under it (src/reconcile/desired-memo.ts): a new build
+ * never uses an older build's.
+ */
+function buildId(files: string[]): string {
+  const hash = createHash('sha256');
+  const schemas = readdirSync(join(root, 'schemas')).filter((f) => f.endsWith('.json')).sort().map((f) => join('schemas', f));
+  for (const file of [...files.sort(), 'dist/validate/ferry-schema-validate.cjs', ...schemas, 'package-lock.json']) {
+    hash.update(`${file}\0`).update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : 'missing').update('\0');
+  }
+  return hash.digest('hex');
 }

@@ -17,6 +17,7 @@ import { FerryError, FerryErrors, type ErrorCode } from '../core/ferry-error.js'
 import type { DesiredState } from '../core/resource.js';
 import type { ModelFiles } from '../model/types.js';
 import { modelDirOf } from '../source/model-dir.js';
+import type { ModelReads } from './desired-memo.js';
 
 export interface RenderIsolation {
   /** Heap limit of the render worker (V8 old generation), MiB. */
@@ -30,9 +31,11 @@ export const DEFAULT_RENDER_ISOLATION: RenderIsolation = { maxHeapMb: 512, timeo
 export interface DesiredWorkerInput {
   model: { dir: string } | { entries: Array<[string, string]> };
   node?: string;
+  /** Answer with the model files the render read (desired-memo.ts). */
+  record?: boolean;
 }
 
-export type DesiredWorkerOutput = { ok: true; desired: DesiredState } | { ok: false; errors: Array<Record<string, unknown>> };
+export type DesiredWorkerOutput = { ok: true; desired: DesiredState; reads?: ModelReads } | { ok: false; errors: Array<Record<string, unknown>> };
 
 /**
  * A worker that rendered successfully and may render the next revision (`keepWarm`): the
@@ -41,11 +44,17 @@ export type DesiredWorkerOutput = { ok: true; desired: DesiredState } | { ok: fa
  */
 let warm: { worker: Worker; key: string } | undefined;
 
-/** Renders and validates `files` in a worker; resolves to the DesiredState or throws FerryErrors. */
-export function loadDesiredIsolated(files: ModelFiles, options: { node?: string; limits?: RenderIsolation; signal?: AbortSignal; keepWarm?: boolean } = {}): Promise<DesiredState> {
+/**
+ * Renders and validates `files` in a worker; resolves to the DesiredState or throws FerryErrors.
+ * `onReads` gets the model files the render read, with their digests (desired-memo.ts).
+ */
+export function loadDesiredIsolated(
+  files: ModelFiles,
+  options: { node?: string; limits?: RenderIsolation; signal?: AbortSignal; keepWarm?: boolean; onReads?: (reads: ModelReads) => void } = {},
+): Promise<DesiredState> {
   const limits = options.limits ?? DEFAULT_RENDER_ISOLATION;
   const dir = modelDirOf(files);
-  const input: DesiredWorkerInput = { model: dir ? { dir } : { entries: [...files.entries()] }, node: options.node };
+  const input: DesiredWorkerInput = { model: dir ? { dir } : { entries: [...files.entries()] }, node: options.node, ...(options.onReads ? { record: true } : {}) };
   const key = `${limits.maxHeapMb}`;
   let worker: Worker;
   if (warm && warm.key === key) {
@@ -74,7 +83,11 @@ export function loadDesiredIsolated(files: ModelFiles, options: { node?: string;
     };
     const fail = (code: ErrorCode, message: string, data: Record<string, unknown> = {}) => finish(false, () => reject(new FerryErrors([new FerryError(code, message, data)])));
     const onMessage = (out: DesiredWorkerOutput) =>
-      finish(out.ok, () => (out.ok ? resolve(out.desired) : reject(new FerryErrors(out.errors.map((e) => new FerryError(e.code as ErrorCode, String(e.message), (e.data ?? {}) as Record<string, unknown>)))))); // prettier-ignore
+      finish(out.ok, () => {
+        if (!out.ok) return reject(new FerryErrors(out.errors.map((e) => new FerryError(e.code as ErrorCode, String(e.message), (e.data ?? {}) as Record<string, unknown>))));
+        if (out.reads) options.onReads?.(out.reads);
+        resolve(out.desired);
+      });
     const onError = (e: Error & { code?: string }) => {
       if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         fail('FERRY_MODEL_TOO_LARGE', `rendering the model needs more than ${limits.maxHeapMb} MiB (the render heap limit); the revision is not applied`, { expected: limits.maxHeapMb });

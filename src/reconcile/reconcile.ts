@@ -27,6 +27,7 @@ import { afterPublish } from './after-publish.js';
 import type { HistoryEntry, SnapshotManifest } from '../store/types.js';
 import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
+import { memoHit, pathsDigest, readMemo, writeMemo, type ModelReads } from './desired-memo.js';
 import { faultPoint } from './fault-point.js';
 import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, nextRevisit, revisitsDue, type SyncContext } from './apply-sync.js';
 import { mirrorOutcomes, refreshInterval, refreshPredicate } from './mirror-outcomes.js';
@@ -52,6 +53,12 @@ export interface ReconcileOptions {
    * revision instead of the process. Without it the model is rendered in this thread.
    */
   isolate?: RenderIsolation & { keepWarm?: boolean };
+  /**
+   * With `isolate`: keep the desired state in the state directory and use it instead of the
+   * worker while code (this build id), node and model files are unchanged (desired-memo.ts).
+   * `ferry apply` of the bundled CLI does.
+   */
+  memo?: { build: string };
   /** Called with the plan once resolved, before anything is downloaded (the CLI prints it). */
   onPlan?: (plan: Plan) => void;
   /** Isolate upstream failures per mirror (default true): see apply-sync.ts. */
@@ -68,6 +75,8 @@ export interface ReconcileResult {
   stats: { requests: number; bytesFetched: number; filesFetched: number; durationMs: number };
   /** Milliseconds spent in each step, for logs and benchmarks. */
   steps?: Record<string, number>;
+  /** `memo` when the desired state came from the memo of an unchanged model (ReconcileOptions.memo), not a render. */
+  desiredFrom?: 'render' | 'memo';
   /** What happened to each mirror of the desired state. */
   mirrors?: MirrorOutcome[];
   /**
@@ -96,11 +105,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const signal = options.signal ?? new AbortController().signal;
   // Every download in flight listens for the cancel: far more than the default 10.
   setMaxListeners(0, signal);
-  const desired = options.isolate
-    ? await loadDesiredIsolated(options.model, { node: options.node, limits: options.isolate, keepWarm: options.isolate.keepWarm, signal })
-    : (await import('./apply-desired.js')).loadDesired(options.model, { node: options.node }).desired;
+  const memoKey = options.isolate && options.memo ? { build: options.memo.build, node: options.node } : undefined;
+  const remembered = memoKey ? memoHit(await readMemo(options.stateDir), options.model, memoKey) : undefined;
+  let reads: ModelReads | undefined;
+  const desired =
+    remembered ??
+    (options.isolate
+      ? await loadDesiredIsolated(options.model, {
+          node: options.node,
+          limits: options.isolate,
+          keepWarm: options.isolate.keepWarm,
+          signal,
+          onReads: memoKey ? (r) => (reads = r) : undefined,
+        })
+      : (await import('./apply-desired.js')).loadDesired(options.model, { node: options.node }).desired);
   step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
+  if (memoKey && reads) await writeMemo(store.root, { format: 1, build: memoKey.build, node: memoKey.node ?? null, paths: pathsDigest(options.model), reads, desired });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
   const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8, ...transportSettings(desired.site) });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;
@@ -119,6 +140,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       siteKeyFile: (desired.site.signing as { key_file?: string } | undefined)?.key_file ?? siteKeyPath(store.root),
       plan,
       steps,
+      ...(memoKey ? { desiredFrom: remembered ? ('memo' as const) : ('render' as const) } : {}),
       stats: { requests: after.requests - before.requests, bytesFetched: after.bytes - before.bytes + driverBytes, filesFetched, durationMs: Date.now() - started },
       mirrors: mirrors ?? desired.resources.map((r) => ({ id: resourceId(r), outcome: 'kept' as const, refreshed: false, ...(refreshInterval(r, desired) ? { refresh: refreshInterval(r, desired) } : {}) })),
     };

@@ -26,6 +26,11 @@ async function warnIfControlled(stateDir: string): Promise<void> {
   );
 }
 
+/** The bundled CLI keeps the desired state of an unchanged model (desired-memo.ts); FERRY_DESIRED_MEMO=0 turns it off. */
+function memoOf(build: string | undefined): { build: string } | undefined {
+  return build && process.env.FERRY_DESIRED_MEMO !== '0' ? { build } : undefined;
+}
+
 export function register(program: Command): void {
   addStateOption(
     addModelOptions(
@@ -40,6 +45,7 @@ export function register(program: Command): void {
   ).action(
     action(async (opts: ModelOptions & { state: string; refresh?: boolean | string[]; wait?: boolean; json?: boolean }) => {
       const { reconcile } = await import('../../reconcile/reconcile.js');
+      const { bundleBuildId } = await import('../../reconcile/desired-memo.js');
       const { DEFAULT_RENDER_ISOLATION } = await import('../../reconcile/isolated-desired.js');
       const { formatBytes, formatPlan } = await import('../../plan/format-plan.js');
       const { createProgress } = await import('../progress.js');
@@ -62,6 +68,7 @@ export function register(program: Command): void {
           logger,
           progress,
           isolate: DEFAULT_RENDER_ISOLATION,
+          memo: memoOf(bundleBuildId()),
           onPlan: opts.json ? undefined : (plan) => process.stdout.write(formatPlan(plan) + '\n'),
         });
         progress?.stop();
