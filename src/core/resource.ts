@@ -14,6 +14,12 @@ export interface Resource<Spec = Record<string, unknown>> {
    * translated from): runtime errors about it name this file:line (issue 10). Not in the hash.
    */
   source?: { file: string; line: number; column?: number };
+  /**
+   * Files of the model's folder the spec names by path (a pypi requirements file), with the
+   * file:line of the field naming each (desired/model-files.ts): the reconcile reads and inlines
+   * them. Not hashed (the inlined content is).
+   */
+  modelFiles?: Array<{ path: string; field: Array<string | number>; file?: string; line?: number; column?: number }>;
 }
 
 export interface SiteSettings {

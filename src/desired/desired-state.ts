@@ -30,15 +30,24 @@ export function buildDesiredState(ferry: FerryParameters, kinds: readonly KindDe
       const { kind, enabled: _enabled, ...rest } = mirror;
       const defaults = kinds.find((k) => k.kind === kind);
       const spec = defaults?.withDefaults ? defaults.withDefaults(rest) : rest;
-      // The refresh schedule says when to look upstream, not what to serve: not in the hash
-      // (changing it re-plans the schedule, never a download or a new snapshot).
-      const { refresh: _refresh, ...content } = spec;
-      return { kind, name, spec, hash: hashValue({ kind, name, spec: content }) };
+      return { kind, name, spec, hash: resourceHash(kind, name, spec) };
     })
     .sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : cmp(a.kind, b.kind)));
+  return { site, resources, hash: desiredHash(site, resources) };
+}
+
+/** The hash of a resource's content. */
+export function resourceHash(kind: string, name: string, spec: Record<string, unknown>): string {
+  // The refresh schedule says when to look upstream, not what to serve: not in the hash
+  // (changing it re-plans the schedule, never a download or a new snapshot).
+  const { refresh: _refresh, ...content } = spec;
+  return hashValue({ kind, name, spec: content });
+}
+
+/** The hash of a desired state: the site settings that change content, and every resource's hash. */
+export function desiredHash(site: SiteSettings, resources: readonly Resource[]): string {
   const contentSite = Object.fromEntries(CONTENT_SITE_KEYS.filter((k) => site[k] !== undefined).map((k) => [k, site[k]]));
-  const hash = hashValue({ site: contentSite, resources: resources.map((r) => r.hash) });
-  return { site, resources, hash };
+  return hashValue({ site: contentSite, resources: resources.map((r) => r.hash) });
 }
 
 function cmp(a: string, b: string): number {

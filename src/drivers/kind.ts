@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { SiteSettings } from '../core/resource.js';
 import type { McpHook } from '../core/mcp.js';
+import type { KindModelFiles } from '../desired/model-files.js';
 import type { SiteMirror, SpecContext, SpecIssue } from '../validate/check-semantics.js';
 import type { Driver } from './types.js';
 
@@ -169,6 +170,12 @@ export interface Kind<Spec = unknown> {
    * desired/mcp-vocabulary.ts runs every registered kind's hook, in the registry's order). Pure.
    */
   readonly mcp?: McpHook;
+  /**
+   * Files of the model's folder its specs name by path (a pypi requirements file): the reconcile
+   * reads them (and what they include) and puts their content into the spec under `model_files`
+   * (desired/model-files.ts), so the driver reads no checkout and a changed file changes the plan.
+   */
+  readonly modelFiles?: KindModelFiles;
   /** Loads the driver (and whatever large library it needs). */
   driver(): Promise<Driver<Spec>>;
 }

@@ -9,6 +9,7 @@ import { buildDesiredState, type FerryParameters } from '../desired/desired-stat
 import type { Explained } from '../desired/with-mcp-mirrors.js';
 import type { NotMirrored } from '../core/mcp.js';
 import { withMcpMirrors } from '../drivers/mcp.js';
+import { namedModelFiles } from '../desired/model-files.js';
 import { renderNode, unboxFloats } from '../model/index.js';
 import { chooseNode } from './choose-node.js';
 import type { ModelFiles, RenderedNode } from '../model/types.js';
@@ -40,6 +41,13 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   for (const r of desired.resources) {
     const pos = locate(['mirrors', r.name]);
     if (pos) r.source = { file: pos.file, line: pos.line, column: pos.column };
+    // Files of the model's folder it names (read and inlined by reconcile/model-files.ts).
+    const named = kinds.find((k) => k.kind === r.kind)?.modelFiles;
+    if (named) {
+      const { refs, errors: refused } = namedModelFiles(r, named, (field) => locate(['mirrors', r.name, ...field]));
+      if (refused.length) throw new FerryErrors(refused);
+      if (refs.length) r.modelFiles = refs.map((ref) => ({ path: ref.path, ...ref.from }) as NonNullable<typeof r.modelFiles>[number]);
+    }
   }
   if (notMirrored.length) desired.notMirrored = notMirrored.map(entry);
   return { node, desired, explain };

@@ -29,6 +29,7 @@ import { createLazyFetcher } from '../transport/lazy-fetcher.js';
 import { loadDesiredIsolated, type RenderIsolation } from './isolated-desired.js';
 import { memoHit, pathsDigest, readMemo, writeMemo, type ModelReads } from './desired-memo.js';
 import { faultPoint } from './fault-point.js';
+import { withModelFiles } from './model-files.js';
 import { draftResources, driverFetched, fetchMissing, generateAll, planResolved, resolveAll, nextRevisit, revisitsDue, type SyncContext } from './apply-sync.js';
 import { mirrorOutcomes, refreshInterval, refreshPredicate } from './mirror-outcomes.js';
 
@@ -108,7 +109,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const memoKey = options.isolate && options.memo ? { build: options.memo.build, node: options.node } : undefined;
   const remembered = memoKey ? memoHit(await readMemo(options.stateDir), options.model, memoKey) : undefined;
   let reads: ModelReads | undefined;
-  const desired =
+  // The memo holds the rendered state; the files mirrors name are read (and inlined) every time.
+  const rendered =
     remembered ??
     (options.isolate
       ? await loadDesiredIsolated(options.model, {
@@ -119,9 +121,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           onReads: memoKey ? (r) => (reads = r) : undefined,
         })
       : (await import('./apply-desired.js')).loadDesired(options.model, { node: options.node }).desired);
+  // Files of the model's folder the mirrors name (a requirements file), read from the same source.
+  const desired = await withModelFiles(rendered, options.model);
   step('desired');
   const store = await StateStore.open(options.stateDir, { logger });
-  if (memoKey && reads) await writeMemo(store.root, { format: 1, build: memoKey.build, node: memoKey.node ?? null, paths: pathsDigest(options.model), reads, desired });
+  if (memoKey && reads) await writeMemo(store.root, { format: 1, build: memoKey.build, node: memoKey.node ?? null, paths: pathsDigest(options.model), reads, desired: rendered });
   const lock = await store.lock({ wait: options.wait, signal, purpose: `reconcile ${options.commit ?? ''}`.trim() });
   const ownFetcher = options.fetcher ? undefined : createLazyFetcher({ logger, concurrency: 16, perHost: 8, ...transportSettings(desired.site) });
   const fetcher: Fetcher = options.fetcher ?? ownFetcher!;

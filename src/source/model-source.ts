@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import type { ModelFiles } from '../model/types.js';
 
+import { attachModelFileReader, boundedModelFile, dirFileReader } from './model-file-reader.js';
 import { isModelFile, walkModelDir } from './model-walk.js';
-import { readCommitTree } from './model-tree.js';
+import { readCommitFile, readCommitTree } from './model-tree.js';
 
 /** Every `*.yml`/`*.yaml` under `dir` (symlinked folders followed: model-walk.ts), keyed by `/`-separated relative path. */
 export async function readModelDir(dir: string): Promise<ModelFiles> {
   const paths = walkModelDir(dir);
   const texts = await Promise.all(paths.map((p) => fsp.readFile(join(dir, p), 'utf8')));
-  return new Map(paths.map((p, i) => [p, texts[i]]));
+  return attachModelFileReader(new Map(paths.map((p, i) => [p, texts[i]])), dirFileReader(dir));
 }
 
 export interface ReadAtCommitOptions {
@@ -44,12 +45,14 @@ export async function readModelAtCommit(options: ReadAtCommitOptions): Promise<{
     throw new FerryError('FERRY_GIT', `cannot resolve ${options.ref} in ${gitdir}: ${(e as Error).message}`, { ref: options.ref }, e);
   }
   const { commit: c } = await git.readCommit({ fs, dir: options.dir, gitdir, oid: commit });
-  const files = await readCommitTree({
+  const trees = {
     rootTree: c.tree,
     subdir: options.subdir,
     isModelFile,
-    readTree: async (oid) => (await git.readTree({ fs, dir: options.dir, gitdir, oid })).tree,
-    readBlob: async (oid) => (await git.readBlob({ fs, dir: options.dir, gitdir, oid })).blob,
-  });
-  return { commit, files };
+    readTree: async (oid: string) => (await git.readTree({ fs, dir: options.dir, gitdir, oid })).tree,
+    readBlob: async (oid: string) => (await git.readBlob({ fs, dir: options.dir, gitdir, oid })).blob,
+  };
+  const files = await readCommitTree(trees);
+  // Other files of the commit (a requirements file a mirror names) are read from the same trees.
+  return { commit, files: attachModelFileReader(files, { read: async (path) => boundedModelFile(path, await readCommitFile(trees, path)) }) };
 }

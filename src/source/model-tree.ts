@@ -33,15 +33,16 @@ const MAX_LINKS = 40;
 
 type Found = { type: 'tree' | 'blob'; oid: string; path: string } | undefined;
 
-/** `/`-separated model paths (relative to the subdir) -> texts, sorted. */
-export async function readCommitTree(r: CommitTreeReader): Promise<Map<string, string>> {
+const decoder = new TextDecoder();
+
+/** Path lookups in one commit's trees (trees read once), links followed. */
+function commitLookup(r: Pick<CommitTreeReader, 'rootTree' | 'readTree' | 'readBlob'>) {
   const trees = new Map<string, Promise<TreeEntry[]>>();
   const treeOf = (oid: string): Promise<TreeEntry[]> => {
     let hit = trees.get(oid);
     if (!hit) trees.set(oid, (hit = r.readTree(oid)));
     return hit;
   };
-  const decoder = new TextDecoder();
   const linkTarget = async (oid: string): Promise<string> => decoder.decode(await r.readBlob(oid));
 
   /** Looks a repository path up, following links on the way (`at` names the link for errors). */
@@ -65,7 +66,27 @@ export async function readCommitTree(r: CommitTreeReader): Promise<Map<string, s
     }
     return { type, oid, path };
   };
+  return { treeOf, linkTarget, lookup };
+}
 
+/**
+ * One file of the commit by its path relative to the inventory (`subdir`), links followed as the
+ * model's are (one leaving the repository is an error): its bytes, or undefined when there is no
+ * such file. Throws FerryError (FERRY_INVALID_MODEL) for a folder or a link out of the repository.
+ */
+export async function readCommitFile(r: Pick<CommitTreeReader, 'rootTree' | 'subdir' | 'readTree' | 'readBlob'>, path: string): Promise<Uint8Array | undefined> {
+  const { lookup } = commitLookup(r);
+  const sub = (r.subdir ?? '').replace(/^\/+|\/+$/g, '');
+  const full = sub ? `${sub}/${path}` : path;
+  const found = await lookup(full, path);
+  if (!found) return undefined;
+  if (found.type !== 'blob') throw new FerryError('FERRY_INVALID_MODEL', `${path} is a folder, not a file`, { file: path });
+  return r.readBlob(found.oid);
+}
+
+/** `/`-separated model paths (relative to the subdir) -> texts, sorted. */
+export async function readCommitTree(r: CommitTreeReader): Promise<Map<string, string>> {
+  const { treeOf, linkTarget, lookup } = commitLookup(r);
   const files = new Map<string, string>();
   const blobs: Array<Promise<void>> = [];
   const addFile = (path: string, oid: string): void => {

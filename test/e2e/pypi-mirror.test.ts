@@ -16,7 +16,7 @@ import { servingDeclarations } from '../../src/drivers/registry.js';
 import { renderNginxServerBlock } from '../../src/serve/nginx-config.js';
 import { freePort } from '../helpers/free-port.js';
 import { writeFixtureUpstream } from '../helpers/pypi-upstream-fixture.js';
-import { startPypiUpstream, type PypiUpstreamServer } from '../helpers/pypi-wheels.js';
+import { makeWheel, startPypiUpstream, writeUpstream, type PypiUpstreamServer } from '../helpers/pypi-wheels.js';
 import { runFerry, spawnFerry } from '../helpers/run-ferry.js';
 import { startNginx, type RunningNginx } from '../integration/serve/nginx-runner.js';
 
@@ -32,6 +32,8 @@ let modelDir: string;
 let state: string;
 let venv: string;
 let ferryServe: ChildProcess | undefined;
+let ferryServe2: ChildProcess | undefined;
+let upstream2: PypiUpstreamServer | undefined;
 let nginx: RunningNginx | undefined;
 let serveBase: string;
 
@@ -110,8 +112,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   ferryServe?.kill('SIGTERM');
+  ferryServe2?.kill('SIGTERM');
   await nginx?.stop();
   await upstream?.close();
+  await upstream2?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -173,5 +177,64 @@ describe('pip against a Ferry pypi mirror', () => {
     expect(v1).toMatch(/^\d/);
     expect(await download(['--no-deps', 'app'], `${serveBase}/snapshots/${v1}/pypi/wheels/simple/`)).toStrictEqual(['App-1.0-py3-none-any.whl']);
     expect(existsSync(join(state, 'current'))).toBe(true);
+  }, 600_000);
+
+  it('reads a requirements file of the model repository: a commit that changes it changes what pip installs', async () => {
+    // An upstream of its own: `tool` 1.0 and 2.0, `helper` (a dependency of both).
+    const tool = (v: string) => makeWheel({ name: 'tool', version: v, requires: ['helper'] });
+    const helper = makeWheel({ name: 'helper', version: '1.0' });
+    await writeUpstream(join(tmp, 'upstream2'), [
+      { name: 'tool', files: [tool('1.0'), tool('2.0')] },
+      { name: 'helper', files: [helper] },
+    ]);
+    upstream2 = await startPypiUpstream(join(tmp, 'upstream2'));
+    const repo = join(tmp, 'model2');
+    mkdirSync(join(repo, 'nodes'), { recursive: true });
+    mkdirSync(join(repo, 'classes'), { recursive: true });
+    mkdirSync(join(repo, 'requirements'), { recursive: true });
+    const g = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd: repo });
+    await g('init', '-q', '-b', 'main');
+    writeFileSync(
+      join(repo, 'nodes', 'mirror01.yml'),
+      `classes: []\nparameters:\n  ferry:\n    site: {name: lab}\n    mirrors:\n      tools:\n        kind: pypi\n        index_url: ${upstream2.index}\n        with_deps: true\n        python_versions: ['3.11']\n        requirements: [{path: requirements/site.txt}]\n`,
+    );
+    // pip's syntax: a comment, an include relative to the file, a continuation, a --hash.
+    writeFileSync(join(repo, 'requirements', 'site.txt'), '# what the site installs\n-r pins/tool.txt\n');
+    mkdirSync(join(repo, 'requirements', 'pins'));
+    const pin = (v: string, sha: string) => writeFileSync(join(repo, 'requirements', 'pins', 'tool.txt'), `tool==${v} \\\n    --hash=sha256:${sha}\n`);
+    pin('1.0', tool('1.0').sha256);
+    await g('add', '-A');
+    await g('commit', '-q', '-m', 'tool 1.0');
+    const state2 = join(tmp, 'state2');
+    const apply2 = async () => {
+      const r = await runFerry(['apply', '--repo', repo, '--ref', 'main', '--node', 'mirror01', '--state', state2, '--json']);
+      if (r.code !== 0) throw new Error(`ferry apply failed (${r.code}): ${r.stderr}${r.stdout}`);
+      return (JSON.parse(r.stdout) as { outcome: string }).outcome;
+    };
+    expect(await apply2()).toBe('published');
+    const port = await freePort();
+    ferryServe2 = spawnFerry(['serve', '--state', state2, '--listen', `127.0.0.1:${port}`]);
+    const index = `http://127.0.0.1:${port}/pypi/tools/simple/`;
+    await waitFor(index);
+    const venv2 = join(tmp, 'venv2');
+    await run(PYTHON, ['-m', 'venv', venv2]);
+    const installed = async () => (await run(join(venv2, 'bin', 'python'), ['-c', 'import tool, helper; print(tool.VERSION, helper.VERSION)'], { env: PIP_ENV })).stdout.trim();
+    const pip2 = (args: string[]) =>
+      run(join(venv2, 'bin', 'python'), ['-m', 'pip', ...args, '--index-url', index, '--disable-pip-version-check', '--no-cache-dir'], { env: PIP_ENV }).catch((e: { stderr?: string }) => {
+        throw new Error(`pip ${args.join(' ')} failed: ${e.stderr ?? ''}`);
+      });
+    await pip2(['install', '-q', 'tool']);
+    expect(await installed()).toBe('1.0 1.0');
+    expect(await failure(download(['--no-deps', 'tool==2.0'], index))).toBe('no matching distribution');
+
+    // Only the requirements file changes in the next commit: the plan changes the mirror.
+    pin('2.0', tool('2.0').sha256);
+    await g('commit', '-q', '-am', 'tool 2.0');
+    const plan = await runFerry(['plan', '--repo', repo, '--ref', 'main', '--node', 'mirror01', '--state', state2, '--no-resolve', '--json']);
+    expect((JSON.parse(plan.stdout) as { resources: Array<{ id: string; change: string }> }).resources.map((r) => [r.id, r.change])).toStrictEqual([['pypi/tools', 'change']]);
+    expect(await apply2()).toBe('published');
+    await pip2(['install', '-q', '--upgrade', 'tool']);
+    expect(await installed()).toBe('2.0 1.0');
+    expect(await failure(download(['--no-deps', 'tool==1.0'], index))).toBe('no matching distribution');
   }, 600_000);
 });

@@ -29,7 +29,8 @@ export function register(program: Command): void {
       const { trustOnFirstUse } = await import('../../drivers/registry.js');
       const { StateStore } = await import('../../store/state-store.js');
       const { files, commit } = await loadModel(opts);
-      const { desired } = loadDesired(files, { node: opts.node });
+      const { withModelFiles } = await import('../../reconcile/model-files.js');
+      const desired = await withModelFiles(loadDesired(files, { node: opts.node }).desired, files);
       // No state yet (a site before its first apply, a CI job): plan against nothing published,
       // with an empty store in a temporary folder; the state directory is not created.
       const scratch = existsSync(opts.state) ? undefined : await mkdtemp(join(tmpdir(), 'ferry-plan-'));

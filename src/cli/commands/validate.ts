@@ -14,7 +14,10 @@ export function register(program: Command): void {
       const { loadDesired } = await import('../../reconcile/apply-desired.js');
       const { files, source } = await loadModel(opts);
       const { kindOf } = await import('../../drivers/registry.js');
-      const { desired, node } = loadDesired(files, { node: opts.node });
+      const { withModelFiles } = await import('../../reconcile/model-files.js');
+      const loaded = loadDesired(files, { node: opts.node });
+      const { node } = loaded;
+      const desired = await withModelFiles(loaded.desired, files);
       const online = desired.resources.flatMap((r) => (kindOf(r.kind)?.notes?.(r.spec, desired.site) ?? []).map((note) => ({ resource: `${r.kind}/${r.name}`, note })));
       const unverifiable = (desired.notMirrored ?? []).filter((n) => n.unverifiable);
       if (unverifiable.length) process.stderr.write(`warning: ${unverifiable.length} mirror(s) of the model cannot be verified and are not mirrored:\n${unverifiable.map((n) => `  ${n.path}: ${n.reason.replace(/^UNVERIFIABLE: /, '')}`).join('\n')}\n`);

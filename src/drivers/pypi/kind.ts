@@ -2,7 +2,8 @@
 import type { Kind } from '../kind.js';
 import { pypiSchema } from './schema.js';
 import { JSON_EXTENSION, JSON_INDEX } from './simple-pages.js';
-import { parsePypiSpec, withPypiDefaults, type PypiSpec } from './spec.js';
+import { isUrlInclude, parseRequirementsFile } from './requirements-file.js';
+import { namedRequirementsFiles, parsePypiSpec, withPypiDefaults, type PypiSpec } from './spec.js';
 
 export const pypiKind: Kind<PypiSpec> = {
   kind: 'pypi',
@@ -11,6 +12,13 @@ export const pypiKind: Kind<PypiSpec> = {
   parseSpec: parsePypiSpec,
   contentTypes: {
     byExtension: { [JSON_EXTENSION]: 'application/vnd.pypi.simple.v1+json', metadata: 'text/plain; charset=utf-8' },
+  },
+  modelFiles: {
+    named: namedRequirementsFiles,
+    read(text) {
+      const parsed = parseRequirementsFile(text);
+      return { includes: parsed.includes.filter((i) => !isUrlInclude(i.path)), errors: parsed.errors };
+    },
   },
   serving: { indexes: [{ file: JSON_INDEX, types: ['application/vnd.pypi.simple.v1+json', 'application/vnd.pypi.simple.latest+json'] }] },
   driver: async () => (await import('./driver.js')).pypiDriver,

@@ -9,6 +9,7 @@
  * mirror (nothing of it is published).
  */
 import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
 import PQueue from 'p-queue';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
 import { resourceId, type Resource } from '../../core/resource.js';
@@ -17,7 +18,7 @@ import { admitted, candidates, matchesAny, newestFor, unsafeFilename, type Candi
 import { parseCoreMetadata } from './metadata.js';
 import { normalizeName } from './name.js';
 import { evaluateMarker, markerEnvironment, type MarkerEnvironment, type Requirement } from './requirement.js';
-import { parseRequirementsFile } from './requirements-file.js';
+import { isUrlInclude, parseRequirementsFile } from './requirements-file.js';
 import type { ServedProject } from './simple-pages.js';
 import { formatSpecifierSet, type SpecifierSet } from './specifier.js';
 import type { PypiSpec } from './spec.js';
@@ -84,6 +85,10 @@ interface Wanted {
   pythons?: string[];
   /** Where it came from, for messages. */
   from: string;
+  /** `--pre` in its requirements file. */
+  pre?: boolean;
+  /** `--hash` options (algorithm -> digests): only the files they name are kept. */
+  hashes?: Record<string, string[]>;
 }
 
 class Resolver {
@@ -127,26 +132,43 @@ class Resolver {
   async readSources(): Promise<Wanted[]> {
     const wanted: Wanted[] = [];
     const visited = new Set<string>();
-    const read = async (src: { url?: string; text?: string; sha256?: string }, constraints: boolean, depth: number): Promise<void> => {
-      if (depth > 10) throw new FerryError('FERRY_INVALID_MODEL', `${this.id}: requirements files include each other more than 10 deep (${src.url})`, { resource: this.id, url: src.url });
+    type Source = { url?: string; path?: string; text?: string; sha256?: string };
+    const read = async (src: Source, constraints: boolean, depth: number): Promise<void> => {
+      const where = src.url ?? src.path ?? 'requirements text';
+      if (depth > 10) throw new FerryError('FERRY_INVALID_MODEL', `${this.id}: requirements files include each other more than 10 deep (${where})`, { resource: this.id, url: src.url, file: src.path });
       let text = src.text ?? '';
-      const where = src.url ?? 'requirements text';
       if (src.url) {
         if (visited.has(src.url)) return;
         visited.add(src.url);
         const got = await fetchText(this.ctx, this.id, src.url, src.sha256);
         this.sources[src.url] = got.digest;
         text = got.text;
+      } else if (src.path !== undefined) {
+        if (visited.has(`path:${src.path}`)) return;
+        visited.add(`path:${src.path}`);
+        // Inlined by the desired stage (desired/model-files.ts) with everything it includes.
+        const file = this.spec.modelFiles[src.path];
+        if (!file) throw new FerryError('FERRY_INTERNAL', `${this.id}: the model file ${src.path} was not put into the spec (model_files)`, { resource: this.id, file: src.path });
+        text = file.text;
       }
       const parsed = parseRequirementsFile(text);
-      for (const e of parsed.errors) this.errors.push(new FerryError('FERRY_BAD_INDEX', `${this.id}: ${where} line ${e.line}: ${e.message}`, { resource: this.id, url: src.url, line: e.line }));
-      for (const { requirement: r } of parsed.requirements) {
+      const at = (line: number) => (src.path !== undefined ? { file: src.path, line } : { url: src.url, line });
+      for (const e of parsed.errors) this.errors.push(new FerryError('FERRY_INVALID_MODEL', `${this.id}: ${where} line ${e.line}: ${e.message}`, { resource: this.id, ...at(e.line) }));
+      for (const o of parsed.ignored) this.warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: ${where} line ${o.line}: ${o.option} ignored (${o.why})`, { resource: this.id, ...at(o.line) }));
+      for (const { requirement: r, hashes, line } of parsed.requirements) {
         const norm = normalizeName(r.name);
+        if (!this.markerHolds(r)) continue;
         if (constraints) this.constraints.set(norm, [...(this.constraints.get(norm) ?? []), r.specifier]);
-        else wanted.push({ norm, set: r.specifier, extras: r.extras, root: true, from: where });
+        else wanted.push({ norm, set: r.specifier, extras: r.extras, root: true, from: `${where} line ${line}`, ...(parsed.pre ? { pre: true } : {}), ...(Object.keys(hashes).length ? { hashes } : {}) });
         this.names.set(norm, this.names.get(norm) ?? r.name);
       }
       for (const inc of parsed.includes) {
+        const kind = constraints || inc.kind === 'constraints';
+        if (src.path !== undefined && !isUrlInclude(inc.path)) {
+          // Within the model's folder, relative to this file (the desired stage refused the rest).
+          await read({ path: posix.normalize(posix.join(posix.dirname(src.path), inc.path)) }, kind, depth + 1);
+          continue;
+        }
         let url: string;
         try {
           url = new URL(inc.path, src.url).toString();
@@ -154,7 +176,7 @@ class Resolver {
           this.errors.push(new FerryError('FERRY_INVALID_MODEL', `${this.id}: ${where} line ${inc.line}: ${inc.path} is relative to a file with no URL`, { resource: this.id, line: inc.line }));
           continue;
         }
-        await read({ url }, constraints || inc.kind === 'constraints', depth + 1);
+        await read({ url }, kind, depth + 1);
       }
     };
     for (const s of this.spec.requirements) await read(s, false, 0);
@@ -162,8 +184,20 @@ class Resolver {
     return wanted;
   }
 
+  /** A requirement's marker holds for one of the mirror's Python versions and platforms (pip skips one that holds for none). */
+  markerHolds(r: Requirement): boolean {
+    if (!r.marker) return true;
+    return this.envs.some((env) => {
+      try {
+        return evaluateMarker(r.marker!, { ...env, extra: '' });
+      } catch {
+        return true;
+      }
+    });
+  }
+
   async roots(): Promise<Wanted[]> {
-    const wanted: Wanted[] = this.spec.projects.map((r: Requirement) => ({ norm: normalizeName(r.name), set: r.specifier, extras: r.extras, root: true, from: 'projects' }));
+    const wanted: Wanted[] = this.spec.projects.filter((r) => this.markerHolds(r)).map((r: Requirement) => ({ norm: normalizeName(r.name), set: r.specifier, extras: r.extras, root: true, from: 'projects' }));
     for (const r of this.spec.projects) this.names.set(normalizeName(r.name), r.name);
     wanted.push(...(await this.readSources()));
     if (this.spec.allProjects) {
@@ -190,7 +224,7 @@ class Resolver {
   }
 
   async want(w: Wanted): Promise<void> {
-    const key = `${w.norm} ${formatSpecifierSet(w.set)} ${w.extras.join(',')} ${w.root ? '' : (w.pythons ?? []).join(',')}`;
+    const key = `${w.norm} ${formatSpecifierSet(w.set)} ${w.extras.join(',')} ${w.root ? '' : (w.pythons ?? []).join(',')} ${w.pre ? 'pre' : ''} ${JSON.stringify(w.hashes ?? {})}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (matchesAny(w.norm, this.spec.deny)) {
@@ -199,7 +233,17 @@ class Resolver {
     }
     const cands = await this.candidates(w.norm);
     const constraints = this.constraints.get(w.norm) ?? [];
-    const files = w.root ? admitted(cands, w.set, constraints, this.spec.prereleases) : newestFor(cands, w.set, constraints, this.spec.prereleases, w.pythons ?? this.pythons);
+    const pre = this.spec.prereleases || w.pre === true;
+    let files = w.root ? admitted(cands, w.set, constraints, pre) : newestFor(cands, w.set, constraints, pre, w.pythons ?? this.pythons);
+    if (w.hashes) {
+      // pip's hash-checking mode installs only the files whose digest a --hash gives.
+      const given = w.hashes;
+      files = files.filter((c) => Object.entries(given).some(([algo, digests]) => c.file.hashes[algo] !== undefined && digests.includes(c.file.hashes[algo])));
+      if (files.length === 0) {
+        const url = projectUrl(this.spec.indexUrl, w.norm);
+        throw new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: project ${w.norm}${formatSpecifierSet(w.set) ? ` ${formatSpecifierSet(w.set)}` : ''} (${w.from}): no file at ${url} has a digest its --hash options give (${this.describeFilter()})`, { resource: this.id, project: w.norm, url });
+      }
+    }
     if (files.length === 0) {
       if (w.root && this.spec.allProjects && w.from === 'the project list') return;
       const url = projectUrl(this.spec.indexUrl, w.norm);

@@ -8,8 +8,16 @@ import { parseRequirement, type Requirement } from './requirement.js';
 
 export interface RequirementsSource {
   url?: string;
+  /** A file of the model's folder, inlined by the desired stage into PypiSpec.modelFiles. */
+  path?: string;
   text?: string;
   sha256?: string;
+}
+
+/** A model file's content, as the desired stage inlined it (desired/model-files.ts). */
+export interface ModelFile {
+  text: string;
+  sha256: string;
 }
 
 export interface PypiSpec {
@@ -26,6 +34,8 @@ export interface PypiSpec {
   allProjects: boolean;
   allow: string[];
   deny: string[];
+  /** The model files the requirements name (by path) and those files include, by path. */
+  modelFiles: Record<string, ModelFile>;
 }
 
 const DEFAULTS = { with_deps: false, wheels: true, sdists: true, prereleases: false, all_projects: false };
@@ -39,7 +49,28 @@ export function withPypiDefaults(spec: Record<string, unknown>): Record<string, 
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const sources = (v: unknown): RequirementsSource[] =>
-  Array.isArray(v) ? v.map((s: Record<string, unknown>) => ({ ...(typeof s.url === 'string' ? { url: s.url } : {}), ...(typeof s.text === 'string' ? { text: s.text } : {}), ...(typeof s.sha256 === 'string' ? { sha256: s.sha256 } : {}) })) : [];
+  Array.isArray(v)
+    ? v.map((s: Record<string, unknown>) => ({
+        ...(typeof s.url === 'string' ? { url: s.url } : {}),
+        ...(typeof s.path === 'string' ? { path: s.path } : {}),
+        ...(typeof s.text === 'string' ? { text: s.text } : {}),
+        ...(typeof s.sha256 === 'string' ? { sha256: s.sha256 } : {}),
+      }))
+    : [];
+
+function modelFiles(v: unknown): Record<string, ModelFile> {
+  if (typeof v !== 'object' || v === null) return {};
+  const out: Record<string, ModelFile> = {};
+  for (const [path, f] of Object.entries(v as Record<string, { text?: unknown; sha256?: unknown }>)) {
+    if (typeof f?.text === 'string' && typeof f.sha256 === 'string') out[path] = { text: f.text, sha256: f.sha256 };
+  }
+  return out;
+}
+
+/** The paths of the requirements and constraints files a spec names (Kind.modelFiles.named). */
+export function namedRequirementsFiles(spec: Record<string, unknown>): Array<{ path: string; field: Array<string | number> }> {
+  return (['requirements', 'constraints'] as const).flatMap((key) => sources(spec[key]).flatMap((s, i) => (s.path !== undefined ? [{ path: s.path, field: [key, i, 'path'] }] : [])));
+}
 
 export function parsePypiSpec(spec: Record<string, unknown>, ctx: { resource: string }): PypiSpec {
   const { resource } = ctx;
@@ -56,6 +87,10 @@ export function parsePypiSpec(spec: Record<string, unknown>, ctx: { resource: st
   });
   for (const key of ['requirements', 'constraints'] as const) {
     sources(spec[key]).forEach((s, i) => {
+      if (s.path !== undefined && s.sha256 !== undefined) {
+        const got = modelFiles(spec.model_files)[s.path]?.sha256;
+        if (got !== undefined && got !== s.sha256) errors.push(new FerryError('FERRY_DIGEST_MISMATCH', `${resource}: ${key}[${i}]: ${s.path} has sha256 ${got}, the model says ${s.sha256}`, { resource, field: [key, i, 'sha256'], expected: s.sha256, actual: got }));
+      }
       if (s.text === undefined) return;
       for (const err of parseRequirementsFile(s.text).errors) {
         errors.push(new FerryError('FERRY_INVALID_MODEL', `${resource}: ${key}[${i}] line ${err.line}: ${err.message}`, { resource, field: [key, i, 'text'] }));
@@ -83,5 +118,6 @@ export function parsePypiSpec(spec: Record<string, unknown>, ctx: { resource: st
     allProjects,
     allow: strings(spec.allow),
     deny: strings(spec.deny),
+    modelFiles: modelFiles(spec.model_files),
   };
 }

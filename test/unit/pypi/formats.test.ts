@@ -104,4 +104,51 @@ describe('requirements files', () => {
     expect(f.ignored.map((i) => i.line)).toStrictEqual([3]);
     expect(f.errors.map((e) => e.line)).toStrictEqual([8]);
   });
+
+  test('pip syntax handled or refused by name', () => {
+    const sha = 'a'.repeat(64);
+    const f = parseRequirementsFile(
+      [
+        '--pre',
+        '--prefer-binary',
+        'Six[Extra1, extra2] >=1.0 ; python_version >= "3.8" --hash=sha256:' + sha.toUpperCase() + ' --hash sha512:' + 'b'.repeat(128),
+        '-e git+https://example.org/x.git#egg=x',
+        'pkg @ https://example.org/pkg-1.0.whl',
+        './local/pkg',
+        'https://example.org/pkg-1.0-py3-none-any.whl',
+        'tool==${VERSION}',
+        '--frobnicate',
+        'ok==1 --hash=md5:abc',
+        'ok2==1 --config-settings=a=b',
+        '-rnested.txt',
+        '--constraint=c.txt',
+      ].join('\n'),
+    );
+    expect(f.pre).toBe(true);
+    expect(f.requirements.map((r) => [r.requirement.name, r.requirement.extras, formatSpecifierSet(r.requirement.specifier), !!r.requirement.marker, r.hashes, r.line])).toStrictEqual([
+      ['Six', ['extra1', 'extra2'], '>=1.0', true, { sha256: [sha], sha512: ['b'.repeat(128)] }, 3],
+      ['ok2', [], '==1', false, {}, 11],
+    ]);
+    expect(f.ignored.map((i) => [i.option, i.line])).toStrictEqual([
+      ['--prefer-binary', 2],
+      ['--config-settings', 11],
+    ]);
+    expect(f.includes).toStrictEqual([
+      { kind: 'requirements', path: 'nested.txt', line: 12 },
+      { kind: 'constraints', path: 'c.txt', line: 13 },
+    ]);
+    expect(f.errors.map((e) => [e.line, e.message.split(':')[0].split(' ')[0]])).toStrictEqual([
+      [4, '-e'],
+      [5, 'pkg'],
+      [6, '"./local/pkg"'],
+      [7, '"https'],
+      [8, '${VERSION}'],
+      [9, 'unknown'],
+      [10, '--hash'],
+    ]);
+    expect(f.errors[0].message).toMatch(/editable requirement .* refused/);
+    expect(f.errors[2].message).toMatch(/names a file, a folder or a URL/);
+    expect(f.errors[4].message).toMatch(/environment variables are not expanded/);
+    expect(f.errors[6].message).toMatch(/sha256, sha384, sha512/);
+  });
 });
