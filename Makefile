@@ -48,9 +48,10 @@ demo: deps build
 	bash deploy/demo-controller.sh
 
 # Each prints its figures next to the peer tool's, from the same run (the other bench/ files are their helpers).
+# The CLI they time is the build's (dist/cli/main.js, as a site runs it), never src/ through tsx.
 BENCHES := revert store download render render-mcp deb deb-parse git-mirror webhook-latency cli-startup render-isolation oci controller-idle rpm transfer pypi
 bench: deps build
-	@for b in $(BENCHES); do echo "== bench/$$b.ts"; node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
+	@for b in $(BENCHES); do echo "== bench/$$b.ts"; FERRY_TEST_USE_DIST=1 node_modules/.bin/tsx "bench/$$b.ts" || exit 1; done
 
 # Crash, hostile-input and other trials against the real CLI, as a table (test/torture/; issue 11).
 torture: deps build

@@ -15,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist', 'cli');
@@ -24,8 +25,48 @@ const CHUNK = /^chunk-[A-Z0-9]+\.js(\.map)?$/;
 /** Packages only some commands need: never in what every command loads at start. */
 const LOADED_ON_USE = ['undici', 'isomorphic-git', 'openpgp', 'winston', 'prom-client', 'chokidar', 'ajv', 'ajv-formats', 'p-queue', 'cli-progress', 'yaml'];
 
+/**
+ * Packages the sources load synchronously on first use, `createRequire(import.meta.url)('<pkg>')`
+ * (src/model/yaml/yaml-lib.ts, yaml-fast.ts, src/cli/progress.ts, byte-progress.ts). From
+ * node_modules each is dozens of CommonJS files (the `yaml` package 84: a YAML `ferry render`
+ * paid ~60 ms to load it); the bundle loads each as one file, dist/cli/vendor/<pkg>.cjs, built
+ * here. The sources stay as they are: the plugin below rewrites those calls in the bundle only.
+ */
+const VENDORED = ['yaml', 'js-yaml', 'cli-progress'];
+const requireOf = (pkg: string) => new RegExp(`createRequire\\(import\\.meta\\.url\\)\\((['"])${pkg.replace(/[.-]/g, '\\$&')}\\1\\)`, 'g');
+const rewritten = new Set<string>();
+for (const pkg of VENDORED) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [createRequire(join(root, 'package.json')).resolve(pkg)],
+    outfile: join(outdir, 'vendor', `${pkg}.cjs`),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+const vendored: Plugin = {
+  name: 'ferry-vendored',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      if (!text.includes('createRequire(import.meta.url)(')) return undefined;
+      for (const pkg of VENDORED) {
+        text = text.replace(requireOf(pkg), () => {
+          rewritten.add(pkg);
+          return `createRequire(import.meta.url)('./vendor/${pkg}.cjs')`;
+        });
+      }
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
 const result = await build({
   absWorkingDir: root,
+  plugins: [vendored],
   // The render worker (src/reconcile/isolated-desired.ts) is its own entry: dist/cli/desired-worker.js.
   entryPoints: { main: 'src/cli/main.ts', 'desired-worker': 'src/reconcile/desired-worker.ts' },
   outdir,
@@ -42,6 +83,11 @@ const result = await build({
   banner: { js: "import { createRequire as __ferryCreateRequire } from 'node:module'; const require = __ferryCreateRequire(import.meta.url);" },
 });
 
+const unused = VENDORED.filter((pkg) => !rewritten.has(pkg));
+if (unused.length) {
+  console.error(`build-bundle: no createRequire(import.meta.url)('${unused.join("' | '")}') in src/: update VENDORED`);
+  process.exit(1);
+}
 const program = Object.entries(result.metafile.outputs).find(([, o]) => 'src/cli/program.ts' in o.inputs)?.[0];
 const eager = [...new Set([...eagerInputs(result.metafile, 'dist/cli/main.js'), ...(program ? eagerInputs(result.metafile, program) : [])])];
 const offending = LOADED_ON_USE.filter((pkg) => eager.some((input) => input.startsWith(`node_modules/${pkg}/`)));
@@ -50,7 +96,7 @@ if (offending.length) {
   process.exit(1);
 }
 const outputs = Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js'));
-writeFileSync(join(outdir, 'build-id'), `${buildId(outputs)}\n`);
+writeFileSync(join(outdir, 'build-id'), `${buildId([...outputs, ...VENDORED.map((pkg) => `dist/cli/vendor/${pkg}.cjs`)])}\n`);
 removeOldChunks(new Set(Object.keys(result.metafile.outputs).map((o) => o.slice('dist/cli/'.length))));
 if (process.env.FERRY_BUILD_VERBOSE) console.log(eager.join('\n'));
 console.log(`wrote dist/cli/main.js and ${outputs.length - 1} chunks; at start: ${eager.length} modules`);
