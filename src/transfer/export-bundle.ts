@@ -1,18 +1,16 @@
 /**
  * `ferry export`: writes a bundle (bundle.ts) of one snapshot, or of what it adds to a base
- * snapshot. Streamed: blobs are copied from the store into volume files with a bounded buffer,
- * whatever their size. Resumable: each volume is written as `<name>.partial`, fsynced and renamed,
+ * snapshot. Constant memory: blobs are copied from the store into volume files through two reused
+ * 8 MiB buffers (positional reads and writes, no streams), whatever their sizes. Resumable: each volume is written as `<name>.partial`, fsynced and renamed,
  * so a second run with the same arguments keeps every finished volume and writes the rest.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import { sha256Hex } from '../core/hash.js';
 import { FerryError } from '../core/ferry-error.js';
 import { signDetached } from '../pgp/detached.js';
 import { siteSigningKey } from '../pgp/site-key.js';
+import { forEachLimit } from '../store/for-each-limit.js';
 import type { StateStore } from '../store/state-store.js';
 import type { SnapshotManifest } from '../store/types.js';
 import { BUNDLE_FORMAT, MANIFEST_FILE, TOC_FILE, TOC_SIGNATURE, planBundle, type BundleToc } from './bundle.js';
@@ -47,6 +45,8 @@ export async function exportBundle(o: ExportOptions): Promise<ExportResult> {
   let written: string[] = [];
   let bytesWritten = 0;
   o.progress?.start(toc.totalBytes);
+  const bufferSize = Math.min(BATCH_BYTES, Math.max(...toc.volumes.map((v) => v.size)));
+  const buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(bufferSize), Buffer.allocUnsafe(bufferSize)];
   try {
     for (const [i, volume] of toc.volumes.entries()) {
       o.signal?.throwIfAborted();
@@ -56,7 +56,7 @@ export async function exportBundle(o: ExportOptions): Promise<ExportResult> {
         o.progress?.tick(volume.size);
         continue;
       }
-      await writeVolume(o, toc, i, path);
+      await writeVolume(o, toc, i, path, buffers);
       written = [...written, volume.name];
       bytesWritten += volume.size;
     }
@@ -100,43 +100,104 @@ async function tocFor(o: ExportOptions, to: SnapshotManifest, from: SnapshotMani
   return toc;
 }
 
-/** Copies the stream bytes [i*volumeSize, +size) from the blobs into `<path>.partial`, then renames. */
-async function writeVolume(o: ExportOptions, toc: BundleToc, index: number, path: string): Promise<void> {
+/** Bytes gathered per positional write; two such buffers are reused for a whole export. */
+const BATCH_BYTES = 8 << 20;
+/** Blob reads in flight while a batch fills (the libuv pool has 4 threads). */
+const READERS = 4;
+
+/** One contiguous piece of a blob that lands at `at` in a batch buffer. */
+interface Piece {
+  sha256: string;
+  /** Byte range of the blob. */
+  from: number;
+  to: number;
+  /** Where the piece goes in the batch buffer. */
+  at: number;
+}
+
+/**
+ * Copies the stream bytes [i*volumeSize, +size) from the blobs into `<path>.partial`, fsyncs it,
+ * then renames. No streams: pieces of blobs are read (several at once) into one of two reused
+ * 8 MiB buffers and each full buffer is written at its offset in the volume, while the next fills.
+ */
+async function writeVolume(o: ExportOptions, toc: BundleToc, index: number, path: string, buffers: [Buffer, Buffer]): Promise<void> {
   const start = index * toc.volumeSize;
   const end = start + toc.volumes[index].size;
   const partial = `${path}.partial`;
   const file = await open(partial, 'w');
+  let writing: Promise<void> = Promise.resolve();
   try {
-    const sink = new Writable({
-      highWaterMark: 1 << 20,
-      write(chunk: Buffer, _enc, cb) {
-        file.write(chunk).then(() => {
-          o.progress?.tick(chunk.length);
-          cb();
-        }, cb);
-      },
-    });
-    for (const b of overlapping(toc, start, end)) {
-      const from = Math.max(start, b.offset) - b.offset;
-      const to = Math.min(end, b.offset + b.size) - b.offset;
-      if (to <= from) continue;
-      const blobPath = o.store.blobs.pathOf(b.sha256);
-      const source = createReadStream(blobPath, { start: from, end: to - 1, highWaterMark: 1 << 20 });
-      source.on('error', () => undefined);
-      try {
-        await pipeline(source, sink, { end: false, signal: o.signal });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new FerryError('FERRY_STORE_CORRUPT', `blob ${b.sha256} of snapshot ${toc.snapshot.id} is missing from the store (${blobPath}): run ferry fsck --repair`, { path: blobPath });
-        }
-        throw e;
-      }
+    let turn = 0;
+    for (const batch of batches(toc, start, end, buffers[0].length)) {
+      o.signal?.throwIfAborted();
+      const buffer = buffers[turn];
+      turn ^= 1;
+      await forEachLimit(batch.pieces, READERS, (p) => readPiece(o, toc, p, buffer), o.signal);
+      await writing;
+      writing = writeAll(file, buffer, batch.length, batch.position - start).then(() => o.progress?.tick(batch.length));
+      // Awaited before the next write or after the loop; until then a failure must not count as unhandled.
+      writing.catch(() => undefined);
     }
+    await writing;
     await file.sync();
   } finally {
+    await writing.catch(() => undefined);
     await file.close();
   }
   await rename(partial, path);
+}
+
+/** The pieces of blobs in [start, end), cut into batches of at most `size` bytes. */
+function* batches(toc: BundleToc, start: number, end: number, size: number): Generator<{ position: number; length: number; pieces: Piece[] }> {
+  let batch = { position: start, length: 0, pieces: [] as Piece[] };
+  for (const b of overlapping(toc, start, end)) {
+    let from = Math.max(start, b.offset) - b.offset;
+    const to = Math.min(end, b.offset + b.size) - b.offset;
+    while (from < to) {
+      const n = Math.min(to - from, size - batch.length);
+      batch.pieces.push({ sha256: b.sha256, from, to: from + n, at: batch.length });
+      batch.length += n;
+      from += n;
+      if (batch.length === size) {
+        yield batch;
+        batch = { position: batch.position + size, length: 0, pieces: [] };
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Reads a piece of a blob into its place in the batch buffer; a missing or short blob is a corrupt store. */
+async function readPiece(o: ExportOptions, toc: BundleToc, p: Piece, buffer: Buffer): Promise<void> {
+  const blobPath = o.store.blobs.pathOf(p.sha256);
+  const corrupt = (what: string) => new FerryError('FERRY_STORE_CORRUPT', `blob ${p.sha256} of snapshot ${toc.snapshot.id} is ${what} in the store (${blobPath}): run ferry fsck --repair`, { path: blobPath });
+  let blob: FileHandle;
+  try {
+    blob = await open(blobPath, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt('missing');
+    throw e;
+  }
+  try {
+    let done = 0;
+    const want = p.to - p.from;
+    while (done < want) {
+      const { bytesRead } = await blob.read(buffer, p.at + done, want - done, p.from + done);
+      if (bytesRead === 0) throw corrupt(`shorter than its ${toc.blobs.find((b) => b.sha256 === p.sha256)?.size ?? p.to} bytes`);
+      done += bytesRead;
+    }
+  } finally {
+    await blob.close();
+  }
+}
+
+/** A positional write of buffer[0, length) at `position`, however many calls it takes. */
+async function writeAll(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await file.write(buffer, done, length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 function* overlapping(toc: BundleToc, start: number, end: number): Generator<BundleToc['blobs'][number]> {

@@ -6,7 +6,7 @@
  * snapshot it served before the kill still current.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentSnapshot, ferry, firstLine, generated, listen, sha256, startFerry, Temp, writeFileModel, type Run } from './kit.js';
 import type { Area, Trial } from './trial.js';
@@ -117,6 +117,40 @@ export const crashArea: Area = {
       }
     };
 
+    // export: each trial exports BIG's snapshot into a fresh folder, killed at a random point, then
+    // runs the same export again (it resumes: finished volumes are kept). The volumes must be byte
+    // for byte those of an uninterrupted export, and the bundle must import.
+    let exportN = 0;
+    const exportTo = (dir: string) => ['export', '--state', connected, '-o', dir, '--volume-size', '8M', '--json'];
+    const exportRunMs = quick ? 1500 : must('a calibration export', await ferry(exportTo(join(temp.root, 'export-calibration')))).ms;
+    // Most of a short export is the process start: kills go to its last 45 %, where volumes are written.
+    const exportFrom = Math.round(exportRunMs * 0.6);
+    const exportMs = Math.max(800, Math.round(exportRunMs * 1.05));
+    const volumesOf = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.ferry')).sort();
+    const exportTrial = async (delay: number) => {
+      const out = join(temp.root, `export-${exportN++}`);
+      const s = freshOffline();
+      try {
+        const how = await killAt(exportTo(out), delay);
+        const again = await ferry(exportTo(out));
+        if (again.code !== 0) return { ok: false, detail: `${how} at ${delay} ms: the resumed export exit ${again.code}: ${firstLine(again)}` };
+        const expected = volumesOf(bundle);
+        const got = volumesOf(out);
+        if (got.join() !== expected.join()) return { ok: false, detail: `${how} at ${delay} ms: volumes ${got.join(', ')}, expected ${expected.join(', ')}` };
+        const differs = expected.find((v) => !readFileSync(join(out, v)).equals(readFileSync(join(bundle, v))));
+        if (differs) return { ok: false, detail: `${how} at ${delay} ms: ${differs} differs from an uninterrupted export's` };
+        const imported = await ferry(['import', out, '--key', keyFile, '--state', s, '--wait', '--json']);
+        if (imported.code !== 0) return { ok: false, detail: `${how} at ${delay} ms: import of the resumed bundle exit ${imported.code}: ${firstLine(imported)}` };
+        const problem = await whole(s);
+        if (problem) return { ok: false, detail: `after the import: ${problem}` };
+        const { written } = JSON.parse(again.stdout) as { written: string[] };
+        return { ok: true, detail: `${how} at ${delay} ms; the resumed export wrote ${written.length} of ${expected.length} volumes, identical, imported` };
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+        rmSync(s, { recursive: true, force: true });
+      }
+    };
+
     // Kill points spread over the time an uninterrupted run of the command takes here (process
     // start included), measured once: a kill past the end would test nothing.
     const KILLED: Array<[string, () => string[]]> = [
@@ -151,6 +185,20 @@ export const crashArea: Area = {
           },
         });
       }
+    }
+    // Full runs only: the quick subset (in `make test`) kills import, which exercises export's files too.
+    const exportsSeen = { killed: 0, n: 0 };
+    for (let i = 0; i < (quick ? 0 : 12); i++) {
+      trials.push({
+        area: 'crash',
+        name: 'kill -9 during export',
+        run: async () => {
+          const r = await exportTrial(exportFrom + Math.floor(random() * (exportMs - exportFrom)));
+          exportsSeen.n++;
+          if (r.detail.startsWith('killed')) exportsSeen.killed++;
+          return { ...r, figure: `killed mid-run in ${exportsSeen.killed}/${exportsSeen.n}; kills over ${exportFrom}–${exportMs} ms (an export: ${exportRunMs} ms)` };
+        },
+      });
     }
     const imports = { killed: 0, n: 0 };
     for (let i = 0; i < perCommand; i++) {

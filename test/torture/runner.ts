@@ -22,7 +22,7 @@ export type TrialRow = TrialResult & { area: string; name: string; ms: number };
 const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 const cell = (s: string) => s.replace(/\|/g, '/').replace(/\n/g, ' ');
 
-export async function runTorture(o: { quick: boolean; areas: Area[]; seed: number; log?: (line: string) => void }): Promise<{ table: string; failed: number; results: TrialRow[] }> {
+export async function runTorture(o: { quick: boolean; areas: Area[]; seed: number; log?: (line: string) => void; trial?: (name: string) => boolean }): Promise<{ table: string; failed: number; results: TrialRow[] }> {
   const random = mulberry32(o.seed);
   const results: TrialRow[] = [];
   for (const area of o.areas) {
@@ -35,7 +35,7 @@ export async function runTorture(o: { quick: boolean; areas: Area[]; seed: numbe
       continue;
     }
     try {
-      for (const t of setup.trials) {
+      for (const t of setup.trials.filter((x) => o.trial?.(x.name) ?? true)) {
         const started = Date.now();
         const r = await t.run().catch((e: unknown): TrialResult => ({ ok: false, detail: `threw: ${(e as Error).message}` }));
         const row = { ...r, area: t.area, name: t.name, ms: Date.now() - started };
