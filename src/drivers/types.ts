@@ -100,6 +100,12 @@ export interface DriverContext<Upstream = unknown> {
   previous?: PreviousResource<Upstream>;
   /** The whole desired state, for resources that build on others (deb bases). */
   desired: DesiredState;
+  /**
+   * What the published snapshot holds for another resource (a deb-publication's members), if
+   * anything: so that a resource built on others reuses their published state instead of
+   * resolving them afresh.
+   */
+  publishedOf?(kind: string, name: string): PreviousResource | undefined;
   /** The state directory (for site keys and driver caches). */
   stateDir: string;
 }

@@ -130,18 +130,18 @@ export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> 
  * Whether a resource the snapshot holds with the same spec must be resolved again without a
  * refresh (Driver.revisitAt: a Release about to expire, a changed signing key).
  */
-async function revisitDue(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<boolean> {
-  const at = await revisitTime(resource, published, ctx);
+async function revisitDue(resource: Resource, published: ManifestResource, ctx: SyncContext, snapshot: SnapshotManifest | null = ctx.published): Promise<boolean> {
+  const at = await revisitTime(resource, published, ctx, snapshot);
   return at !== undefined && at <= Date.now();
 }
 
 /** When the resource's driver asks to resolve its published entry again (Driver.revisitAt), if ever. */
-async function revisitTime(resource: Resource, published: ManifestResource, ctx: SyncContext): Promise<number | undefined> {
+async function revisitTime(resource: Resource, published: ManifestResource, ctx: SyncContext, snapshot: SnapshotManifest | null = ctx.published): Promise<number | undefined> {
   const kind = kindOf(resource.kind);
   const driver = await kind?.driver();
   if (!kind || !driver?.revisitAt) return undefined;
   const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
-  return driver.revisitAt(resource, spec, driverContext(ctx, published, resource));
+  return driver.revisitAt(resource, spec, driverContext(ctx, published, resource, snapshot));
 }
 
 /**
@@ -156,7 +156,7 @@ export async function revisitsDue(snapshot: SnapshotManifest, ctx: SyncContext):
   const due: string[] = [];
   for (const resource of ctx.desired.resources) {
     const entry = held.get(resourceId(resource));
-    if (entry && entry.hash === resource.hash && (await revisitDue(resource, entry, ctx))) due.push(resourceId(resource));
+    if (entry && entry.hash === resource.hash && (await revisitDue(resource, entry, ctx, snapshot))) due.push(resourceId(resource));
   }
   return due;
 }
@@ -167,7 +167,7 @@ export async function nextRevisit(snapshot: SnapshotManifest, ctx: SyncContext):
   let next: number | undefined;
   for (const entry of snapshot.resources) {
     const resource = ctx.desired.resources.find((r) => r.kind === entry.kind && r.name === entry.name && r.hash === entry.hash);
-    const at = resource ? await revisitTime(resource, entry, ctx) : undefined;
+    const at = resource ? await revisitTime(resource, entry, ctx, snapshot) : undefined;
     if (at !== undefined && (next === undefined || at < next)) next = at;
   }
   return next;
@@ -184,8 +184,10 @@ function standing(r: ResolvedResource & { resolution: Resolution }): ResolvedRes
   return r.previous && unchangedUpstream(r.resource, r.resolution, r.previous) ? { ...r, keepsIndexes: true } : r;
 }
 
-function driverContext(ctx: SyncContext, previous: ManifestResource | undefined, resource: Resource): DriverContext {
-  return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: refreshes(ctx, resource), previous, desired: ctx.desired, stateDir: ctx.stateDir };
+/** `snapshot`: the snapshot `previous` belongs to (the published one, or the one just built), where publishedOf looks. */
+function driverContext(ctx: SyncContext, previous: ManifestResource | undefined, resource: Resource, snapshot: SnapshotManifest | null = ctx.published): DriverContext {
+  const publishedOf = (kind: string, name: string) => snapshot?.resources.find((r) => r.kind === kind && r.name === name);
+  return { fetcher: ctx.fetcher, blobs: ctx.blobs, logger: ctx.logger, signal: ctx.signal, refresh: refreshes(ctx, resource), previous, desired: ctx.desired, stateDir: ctx.stateDir, publishedOf };
 }
 
 /** `definedAt: file:line` of a resource, for log lines about it. */

@@ -31,6 +31,8 @@ export interface ContractSetup {
   spec: Record<string, unknown>;
   /** A spec that passes the schema but not the kind's parseSpec. */
   invalid: Record<string, unknown>;
+  /** Other mirrors of the site the resource builds on (a deb-publication's members): in ctx.desired too. */
+  others?: Array<{ kind: string; name: string; spec: Record<string, unknown> }>;
   fetcher: Fetcher;
   blobs: BlobStore;
   stateDir: string;
@@ -92,7 +94,8 @@ export function driverContract(fixture: ContractFixture): void {
       s = await fixture.setup();
       driver = await kind.driver();
       resource = { kind: kind.kind, name: 'contract', spec: s.spec, hash: hashValue({ kind: kind.kind, name: 'contract', spec: s.spec }) };
-      desired = { site, resources: [resource], hash: hashValue(resource.hash) };
+      const others = (s.others ?? []).map((o) => ({ ...o, hash: hashValue(o) }));
+      desired = { site, resources: [resource, ...others], hash: hashValue([resource.hash, ...others.map((o) => o.hash)]) };
     }, 120_000);
 
     afterAll(async () => {
