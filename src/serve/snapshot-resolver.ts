@@ -204,7 +204,15 @@ export function createSnapshotResolver(options: { stateDir: string; logger: Logg
       link = { key: before.key, target };
       return { target, atMs: before.atMs };
     }
-    throw new Error(`${currentLink} keeps changing`);
+    // Switched during every try (publishes milliseconds apart): readlink alone is atomic, so its
+    // target is one the link had; date it now, which is no earlier than the publish that made it
+    // current (the dating rule above), and keep nothing of it.
+    try {
+      return { target: await readlink(currentLink), atMs: Date.now() };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
   }
 
   return {
