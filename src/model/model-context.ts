@@ -24,9 +24,14 @@ export interface ModelContext {
   entity(file: string, name: string): Entity;
   /** Merged parameters and exports of a list of class files (node-merge.ts); never mutated. */
   mergeCache: Map<string, MergeSlot>;
+  /** The class lists rendered so far with a checkpoint, for lists sharing a prefix with them. */
+  checkpoints: Array<{ classes: ClassTrees; checkpoint: RenderCheckpoint }>;
   /** Class expansions of nodes (node-merge.ts), by the node's mapped classes, classes and applications. */
   expansionCache: Map<string, unknown>;
 }
+
+/** A node's class files in merge order, with their parameters. */
+export type ClassTrees = Array<{ file: string; params: PDict }>;
 
 /** One list of classes merged, and the first render of a node of those classes (checkpoint.ts). */
 export interface MergeSlot {
@@ -90,6 +95,7 @@ function build(files: ModelFiles, options: RenderOptions): ModelContext {
     mappings,
     errors,
     mergeCache: new Map(),
+    checkpoints: [],
     expansionCache: new Map(),
     entity(file: string, name: string): Entity {
       // A file is always read under one name (its class or node name).

@@ -4,15 +4,8 @@
  * `Infinity`) and as PyYAML's `4.0`, `1.0e-05`, `.inf`, `.nan` in YAML.
  */
 import { randomBytes } from 'node:crypto';
-import { PyFloat, pyFloatRepr } from './values/py-float.js';
+import { PyFloat, pyFloatRepr, withJsonMarker } from './values/py-float.js';
 import { yamlLib } from './yaml/yaml-lib.js';
-
-/** Python json.dumps spelling of a float. */
-function jsonFloat(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  return pyFloatRepr(x);
-}
 
 /** PyYAML's represent_float. */
 function yamlFloat(x: number): string {
@@ -24,24 +17,14 @@ function yamlFloat(x: number): string {
 }
 
 /**
- * JSON.stringify(value, null, indent) with PyFloats as bare numbers: each is first written as a
- * string holding a random per-call marker, and the quoted markers are then replaced.
+ * JSON.stringify(value, null, indent) with PyFloats as bare numbers: each is first written (its
+ * toJSON) as a string holding a random per-call marker, and the quoted markers are then
+ * replaced. No replacer function: JSON.stringify then stays on V8's fast path for the rest.
  */
 export function toPyJson(value: unknown, indent = 2): string {
   const marker = `\u0000${randomBytes(8).toString('hex')}:`;
-  let floats = false;
-  const text = JSON.stringify(
-    value,
-    (_k, x: unknown) => {
-      if (x instanceof PyFloat) {
-        floats = true;
-        return marker + jsonFloat(x.value);
-      }
-      return x;
-    },
-    indent,
-  );
-  if (!floats) return text;
+  const { out: text, marked } = withJsonMarker(marker, () => JSON.stringify(value, null, indent));
+  if (marked === 0) return text;
   const quoted = JSON.stringify(marker).slice(1, -1);
   return text.split(`"${quoted}`).map((part, i) => (i === 0 ? part : part.replace('"', ''))).join('');
 }

@@ -6,7 +6,7 @@
 import { FerryError, FerryErrors } from '../core/ferry-error.js';
 import { Interpolator, type RecordedError } from './values/interpolate.js';
 import { InventoryExports } from './query/inventory-exports.js';
-import { CONFIG_FILE, modelContext, type ModelContext } from './model-context.js';
+import { CONFIG_FILE, modelContext, type ClassTrees, type ModelContext } from './model-context.js';
 import { getAt, isPlainObject } from './values/path.js';
 import { Positions } from './values/positions.js';
 import type { MergedNode } from './node-merge.js';
@@ -15,7 +15,7 @@ import { planReuse, type RenderCheckpoint, type Reuse } from './values/checkpoin
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 
 export function renderNode(files: ModelFiles, node: string, options: RenderOptions = {}): RenderedNode {
-  const key = `${JSON.stringify(options.settings ?? {})}\u0000${node}`;
+  const key = `${JSON.stringify(options.settings ?? {})}\u0000${node}\u0000${options.incremental === true}`;
   const last = lastRenders.get(key);
   if (last && sameInputs(last, files)) return last.rendered;
   const ctx = modelContext(files, options);
@@ -23,7 +23,7 @@ export function renderNode(files: ModelFiles, node: string, options: RenderOptio
   const inv = new InventoryExports(ctx);
   const m = ctx.index.nodes.has(node) ? inv.merge(node) : undefined;
   const reuse = last && m && !Array.isArray(m) ? sinceLast(last, m, files, ctx) : undefined;
-  const { rendered, checkpoint } = renderTracked(ctx, inv, node, { track: true, reuse });
+  const { rendered, checkpoint } = renderTracked(ctx, inv, node, { track: options.incremental === true, reuse });
   if (m && !Array.isArray(m) && !m.hasQueries) {
     const read = [CONFIG_FILE, ...new Set([...rendered.classFiles.map((c) => c.file), m.file])];
     const params = new Map(rendered.classFiles.map((c) => [c.file, ctx.entity(c.file, c.name).parameters]));
@@ -105,7 +105,8 @@ function renderTracked(ctx: ModelContext, inv: InventoryExports, node: string, o
   const m = inv.merge(node);
   if (Array.isArray(m)) throw new FerryErrors(m);
   const slot = m.hasQueries ? undefined : m.slot;
-  const reuse = m.hasQueries ? undefined : (opts.reuse ?? (slot?.checkpoint ? planReuse(slot.checkpoint, m.own, true) : undefined));
+  const trees: ClassTrees | undefined = slot && !slot.checkpoint ? m.classFiles.map((c) => ({ file: c.file, params: ctx.entity(c.file, c.name).parameters })) : undefined;
+  const reuse = m.hasQueries ? undefined : (opts.reuse ?? (slot?.checkpoint ? planReuse(slot.checkpoint, m.own, true) : trees ? fromPrefix(ctx, trees, m.own) : undefined));
   const track = !m.hasQueries && (opts.track === true || (slot !== undefined && !slot.checkpoint));
   const params = new Interpolator(ctx.st, new Positions(), {
     query: (q, context, pos) => inv.query(q, context, opts.queryEnvironment ?? m.environment, pos),
@@ -122,7 +123,10 @@ function renderTracked(ctx: ModelContext, inv: InventoryExports, node: string, o
     throw all;
   }
   const checkpoint = track ? params.checkpoint(m.own) : undefined;
-  if (slot && !slot.checkpoint && checkpoint) slot.checkpoint = checkpoint;
+  if (slot && !slot.checkpoint && checkpoint) {
+    slot.checkpoint = checkpoint;
+    if (trees) ctx.checkpoints.push({ classes: trees, checkpoint });
+  }
   const parameters = params.root;
   const exportsRoot = exps.root;
   const rendered: RenderedNode = {
@@ -140,6 +144,27 @@ function renderTracked(ctx: ModelContext, inv: InventoryExports, node: string, o
   };
   if (!m.hasQueries) inv.fullRenders.set(node, rendered);
   return { rendered, checkpoint };
+}
+
+/**
+ * The first node of a class list renders from the checkpoint of another list that starts with
+ * the same classes (MCP nodes share the cluster's and the system defaults' classes, which hold
+ * most of the references): the merged parameters differ at most where the classes after the
+ * common prefix, of either list, set something, and where either node sets something itself.
+ */
+function fromPrefix(ctx: ModelContext, trees: ClassTrees, own: PDict[]): Reuse | undefined {
+  let best: { classes: ClassTrees; checkpoint: RenderCheckpoint } | undefined;
+  let bestLen = 0;
+  for (const c of ctx.checkpoints) {
+    let n = 0;
+    while (n < trees.length && n < c.classes.length && trees[n].file === c.classes[n].file) n++;
+    if (n > bestLen) [best, bestLen] = [c, n];
+  }
+  if (!best) return undefined;
+  const changed = [...own];
+  for (let i = bestLen; i < trees.length; i++) changed.push(trees[i].params);
+  for (let i = bestLen; i < best.classes.length; i++) changed.push(best.classes[i].params);
+  return planReuse(best.checkpoint, changed, true);
 }
 
 /** The position of the value at `path` (below parameters), or of its nearest located ancestor. */

@@ -23,6 +23,12 @@ export interface RenderOptions {
    * match the nodes of the same environment). For diffing against reclass.
    */
   reclassInventoryQuirks?: boolean;
+  /**
+   * renderNode only: keep what each value of the render read, so that the next render of this
+   * node, after a commit, re-renders only what the commit's changed files reach (a controller
+   * renders its node at every commit). A one-shot render leaves it off: tracking costs a little.
+   */
+  incremental?: boolean;
 }
 
 export interface RenderedNode {

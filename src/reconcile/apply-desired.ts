@@ -28,7 +28,7 @@ export interface DesiredResult {
 export function loadDesired(files: ModelFiles, options: { node?: string } = {}): DesiredResult {
   const kinds = registeredKinds();
   const nodeName = chooseNode(files, options.node);
-  const node = renderNode(files, nodeName);
+  const node = renderNode(files, nodeName, { incremental: true });
   const { ferry, origin, notMirrored, errors: mcpErrors, explain } = withMcpMirrors(unboxFloats(node.parameters), kinds);
   const errors = [...mcpErrors.map((e) => at(e, node)), ...validateFerry({ ferry, locate: (p) => node.locate(p), origin, kinds })];
   if (errors.length) throw new FerryErrors(errors);
@@ -75,7 +75,7 @@ export interface ExplainResult {
 
 /** What `ferry desired` prints: each MCP entry's translation, what is not mirrored, and every error. */
 export function explainDesired(files: ModelFiles, options: { node?: string } = {}): ExplainResult {
-  const node = renderNode(files, chooseNode(files, options.node));
+  const node = renderNode(files, chooseNode(files, options.node), { incremental: true });
   const { explain, notMirrored } = withMcpMirrors(unboxFloats(node.parameters));
   let errors: FerryError[] = [];
   try {

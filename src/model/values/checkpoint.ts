@@ -65,6 +65,11 @@ export interface Reuse {
   redo: Set<string>;
   /** Proper prefixes of `redo` keys: containers that cannot be reused whole. */
   spine: Set<string>;
+  /**
+   * For each container the render descends into, its children that cannot simply be taken
+   * from the checkpoint (changed, on the spine, or to render again); the others are.
+   */
+  special: Map<string, Set<string>>;
 }
 
 /** One path of a checkpoint's index: whether a value is rendered there, which values read it. */
@@ -129,5 +134,17 @@ export function planReuse(cp: RenderCheckpoint, changed: PDict[], withOwn: boole
   redo.forEach((key) => {
     for (let i = key.indexOf(SEP); i >= 0; i = key.indexOf(SEP, i + 1)) spine.add(key.slice(0, i));
   });
-  return { from: cp, changed: paths, redo, spine };
+  const special = new Map<string, Set<string>>();
+  const mark = (key: string): void => {
+    const i = key.lastIndexOf(SEP);
+    const parent = i < 0 ? '' : key.slice(0, i);
+    let set = special.get(parent);
+    if (!set) special.set(parent, (set = new Set()));
+    set.add(i < 0 ? key : key.slice(i + 1));
+  };
+  redo.forEach(mark);
+  spine.forEach(mark);
+  paths.leaves.forEach(mark);
+  paths.above.forEach(mark);
+  return { from: cp, changed: paths, redo, spine, special };
 }

@@ -107,12 +107,19 @@ export class Interpolator {
       if (cp !== MISSING && !covered && !r.spine.has(key) && !r.redo.has(key) && !r.changed.above.has(key)) return cp;
       if (cp === MISSING || covered) return this.renderSimple(x, path);
     }
+    // A container the render descends into: its children outside `special` are the checkpoint's.
+    const special = r.special.get(key);
     if (x instanceof PDict) {
       const o: Record<string, unknown> = {};
       const from = isPlainObject(cp) ? cp : undefined;
       x.entries.forEach((child, k) => {
+        const has = from !== undefined && Object.prototype.hasOwnProperty.call(from, k);
+        if (has && (special === undefined || !special.has(k))) {
+          o[k] = (from as Record<string, unknown>)[k];
+          return;
+        }
         path.push(k);
-        o[k] = this.renderReuse(child, path, key === '' ? k : key + SEP + k, from && Object.prototype.hasOwnProperty.call(from, k) ? from[k] : MISSING);
+        o[k] = this.renderReuse(child, path, key === '' ? k : key + SEP + k, has ? (from as Record<string, unknown>)[k] : MISSING);
         path.pop();
       });
       this.positions.link(o, x);
@@ -122,8 +129,13 @@ export class Interpolator {
       const from = Array.isArray(cp) ? cp : undefined;
       const a = new Array<unknown>(x.items.length);
       for (let i = 0; i < a.length; i++) {
+        const has = from !== undefined && i < from.length;
+        if (has && (special === undefined || !special.has(String(i)))) {
+          a[i] = (from as unknown[])[i];
+          continue;
+        }
         path.push(i);
-        a[i] = this.renderReuse(x.items[i], path, key + SEP + i, from && i < from.length ? from[i] : MISSING);
+        a[i] = this.renderReuse(x.items[i], path, key + SEP + i, has ? (from as unknown[])[i] : MISSING);
         path.pop();
       }
       this.positions.link(a, x);

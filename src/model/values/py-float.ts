@@ -5,8 +5,33 @@
  * `4.0` in JSON and YAML. Floats JS already spells as Python does (`0.5`) stay plain numbers.
  * Instances are immutable and may be shared between nodes.
  */
+/** Set while toPyJson (py-output.ts) writes: the marker PyFloats are written with there. */
+let jsonMarker: string | undefined;
+/** How many PyFloats were written with the marker. */
+let marked = 0;
+
+/** Runs `fn` with PyFloats written as marked strings; returns its result and how many were. */
+export function withJsonMarker<T>(marker: string, fn: () => T): { out: T; marked: number } {
+  const before = [jsonMarker, marked] as const;
+  jsonMarker = marker;
+  marked = 0;
+  try {
+    const out = fn();
+    return { out, marked };
+  } finally {
+    [jsonMarker, marked] = before;
+  }
+}
+
 export class PyFloat {
   constructor(readonly value: number) {}
+
+  /** In toPyJson: a string holding the marker and Python's spelling; else the number. */
+  toJSON(): unknown {
+    if (jsonMarker === undefined) return this.value;
+    marked++;
+    return jsonMarker + pyJsonFloat(this.value);
+  }
 
   valueOf(): number {
     return this.value;
@@ -28,6 +53,13 @@ export function numberOf(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (v instanceof PyFloat) return v.value;
   return undefined;
+}
+
+/** Python json.dumps spelling of a float. */
+export function pyJsonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return pyFloatRepr(x);
 }
 
 /** Python `repr(float)` (the shortest round-trip form, exponent outside 1e-4 .. 1e16). */
