@@ -81,6 +81,29 @@ describe('render checkpoints shared by nodes of the same classes', () => {
   });
 });
 
+// The first node of a class list renders from the checkpoint of a list with the same first
+// classes: whatever the classes after the common prefix set, in either list, is rendered again.
+const prefixed = {
+  'classes/common.yml': 'parameters:\n  _param:\n    base: b\n    url: http://${_param:base}/${_param:role}\n    plain: ${_param:base}-p\n  common:\n    url: ${_param:url}\n    plain: ${_param:plain}\n    list: [1]\n',
+  'classes/role/a.yml': 'parameters:\n  _param:\n    role: a\n  only_a: ${_param:plain}\n  common:\n    list: [2]\n',
+  'classes/role/b.yml': 'parameters:\n  _param:\n    role: b\n    base: bb\n  common:\n    extra: ${common:url}\n',
+  'classes/role/c.yml': 'classes:\n  - role.a\nparameters:\n  ~common:\n    url: own\n',
+  'nodes/x1.yml': 'classes:\n  - common\n  - role.a\n',
+  'nodes/x2.yml': 'classes:\n  - common\n  - role.b\n',
+  'nodes/x3.yml': 'classes:\n  - common\n  - role.c\n',
+  'nodes/x4.yml': 'classes:\n  - role.a\n  - common\n',
+};
+
+describe('render checkpoints shared by class lists with a common prefix', () => {
+  it('gives every node what it renders alone', () => {
+    const inv = renderInventory(files(prefixed));
+    for (const n of Object.keys(inv.nodes)) expect(text(inv.nodes[n])).toBe(text(alone(prefixed, n)));
+    expect(inv.nodes.x2.parameters.common).toEqual({ url: 'http://bb/b', plain: 'bb-p', list: [1], extra: 'http://bb/b' });
+    expect(inv.nodes.x3.parameters.common).toEqual({ url: 'own' });
+    expect(inv.nodes.x1.parameters.common).toEqual({ url: 'http://b/a', plain: 'b-p', list: [1, 2] });
+  });
+});
+
 // A node rendered again after a commit reuses its last render except where the changed files'
 // parameters (old and new) reach; the result must equal a render from scratch.
 const base: Record<string, string> = {
