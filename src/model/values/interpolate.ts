@@ -115,11 +115,11 @@ export class Interpolator {
       x.entries.forEach((child, k) => {
         const has = from !== undefined && Object.prototype.hasOwnProperty.call(from, k);
         if (has && (special === undefined || !special.has(k))) {
-          o[k] = (from as Record<string, unknown>)[k];
+          o[k] = (from)[k];
           return;
         }
         path.push(k);
-        o[k] = this.renderReuse(child, path, key === '' ? k : key + SEP + k, has ? (from as Record<string, unknown>)[k] : MISSING);
+        o[k] = this.renderReuse(child, path, key === '' ? k : key + SEP + k, has ? (from)[k] : MISSING);
         path.pop();
       });
       this.positions.link(o, x);
