@@ -64,6 +64,8 @@ export interface Resolution<Scratch = unknown, Upstream = unknown> {
   upstream?: Upstream;
   /** Problems that do not stop the resource (an optional relation unresolved, say). */
   warnings?: FerryError[];
+  /** What `ferry plan` says about the resource beside its files (pypi: the dependencies it did not follow, by name). */
+  notes?: string[];
   /** Anything resolve learnt that generate needs (parsed stanzas, say); not persisted. */
   scratch?: Scratch;
   /**

@@ -26,6 +26,7 @@ export function formatPlan(plan: Plan): string {
     const files = r.files === undefined ? '' : `  ${r.files} files, fetch ${r.fetchFiles ?? 0} (${formatBytes(r.fetchBytes ?? 0)})`;
     lines.push(`  ${SIGN[r.change]} ${r.id.padEnd(32)} ${r.change}${files}`);
     lines.push(...listPaths('+', r.addedPaths), ...listPaths('-', r.removedPaths));
+    for (const n of r.notes ?? []) lines.push(`      ? ${n}`);
     if (r.trustOnFirstUse?.length) {
       lines.push(`      ! ${r.trustOnFirstUse.length} file(s) with no digest in the model: trust on first use (the sha256 of the first download is recorded in the snapshot)`);
       lines.push(...listPaths('!', r.trustOnFirstUse));

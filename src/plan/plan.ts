@@ -36,6 +36,8 @@ export interface ResourceChange {
   /** Mirrored files (not generated indexes) that appear or disappear: packages, images, … */
   addedPaths?: string[];
   removedPaths?: string[];
+  /** What its driver says about it beside its files (Resolution.notes: dependencies not followed, say). */
+  notes?: string[];
 }
 
 export interface Plan {

@@ -389,7 +389,9 @@ export async function planResolved(plan: Plan, resolved: ResolvedResource[], blo
     for (const d of mine) present.add(d);
     r.present = mine;
   }
-  return planFiles(plan, byId, present, published, fetched);
+  const planned = planFiles(plan, byId, present, published, fetched);
+  const notes = new Map(resolved.filter((r) => r.resolution?.notes?.length).map((r) => [resourceId(r.resource), r.resolution!.notes!]));
+  return notes.size === 0 ? planned : { ...planned, resources: planned.resources.map((rc) => (notes.has(rc.id) ? { ...rc, notes: notes.get(rc.id) } : rc)) };
 }
 
 /** Runs generate, for the drivers that allow it, of the resources generateAll will generate; never throws. */

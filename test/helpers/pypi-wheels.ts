@@ -69,6 +69,8 @@ export interface WheelSpec {
   tag?: string;
   /** Replace METADATA with these bytes (a bomb, say). */
   metadataEntry?: ZipEntry;
+  /** Bytes of incompressible data in `<name>/data.bin` (stored), before the .dist-info files: a wheel of some size. */
+  payload?: number;
 }
 
 export interface BuiltFile {
@@ -80,6 +82,17 @@ export interface BuiltFile {
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** `n` deterministic, incompressible bytes. */
+function noise(n: number, seed: string): Buffer {
+  const out = Buffer.alloc(n);
+  let block = createHash('sha256').update(seed).digest();
+  for (let at = 0; at < n; at += block.length) {
+    block.copy(out, at);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
 const recordHash = (b: Uint8Array) => `sha256=${createHash('sha256').update(b).digest('base64url')}`;
 const escapeName = (n: string) => n.replace(/[-_.]+/g, '_');
 
@@ -105,23 +118,64 @@ export function makeWheel(w: WheelSpec): BuiltFile {
   const metadata = Buffer.from(metadataText(w));
   const files: Array<[string, Buffer]> = [
     [`${escapeName(w.name).toLowerCase()}/__init__.py`, Buffer.from(`VERSION = ${JSON.stringify(w.version)}\n`)],
+    ...(w.payload ? ([[`${escapeName(w.name).toLowerCase()}/data.bin`, noise(w.payload, `${w.name}-${w.version}-${tag}`)]] as Array<[string, Buffer]>) : []),
     [`${info}/METADATA`, metadata],
     [`${info}/WHEEL`, Buffer.from(`Wheel-Version: 1.0\nGenerator: ferry-tests\nRoot-Is-Purelib: ${tag.endsWith('-none-any') ? 'true' : 'false'}\nTag: ${tag}\n`)],
   ];
   const record = Buffer.from([...files.map(([p, b]) => `${p},${recordHash(b)},${b.length}`), `${info}/RECORD,,`, ''].join('\n'));
-  const entries: ZipEntry[] = [...files.map(([name, data]) => ({ name, data })), { name: `${info}/RECORD`, data: record }];
-  if (w.metadataEntry) entries[1] = w.metadataEntry;
+  const entries: ZipEntry[] = [...files.map(([name, data]) => ({ name, data, stored: name.endsWith('/data.bin') })), { name: `${info}/RECORD`, data: record }];
+  if (w.metadataEntry) entries[entries.findIndex((e) => e.name.endsWith('/METADATA'))] = w.metadataEntry;
   const bytes = makeZip(entries);
   return { filename: `${dist}-${tag}.whl`, bytes, sha256: sha256(bytes), metadata };
 }
 
-/** A gzip "sdist" (its contents are not built by the tests). */
-export function makeSdist(name: string, version: string): BuiltFile {
-  const bytes = gzipSync(Buffer.from(`${name}-${version} source\n`));
-  return { filename: `${escapeName(name)}-${version}.tar.gz`, bytes, sha256: sha256(bytes) };
+/** A tar archive (ustar headers), entries in order. */
+export function makeTar(entries: ReadonlyArray<{ name: string; data: Uint8Array; type?: string }>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const h = Buffer.alloc(512);
+    h.write(e.name, 0, 100, 'utf8');
+    h.write('0000644\0', 100);
+    h.write('0000000\0', 108);
+    h.write('0000000\0', 116);
+    h.write(`${e.data.length.toString(8).padStart(11, '0')}\0`, 124);
+    h.write('00000000000\0', 136);
+    h.write('        ', 148);
+    h.write(e.type ?? '0', 156);
+    h.write('ustar\0', 257);
+    h.write('00', 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(h, Buffer.from(e.data), Buffer.alloc((512 - (e.data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+export interface SdistSpec {
+  /** Default 2.1 (before PEP 643). */
+  metadataVersion?: string;
+  requires?: string[];
+  /** PEP 643 Dynamic fields. */
+  dynamic?: string[];
+  /** Files before PKG-INFO in the archive (a long path, say). */
+  before?: Array<{ name: string; data: Uint8Array }>;
+}
+
+/** An sdist: `<name>-<version>.tar.gz` holding `<name>-<version>/PKG-INFO` and a setup.py (not built by the tests). */
+export function makeSdist(name: string, version: string, o: SdistSpec = {}): BuiltFile {
+  const top = `${escapeName(name)}-${version}`;
+  const pkgInfo = Buffer.from(
+    [`Metadata-Version: ${o.metadataVersion ?? '2.1'}`, `Name: ${name}`, `Version: ${version}`, ...(o.dynamic ?? []).map((d) => `Dynamic: ${d}`), ...(o.requires ?? []).map((r) => `Requires-Dist: ${r}`), '', ''].join('\n'),
+  );
+  const bytes = gzipSync(makeTar([...(o.before ?? []), { name: `${top}/setup.py`, data: Buffer.from('raise SystemExit("not built by the tests")\n') }, { name: `${top}/PKG-INFO`, data: pkgInfo }]));
+  return { filename: `${top}.tar.gz`, bytes, sha256: sha256(bytes) };
 }
 
 export interface UpstreamFile extends BuiltFile {
+  /** Digests the pages give instead of the file's own (a liar). */
+  claims?: Record<string, string>;
   requiresPython?: string;
   yanked?: boolean | string;
 }
@@ -136,6 +190,8 @@ export interface LayoutOptions {
   metadataFiles?: boolean;
   /** Also write `index.json` pages (PEP 691), for a server that negotiates. */
   json?: boolean;
+  /** The digest the pages give for each file (default sha256; an old devpi or pypiserver gives md5). */
+  digest?: 'sha256' | 'md5' | 'sha1' | 'none';
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -157,14 +213,18 @@ export async function writeUpstream(root: string, projects: readonly UpstreamPro
     const json: unknown[] = [];
     for (const f of p.files) {
       await writeFile(join(dir, f.filename), f.bytes);
+      const algo = options.digest ?? 'sha256';
+      // The file's own digest, or what it claims (a liar's sha256 or md5).
+      const digest = algo === 'none' ? undefined : (f.claims?.[algo] ?? (algo === 'sha256' ? f.sha256 : createHash(algo).update(f.bytes).digest('hex')));
+      const fragment = digest ? `#${algo}=${digest}` : '';
       const meta = withMeta && f.metadata ? sha256(f.metadata) : undefined;
       if (meta) await writeFile(join(dir, `${f.filename}.metadata`), f.metadata!);
-      const attrs = [`href="../../files/${norm}/${encodeURIComponent(f.filename)}#sha256=${f.sha256}"`];
+      const attrs = [`href="../../files/${norm}/${encodeURIComponent(f.filename)}${fragment}"`];
       if (f.requiresPython) attrs.push(`data-requires-python="${esc(f.requiresPython)}"`);
       if (meta) attrs.push(`data-dist-info-metadata="sha256=${meta}"`);
       if (f.yanked) attrs.push(`data-yanked="${f.yanked === true ? '' : esc(f.yanked)}"`);
       links.push(`<a ${attrs.join(' ')}>${esc(f.filename)}</a><br/>`);
-      json.push({ filename: f.filename, url: `../../files/${norm}/${encodeURIComponent(f.filename)}`, hashes: { sha256: f.sha256 }, ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}), ...(meta ? { 'core-metadata': { sha256: meta } } : {}), yanked: f.yanked ?? false });
+      json.push({ filename: f.filename, url: `../../files/${norm}/${encodeURIComponent(f.filename)}`, hashes: digest ? { [algo]: digest } : {}, ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}), ...(meta ? { 'core-metadata': { sha256: meta } } : {}), yanked: f.yanked ?? false });
     }
     await writeFile(join(root, 'simple', norm, 'index.html'), `<!DOCTYPE html><html><body><h1>Links for ${esc(p.name)}</h1>\n${links.join('\n')}\n</body></html>\n`);
     if (options.json) await writeFile(join(root, 'simple', norm, 'index.json'), JSON.stringify({ meta: { 'api-version': '1.0' }, name: norm, files: json }));
@@ -176,6 +236,10 @@ export interface PypiUpstreamServer {
   index: string;
   url: string;
   requests: string[];
+  /** `<path> <Range header>` of each request that had one. */
+  ranges: string[];
+  /** Body bytes sent under /files/ (distributions and .metadata files). */
+  fileBytes(): number;
   close(): Promise<void>;
 }
 
@@ -184,10 +248,12 @@ export interface PypiUpstreamServer {
  * `index.json` (PEP 691) when Accept asks for JSON and the folder has one, else `index.html`;
  * `/files/...` redirect (302) to `/cdn/files/...` when `redirectFiles` (a separate file host).
  */
-export async function startPypiUpstream(root: string, options: { redirectFiles?: boolean } = {}): Promise<PypiUpstreamServer> {
+export async function startPypiUpstream(root: string, options: { redirectFiles?: boolean; ranges?: boolean } = {}): Promise<PypiUpstreamServer> {
   const { createServer } = await import('node:http');
   const { readFile, stat } = await import('node:fs/promises');
   const requests: string[] = [];
+  const ranges: string[] = [];
+  let fileBytes = 0;
   const server = createServer((req, res) => {
     void (async () => {
       let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -212,6 +278,24 @@ export async function startPypiUpstream(root: string, options: { redirectFiles?:
       } else if (path.endsWith('.metadata')) type = 'text/plain';
       try {
         const body = await readFile(file);
+        const range = req.headers.range;
+        if (range) ranges.push(`${path} ${range}`);
+        // One byte range (RFC 9110 §14.1.2), as nginx answers it; `ranges: false` answers 200, as a server without them.
+        const m = options.ranges !== false && range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
+        if (m && (m[1] !== '' || m[2] !== '')) {
+          const start = m[1] === '' ? Math.max(0, body.length - Number(m[2])) : Number(m[1]);
+          const end = m[1] === '' || m[2] === '' ? body.length - 1 : Math.min(Number(m[2]), body.length - 1);
+          if (start >= body.length || end < start) {
+            res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+            return;
+          }
+          const part = body.subarray(start, end + 1);
+          if (path.startsWith('/files/')) fileBytes += part.length;
+          res.writeHead(206, { 'content-type': type, 'content-length': part.length, 'content-range': `bytes ${start}-${end}/${body.length}` });
+          res.end(req.method === 'HEAD' ? undefined : part);
+          return;
+        }
+        if (path.startsWith('/files/')) fileBytes += body.length;
         res.writeHead(200, { 'content-type': type, 'content-length': body.length });
         res.end(req.method === 'HEAD' ? undefined : body);
       } catch {
@@ -227,6 +311,8 @@ export async function startPypiUpstream(root: string, options: { redirectFiles?:
     url,
     index: `${url}/simple/`,
     requests,
+    ranges,
+    fileBytes: () => fileBytes,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -8,6 +8,9 @@ import { parseRequirement, type Requirement } from './requirement.js';
 import { parseSpecifierSet, type SpecifierSet } from './specifier.js';
 
 export interface CoreMetadata {
+  metadataVersion?: string;
+  /** PEP 643 `Dynamic` fields (an sdist's PKG-INFO). */
+  dynamic: string[];
   name?: string;
   version?: string;
   requiresPython?: SpecifierSet;
@@ -62,6 +65,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     }
   });
   return {
+    metadataVersion: one('metadata-version'),
+    dynamic: h.get('dynamic') ?? [],
     name: one('name'),
     version: one('version'),
     ...(requiresPython ? { requiresPython, requiresPythonText } : {}),

@@ -22,7 +22,8 @@ import { isUrlInclude, parseRequirementsFile } from './requirements-file.js';
 import type { ServedProject } from './simple-pages.js';
 import { formatSpecifierSet, type SpecifierSet } from './specifier.js';
 import type { PypiSpec } from './spec.js';
-import { fetchProjectList, fetchProjectPage, fetchText, projectUrl, wheelMetadata, type FetchedPage } from './upstream.js';
+import { sdistRequiresDistTrusted } from './sdist.js';
+import { adoptByDigest, ensureFile, fetchProjectList, fetchProjectPage, fetchText, metadataFromWheelFile, OTHER_DIGESTS, projectUrl, rangedWheelMetadata, sdistPkgInfo, wheelMetadata, type FetchedPage } from './upstream.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -35,8 +36,12 @@ export interface PypiUpstream {
   pages: Record<string, string>;
   /** Requirements/constraints file URL -> sha256. */
   sources: Record<string, string>;
-  /** Wheel sha256 -> its core metadata in the blob store. */
+  /** Wheel sha256 (or URL, for a wheel the index gives no sha256 for) -> its core metadata in the blob store. */
   metadata: Record<string, StoredBlob>;
+  /** `md5:<hex>` (a digest other than sha256 an index gave) -> the sha256 of the file checked against it. */
+  digests?: Record<string, string>;
+  /** What the plan says about the mirror: dependencies not followed, by name. */
+  notes?: string[];
 }
 
 export interface PypiScratch {
@@ -48,6 +53,7 @@ export interface PypiResolution {
   upstream: PypiUpstream;
   scratch: PypiScratch;
   warnings: FerryError[];
+  notes?: string[];
   unchanged?: boolean;
 }
 
@@ -99,6 +105,9 @@ class Resolver {
   readonly constraints = new Map<string, SpecifierSet[]>();
   readonly sources: Record<string, string> = {};
   readonly metadata: Record<string, StoredBlob> = {};
+  readonly digests: Record<string, string> = {};
+  readonly shas = new Map<string, Promise<string>>();
+  readonly notes: string[] = [];
   readonly metadataText = new Map<string, Promise<string>>();
   readonly errors: FerryError[] = [];
   readonly warnings: FerryError[] = [];
@@ -268,22 +277,47 @@ class Resolver {
     return parts.join(', ');
   }
 
-  /** The dependencies of one version (from one of its wheels), each wanted in turn. */
+  /**
+   * The dependencies of one version, each wanted in turn. Its core metadata comes from one of
+   * the wheels the mirror keeps (PEP 658 file, else the wheel, downloaded anyway); with none
+   * kept, from another wheel of that version upstream (PEP 658, else by ranges: it is not kept);
+   * with no wheel at all, from its sdist's PKG-INFO when PEP 643 lets it be trusted; otherwise
+   * the plan says what was not followed.
+   */
   async follow(norm: string, version: string, cs: Candidate[], extras: string[]): Promise<void> {
     const key = `${norm} ${version} ${extras.join(',')}`;
     if (this.followed.has(key)) return;
     this.followed.add(key);
-    const wheels = cs.filter((c) => c.dist.kind === 'wheel').sort((a, b) => Number(b.file.coreMetadata !== false) - Number(a.file.coreMetadata !== false) || (a.file.filename < b.file.filename ? -1 : 1));
-    if (wheels.length === 0) {
-      this.warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: project ${norm} ${version} has only sdists here: its dependencies are not followed`, { resource: this.id, project: norm }));
-      return;
-    }
-    const c = wheels[0];
-    let meta;
+    const byMetadata = (a: Candidate, b: Candidate) => Number(b.file.coreMetadata !== false) - Number(a.file.coreMetadata !== false) || (a.file.filename < b.file.filename ? -1 : 1);
+    const kept = cs.filter((c) => c.dist.kind === 'wheel').sort(byMetadata);
+    let c: Candidate = kept[0] ?? cs[0];
+    let text: string;
     try {
-      meta = parseCoreMetadata(await this.metadataOf(norm, c));
+      if (kept.length > 0) text = await this.metadataOf(norm, c, true);
+      else {
+        const others = (await this.allFiles(norm)).filter((o) => o.version === version && o.dist.kind === 'wheel').sort(byMetadata);
+        if (others.length > 0) {
+          c = others[0];
+          text = await this.metadataOf(norm, c, false);
+        } else {
+          c = cs.find((x) => x.dist.kind === 'sdist') ?? c;
+          const pkg = await this.pkgInfoOf(norm, c);
+          const trusted = sdistRequiresDistTrusted(parseCoreMetadata(pkg));
+          if (trusted !== true) {
+            this.notes.push(`dependencies of ${norm} ${version} not followed: it has only an sdist (${c.file.filename}), and ${trusted}`);
+            return;
+          }
+          text = pkg;
+        }
+      }
     } catch (e) {
       if (e instanceof FerryError) throw e;
+      throw new FerryError('FERRY_BAD_INDEX', `${this.id}: project ${norm}: the metadata of ${c.file.filename} (${c.file.url}): ${(e as Error).message}`, { resource: this.id, project: norm, file: c.file.filename, url: c.file.url }, e);
+    }
+    let meta;
+    try {
+      meta = parseCoreMetadata(text);
+    } catch (e) {
       throw new FerryError('FERRY_BAD_INDEX', `${this.id}: project ${norm}: the metadata of ${c.file.filename} (${c.file.url}): ${(e as Error).message}`, { resource: this.id, project: norm, file: c.file.filename, url: c.file.url }, e);
     }
     const deps: Wanted[] = [];
@@ -308,40 +342,85 @@ class Resolver {
     await Promise.all(deps.map((d) => this.want(d).catch((e: unknown) => this.errors.push(...toFerryErrors(e)))));
   }
 
-  /** A wheel's core metadata, fetched or read once, kept in the blob store (served as PEP 658). */
-  metadataOf(norm: string, c: Candidate): Promise<string> {
+  /** Every distribution of a project's page, whatever the mirror keeps (for metadata only). */
+  async allFiles(norm: string): Promise<Candidate[]> {
+    await this.candidates(norm);
+    return candidates(norm, (await this.page(norm)).page.files, { wheels: true, sdists: true });
+  }
+
+  /**
+   * The sha256 of a file: the index's, or, when the index gives only another digest pip accepts
+   * (md5, sha1, ...), the one it has once downloaded and checked against that digest (kept from
+   * the last run while its blob is there).
+   */
+  sha256For(norm: string, c: Candidate): Promise<string> {
     const sha = c.file.hashes.sha256;
-    let p = this.metadataText.get(sha);
+    const what = { resource: this.id, project: norm, file: c.file.filename, url: c.file.url };
+    if (sha !== undefined) {
+      if (/^[0-9a-f]{64}$/.test(sha)) return Promise.resolve(sha);
+      return Promise.reject(new FerryError('FERRY_BAD_INDEX', `${this.id}: project ${norm}: ${c.file.filename} (${c.file.url}) has a sha256 that is not 64 hex digits`, what));
+    }
+    const algo = OTHER_DIGESTS.find((a) => c.file.hashes[a] !== undefined);
+    if (!algo) {
+      const given = Object.keys(c.file.hashes);
+      return Promise.reject(
+        new FerryError('FERRY_BAD_INDEX', `${this.id}: project ${norm}: ${c.file.filename} (${c.file.url}) has no digest in the index that pip accepts${given.length ? ` (only ${given.join(', ')})` : ''}: every file is verified against the index (sha256, or ${OTHER_DIGESTS.join(', ')})`, what),
+      );
+    }
+    const digestKey = `${algo}:${c.file.hashes[algo]}`;
+    let p = this.shas.get(digestKey);
     if (!p) {
       p = this.queue.add<string>(async () => {
-        const known = this.ctx.previous?.upstream?.metadata?.[sha];
-        if (known && (await this.ctx.blobs.has(known.sha256))) {
-          this.metadata[sha] = known;
-          return (await readFile(this.ctx.blobs.pathOf(known.sha256))).toString('utf8');
-        }
-        const bytes = await wheelMetadata(this.ctx, this.id, norm, c, sha);
-        this.metadata[sha] = await this.ctx.blobs.putBytes(bytes);
-        return Buffer.from(bytes).toString('utf8');
+        const known = this.ctx.previous?.upstream?.digests?.[digestKey];
+        const sha256 = known && (await this.ctx.blobs.has(known)) ? known : (await adoptByDigest(this.ctx, this.id, norm, c, algo, c.file.hashes[algo])).sha256;
+        this.digests[digestKey] = sha256;
+        return sha256;
       });
       p.catch(() => undefined);
-      this.metadataText.set(sha, p);
+      this.shas.set(digestKey, p);
     }
     return p;
   }
-}
 
-function sha256Of(resolver: Resolver, norm: string, c: Candidate): string | undefined {
-  const sha = c.file.hashes.sha256;
-  if (sha && /^[0-9a-f]{64}$/.test(sha)) return sha;
-  resolver.errors.push(
-    new FerryError('FERRY_BAD_INDEX', `${resolver.id}: project ${norm}: ${c.file.filename} (${c.file.url}) has no sha256 in the index${Object.keys(c.file.hashes).length ? ` (only ${Object.keys(c.file.hashes).join(', ')})` : ''}: every file is verified against the index's sha256`, {
-      resource: resolver.id,
-      project: norm,
-      file: c.file.filename,
-      url: c.file.url,
-    }),
-  );
-  return undefined;
+  /**
+   * A wheel's core metadata, fetched or read once, kept in the blob store (served as PEP 658 when
+   * the wheel is kept). `kept`: the mirror keeps the wheel, so reading it whole costs nothing
+   * more; else it is read by ranges.
+   */
+  metadataOf(norm: string, c: Candidate, kept: boolean): Promise<string> {
+    const key = c.file.hashes.sha256 ?? c.file.url;
+    let p = this.metadataText.get(key);
+    if (!p) {
+      p = this.queue.add<string>(async () => {
+        const known = this.ctx.previous?.upstream?.metadata?.[key];
+        if (known && (await this.ctx.blobs.has(known.sha256))) {
+          this.metadata[key] = known;
+          return (await readFile(this.ctx.blobs.pathOf(known.sha256))).toString('utf8');
+        }
+        const whole = async () => this.ctx.blobs.pathOf(await this.fileInStore(norm, c));
+        const what = { resource: this.id, project: norm, file: c.file.filename, url: c.file.url };
+        const bytes = await wheelMetadata(this.ctx, this.id, norm, c, async () => (kept ? metadataFromWheelFile(this.ctx, await whole(), what) : (await rangedWheelMetadata(this.ctx, this.id, norm, c, whole)).bytes));
+        this.metadata[key] = await this.ctx.blobs.putBytes(bytes);
+        return Buffer.from(bytes).toString('utf8');
+      });
+      p.catch(() => undefined);
+      this.metadataText.set(key, p);
+    }
+    return p;
+  }
+
+  /** A file downloaded into the blob store, verified against the index; its sha256. */
+  async fileInStore(norm: string, c: Candidate): Promise<string> {
+    const sha = await this.sha256For(norm, c);
+    await ensureFile(this.ctx, c, sha, { resource: this.id, project: norm });
+    return sha;
+  }
+
+  /** An sdist's PKG-INFO (the sdist is kept: it is downloaded into the blob store). */
+  async pkgInfoOf(norm: string, c: Candidate): Promise<string> {
+    const sha = await this.sha256For(norm, c);
+    return Buffer.from(await this.queue.add(() => sdistPkgInfo(this.ctx, this.id, norm, c, sha))).toString('utf8');
+  }
 }
 
 /** Every page and source the last resolve read answers the same: the mirror stands as published. */
@@ -367,7 +446,8 @@ export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: Drive
   if (await standsAsPublished(resource, spec, ctx, r)) {
     const prev = ctx.previous!;
     const files = prev.files.filter((f) => f.url !== undefined && !f.generated).map((f) => ({ path: f.path, url: f.url!, sha256: f.sha256, size: f.size }));
-    return { files, upstream: prev.upstream as PypiUpstream, scratch: { projects: [] }, warnings: [], unchanged: true };
+    const upstream = prev.upstream as PypiUpstream;
+    return { files, upstream, scratch: { projects: [] }, warnings: [], ...(upstream.notes?.length ? { notes: upstream.notes } : {}), unchanged: true };
   }
   let roots: Wanted[] = [];
   try {
@@ -381,8 +461,10 @@ export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: Drive
   const projects: ServedProject[] = [];
   for (const [norm, chosen] of [...r.chosen].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const served: ServedProject = { name: r.names.get(norm) ?? (await r.page(norm)).page.name ?? norm, normalized: norm, files: [] };
-    for (const c of [...chosen.values()].sort((a, b) => (a.file.filename < b.file.filename ? -1 : 1))) {
-      const sha = sha256Of(r, norm, c);
+    const mine = [...chosen.values()].sort((a, b) => (a.file.filename < b.file.filename ? -1 : 1));
+    const shas = await Promise.all(mine.map((c) => r.sha256For(norm, c).catch((e: unknown) => void r.errors.push(...toFerryErrors(e)))));
+    for (const [i, c] of mine.entries()) {
+      const sha = shas[i];
       if (!sha) continue;
       const path = `files/${norm}/${c.file.filename}`;
       files.push({ path, url: c.file.url, sha256: sha, ...(c.file.size !== undefined ? { size: c.file.size } : {}) });
@@ -400,5 +482,8 @@ export async function resolvePypi(resource: Resource, spec: PypiSpec, ctx: Drive
   }
   const pages: Record<string, string> = {};
   for (const [norm, p] of r.pages) pages[norm] = (await p).digest;
-  return { files, upstream: { pages, sources: r.sources, metadata: r.metadata }, scratch: { projects }, warnings: r.warnings };
+  const notes = [...new Set(r.notes)].sort();
+  const digests = Object.fromEntries(Object.entries(r.digests).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const upstream: PypiUpstream = { pages, sources: r.sources, metadata: r.metadata, ...(Object.keys(digests).length ? { digests } : {}), ...(notes.length ? { notes } : {}) };
+  return { files, upstream, scratch: { projects }, warnings: r.warnings, ...(notes.length ? { notes } : {}) };
 }

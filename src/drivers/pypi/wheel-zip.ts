@@ -43,7 +43,7 @@ const u64 = (d: DataView, at: number) => {
   return Number(n);
 };
 
-async function directory(read: ReadAt, fileSize: number): Promise<{ offset: number; size: number; count: number }> {
+async function directory(read: ReadAt, fileSize: number, maxDirectoryBytes: number): Promise<{ offset: number; size: number; count: number }> {
   const tailLength = Math.min(fileSize, 22 + MAX_COMMENT + 20);
   const tail = await read(fileSize - tailLength, tailLength);
   const d = view(tail);
@@ -61,6 +61,7 @@ async function directory(read: ReadAt, fileSize: number): Promise<{ offset: numb
       offset = u64(rec, 48);
     }
     if (offset + size > fileSize) throw new WheelError('has a central directory past its end');
+    if (size > maxDirectoryBytes) throw new WheelError(`has a central directory of ${size} bytes, more than the ${maxDirectoryBytes} read`, true);
     return { offset, size, count };
   }
   throw new WheelError('is not a zip file (no end of central directory record)');
@@ -115,17 +116,28 @@ function metadataEntry(all: Entry[], distName: string): Entry {
   return pick;
 }
 
-/**
- * The METADATA bytes of a wheel of `fileSize` bytes. `distName` is the name part of its file
- * name. Throws WheelError (tooLarge for a bomb).
- */
-export async function readWheelMetadata(read: ReadAt, fileSize: number, distName: string, maxBytes: number): Promise<Uint8Array> {
-  const dir = await directory(read, fileSize);
-  const entry = metadataEntry(entries(await read(dir.offset, dir.size), dir.count), distName);
+/** A zip sdist's `<name>-<version>/PKG-INFO` (the top folder's; core metadata, PEP 643). */
+function pkgInfoEntry(all: Entry[]): Entry {
+  const found = all.filter((e) => /^[^/]+\/PKG-INFO$/.test(e.name));
+  if (found.length !== 1) throw new WheelError(found.length === 0 ? 'has no <name>-<version>/PKG-INFO' : `has ${found.length} top-level PKG-INFO files`);
+  return found[0];
+}
+
+export interface ZipReadOptions {
+  /** The largest METADATA (inflated or stored). */
+  maxBytes: number;
+  /** The largest central directory read (default: any that fits the file). */
+  maxDirectoryBytes?: number;
+}
+
+async function readEntry(read: ReadAt, fileSize: number, pick: (all: Entry[]) => Entry, o: ZipReadOptions): Promise<Uint8Array> {
+  const { maxBytes } = o;
+  const dir = await directory(read, fileSize, o.maxDirectoryBytes ?? Number.MAX_SAFE_INTEGER);
+  const entry = pick(entries(await read(dir.offset, dir.size), dir.count));
   if (entry.flags & 1) throw new WheelError(`has an encrypted ${entry.name}`);
-  if (entry.size > maxBytes) throw new WheelError(`says its ${entry.name} is ${entry.size} bytes, more than the ${maxBytes} allowed`, true);
+  if (entry.size > maxBytes || entry.compressedSize > maxBytes) throw new WheelError(`says its ${entry.name} is ${Math.max(entry.size, entry.compressedSize)} bytes, more than the ${maxBytes} allowed`, true);
   const local = view(await read(entry.offset, 30));
-  if (local.getUint32(0, true) !== LOCAL) throw new WheelError(`has no local header where the directory puts ${entry.name}`);
+  if (local.byteLength < 30 || local.getUint32(0, true) !== LOCAL) throw new WheelError(`has no local header where the directory puts ${entry.name}`);
   const dataAt = entry.offset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
   if (dataAt + entry.compressedSize > fileSize) throw new WheelError(`has ${entry.name} running past its end`);
   const data = await read(dataAt, entry.compressedSize);
@@ -137,4 +149,17 @@ export async function readWheelMetadata(read: ReadAt, fileSize: number, distName
     const bomb = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
     throw new WheelError(bomb ? `has a ${entry.name} that inflates to more than ${maxBytes} bytes (a zip bomb?)` : `has a ${entry.name} that does not inflate: ${(e as Error).message}`, bomb);
   }
+}
+
+/**
+ * The METADATA bytes of a wheel of `fileSize` bytes. `distName` is the name part of its file
+ * name. Throws WheelError (tooLarge for a bomb).
+ */
+export async function readWheelMetadata(read: ReadAt, fileSize: number, distName: string, limits: number | ZipReadOptions): Promise<Uint8Array> {
+  return readEntry(read, fileSize, (all) => metadataEntry(all, distName), typeof limits === 'number' ? { maxBytes: limits } : limits);
+}
+
+/** The PKG-INFO bytes of a zip sdist. Throws WheelError. */
+export async function readZipSdistPkgInfo(read: ReadAt, fileSize: number, maxBytes: number): Promise<Uint8Array> {
+  return readEntry(read, fileSize, pkgInfoEntry, { maxBytes });
 }
