@@ -108,6 +108,13 @@ export interface DriverContext<Upstream = unknown> {
    * resolving them afresh.
    */
   publishedOf?(kind: string, name: string): PreviousResource | undefined;
+  /**
+   * This run's resolution of another resource (a deb-publication's members), once its resolve
+   * ends: undefined when the run does not resolve it (it stands as published) or its resolve
+   * failed (it keeps its published entry). Absent outside a reconcile's resolve step. Never
+   * awaited by a resource that the other is built on (no cycle).
+   */
+  resolutionOf?(kind: string, name: string): Promise<Resolution | undefined> | undefined;
   /** The state directory (for site keys and driver caches). */
   stateDir: string;
 }

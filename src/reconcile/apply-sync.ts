@@ -94,36 +94,57 @@ function isolate(r: ResolvedResource, errors: FerryError[], ctx: SyncContext): v
 export async function resolveAll(ctx: SyncContext): Promise<ResolvedResource[]> {
   const previous = new Map((ctx.published?.resources ?? []).map((r) => [resourceId(r), r]));
   const errors: FerryError[] = [];
+  // Each resource's resolution in this run, for the resources built on it (DriverContext.resolutionOf):
+  // settled once its resolve ends, with undefined when it is not resolved (or its resolve fails).
+  const settled = new Map(ctx.desired.resources.map((r) => [resourceId(r), deferred<Resolution | undefined>()]));
+  const resolutionOf = (kind: string, name: string) => settled.get(`${kind}/${name}`)?.promise;
   const results = await Promise.all(
     ctx.desired.resources.map(async (resource): Promise<ResolvedResource | undefined> => {
-      const old = previous.get(resourceId(resource));
-      if (old && old.hash === resource.hash && !refreshes(ctx, resource) && (ctx.published?.imported || !(await revisitDue(resource, old, ctx)))) return { resource, reused: old };
-      const kind = kindOf(resource.kind);
-      if (!kind) {
-        errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
-        return undefined;
-      }
+      let resolved: Resolution | undefined;
       try {
-        // A spec its kind refuses never reaches the driver (validation reports it first).
-        const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
-        const driver = await kind.driver();
-        const resolution = await driver.resolve(resource, spec, driverContext(ctx, old, resource));
-        for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code, ...definedAt(resource) });
-        return standing({ resource, spec, driver, resolution, previous: old, checked: true });
-      } catch (e) {
-        const errs = toFerryErrors(e).map((err) => withResource(err, resource));
-        if (isolatable(ctx, errs, resource, old)) {
-          const r: ResolvedResource = { resource, previous: old, checked: true };
-          isolate(r, errs, ctx);
-          return r;
-        }
-        errors.push(...errs);
-        return undefined;
+        return await resolveOne(resource, (r) => (resolved = r));
+      } finally {
+        settled.get(resourceId(resource))!.settle(resolved);
       }
     }),
   );
   if (errors.length) throw new FerryErrors(errors);
   return results as ResolvedResource[];
+
+  /** `got` receives the driver's resolution (what resolutionOf gives the resources built on this one). */
+  async function resolveOne(resource: Resource, got: (resolution: Resolution) => void): Promise<ResolvedResource | undefined> {
+    const old = previous.get(resourceId(resource));
+    if (old && old.hash === resource.hash && !refreshes(ctx, resource) && (ctx.published?.imported || !(await revisitDue(resource, old, ctx)))) return { resource, reused: old };
+    const kind = kindOf(resource.kind);
+    if (!kind) {
+      errors.push(new FerryError('FERRY_INVALID_MODEL', `${resourceId(resource)}: no driver for kind ${resource.kind}`, { resource: resourceId(resource) }));
+      return undefined;
+    }
+    try {
+      // A spec its kind refuses never reaches the driver (validation reports it first).
+      const spec = kind.parseSpec(resource.spec, { resource: resourceId(resource), site: ctx.desired.site });
+      const driver = await kind.driver();
+      const resolution = await driver.resolve(resource, spec, { ...driverContext(ctx, old, resource), resolutionOf });
+      got(resolution);
+      for (const w of resolution.warnings ?? []) ctx.logger.warn(w.describe(), { resource: resourceId(resource), code: w.code, ...definedAt(resource) });
+      return standing({ resource, spec, driver, resolution, previous: old, checked: true });
+    } catch (e) {
+      const errs = toFerryErrors(e).map((err) => withResource(err, resource));
+      if (isolatable(ctx, errs, resource, old)) {
+        const r: ResolvedResource = { resource, previous: old, checked: true };
+        isolate(r, errs, ctx);
+        return r;
+      }
+      errors.push(...errs);
+      return undefined;
+    }
+  }
+}
+
+function deferred<T>(): { promise: Promise<T>; settle: (value: T) => void } {
+  let settle!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (settle = resolve));
+  return { promise, settle };
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * Issue 12: a deb-publication reuses its members' published state. Before, every resolve of the
- * publication resolved each member afresh (its Release fetched, its indexes generated and
- * compressed, then composed and compressed again) and signed anew, so a refresh that found
- * nothing new still published a new snapshot. Now a member is resolved with its published entry
- * (offline without a refresh, its indexes taken from the store when its upstream has not moved),
- * and a publication whose members did not move is `unchanged`.
+ * Issue 12: a deb-publication reuses its members' state. Before, every resolve of the publication
+ * resolved each member afresh (its Release fetched a second time, its indexes generated and
+ * compressed, then composed and compressed again) and signed anew. Now a member's resolution is
+ * the one the run made of it, or its published entry when the run leaves it as published (no
+ * request); an unmoved member's indexes come from the store, and a publication whose members did
+ * not move is `unchanged`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,7 +55,7 @@ ${key.publicArmored.trimEnd().split('\n').map((l) => `            ${l}`).join('\
   ]);
 
 const fetcher = () => createHttpFetcher({ env: {}, credentials: {}, retries: 1, backoffMs: 50 });
-const apply = async (refresh: boolean) => {
+const apply = async (refresh: boolean | string[]) => {
   const f = fetcher();
   try {
     return await reconcile({ stateDir: join(dir, 'state'), model: model(), refresh, fetcher: f, logger: silentLogger });
@@ -86,8 +86,13 @@ describe('deb-publication reuses its members (issue 12)', () => {
     const again = await apply(true);
     expect(again.outcome).not.toBe('published');
     expect(again.snapshot).toBe(first.snapshot);
-    // Each mirror's own refresh reads its Release (the member's, and the publication's member again).
-    expect(upstream.requests.filter((p) => !p.includes('/dists/bookworm/InRelease'))).toEqual([]);
+    // The member's refresh reads its Release; the publication takes the member's resolution of this run.
+    expect(upstream.requests).toEqual(['/debian/dists/bookworm/InRelease']);
+    // The publication refreshed alone reads its member as published: no request.
+    upstream.requests.length = 0;
+    const alone = await apply(['deb-publication/aptly-debian']);
+    expect(alone.outcome).not.toBe('published');
+    expect(upstream.requests).toEqual([]);
   }, 120_000);
 
   it('resolves its members from the store without a refresh (no request), and is unchanged', async () => {

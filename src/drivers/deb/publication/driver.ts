@@ -5,9 +5,10 @@
  * serves the result again under `prefix` (Serving.mirrors). The members' spec hashes and the
  * digests of their indexes are kept, so a change to a member resolves the publication again.
  *
- * A member is resolved with its published entry (DriverContext.publishedOf), as its own resolve
- * is: without a refresh it is read from the store (no request), and when its upstream has not
- * moved its published indexes are taken from the store (not generated, not compressed again).
+ * A member's resolution is the one this run made of it (DriverContext.resolutionOf), or, when
+ * the run leaves it as published, its published entry read from the store (no request); when its
+ * upstream has not moved its published indexes are taken from the store (not generated, not
+ * compressed again).
  * When no member moved, the key and the Valid-Until policy are the same and no renewal is due,
  * the publication is `unchanged`: nothing is composed or signed, no new snapshot is made.
  */
@@ -72,13 +73,19 @@ function publishedIndexes(ctx: DriverContext, published: PreviousResource | unde
   return () => Promise.all(generated.map(async (f) => ({ path: f.path, content: await readFile(ctx.blobs.pathOf(f.sha256)) })));
 }
 
-/** Resolves (and, when it moved, generates) one member deb mirror as its own resolve does. */
+/**
+ * One member deb mirror, resolved (and, when it moved, generated) as its own resolve does: its
+ * resolution in this run when there is one (DriverContext.resolutionOf: nothing is asked twice);
+ * else, when the run leaves it as published, read from the store (no request, as /deb/<name>/
+ * serves it); else (no reconcile around) resolved here.
+ */
 async function resolveMember(ctx: DriverContext, id: string, name: string): Promise<Member> {
   const deb = await debKind.driver();
   const { resource, spec } = memberOf(ctx, id, name);
   const published = ctx.publishedOf?.('deb', name);
   const reuse = published?.hash === resource.hash ? published : undefined;
-  const resolution = await deb.resolve(resource, spec, { ...ctx, previous: reuse });
+  const thisRun = ctx.resolutionOf ? await ctx.resolutionOf('deb', name) : undefined;
+  const resolution = thisRun ?? (await deb.resolve(resource, spec, { ...ctx, previous: reuse, ...(ctx.resolutionOf ? { refresh: false } : {}) }));
   const fromStore = resolution.unchanged ? publishedIndexes(ctx, reuse) : undefined;
   if (fromStore) return { spec, files: resolution.files, indexes: indexDigest(reuse!.files.filter((f) => f.generated)), generated: fromStore };
   const generated = await deb.generate(resource, spec, resolution, { ...ctx, previous: undefined });
