@@ -11,7 +11,7 @@ import { getAt, isPlainObject } from './values/path.js';
 import { Positions } from './values/positions.js';
 import type { MergedNode } from './node-merge.js';
 import type { PDict } from './values/values.js';
-import { planReuse, type RenderCheckpoint, type Reuse } from './values/checkpoint.js';
+import { moveIndex, planReuse, type RenderCheckpoint, type Reuse } from './values/checkpoint.js';
 import type { ModelFiles, RenderedNode, RenderOptions, SourcePos } from './types.js';
 
 export function renderNode(files: ModelFiles, node: string, options: RenderOptions = {}): RenderedNode {
@@ -24,6 +24,7 @@ export function renderNode(files: ModelFiles, node: string, options: RenderOptio
   const m = ctx.index.nodes.has(node) ? inv.merge(node) : undefined;
   const reuse = last && m && !Array.isArray(m) ? sinceLast(last, m, files, ctx) : undefined;
   const { rendered, checkpoint } = renderTracked(ctx, inv, node, { track: options.incremental === true, reuse });
+  if (reuse && checkpoint) moveIndex(reuse, checkpoint);
   if (m && !Array.isArray(m) && !m.hasQueries) {
     const read = [CONFIG_FILE, ...new Set([...rendered.classFiles.map((c) => c.file), m.file])];
     const params = new Map(rendered.classFiles.map((c) => [c.file, ctx.entity(c.file, c.name).parameters]));
@@ -107,7 +108,8 @@ function renderTracked(ctx: ModelContext, inv: InventoryExports, node: string, o
   const slot = m.hasQueries ? undefined : m.slot;
   const trees: ClassTrees | undefined = slot && !slot.checkpoint ? m.classFiles.map((c) => ({ file: c.file, params: ctx.entity(c.file, c.name).parameters })) : undefined;
   const reuse = m.hasQueries ? undefined : (opts.reuse ?? (slot?.checkpoint ? planReuse(slot.checkpoint, m.own, true) : trees ? fromPrefix(ctx, trees, m.own) : undefined));
-  const track = !m.hasQueries && (opts.track === true || (slot !== undefined && !slot.checkpoint));
+  // Unless told, a render tracks when it can be the checkpoint of its class list (renderInventory).
+  const track = !m.hasQueries && (opts.track ?? (slot !== undefined && !slot.checkpoint));
   const params = new Interpolator(ctx.st, new Positions(), {
     query: (q, context, pos) => inv.query(q, context, opts.queryEnvironment ?? m.environment, pos),
     track,

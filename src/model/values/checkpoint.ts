@@ -75,34 +75,69 @@ export interface Reuse {
 /** One path of a checkpoint's index: whether a value is rendered there, which values read it. */
 interface IndexNode {
   value: boolean;
-  readers: string[];
+  readers: Set<string>;
   children: string[];
 }
 
-/** The checkpoint's values and what they read as a tree of paths (made once per checkpoint). */
-const indexes = new WeakMap<RenderCheckpoint, { nodes: Map<string, IndexNode>; dirty: string[] }>();
+/** A checkpoint's values and what they read, as a tree of paths. */
+class CheckpointIndex {
+  readonly nodes = new Map<string, IndexNode>([['', { value: false, readers: new Set(), children: [] }]]);
+  dirty: string[] = [];
 
-function indexOf(cp: RenderCheckpoint): { nodes: Map<string, IndexNode>; dirty: string[] } {
+  node(key: string): IndexNode {
+    let n = this.nodes.get(key);
+    if (n) return n;
+    this.nodes.set(key, (n = { value: false, readers: new Set(), children: [] }));
+    const i = key.lastIndexOf(SEP);
+    this.node(i < 0 ? '' : key.slice(0, i)).children.push(key);
+    return n;
+  }
+
+  add(key: string, t: Tracking): void {
+    if (t.dirty) this.dirty.push(key);
+    this.node(key).value = true;
+    t.deps.forEach((d) => this.node(d).readers.add(key));
+  }
+
+  remove(key: string, t: Tracking): void {
+    const n = this.nodes.get(key);
+    if (n) n.value = false;
+    t.deps.forEach((d) => this.nodes.get(d)?.readers.delete(key));
+  }
+}
+
+/** Made once per checkpoint (or moved from the checkpoint it was rendered from). */
+const indexes = new WeakMap<RenderCheckpoint, CheckpointIndex>();
+
+function indexOf(cp: RenderCheckpoint): CheckpointIndex {
   let ix = indexes.get(cp);
   if (ix) return ix;
-  const nodes = new Map<string, IndexNode>();
-  const node = (key: string): IndexNode => {
-    let n = nodes.get(key);
-    if (n) return n;
-    nodes.set(key, (n = { value: false, readers: [], children: [] }));
-    const i = key.lastIndexOf(SEP);
-    node(i < 0 ? '' : key.slice(0, i)).children.push(key);
-    return n;
-  };
-  nodes.set('', { value: false, readers: [], children: [] });
-  const dirty: string[] = [];
-  cp.values.forEach((t, key) => {
-    if (t.dirty) dirty.push(key);
-    node(key).value = true;
-    t.deps.forEach((d) => node(d).readers.push(key));
-  });
-  indexes.set(cp, (ix = { nodes, dirty }));
+  ix = new CheckpointIndex();
+  cp.values.forEach((t, key) => (ix).add(key, t));
+  indexes.set(cp, ix);
   return ix;
+}
+
+/**
+ * Gives `next`, rendered from `plan`, the index of the checkpoint it was rendered from, updated
+ * for the values rendered again (a controller's next commit then plans from it without indexing
+ * every value again). That checkpoint's index is gone: it must not be planned from again.
+ */
+export function moveIndex(plan: Reuse, next: RenderCheckpoint): void {
+  const prev = plan.from;
+  const ix = indexes.get(prev);
+  if (!ix) return;
+  indexes.delete(prev);
+  // Dirty values are always rendered again (planReuse), so they all leave with `redo`.
+  ix.dirty = [];
+  plan.redo.forEach((key) => {
+    const t = prev.values.get(key);
+    if (t) ix.remove(key, t);
+  });
+  next.values.forEach((t, key) => {
+    if (prev.values.get(key) !== t) ix.add(key, t);
+  });
+  indexes.set(next, ix);
 }
 
 /**

@@ -126,6 +126,8 @@ const base: Record<string, string> = {
   'nodes/m1.yml': 'classes:\n  - cluster\nparameters:\n  api:\n    name: ${_reclass_:name:full}\n',
 };
 
+const INC = { incremental: true };
+
 function commit(model: Record<string, string>, change: Record<string, string | null>): Record<string, string> {
   const next = { ...model };
   for (const [k, v] of Object.entries(change)) {
@@ -152,19 +154,19 @@ describe('a node rendered again after a commit', () => {
   ];
   for (const [what, change] of cases) {
     it(`after a commit changing ${what}, equals a render from scratch`, () => {
-      renderNode(files(base), 'm1');
+      renderNode(files(base), 'm1', INC);
       const next = commit(base, change);
-      const again = renderNode(files(next), 'm1');
+      const again = renderNode(files(next), 'm1', INC);
       expect(text(again)).toBe(text(alone(next, 'm1')));
       // And back: the reverse commit too.
-      expect(text(renderNode(files(base), 'm1'))).toBe(text(alone(base, 'm1')));
+      expect(text(renderNode(files(base), 'm1', INC))).toBe(text(alone(base, 'm1')));
     });
   }
 
   it('reuses the values no changed path reaches, and locates the changed ones', () => {
-    const first = renderNode(files(base), 'm1');
+    const first = renderNode(files(base), 'm1', INC);
     const next = commit(base, { 'classes/svc/db.yml': 'parameters:\n  db:\n    host: ${_param:release}\n    opts: {a: 2}\n' });
-    const again = renderNode(files(next), 'm1');
+    const again = renderNode(files(next), 'm1', INC);
     expect(again.parameters.api).toBe(first.parameters.api);
     expect(again.parameters.db).toEqual({ host: '2019.2.13', opts: { a: 2 } });
     expect(again.locate(['db', 'opts', 'a'])).toMatchObject({ file: 'classes/svc/db.yml', line: 4 });
@@ -172,10 +174,10 @@ describe('a node rendered again after a commit', () => {
   });
 
   it('reports an error a commit brings, and renders again once it is fixed', () => {
-    renderNode(files(base), 'm1');
+    renderNode(files(base), 'm1', INC);
     const broken = commit(base, { 'classes/svc/db.yml': 'parameters:\n  db:\n    host: ${_param:nowhere}\n' });
-    expect(() => renderNode(files(broken), 'm1')).toThrow(/nowhere/);
+    expect(() => renderNode(files(broken), 'm1', INC)).toThrow(/nowhere/);
     const fixed = commit(base, { 'classes/svc/db.yml': 'parameters:\n  db:\n    host: fixed\n' });
-    expect(text(renderNode(files(fixed), 'm1'))).toBe(text(alone(fixed, 'm1')));
+    expect(text(renderNode(files(fixed), 'm1', INC))).toBe(text(alone(fixed, 'm1')));
   });
 });
