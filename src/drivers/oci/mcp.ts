@@ -7,8 +7,9 @@
  *     registry's content): target_registry is where the image is pushed, as
  *     <target_registry>/<image>; in the oci spec that is `target` (host[/namespace], pushed as
  *     <namespace>/<name>), so the namespace is target_registry's path without the source prefix.
- * An item with `enabled: false` is skipped. An image listed twice is one oci image: its tags and
- * its targets together (one image pushed to two registries).
+ * An item with `enabled: false` is skipped; one without a reference (no image, no name) is listed
+ * as not mirrored. An image listed twice is one oci image: its tags and its targets together (one
+ * image pushed to two registries).
  */
 import { ferryName, isRecord, itemsOf, localMirrorPart, text, type McpHook, type McpPath, type NotMirrored, type Translated } from '../../core/mcp.js';
 
@@ -106,16 +107,21 @@ export function dockerClientImages(parameters: Record<string, unknown>, groups: 
     const at: McpPath = ['docker', 'client', 'images', k];
     if (isRecord(img)) {
       if (img.enabled === false) continue;
-      if (typeof img.image !== 'string' && typeof img.name !== 'string') continue;
-      groups.add(parseImageRef(text(img.image ?? img.name)), at);
+      if (typeof img.image === 'string' || typeof img.name === 'string') groups.add(parseImageRef(text(img.image ?? img.name)), at);
+      else groups.notMirrored.push({ path: at, reason: 'an image entry with neither image nor name: no reference to pull' });
     } else if (typeof img === 'string' && img !== '') groups.add(parseImageRef(img), at);
+    else groups.notMirrored.push({ path: at, reason: `${JSON.stringify(img)} is not an image reference` });
   }
 }
 
 export function registryImages(items: unknown, base: McpPath, groups: ImageGroups): void {
   for (const [k, img] of itemsOf(items)) {
-    if (!isRecord(img) || typeof img.name !== 'string' || img.enabled === false) continue;
     const at = [...base, k];
+    if (isRecord(img) && img.enabled === false) continue;
+    if (!isRecord(img) || typeof img.name !== 'string' || img.name === '') {
+      groups.notMirrored.push({ path: at, reason: 'an image item without name (salt-formula-docker pulls <registry>/<name>): no reference to pull' });
+      continue;
+    }
     const registry = typeof img.registry === 'string' && img.registry !== '' ? img.registry.replace(/^https?:\/\//, '').replace(/\/+$/, '') : '';
     const ref = parseImageRef(registry ? `${registry}/${img.name}` : img.name);
     const prefix = registry.includes('/') ? registry.slice(registry.indexOf('/') + 1) : '';
