@@ -8,7 +8,9 @@
  *   serving           skopeo copy docker://… dir: of the 5 images from `ferry serve`, and from nginx with
  *                     the configuration Ferry prints, vs from docker-registry
  * Ferry runs in-process ("warm", as `ferry run` does after its first reconcile) and as a fresh
- * CLI process (the build when there is one).
+ * CLI process (the build when there is one). Full sync and no-op, warm and skopeo: medians of
+ * ROUNDS (3) runs taken in turn, each full sync into a fresh state / a fresh docker-registry (a
+ * registry that holds the blobs already would let skopeo mount them instead of pushing).
  * Run: `npx tsx bench/oci.ts [baseMiB]`. Goals (issue 13): full and no-op at most 0.7x skopeo's
  * wall time; shared blobs fetched once; serving at least as fast as docker-registry.
  */
@@ -36,7 +38,8 @@ const baseMiB = Number(process.argv[2] ?? 16);
 requireOciTools();
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-oci-bench-'));
 const registry = await startRegistry(join(tmp, 'registry'), { accessLog: true });
-const mirror = await startRegistry(join(tmp, 'mirror'));
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const mirrors: Array<Awaited<ReturnType<typeof startRegistry>>> = [];
 try {
   const base = layer('base', baseMiB << 20);
   const images: Array<{ name: string; tag: string }> = [];
@@ -89,14 +92,25 @@ try {
   const cliState = join(tmp, 'state-cli');
   // skopeo sync keeps a registry mirror: its destination is a second docker-registry (a `dir`
   // destination refuses to sync again), as Ferry's is its store.
-  const skopeoSync = () => run('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', syncYaml, `${mirror.host}/mirror`], { maxBuffer: 64 << 20 });
+  const skopeoSync = (mirror: { host: string }) => run('skopeo', ['sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', syncYaml, `${mirror.host}/mirror`], { maxBuffer: 64 << 20 });
+  /** The median run of `rounds` (by time; its blob count with it). */
+  const median = (rounds: Array<{ ms: number; blobs: number }>) => [...rounds].sort((a, b) => a.ms - b.ms)[rounds.length >> 1];
 
   const rows: Array<[string, string, string, string]> = [];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const fmt = (r: { ms: number; blobs: number }) => `${(r.ms / 1000).toFixed(2)} s, ${r.blobs} blob GETs`;
 
-  const skFull = await timed(() => skopeoSync());
-  const warmFull = await timed(() => reconcile({ stateDir: warmState, model: files }));
+  const skFulls: Array<{ ms: number; blobs: number }> = [];
+  const warmFulls: Array<{ ms: number; blobs: number }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const mirror = await startRegistry(join(tmp, `mirror-${r}`));
+    mirrors.push(mirror);
+    skFulls.push(await timed(() => skopeoSync(mirror)));
+    const state = r === ROUNDS - 1 ? warmState : join(tmp, `state-warm-${r}`);
+    warmFulls.push(await timed(() => reconcile({ stateDir: state, model: files })));
+  }
+  const skFull = median(skFulls);
+  const warmFull = median(warmFulls);
   const cliFull = await timed(async () => {
     const r = await runFerry(['apply', '--model', model, '--state', cliState, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -104,8 +118,14 @@ try {
   });
   rows.push(['full sync', fmt(skFull), `warm ${fmt(warmFull)}; CLI ${fmt(cliFull)}`, `warm ${ratio(warmFull.ms, skFull.ms)}, CLI ${ratio(cliFull.ms, skFull.ms)}`]);
 
-  const skNoop = await timed(() => skopeoSync());
-  const warmNoop = await timed(() => reconcile({ stateDir: warmState, model: files, refresh: true }));
+  const skNoops: Array<{ ms: number; blobs: number }> = [];
+  const warmNoops: Array<{ ms: number; blobs: number }> = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    skNoops.push(await timed(() => skopeoSync(mirrors[mirrors.length - 1])));
+    warmNoops.push(await timed(() => reconcile({ stateDir: warmState, model: files, refresh: true })));
+  }
+  const skNoop = median(skNoops);
+  const warmNoop = median(warmNoops);
   const cliNoop = await timed(async () => {
     const r = await runFerry(['apply', '--model', model, '--state', cliState, '--refresh', '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -137,11 +157,13 @@ try {
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`goal: full and no-op <= 0.70x; blobs: Ferry fetches each distinct blob once (${uniqueBlobs}); serving <= 1.00x`);
-  console.log(`steps: full: warm ${steps[0]}; CLI ${steps[1]}`);
-  console.log(`steps: no-op: warm ${steps[2]}; CLI ${steps[3]}`);
+  const each = (xs: Array<{ ms: number }>) => xs.map((x) => (x.ms / 1000).toFixed(2)).join(' ');
+  console.log(`rounds (s): full: skopeo ${each(skFulls)}, warm ${each(warmFulls)}; no-op: skopeo ${each(skNoops)}, warm ${each(warmNoops)}`);
+  console.log(`steps: full: warm ${steps[ROUNDS - 1]}; CLI ${steps[ROUNDS]}`);
+  console.log(`steps: no-op: warm ${steps[2 * ROUNDS]}; CLI ${steps[2 * ROUNDS + 1]}`);
   console.log(`CLI: ${process.env.FERRY_TEST_USE_DIST === '1' ? 'dist/cli/main.js (built)' : 'src/ through tsx (run make build for the built CLI)'}`);
 } finally {
   await registry.stop();
-  await mirror.stop();
+  for (const m of mirrors) await m.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { sha256Hex } from '../core/hash.js';
 import type { BlobStore } from './types.js';
-import { fsyncDir, isCode, syncFileSystem, tempSuffix, yieldToLoop } from './fs-util.js';
+import { forEachLimit } from './for-each-limit.js';
+import { FSYNC_IN_FLIGHT, SYNCFS_MIN, fsyncDir, isCode, syncFileSystem, tempSuffix, yieldToLoop } from './fs-util.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 /** Blobs are read-only: the served trees are hard links to them, a write there would corrupt every snapshot. */
@@ -108,20 +109,24 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Adopts many files whose digests the caller has verified, with two syncs of the whole file
-   * system in all instead of an fsync of every file and folder: the files' bytes are made
-   * durable first, then they are renamed to their digest paths, then the renames are made
+   * Adopts many files whose digests the caller has verified, making them durable together: the
+   * files' bytes first, then they are renamed to their digest paths, then the renames are made
    * durable. A blob that exists is still whole after a crash at any point (a file not yet
-   * renamed stays where it was, e.g. a partial download that the next run re-hashes).
+   * renamed stays where it was, e.g. a partial download that the next run re-hashes). Under
+   * SYNCFS_MIN files, each file and each fan-out folder is fsynced, several at once; above, two
+   * syncs of the whole file system replace the fsyncs.
    */
   async adoptMany(entries: ReadonlyArray<{ file: string; sha256: string }>, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (entries.length === 0) return;
-    if (entries.length < 4 || !(await syncFileSystem(this.partialDir))) {
+    const few = entries.length < SYNCFS_MIN;
+    if (few) await forEachLimit(entries, FSYNC_IN_FLIGHT, (e) => (this.hasSync(e.sha256) ? Promise.resolve() : syncFile(e.file)), options.signal);
+    else if (!(await syncFileSystem(this.partialDir))) {
       for (const e of entries) await this.adopt(e.file, e.sha256);
       return;
     }
     // Synchronous renames in slices: a thread-pool round trip per file costs more than the rename.
     const slow: Array<{ file: string; sha256: string }> = [];
+    const fans = new Set<string>();
     options.signal?.throwIfAborted();
     for (let i = 0; i < entries.length; i++) {
       if (i > 0 && i % ADOPT_SLICE === 0) await yieldToLoop(options.signal);
@@ -133,15 +138,14 @@ export class FsBlobStore implements BlobStore {
       chmodSync(file, BLOB_MODE);
       try {
         renameSync(file, this.pathOf(sha256));
+        fans.add(sha256.slice(0, 2));
       } catch (e) {
         if (!isCode(e, 'EXDEV')) throw e;
         slow.push({ file, sha256 });
       }
     }
     for (const e of slow) await this.adopt(e.file, e.sha256);
-    if (!(await syncFileSystem(this.objects))) {
-      await Promise.all([...new Set(entries.map((e) => e.sha256.slice(0, 2)))].map((fan) => fsyncDir(join(this.objects, fan))));
-    }
+    if (few || !(await syncFileSystem(this.objects))) await forEachLimit(fans, FSYNC_IN_FLIGHT, (fan) => fsyncDir(join(this.objects, fan)));
   }
 
   async putBytes(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {

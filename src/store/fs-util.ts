@@ -42,6 +42,18 @@ export function isCode(e: unknown, ...codes: string[]): boolean {
 }
 
 /**
+ * Below this many files (or folders) to make durable, an fsync of each, several at once, costs
+ * less than syncfs: a syncfs also flushes whatever else is dirty on the file system (other
+ * programs' writes on a shared disk) and starts a process. Measured here (ext4, shared 2-core
+ * machine): 8 small files 32 ms vs 243 ms, 17 files of 48 MiB 112 vs 194 ms, 64 files 72 vs
+ * 157 ms, 256 files 254 vs 157 ms, 2,000 files 944 vs 337 ms.
+ */
+export const SYNCFS_MIN = 128;
+
+/** fsyncs in flight at once when each file is synced on its own (the thread pool has 4 threads). */
+export const FSYNC_IN_FLIGHT = 8;
+
+/**
  * syncfs(2) on the file system holding `path`, through coreutils' `sync -f` (Node has no
  * binding for it): one call makes every file and directory written there durable. False when it
  * could not run, so that callers fall back to fsync per file.

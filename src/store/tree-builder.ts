@@ -2,7 +2,7 @@ import { constants, copyFileSync, linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/ferry-error.js';
 import { forEachLimit } from './for-each-limit.js';
-import { fsyncDir, syncFileSystem, yieldToLoop } from './fs-util.js';
+import { FSYNC_IN_FLIGHT, SYNCFS_MIN, fsyncDir, syncFileSystem, yieldToLoop } from './fs-util.js';
 
 /** One hard link to make: `rel` inside the tree, to the blob of `sha256` (of `resource`'s file `path`). */
 export interface TreeEntry {
@@ -22,8 +22,6 @@ export interface TreeBuildOptions {
   linked?: ReadonlyMap<string, string>;
 }
 
-/** Below this many folders, fsync each; above, one syncfs of the file system is cheaper. */
-const FSYNC_EACH_MAX = 16;
 
 /**
  * Lays out a served tree of hard links (the hot path of a snapshot build). Each directory is
@@ -64,8 +62,9 @@ export async function buildTree(
     }
   }
   const dirs = plan.dirs;
-  if (dirs.length > FSYNC_EACH_MAX && (await syncFileSystem(treeRoot))) return { dirs: dirs.length, links: entries.length };
-  await forEachLimit(['', ...dirs], 16, (d) => fsyncDir(join(treeRoot, d)), signal);
+  // Below SYNCFS_MIN folders, fsync each (several at once); above, one syncfs of the file system.
+  if (dirs.length >= SYNCFS_MIN && (await syncFileSystem(treeRoot))) return { dirs: dirs.length, links: entries.length };
+  await forEachLimit(['', ...dirs], FSYNC_IN_FLIGHT, (d) => fsyncDir(join(treeRoot, d)), signal);
   return { dirs: dirs.length, links: entries.length };
 }
 

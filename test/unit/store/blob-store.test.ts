@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../../src/store/blob-store.js';
+import { SYNCFS_MIN } from '../../../src/store/fs-util.js';
 import { FerryError } from '../../../src/core/ferry-error.js';
 import { sha256Hex } from '../../../src/core/hash.js';
 
@@ -65,16 +66,23 @@ describe('FsBlobStore', () => {
 });
 
 describe('FsBlobStore.adoptMany', () => {
-  it('moves a batch of verified files into place, read-only, and drops duplicates of existing blobs', async () => {
+  // A few files are fsynced each; a batch of SYNCFS_MIN or more is synced with the file system.
+  it.each([10, SYNCFS_MIN + 5])('moves a batch of %i verified files into place, read-only, and drops duplicates of existing blobs', async (count) => {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-adopt-many-'));
     try {
       const blobs = new FsBlobStore(dir);
       await blobs.init();
-      const contents = Array.from({ length: 10 }, (_, i) => Buffer.from(`blob ${i}`));
+      const contents = Array.from({ length: count }, (_, i) => Buffer.from(`blob ${i}`));
       const existing = await blobs.putBytes(contents[0]);
       const entries = await Promise.all(
-        contents.map(async (c) => {
+        [...contents, contents[3]].map(async (c, i) => {
           const sha256 = sha256Hex(c);
+          if (i === contents.length) {
+            // The same blob twice in one batch (two downloads of one digest): adopted once.
+            const file = `${blobs.partialPath(sha256)}.again`;
+            await writeFile(file, c);
+            return { file, sha256 };
+          }
           const file = blobs.partialPath(sha256);
           await writeFile(file, c);
           return { file, sha256 };
