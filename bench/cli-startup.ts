@@ -1,7 +1,7 @@
 /**
  * Start-up of the `ferry` command as a fresh process (what a CI job or an operator pays per
  * call), next to `node -e 0` in the same run: render --nodeinfo, validate, plan and a no-op
- * `apply --refresh` of a file mirror whose upstream did not change. Runs the built CLI
+ * `apply --refresh` of a file mirror whose upstream did not change: wall and CPU time. Runs the built CLI
  * (`make build` first) at the default log level; the commands alternate so a busy machine
  * hurts them all alike. FERRY_BIN may list several builds (comma-separated) to compare them in
  * the same run, e.g. a copy of dist/ from before a change.
@@ -37,12 +37,16 @@ writeFileSync(
 );
 writeFileSync(join(model, 'nodes', 'mirror01.yml'), 'classes:\n  - system.mirrors\n');
 
-function time(argv: string[]): Promise<number> {
+/** Wall time and CPU time (user + sys, from GNU time: 10 ms steps) of one run, ms. */
+function time(argv: string[]): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
   return new Promise((ok, fail) =>
-    execFile(process.execPath, argv, { env: { ...process.env, NODE_OPTIONS: '' } }, (error, _stdout, stderr) =>
-      error ? fail(new Error(`${argv.join(' ')}: ${stderr || error.message}`)) : ok(performance.now() - started),
-    ),
+    execFile('/usr/bin/time', ['-f', 'FERRYCPU %U %S', process.execPath, ...argv], { env: { ...process.env, NODE_OPTIONS: '' } }, (error, _stdout, stderr) => {
+      const wall = performance.now() - started;
+      const m = /FERRYCPU ([0-9.]+) ([0-9.]+)\s*$/.exec(stderr);
+      if (error || !m) fail(new Error(`${argv.join(' ')}: ${stderr || error?.message}`));
+      else ok({ wall, cpu: (Number(m[1]) + Number(m[2])) * 1000 });
+    }),
   );
 }
 
@@ -60,7 +64,7 @@ for (const [b, bin] of bins.entries()) {
 }
 
 await time([bins[0], 'apply', '--model', model, '--state', state]);
-const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+const samples = new Map<string, Array<{ wall: number; cpu: number }>>(cases.map(([name]) => [name, []]));
 for (let i = 0; i < runs + 1; i++) {
   for (const [name, argv] of cases) {
     const ms = await time(argv);
@@ -71,10 +75,14 @@ upstream.close();
 rmSync(root, { recursive: true, force: true });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = median(samples.get('node -e 0')!);
-console.log(`${runs} runs each, medians; ${bins.map((b, i) => (bins.length > 1 ? `[${i + 1}] ${b}` : b)).join('  ')}`);
-console.log('command                        ms   - node -e 0 (ms)   / node -e 0');
+const of = (name: string, what: 'wall' | 'cpu') => median(samples.get(name)!.map((x) => x[what]));
+const base = { wall: of('node -e 0', 'wall'), cpu: of('node -e 0', 'cpu') };
+console.log(`${runs} runs each, medians (CPU: user + sys, the steadier figure on a shared machine); ${bins.map((b, i) => (bins.length > 1 ? `[${i + 1}] ${b}` : b)).join('  ')}`);
+console.log('command                     wall ms  - node -e 0  / node -e 0    CPU ms  - node -e 0  / node -e 0');
 for (const [name] of cases) {
-  const m = median(samples.get(name)!);
-  console.log(`${name.padEnd(28)} ${m.toFixed(0).padStart(6)} ${(m - base).toFixed(0).padStart(12)} ${(m / base).toFixed(2).padStart(14)}`);
+  const cells = (['wall', 'cpu'] as const).map((w) => {
+    const m = of(name, w);
+    return `${m.toFixed(0).padStart(7)} ${(m - base[w]).toFixed(0).padStart(12)} ${(m / base[w]).toFixed(2).padStart(11)}`;
+  });
+  console.log(`${name.padEnd(26)} ${cells.join('  ')}`);
 }
