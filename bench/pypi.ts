@@ -6,6 +6,10 @@
  *   full sync   ferry apply into an empty state            vs  pip download -d <empty dir>
  *   no-op       ferry apply --refresh (nothing changed)    vs  pip download again into the same dir
  * Ferry runs in-process ("warm", as `ferry run` does) and as a fresh CLI process.
+ * Then the bytes Ferry fetches to read the dependencies of versions it keeps no wheel of (an
+ * sdists-only mirror of projects whose wheels are 1.5 MiB, no PEP 658 files): HTTP ranges
+ * against nginx, and the whole wheels against the same nginx with `max_ranges 0` (Range ignored,
+ * the way Ferry read them before ranges), same run.
  * Run: `npx tsx bench/pypi.ts [projects]`. Goals (issue 16): full sync at most 0.5x pip's wall
  * time, no-op at most 0.2x.
  */
@@ -16,7 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { readModelDir } from '../src/source/model-source.js';
-import { makeWheel, writeUpstream, type UpstreamProject } from '../test/helpers/pypi-wheels.js';
+import { makeSdist, makeWheel, writeUpstream, type UpstreamProject } from '../test/helpers/pypi-wheels.js';
 import { rng } from '../test/helpers/rng.js';
 import { REPO_ROOT } from '../test/helpers/run-ferry.js';
 import { startNginx } from '../test/integration/serve/nginx-runner.js';
@@ -88,6 +92,38 @@ try {
   const cliNoop = await timed(cli(true));
   await nginx.stop();
 
+  // Dependencies read from wheels the mirror does not keep: ranges vs whole wheels.
+  const rangedCount = Math.max(10, Math.round(count / 8));
+  const rangedDir = join(tmp, 'upstream-ranged');
+  const rangedNames = Array.from({ length: rangedCount }, (_, i) => `big${String(i).padStart(3, '0')}`);
+  const rangedProjects: UpstreamProject[] = rangedNames.map((name, i) => ({
+    name,
+    files: [makeSdist(name, '1.0'), makeWheel({ name, version: '1.0', tag: 'cp311-cp311-manylinux_2_17_x86_64', payload: 1536 * 1024, requires: i + 1 < rangedCount ? [`${rangedNames[i + 1]}>=1.0`] : [] })],
+  }));
+  await writeUpstream(rangedDir, rangedProjects, { metadataFiles: false });
+  const wheelBytes = rangedProjects.reduce((n, p) => n + p.files[1].bytes.length, 0);
+  const sdistBytes = rangedProjects.reduce((n, p) => n + p.files[0].bytes.length, 0);
+  const rangedRun = async (ranges: boolean) => {
+    const server = await startNginx({
+      dir: join(tmp, `nginx-ranged-${ranges}`),
+      serverBlock: (port) => `server {\n  listen 127.0.0.1:${port};\n  root ${realpathSync(rangedDir)};\n  index index.html;\n  ${ranges ? '' : 'max_ranges 0;\n  '}types { text/html html; application/octet-stream whl gz; }\n}\n`,
+    });
+    const m = join(tmp, `model-ranged-${ranges}`);
+    mkdirSync(join(m, 'nodes'), { recursive: true });
+    mkdirSync(join(m, 'classes'), { recursive: true });
+    writeFileSync(
+      join(m, 'nodes', 'mirror.yml'),
+      `classes: []\nparameters:\n  ferry:\n    site: {name: bench}\n    mirrors:\n      sdists:\n        kind: pypi\n        index_url: http://127.0.0.1:${server.port}/simple/\n        with_deps: true\n        wheels: false\n        python_versions: ['3.11']\n        projects: [${rangedNames[0]}]\n`,
+    );
+    const t = performance.now();
+    const result = await reconcile({ stateDir: join(tmp, `state-ranged-${ranges}`), model: await readModelDir(m) });
+    const ms = performance.now() - t;
+    await server.stop();
+    return { ms, bytes: result.stats.bytesFetched, files: result.stats.filesFetched };
+  };
+  const withRanges = await rangedRun(true);
+  const wholeWheels = await rangedRun(false);
+
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const wheels = projects.reduce((n, p) => n + p.files.length, 0);
@@ -100,6 +136,13 @@ try {
   console.log(`steps: no-op: warm ${steps[2]}; CLI ${steps[3]}`);
   console.log(`CLI: ${process.env.FERRY_TEST_USE_DIST === '1' ? 'dist/cli/main.js (built)' : 'src/ through tsx (run make build for the built CLI)'}`);
   console.log('pip mirrors the newest version of each project; Ferry every version the requirements admit (more files), dependencies at the newest.');
+  const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+  console.log(`\nDependencies from wheels not kept: ${rangedCount} projects in a chain, each an sdist (kept) and a ${mib(wheelBytes / rangedCount)} manylinux wheel (not kept: wheels: false), no PEP 658 files; kept sdists ${mib(sdistBytes)}.`);
+  console.log('| METADATA read | bytes fetched (all) | of which for metadata | full sync |');
+  console.log('|---|---|---|---|');
+  console.log(`| whole wheels (nginx max_ranges 0: Range ignored) | ${mib(wholeWheels.bytes)} | ${mib(wholeWheels.bytes - sdistBytes)} | ${s(wholeWheels.ms)} |`);
+  console.log(`| HTTP ranges (nginx) | ${mib(withRanges.bytes)} | ${mib(withRanges.bytes - sdistBytes)} | ${s(withRanges.ms)} |`);
+  console.log(`ranges fetch ${x(withRanges.bytes - sdistBytes, wholeWheels.bytes - sdistBytes)} of the metadata bytes (pages included in both).`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
