@@ -134,6 +134,9 @@ export async function startController(config: ControllerConfig, options: StartCo
     },
   });
   board.setRevisit(() => revisitTimer.nextAt);
+  // Model files besides the YAML that the served desired state read (a requirements file): a
+  // watched folder's revision and its watch count them (RevisionSource.followFiles).
+  let followedFiles: ReadonlySet<string> = new Set();
   // A site signing key replaced in place re-signs what is served at once (triggers/key-file-watcher.ts).
   const keyWatcher = watchKeyFile({ logger, recheckMs: options.stateRecheckMs, onChange: () => void requestRun({ by: 'site-key', force: true }) });
   board.setSchedule(
@@ -191,6 +194,8 @@ export async function startController(config: ControllerConfig, options: StartCo
           await afterRun(result, revision, ctx.refresh);
           revisitTimer.update(result.revisitAt);
           await keyWatcher.watch(result.siteKeyFile);
+          followedFiles = new Set(result.modelFiles ?? []);
+          source.followFiles?.(result.modelFiles ?? []);
           await refreshPublished();
           return { ...result, signer };
         } catch (e) {
@@ -371,7 +376,7 @@ export async function startController(config: ControllerConfig, options: StartCo
   if (config.poll) poller = startPoller({ intervalMs: config.poll.intervalMs, jitter: config.poll.jitter, onPoll: () => void requestRun({ by: 'poll' }) });
   let watcher: ModelWatcher | undefined;
   if (config.watch && config.source.kind === 'dir') {
-    watcher = watchModelDir({ dir: config.source.dir, debounceMs: config.watch.debounceMs, logger, onChange: () => void requestRun({ by: 'watch' }) });
+    watcher = watchModelDir({ dir: config.source.dir, debounceMs: config.watch.debounceMs, logger, followed: () => followedFiles, onChange: () => void requestRun({ by: 'watch' }) });
     await watcher.ready;
   }
   logger.info('controller: started', { url: server.url, stateDir, suspended: suspension.suspended });

@@ -82,3 +82,13 @@ export function inlineModelFiles(desired: DesiredState, wanted: ReadonlyMap<stri
   });
   return { ...desired, resources, hash: desiredHash(desired.site, resources) };
 }
+
+/** The model files a desired state inlines (each resource's `model_files`), sorted. */
+export function inlinedModelPaths(desired: DesiredState): string[] {
+  const paths = new Set<string>();
+  for (const r of desired.resources) {
+    const inlined = r.spec[MODEL_FILES_KEY];
+    if (inlined && typeof inlined === 'object') for (const p of Object.keys(inlined)) paths.add(p);
+  }
+  return [...paths].sort();
+}

@@ -15,6 +15,7 @@ import { resourceId } from '../core/resource.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { planResources, type Plan } from '../plan/plan.js';
 import { siteKeyPath } from '../pgp/site-key.js';
+import { inlinedModelPaths } from '../desired/model-files.js';
 import { trustOnFirstUse } from '../drivers/registry.js';
 import { sameContent } from '../plan/same-content.js';
 import type { ModelFiles } from '../model/types.js';
@@ -91,6 +92,11 @@ export interface ReconcileResult {
    * what is served at once instead of at the next run.
    */
   siteKeyFile?: string;
+  /**
+   * The model files besides its YAML that the desired state inlines (a pypi requirements file,
+   * Resource spec `model_files`): a watched model folder counts them in its revision.
+   */
+  modelFiles?: string[];
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
@@ -142,6 +148,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       snapshot,
       desiredHash: desired.hash,
       siteKeyFile: (desired.site.signing as { key_file?: string } | undefined)?.key_file ?? siteKeyPath(store.root),
+      ...((paths) => (paths.length ? { modelFiles: paths } : {}))(inlinedModelPaths(desired)),
       plan,
       steps,
       ...(memoKey ? { desiredFrom: remembered ? ('memo' as const) : ('render' as const) } : {}),
@@ -274,3 +281,4 @@ function historyCause(published: SnapshotManifest | null, desiredHash: string, m
   const changed = mirrors.filter((m) => m.outcome === 'changed');
   return changed.length > 0 && changed.every((m) => m.cause === 'resign') ? 'resign' : 'refresh';
 }
+

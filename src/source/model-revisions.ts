@@ -3,6 +3,8 @@
  * persistent clone and reads the model at a commit without a checkout; a directory source (an
  * engineer's checkout, watched) names each state of the folder by the sha256 of its files.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sha256Hex, canonicalJson } from '../core/hash.js';
 import { redactUrl } from '../core/redact.js';
 import type { ModelFiles } from '../model/types.js';
@@ -26,6 +28,12 @@ export interface RevisionSource {
   head(options: { signal: AbortSignal }): Promise<string>;
   /** The model files at a revision head() returned. */
   model(revision: string, options: { signal: AbortSignal }): Promise<ModelFiles>;
+  /**
+   * Directory sources: files besides the model's YAML that the desired state reads (a pypi
+   * requirements file, relative to the folder), counted in the revision from now on, so that a
+   * change to one alone is a new revision. A git commit names every file already.
+   */
+  followFiles?(paths: readonly string[]): void;
   /** The bare clone (git sources): for signature checks. */
   gitdir?: string;
   /** For /status: nothing secret. */
@@ -50,11 +58,19 @@ export function gitRevisionSource(source: GitSourceConfig, options: { auth?: Git
 
 export function dirRevisionSource(dir: string): RevisionSource {
   const seen = new Map<string, ModelFiles>();
+  let followed: readonly string[] = [];
   return {
     describe: { kind: 'dir', dir },
+    followFiles(paths) {
+      followed = [...new Set(paths)].sort();
+    },
     async head() {
       const files = await readModelDir(dir);
-      const revision = sha256Hex(canonicalJson([...files.entries()]));
+      // A followed file that is missing or unreadable counts as such: the run says why.
+      const extra = await Promise.all(
+        followed.map(async (p) => [p, await readFile(join(dir, p)).then((b) => sha256Hex(b), (e: NodeJS.ErrnoException) => `unreadable:${e.code ?? 'error'}`)] as const),
+      );
+      const revision = sha256Hex(canonicalJson(extra.length ? [[...files.entries()], extra] : [...files.entries()]));
       seen.clear();
       seen.set(revision, files);
       return revision;

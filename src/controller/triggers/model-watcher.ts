@@ -1,8 +1,10 @@
 /**
  * For an engineer's machine: watches a local model checkout with chokidar and triggers a run
- * once changes settle (`debounceMs` after the last one). Only YAML files count; `.git` and
- * other hidden folders are ignored.
+ * once changes settle (`debounceMs` after the last one). Only YAML files count, and the files
+ * `followed()` names (relative paths: the other model files the desired state reads, a pypi
+ * requirements file); `.git` and other hidden folders are ignored.
  */
+import { relative, sep } from 'node:path';
 import { watch } from 'chokidar';
 import type { Logger } from '../../core/logger.js';
 
@@ -11,10 +13,15 @@ export interface ModelWatcher {
   close(): Promise<void>;
 }
 
-export function watchModelDir(options: { dir: string; debounceMs: number; onChange(paths: string[]): void; logger?: Logger }): ModelWatcher {
+export function watchModelDir(options: { dir: string; debounceMs: number; onChange(paths: string[]): void; followed?: () => ReadonlySet<string>; logger?: Logger }): ModelWatcher {
+  const followed = (path: string) => {
+    const rel = relative(options.dir, path).split(sep).join('/');
+    return options.followed?.().has(rel) ?? false;
+  };
   const watcher = watch(options.dir, {
     ignoreInitial: true,
-    ignored: (path, stats) => /(^|[/\\])\.[^/\\]/.test(path.slice(options.dir.length)) || (!!stats?.isFile() && !/\.ya?ml$/.test(path)),
+    // Other files are left out when found (stats given), so a file followed later is seen once it is written again.
+    ignored: (path, stats) => /(^|[/\\])\.[^/\\]/.test(path.slice(options.dir.length)) || (!!stats?.isFile() && !/\.ya?ml$/.test(path) && !followed(path)),
   });
   let timer: NodeJS.Timeout | undefined;
   let changed = new Set<string>();

@@ -100,6 +100,38 @@ describe('a local model folder, watched', () => {
   });
 });
 
+describe('a local model folder, watched, whose desired state reads a requirements file', () => {
+  let controller: RunningController;
+  const calls: ReconcileOptions[] = [];
+  let dir: string;
+  beforeAll(async () => {
+    dir = await temp('ferry-watch-reqs-');
+    const state = await temp('ferry-watch-reqs-state-');
+    await mkdir(join(dir, 'nodes'));
+    await mkdir(join(dir, 'reqs'));
+    await writeFile(join(dir, 'nodes', 'n.yml'), 'parameters: {a: 1}\n');
+    await writeFile(join(dir, 'reqs', 'site.txt'), 'six==1.16.0\n');
+    const config = parseControllerConfig({ stateDir: state, source: { dir }, poll: false, listen: { port: 0 }, watch: { debounce: '300ms' } }, dir);
+    const fake = fakeReconcile(calls);
+    // As reconcile reports a pypi mirror's inlined requirements file.
+    controller = await startController(config, { reconcile: async (o) => ({ ...(await fake(o)), modelFiles: ['reqs/site.txt'] }), processMetrics: false });
+    await waitUntil('the startup run', () => calls.length === 1 && controller.status().phase === 'idle');
+  });
+  afterAll(async () => {
+    await controller?.close();
+  });
+
+  it('runs when only that file changes (a new revision), and not for other non-YAML files', async () => {
+    await writeFile(join(dir, 'reqs', 'site.txt'), 'six==1.17.0\n');
+    await waitUntil('the watch run', () => calls.length >= 2 && controller.status().phase === 'idle');
+    const after = calls.length;
+    expect(controller.status().lastRun?.by).toContain('watch');
+    await writeFile(join(dir, 'reqs', 'other.txt'), 'not named\n');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(calls.length).toBe(after);
+  });
+});
+
 describe('the commit-signature policy on a real git server', () => {
   let server: GitServer;
   let controller: RunningController;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FerryErrors, toFerryErrors } from '../../../src/core/ferry-error.js';
 import type { DesiredState } from '../../../src/core/resource.js';
-import { modelPath } from '../../../src/desired/model-files.js';
+import { inlinedModelPaths, modelPath } from '../../../src/desired/model-files.js';
 import { loadDesired } from '../../../src/reconcile/apply-desired.js';
 import { withModelFiles } from '../../../src/reconcile/model-files.js';
 import { readModelAtCommit, readModelDir } from '../../../src/source/model-source.js';
@@ -84,6 +84,8 @@ describe('requirements files by path', () => {
     const d1 = await desiredAt(repo(files), from);
     const spec = d1.resources[0].spec as { model_files: Record<string, { text: string; sha256: string }> };
     expect(Object.keys(spec.model_files)).toStrictEqual(['reqs/app.txt', 'reqs/common/base.txt', 'reqs/pins.txt']);
+    // What a watched model folder then counts in its revision (the controller's followFiles).
+    expect(inlinedModelPaths(d1)).toStrictEqual(['reqs/app.txt', 'reqs/common/base.txt', 'reqs/pins.txt']);
     expect(spec.model_files['reqs/common/base.txt'].text).toBe('-c ../pins.txt\nlib\n');
     expect(spec.model_files['reqs/pins.txt'].sha256).toMatch(/^[0-9a-f]{64}$/);
     const same = await desiredAt(repo(files), from);
