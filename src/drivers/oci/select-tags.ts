@@ -8,14 +8,18 @@
  * pre-release (`1.2.3-rc.1`, matched only by ranges that name a pre-release, as in npm);
  * `3.19-alpine` and `latest` are not versions. Pure.
  */
-import semver from 'semver';
+// The three parts of semver used (the package's index loads all 47 of its modules, at every validate).
+import Range from 'semver/classes/range.js';
+import type SemVer from 'semver/classes/semver.js';
+import parse from 'semver/functions/parse.js';
+import validRange from 'semver/ranges/valid.js';
 import { FerryError } from '../../core/ferry-error.js';
 
 export type TagPattern =
   | { kind: 'tag'; tag: string }
   | { kind: 'digest'; digest: string }
   | { kind: 'regex'; source: string; re: RegExp }
-  | { kind: 'range'; source: string; range: semver.Range };
+  | { kind: 'range'; source: string; range: Range };
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -33,7 +37,7 @@ export function parseTagPattern(text: string, image: string): TagPattern {
     }
   }
   if (/^[a-z0-9]+:/.test(text)) throw bad('is a digest of an unsupported algorithm (only sha256)');
-  const range = semver.validRange(text) === null ? null : new semver.Range(text);
+  const range = validRange(text) === null ? null : new Range(text);
   if (range) return { kind: 'range', source: text, range };
   throw bad('is neither a tag, a sha256 digest, a /regex/ nor a semver range');
 }
@@ -44,10 +48,10 @@ export function needsTagList(patterns: readonly TagPattern[]): boolean {
 }
 
 /** A tag as a semver version, or null (see the header for what counts). */
-export function tagVersion(tag: string): semver.SemVer | null {
+export function tagVersion(tag: string): SemVer | null {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(-[0-9A-Za-z.-]+)?$/.exec(tag);
   if (!m) return null;
-  return semver.parse(`${m[1]}.${m[2]}.${m[3] ?? '0'}${m[4] ?? ''}`);
+  return parse(`${m[1]}.${m[2]}.${m[3] ?? '0'}${m[4] ?? ''}`);
 }
 
 export interface Selection {
@@ -80,7 +84,7 @@ export function selectTags(patterns: readonly TagPattern[], available: readonly 
   return { tags: [...tags].sort(), digests: [...digests].sort() };
 }
 
-function matchesRange(tag: string, range: semver.Range): boolean {
+function matchesRange(tag: string, range: Range): boolean {
   const v = tagVersion(tag);
   return v !== null && range.test(v);
 }
