@@ -9,11 +9,13 @@
  * at any point leaves the served snapshot alone and the next import finishes the work.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '../core/hash.js';
 import { FerryError } from '../core/ferry-error.js';
 import { verifyDetached } from '../pgp/detached.js';
+import { yieldToLoop } from '../store/fs-util.js';
 import type { StateStore } from '../store/state-store.js';
 import type { SnapshotManifest } from '../store/types.js';
 import { MANIFEST_FILE, TOC_FILE, TOC_SIGNATURE, parseToc, type BundleToc } from './bundle.js';
@@ -42,7 +44,15 @@ export interface ImportResult {
 /** Where the imported snapshot came from, recorded in its manifest. */
 export type ImportedFrom = NonNullable<SnapshotManifest['imported']>;
 
-const ADOPT_BATCH = 256;
+/**
+ * Blobs adopted together (two syncs of the file system per batch, see BlobStore.adoptMany), or
+ * fewer when their bytes reach ADOPT_BATCH_BYTES (what a kill -9 makes the next import write again).
+ */
+const ADOPT_BATCH = 4096;
+const ADOPT_BATCH_BYTES = 1 << 30;
+/** Blobs up to this size are copied with synchronous calls, YIELD_EVERY of them between two turns of the event loop. */
+const SMALL_BLOB = 256 * 1024;
+const YIELD_EVERY = 32;
 
 export async function importBundle(o: ImportOptions): Promise<ImportResult> {
   if (o.trustedKeys.length === 0) throw new FerryError('FERRY_USAGE', 'say which keys may sign bundles: --key FILE (the exporting site\'s public key, `ferry export --public-key` prints it)', {});
@@ -136,16 +146,22 @@ async function readBlobs(o: ImportOptions, toc: BundleToc, volumes: string[]): P
     return h;
   };
   let pending: Array<{ file: string; sha256: string }> = [];
+  let pendingBytes = 0;
   let blobsAdded = 0;
   let bytesAdded = 0;
   const wanted = toc.blobs.filter((b) => !o.store.blobs.hasSync(b.sha256));
   o.progress?.start(wanted.reduce((n, b) => n + b.size, 0));
   const buffer = Buffer.allocUnsafe(1 << 20);
+  let smallSinceYield = 0;
   try {
     for (const b of wanted) {
       o.signal?.throwIfAborted();
       const tmp = o.store.blobs.tempPath();
-      const out = await open(tmp, 'w');
+      // A small blob is copied with synchronous calls: four thread-pool round trips (open, read,
+      // write, close) cost more than the calls themselves; the event loop runs between slices.
+      const small = b.size <= SMALL_BLOB;
+      if (small && ++smallSinceYield % YIELD_EVERY === 0) await yieldToLoop(o.signal);
+      const out = small ? openSync(tmp, 'w') : await open(tmp, 'w');
       const hash = createHash('sha256');
       try {
         let pos = b.offset;
@@ -154,15 +170,19 @@ async function readBlobs(o: ImportOptions, toc: BundleToc, volumes: string[]): P
           const vi = Math.floor(pos / toc.volumeSize);
           const within = pos - vi * toc.volumeSize;
           const n = Math.min(buffer.length, end - pos, toc.volumes[vi].size - within);
-          const { bytesRead } = await (await handle(vi)).read(buffer, 0, n, within);
+          const volume = await handle(vi);
+          const bytesRead = typeof out === 'number' ? readSync(volume.fd, buffer, 0, n, within) : (await volume.read(buffer, 0, n, within)).bytesRead;
           if (bytesRead !== n) throw new FerryError('FERRY_SIZE_MISMATCH', `volume ${volumes[vi]} ended early at byte ${within + bytesRead}`, { file: volumes[vi] });
           hash.update(buffer.subarray(0, n));
-          await out.write(buffer, 0, n);
+          if (typeof out === 'number') {
+            for (let done = 0; done < n; ) done += writeSync(out, buffer, done, n - done);
+          } else await out.write(buffer, 0, n);
           pos += n;
           o.progress?.tick(n);
         }
       } finally {
-        await out.close();
+        if (typeof out === 'number') closeSync(out);
+        else await out.close();
       }
       const digest = hash.digest('hex');
       if (digest !== b.sha256) {
@@ -173,9 +193,11 @@ async function readBlobs(o: ImportOptions, toc: BundleToc, volumes: string[]): P
       pending.push({ file: tmp, sha256: b.sha256 });
       blobsAdded++;
       bytesAdded += b.size;
-      if (pending.length >= ADOPT_BATCH) {
+      pendingBytes += b.size;
+      if (pending.length >= ADOPT_BATCH || pendingBytes >= ADOPT_BATCH_BYTES) {
         await adopt(o, pending);
         pending = [];
+        pendingBytes = 0;
       }
     }
     await adopt(o, pending);
