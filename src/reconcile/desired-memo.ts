@@ -14,6 +14,11 @@
  * - the sha256 of every model file the render read (the worker records them).
  * Only a successful render is kept, so a model that failed (a bomb included) is rendered, and
  * fails, every time. A missing, unreadable or foreign memo is a miss, never an error.
+ *
+ * A desired state that carries credentials (a URL with a user or password anywhere in it: an
+ * upstream with Basic auth written in the model) is never kept, and a memo already there is
+ * removed: the state folder holds no secret of the model (the torture suite's `secrets` trials
+ * search it), so such a model is rendered on every apply.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -111,9 +116,26 @@ export async function readMemo(stateDir: string): Promise<DesiredMemo | undefine
   }
 }
 
-/** Replaces the memo (temp file and rename: a reader sees the old one or the new one). Best effort: a cache. */
+const URL_WITH_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]+@/i;
+
+/** Whether any string in `value` holds a URL with user info (`https://user:pass@host/`). */
+export function carriesCredentials(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return URL_WITH_USERINFO.test(value);
+  if (value === null || typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) return value.some((v) => carriesCredentials(v, depth + 1));
+  return Object.entries(value as Record<string, unknown>).some(([k, v]) => URL_WITH_USERINFO.test(k) || carriesCredentials(v, depth + 1));
+}
+
+/**
+ * Replaces the memo (temp file and rename: a reader sees the old one or the new one). Best
+ * effort: a cache. A desired state with credentials in it removes the memo instead.
+ */
 export async function writeMemo(stateDir: string, memo: DesiredMemo): Promise<void> {
   const path = memoPath(stateDir);
+  if (carriesCredentials(memo.desired)) {
+    await unlink(path).catch(() => undefined);
+    return;
+  }
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toFerryErrors } from '../../../src/core/ferry-error.js';
-import { bundleBuildId, memoHit, memoPath, pathsDigest, readMemo, recordingFiles } from '../../../src/reconcile/desired-memo.js';
+import { bundleBuildId, carriesCredentials, memoHit, memoPath, pathsDigest, readMemo, recordingFiles } from '../../../src/reconcile/desired-memo.js';
 import { closeRenderWorker, DEFAULT_RENDER_ISOLATION } from '../../../src/reconcile/isolated-desired.js';
 import { reconcile, type ReconcileResult } from '../../../src/reconcile/reconcile.js';
 import { openModelDir } from '../../../src/source/model-dir.js';
@@ -121,6 +121,28 @@ describe('the desired-state memo of ferry apply', () => {
 });
 
 describe('memo parts', () => {
+  it('never keeps a desired state with credentials in it, and removes the memo there was', async () => {
+    await apply();
+    expect(existsSync(memoPath(state))).toBe(true);
+    // The upstream with Basic auth written in the model's URL (the torture suite's planted secret).
+    const secret = 's3cr3t-pw';
+    writeModel({ 'classes/lab/mirrors.yml': mirrors(5).replace(`${upstream.url}/`, `${upstream.url.replace('://', `://ferry:${secret}@`)}/`) });
+    try {
+      const withSecret = await apply();
+      expect(withSecret.desiredFrom).toBe('render');
+      expect(existsSync(memoPath(state))).toBe(false);
+      expect((await apply()).desiredFrom).toBe('render');
+      expect(existsSync(memoPath(state))).toBe(false);
+    } finally {
+      writeModel({ 'classes/lab/mirrors.yml': mirrors(5) });
+    }
+    await apply();
+    expect((await apply()).desiredFrom).toBe('memo');
+    expect(carriesCredentials({ a: [{ url: 'https://u:p@h/x' }] })).toBe(true);
+    expect(carriesCredentials({ a: 'reqs: --index-url https://token@pypi.example/simple\nsix' })).toBe(true);
+    expect(carriesCredentials({ a: 'https://h/x?user=a@b', b: 'mail me@example.org' })).toBe(false);
+  }, 120_000);
+
   it('records the files a render reads, by get and by iteration', () => {
     const files = new Map([
       ['a.yml', 'a'],
