@@ -59,19 +59,27 @@ export const fileFixture: ContractFixture = {
   },
 };
 
+/**
+ * A signed deb archive on 127.0.0.1 (app depending on libfoo, and other) and the spec of a deb
+ * mirror of `app` from it: the deb fixture's, and the member of the deb-publication fixture.
+ */
+export async function debArchiveSetup(prefix?: string): Promise<Omit<ContractSetup, 'spec' | 'invalid'> & { dir: string; debSpec: Record<string, unknown> }> {
+  let close: () => Promise<void> = async () => undefined;
+  const s = await base(() => close(), prefix);
+  const key = await makeGpgKey();
+  await makeUpstream(join(s.dir, 'upstream', 'debian'), [{ name: 'app', version: '1.0', depends: 'libfoo' }, { name: 'libfoo', version: '1.0' }, { name: 'other', version: '2.0' }], { key, byHash: true, real: false });
+  const server = await startStaticServer(join(s.dir, 'upstream'));
+  close = async () => {
+    await server.close();
+    await key.destroy();
+  };
+  return { ...s, debSpec: { url: `${server.url}/debian`, suites: ['bookworm'], components: ['main'], architectures: ['amd64'], keys: [key.publicArmored], packages: ['app'] } };
+}
+
 export const debFixture: ContractFixture = {
   kind: debKind,
   async setup() {
-    let close: () => Promise<void> = async () => undefined;
-    const s = await base(() => close());
-    const key = await makeGpgKey();
-    await makeUpstream(join(s.dir, 'upstream', 'debian'), [{ name: 'app', version: '1.0', depends: 'libfoo' }, { name: 'libfoo', version: '1.0' }, { name: 'other', version: '2.0' }], { key, byHash: true, real: false });
-    const server = await startStaticServer(join(s.dir, 'upstream'));
-    close = async () => {
-      await server.close();
-      await key.destroy();
-    };
-    const spec = { url: `${server.url}/debian`, suites: ['bookworm'], components: ['main'], architectures: ['amd64'], keys: [key.publicArmored], packages: ['app'] };
+    const { debSpec: spec, ...s } = await debArchiveSetup();
     return { ...s, spec, invalid: { ...spec, filter: 'Name (% (((' } };
   },
 };
