@@ -109,6 +109,15 @@ function expectation(e: ErrorObject): string {
   }
 }
 
+/** What the schema's common patterns ask for, in words (the pattern alone rarely says what to write). */
+const PATTERN_HINTS: Record<string, string> = {
+  '^[0-9]+[smhd]$': 'an interval, a number and s, m, h or d (30m, 6h, 1d)',
+  '^[0-9a-f]{64}$': 'a sha256 digest, 64 lowercase hex digits',
+  '^[0-9a-f]{32}$': 'an md5 digest, 32 lowercase hex digits',
+  '^https?://': 'an http:// or https:// URL',
+  '^(https?|ssh|git)://': 'an http(s)://, ssh:// or git:// URL',
+};
+
 function describe(e: ErrorObject, alternatives: readonly string[], all: readonly ErrorObject[]): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -124,8 +133,10 @@ function describe(e: ErrorObject, alternatives: readonly string[], all: readonly
       return `must be of type ${String(p.type)}`;
     case 'format':
       return `must be ${expectation(e)}`;
-    case 'pattern':
-      return `must match ${String(p.pattern)}`;
+    case 'pattern': {
+      const hint = PATTERN_HINTS[String(p.pattern)];
+      return `must match ${String(p.pattern)}${hint ? `: ${hint}` : ''}`;
+    }
     case 'anyOf':
       return alternatives.length ? `needs one of the fields ${alternatives.map((a) => `\`${a}\``).join(', ')}` : 'matches none of the allowed forms';
     case 'propertyNames': {

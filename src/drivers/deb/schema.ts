@@ -13,8 +13,7 @@ export const debSchema: Readonly<Record<string, unknown>> = {
     "kind": {},
     "enabled": {},
     "refresh": {
-      "type": "string",
-      "pattern": "^[0-9]+[smhd]$"
+      "$ref": "#/definitions/interval"
     },
     "url": {
       "$ref": "#/definitions/url"

@@ -13,8 +13,7 @@ export const fileSchema: Readonly<Record<string, unknown>> = {
     "kind": {},
     "enabled": {},
     "refresh": {
-      "type": "string",
-      "pattern": "^[0-9]+[smhd]$"
+      "$ref": "#/definitions/interval"
     },
     "files": {
       "type": "array",

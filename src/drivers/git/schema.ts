@@ -13,8 +13,7 @@ export const gitSchema: Readonly<Record<string, unknown>> = {
     "kind": {},
     "enabled": {},
     "refresh": {
-      "type": "string",
-      "pattern": "^[0-9]+[smhd]$"
+      "$ref": "#/definitions/interval"
     },
     "repositories": {
       "type": "array",

@@ -28,8 +28,7 @@ export const ociSchema: Readonly<Record<string, unknown>> = {
     "kind": {},
     "enabled": {},
     "refresh": {
-      "type": "string",
-      "pattern": "^[0-9]+[smhd]$"
+      "$ref": "#/definitions/interval"
     },
     "registry": {
       "$ref": "#/definitions/url",

@@ -28,7 +28,7 @@ export const pypiSchema: Readonly<Record<string, unknown>> = {
   properties: {
     kind: {},
     enabled: {},
-    refresh: { type: 'string', pattern: '^[0-9]+[smhd]$' },
+    refresh: { $ref: '#/definitions/interval' },
     index_url: { $ref: '#/definitions/url', description: "The upstream's simple index, e.g. https://pypi.org/simple/ (PEP 691 JSON or PEP 503 HTML)." },
     projects: { ...stringList, description: 'PEP 508 requirements: `requests>=2.28,<3`, `six`, `uvicorn[standard]==0.30.*`. Every version a requirement admits is mirrored.' },
     requirements: { type: 'array', items: requirementsFile, description: "pip requirements files (their `-r` and `-c` lines are read too, relative to the file: its URL, or its folder in the model)." },

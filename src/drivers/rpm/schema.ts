@@ -10,7 +10,7 @@ export const rpmSchema: Readonly<Record<string, unknown>> = {
   properties: {
     kind: {},
     enabled: {},
-    refresh: { type: 'string', pattern: '^[0-9]+[smhd]$' },
+    refresh: { $ref: '#/definitions/interval' },
     url: { $ref: '#/definitions/url', description: 'The repository root: the folder holding repodata/repomd.xml.' },
     keys: { $ref: '#/definitions/stringList', description: 'Armored OpenPGP public keys; repodata/repomd.xml.asc must verify with one of them. Without keys repomd.xml is taken unverified (only its checksums are checked).' },
     architectures: { $ref: '#/definitions/stringList', description: 'Architectures of a partial mirror, preferred first (default x86_64); noarch is always included.' },

@@ -10,7 +10,7 @@ export const debPublicationSchema: Readonly<Record<string, unknown>> = {
   properties: {
     kind: {},
     enabled: {},
-    refresh: { type: 'string', pattern: '^[0-9]+[smhd]$' },
+    refresh: { $ref: '#/definitions/interval' },
     prefix: {
       type: 'string',
       minLength: 1,
