@@ -10,10 +10,12 @@
  * `nodes/` and `classes/` are). A path that leaves it (`..`, absolute) is refused here; a
  * symbolic link that leaves the repository is refused by the reader.
  */
-import { posix } from 'node:path';
+import { modelPath } from '../core/model-path.js';
 import { FerryError } from '../core/ferry-error.js';
 import type { DesiredState, Resource } from '../core/resource.js';
 import { desiredHash, resourceHash } from './desired-state.js';
+
+export { modelPath };
 
 /** The spec key the inlined files go under: path -> content and digest. */
 export const MODEL_FILES_KEY = 'model_files';
@@ -44,15 +46,6 @@ export interface ModelFileRef {
   from: { field: Array<string | number>; file?: string; line?: number; column?: number } | { file: string; line: number };
 }
 
-/** Normalized path relative to the model root, or why it is refused. */
-export function modelPath(path: string, relativeTo = ''): { path: string } | { refused: string } {
-  if (path === '' || path.includes('\0')) return { refused: 'is empty or holds NUL' };
-  if (posix.isAbsolute(path) || /^[a-zA-Z]:[\\/]/.test(path)) return { refused: 'is absolute: a model file is named relative to the model root' };
-  const joined = posix.normalize(posix.join(relativeTo, path.replace(/\\/g, '/')));
-  if (joined === '..' || joined.startsWith('../')) return { refused: 'leaves the model folder (..)' };
-  if (joined === '.' || joined.endsWith('/')) return { refused: 'names a folder, not a file' };
-  return { path: joined };
-}
 
 /** The paths each resource's spec names directly (`locate`: file:line of a field below `mirrors.<name>`). */
 export function namedModelFiles(

@@ -38,6 +38,7 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
   if (semantic.length) throw new FerryErrors(semantic);
   const desired = buildDesiredState(typed, kinds);
   // Each mirror's definition, for the errors a run raises about it (issue 10).
+  const refusedPaths: FerryError[] = [];
   for (const r of desired.resources) {
     const pos = locate(['mirrors', r.name]);
     if (pos) r.source = { file: pos.file, line: pos.line, column: pos.column };
@@ -45,10 +46,12 @@ export function loadDesired(files: ModelFiles, options: { node?: string } = {}):
     const named = kinds.find((k) => k.kind === r.kind)?.modelFiles;
     if (named) {
       const { refs, errors: refused } = namedModelFiles(r, named, (field) => locate(['mirrors', r.name, ...field]));
-      if (refused.length) throw new FerryErrors(refused);
+      refusedPaths.push(...refused);
       if (refs.length) r.modelFiles = refs.map((ref) => ({ path: ref.path, ...ref.from }) as NonNullable<typeof r.modelFiles>[number]);
     }
   }
+  // Every mirror's refused paths at once.
+  if (refusedPaths.length) throw new FerryErrors(refusedPaths);
   if (notMirrored.length) desired.notMirrored = notMirrored.map(entry);
   return { node, desired, explain };
 }

@@ -7,8 +7,8 @@
  * model's file:line (the spec field, or the line of the including file); all are reported at once.
  */
 import { posix } from 'node:path';
-import { createHash } from 'node:crypto';
 import { FerryError, FerryErrors, toFerryErrors } from '../core/ferry-error.js';
+import { sha256Hex } from '../core/hash.js';
 import { resourceId, type DesiredState } from '../core/resource.js';
 import { inlineModelFiles, modelPath, type InlinedModelFile, type KindModelFiles } from '../desired/model-files.js';
 import { registeredKinds } from '../drivers/registry.js';
@@ -31,7 +31,7 @@ export async function withModelFiles(desired: DesiredState, files: ModelFiles, k
   const readOnce = (path: string) => {
     let p = reads.get(path);
     if (!p) {
-      p = reader.read(path).then((bytes) => (bytes ? { text: new TextDecoder().decode(bytes), sha256: createHash('sha256').update(bytes).digest('hex') } : undefined));
+      p = reader.read(path).then((bytes) => (bytes ? { text: new TextDecoder().decode(bytes), sha256: sha256Hex(bytes) } : undefined));
       p.catch(() => undefined);
       reads.set(path, p);
     }

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import PQueue from 'p-queue';
 import { FerryError, FerryErrors, toFerryErrors } from '../../core/ferry-error.js';
+import { modelPath } from '../../core/model-path.js';
 import { resourceId, type Resource } from '../../core/resource.js';
 import type { DriverContext, WantedFile } from '../types.js';
 import { admitted, candidates, matchesAny, newestFor, unsafeFilename, type Candidate } from './choose.js';
@@ -166,7 +167,10 @@ class Resolver {
       for (const o of parsed.ignored) this.warnings.push(new FerryError('FERRY_UNRESOLVED_DEPENDENCY', `${this.id}: ${where} line ${o.line}: ${o.option} ignored (${o.why})`, { resource: this.id, ...at(o.line) }));
       for (const { requirement: r, hashes, line } of parsed.requirements) {
         const norm = normalizeName(r.name);
-        if (!this.markerHolds(r)) continue;
+        if (!this.markerHolds(r)) {
+          this.notes.push(`${r.name} (${where} line ${line}) not mirrored: its marker holds for none of the mirror's python_versions and platforms`);
+          continue;
+        }
         if (constraints) this.constraints.set(norm, [...(this.constraints.get(norm) ?? []), r.specifier]);
         else wanted.push({ norm, set: r.specifier, extras: r.extras, root: true, from: `${where} line ${line}`, ...(parsed.pre ? { pre: true } : {}), ...(Object.keys(hashes).length ? { hashes } : {}) });
         this.names.set(norm, this.names.get(norm) ?? r.name);
@@ -174,8 +178,10 @@ class Resolver {
       for (const inc of parsed.includes) {
         const kind = constraints || inc.kind === 'constraints';
         if (src.path !== undefined && !isUrlInclude(inc.path)) {
-          // Within the model's folder, relative to this file (the desired stage refused the rest).
-          await read({ path: posix.normalize(posix.join(posix.dirname(src.path), inc.path)) }, kind, depth + 1);
+          // Within the model's folder, relative to this file, as the desired stage inlined it (and refused the rest).
+          const p = modelPath(inc.path, posix.dirname(src.path));
+          if ('path' in p) await read({ path: p.path }, kind, depth + 1);
+          else this.errors.push(new FerryError('FERRY_INVALID_MODEL', `${this.id}: ${where} line ${inc.line}: ${JSON.stringify(inc.path)} ${p.refused}; refused`, { resource: this.id, file: src.path, line: inc.line }));
           continue;
         }
         let url: string;
@@ -206,6 +212,7 @@ class Resolver {
   }
 
   async roots(): Promise<Wanted[]> {
+    for (const r of this.spec.projects) if (!this.markerHolds(r)) this.notes.push(`${r.name} (projects) not mirrored: its marker holds for none of the mirror's python_versions and platforms`);
     const wanted: Wanted[] = this.spec.projects.filter((r) => this.markerHolds(r)).map((r: Requirement) => ({ norm: normalizeName(r.name), set: r.specifier, extras: r.extras, root: true, from: 'projects' }));
     for (const r of this.spec.projects) this.names.set(normalizeName(r.name), r.name);
     wanted.push(...(await this.readSources()));

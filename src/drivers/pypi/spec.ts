@@ -3,6 +3,7 @@
  * at least one source of projects, something to mirror (wheels or sdists). Pure.
  */
 import { FerryError, FerryErrors } from '../../core/ferry-error.js';
+import { modelPath } from '../../core/model-path.js';
 import { parseRequirementsFile } from './requirements-file.js';
 import { parseRequirement, type Requirement } from './requirement.js';
 
@@ -52,7 +53,8 @@ const sources = (v: unknown): RequirementsSource[] =>
   Array.isArray(v)
     ? v.map((s: Record<string, unknown>) => ({
         ...(typeof s.url === 'string' ? { url: s.url } : {}),
-        ...(typeof s.path === 'string' ? { path: s.path } : {}),
+        // As the desired stage keys model_files (`./reqs/a.txt` is `reqs/a.txt`); a refused path stays as written (validate names it).
+        ...(typeof s.path === 'string' ? { path: ((p) => ('path' in p ? p.path : s.path))(modelPath(s.path)) } : {}),
         ...(typeof s.text === 'string' ? { text: s.text } : {}),
         ...(typeof s.sha256 === 'string' ? { sha256: s.sha256 } : {}),
       }))

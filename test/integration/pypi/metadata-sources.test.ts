@@ -188,3 +188,23 @@ describe('indexes with md5 or sha1 only', () => {
     ]);
   });
 });
+
+describe('requirements named as the model writes them', () => {
+  test('a path with ./ and an include with .. are found in model_files; a requirement whose marker holds nowhere is named', async () => {
+    const up = await upstream('paths', sdistProjects(), { metadataFiles: false });
+    const file = (text: string) => ({ text, sha256: createHash('sha256').update(text).digest('hex') });
+    const spec = {
+      projects: ['winonly ; sys_platform == "win32"'],
+      requirements: [{ path: './reqs/app.txt' }],
+      model_files: { 'reqs/app.txt': file('-r ./sub/../base.txt\n'), 'reqs/base.txt': file('dep2\npywin32 ; sys_platform == "win32"\n') },
+      python_versions: ['3.11'],
+      platforms: ['manylinux_2_28_x86_64'],
+    };
+    const { paths, resolution } = await resolve(up, spec, 'state-paths');
+    expect(paths).toStrictEqual(['files/dep2/dep2-1.0-py3-none-any.whl']);
+    expect(resolution.notes).toStrictEqual([
+      "pywin32 (reqs/base.txt line 2) not mirrored: its marker holds for none of the mirror's python_versions and platforms",
+      "winonly (projects) not mirrored: its marker holds for none of the mirror's python_versions and platforms",
+    ]);
+  });
+});

@@ -137,6 +137,8 @@ describe('requirements files by path', () => {
 
   test('errors are FerryErrors with the code of an invalid model', async () => {
     const dir = repo({ 'nodes/mirror01.yml': node('        requirements: [{path: nope.txt}]') });
-    await expect(desiredAt(dir)).rejects.toBeInstanceOf(FerryErrors);
+    const e: unknown = await desiredAt(dir).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FerryErrors);
+    expect((e as FerryErrors).errors.map((x) => x.code)).toStrictEqual(['FERRY_INVALID_MODEL']);
   });
 });
