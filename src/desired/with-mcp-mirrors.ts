@@ -46,8 +46,9 @@ function isDisableOnly(m: Record<string, unknown>): boolean {
 /** `hooks` are the registered kinds' MCP hooks (Kind.mcp; src/drivers/mcp.ts passes them). */
 export function withMcpMirrors(parameters: Record<string, unknown>, hooks: readonly McpHook[]): WithMcp {
   const own = parameters.ferry as Record<string, unknown> | undefined;
-  const { mirrors: translated, errors: translateErrors, finishing } = translateMcp(parameters, hooks);
-  let { notMirrored } = translateMcp(parameters, hooks);
+  const translation = translateMcp(parameters, hooks);
+  const { mirrors: translated, errors: translateErrors, finishing } = translation;
+  let { notMirrored } = translation;
   const errors = [...translateErrors];
   const ownMirrors: Record<string, unknown> = isRecord(own?.mirrors) ? { ...own.mirrors } : {};
   const explain: Explained[] = [];

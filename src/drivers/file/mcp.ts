@@ -5,8 +5,8 @@
  * (or the key), leading `/` dropped. `hash` takes salt's source_hash forms: `sha256=<hex>` or
  * 64 hex digits -> sha256; `md5=<hex>` or 32 hex -> md5 (verified as given, sha256 recorded); a
  * URL (the `.md5` file next to the image) -> digest_url; none -> trust on first use (the sha256
- * seen first is recorded in the snapshot, and the plan says so). Entries with `contents` are not
- * downloads: skipped. Pure.
+ * seen first is recorded in the snapshot, and the plan says so). Entries with `contents` (or no
+ * source) are not downloads: listed as not mirrored, with why. Pure.
  */
 import { isRecord, localMirrorPart, text, type McpHook, type McpPart, type McpPath, type NotMirrored } from '../../core/mcp.js';
 
@@ -17,7 +17,7 @@ export function digestFields(hash: unknown): { fields: Record<string, string>; p
   if (/^https?:\/\//.test(h)) return { fields: { digest_url: h } };
   const m = /^(?:(md5|sha1|sha224|sha256|sha384|sha512)=)?([0-9a-fA-F]+)$/.exec(h);
   const type = m ? (m[1] ?? { 32: 'md5', 40: 'sha1', 56: 'sha224', 64: 'sha256', 96: 'sha384', 128: 'sha512' }[m[2].length]) : undefined;
-  if (!m || !type) return { fields: { sha256: h }, problem: undefined };
+  if (!m || !type) return { fields: {}, problem: `hash ${JSON.stringify(h)} is not one of salt's source_hash forms: give sha256=<64 hex digits>, md5=<32 hex digits>, the URL of a checksum file, or leave hash out for trust on first use` };
   if (type === 'sha256' || type === 'md5') return { fields: { [type]: m[2].toLowerCase() } };
   return { fields: {}, problem: `a ${type} digest: Ferry verifies sha256 or md5 (give one, or leave hash out for trust on first use)` };
 }
@@ -30,7 +30,12 @@ function systemFiles(parameters: Record<string, unknown>): McpPart {
   const from: McpPath[] = [];
   const notMirrored: NotMirrored[] = [];
   for (const [key, f] of Object.entries(part.value)) {
-    if (!isRecord(f) || f.source === undefined || f.source === null || f.enabled === false) continue;
+    if (!isRecord(f) || f.enabled === false) continue;
+    if (f.source === undefined || f.source === null) {
+      // Nothing to download: said by name all the same (no entry is dropped in silence).
+      notMirrored.push({ path: [...base, key], reason: f.contents !== undefined ? 'written from its contents on the node, not downloaded: nothing to mirror' : 'names no source: nothing to download' });
+      continue;
+    }
     const digest = digestFields(f.hash);
     if (digest.problem) {
       notMirrored.push({ path: [...base, key, 'hash'], reason: digest.problem });

@@ -86,6 +86,7 @@ describe('docker images, digests and what is not mirrored', () => {
     expect(digestFields('md5=ABCDEF0123456789abcdef0123456789')).toEqual({ fields: { md5: 'abcdef0123456789abcdef0123456789' } });
     expect(digestFields('a'.repeat(64))).toEqual({ fields: { sha256: 'a'.repeat(64) } });
     expect(digestFields('sha512=' + 'b'.repeat(128)).problem).toMatch(/sha512 digest: Ferry verifies sha256 or md5/);
+    expect(digestFields('sha256:abc').problem).toMatch(/^hash "sha256:abc" is not one of salt's source_hash forms: give sha256=<64 hex digits>/);
   });
 
   it('lists MAAS images, rsync mirrors, unknown debmirror options, push targets and aptly URLs', () => {
@@ -96,9 +97,11 @@ describe('docker images, digests and what is not mirrored', () => {
         expect.stringMatching(/^parameters\.debmirror\.client\.mirrors\.mirror_mirantis_com_rsync_only\.method: debmirror method rsync/),
         expect.stringMatching(/^parameters\.debmirror\.client\.mirrors\.mirror_mirantis_com_ubuntu_xenial\.filter\.900: debmirror option --rsync-extra/),
         expect.stringMatching(/docker_client_registry_image\.image\.5\.target_registry: push to apt:5000\/elsewhere\/compose:1\.17\.1/),
+        // A file salt writes from its contents: nothing to download, said all the same.
+        'parameters._param.default_local_mirrror_content.linux_system_file.motd: written from its contents on the node, not downloaded: nothing to mirror',
       ]),
     );
-    expect(notes).toHaveLength(4);
+    expect(notes).toHaveLength(5);
   });
 
   it("serves aptly's publications at their URLs: one deb-publication per prefix, a held member left out and listed", () => {
@@ -111,6 +114,13 @@ describe('docker images, digests and what is not mirrored', () => {
     );
     const { desired } = loadDesired(files);
     expect(desired.resources.find((r) => r.name === 'aptly-ubuntu-xenial')?.kind).toBe('deb-publication');
+  });
+
+  it('names a publication left with no member (its members held or disabled): not served, said so', () => {
+    const w = withMcpMirrors({ ...params, ferry: { mirrors: { mirantis_salt_formulas: { enabled: false } } } });
+    const mirrors = (w.ferry as { mirrors: Record<string, unknown> }).mirrors;
+    expect(mirrors['aptly-ubuntu-xenial']).toBeUndefined();
+    expect(w.notMirrored.map((n) => n.reason)).toContain('aptly publication aptly-ubuntu-xenial (/ubuntu-xenial/) has no member left that Ferry mirrors: not served');
   });
 
   it('lists a flat mirror and one published at the root as not published at that URL', () => {

@@ -105,7 +105,11 @@ function keepPublishedMembers(final: McpFinal): McpFinished {
         }
       });
     }
-    mirrors[t.name] = Object.keys(distributions).length ? { ...spec, distributions } : null;
+    if (Object.keys(distributions).length) mirrors[t.name] = { ...spec, distributions };
+    else {
+      mirrors[t.name] = null;
+      notMirrored.push({ path: t.origin, reason: `aptly publication ${t.name} (/${spec.prefix}/) has no member left that Ferry mirrors: not served` });
+    }
   }
   return { mirrors, notMirrored };
 }
