@@ -37,7 +37,8 @@ import { StatusBoard, type ApplyReport, type ControllerStatus } from './status/s
 import { readSuspension, type Suspension } from './suspension.js';
 import { watchModelDir, type ModelWatcher } from './triggers/model-watcher.js';
 import { watchStateDir } from './triggers/state-watcher.js';
-import { watchKeyFile } from './triggers/key-file-watcher.js';
+import { keyFileHash, watchKeyFile } from './triggers/key-file-watcher.js';
+import { siteKeyPath } from '../pgp/site-key.js';
 import { startPoller, type Poller } from './triggers/poller.js';
 import { createWebhookHandler } from './triggers/webhook-handler.js';
 
@@ -178,6 +179,9 @@ export async function startController(config: ControllerConfig, options: StartCo
         }, config.refresh.progressLogMs);
         progressLog.unref();
         try {
+          // The key file as the run begins (the one watched, else the generated key's place): replaced during the run, it is a change.
+          const keyPath = keyWatcher.path ?? siteKeyPath(stateDir);
+          const keyBefore = { path: keyPath, hash: await keyFileHash(keyPath) };
           const result = await runReconcile({
             stateDir,
             model,
@@ -193,7 +197,7 @@ export async function startController(config: ControllerConfig, options: StartCo
           });
           await afterRun(result, revision, ctx.refresh);
           revisitTimer.update(result.revisitAt);
-          await keyWatcher.watch(result.siteKeyFile);
+          await keyWatcher.watch(result.siteKeyFile, keyBefore);
           followedFiles = new Set(result.modelFiles ?? []);
           source.followFiles?.(result.modelFiles ?? []);
           await refreshPublished();

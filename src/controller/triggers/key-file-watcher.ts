@@ -18,8 +18,12 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from '../../core/logger.js';
 
 export interface KeyFileWatcher {
-  /** Watches `path` (the same path again keeps the watch and the content last seen). */
-  watch(path: string | undefined): Promise<void>;
+  /**
+   * Watches `path` (the same path again keeps the watch and the content last seen). `before`:
+   * the file's content hash taken when the run that names it began (hashOf): a key replaced
+   * during that run is then a change, compared at once, rather than the content first seen.
+   */
+  watch(path: string | undefined, before?: { path: string; hash: string }): Promise<void>;
   /** The file watched, if any. */
   readonly path: string | undefined;
   close(): void;
@@ -37,6 +41,9 @@ const contentHash = (path: string): Promise<string> =>
     (b) => createHash('sha256').update(b).digest('hex'),
     (e: NodeJS.ErrnoException) => `unreadable:${e.code ?? 'error'}`,
   );
+
+/** The content hash watch() compares (for its `before`). */
+export const keyFileHash = contentHash;
 
 export function watchKeyFile(options: KeyFileWatchOptions): KeyFileWatcher {
   const debounceMs = options.debounceMs ?? 200;
@@ -84,14 +91,17 @@ export function watchKeyFile(options: KeyFileWatchOptions): KeyFileWatcher {
     get path() {
       return path;
     },
-    async watch(next) {
+    async watch(next, before) {
       if (closed || next === path) return;
       stop();
       path = next;
       seen = undefined;
       if (!next) return;
-      seen = await contentHash(next);
+      // (A key that did not exist yet is the run's own first key, generated: no change.)
+      const baseline = before?.path === next && !before.hash.startsWith('unreadable:') ? before.hash : undefined;
+      seen = baseline ?? (await contentHash(next));
       if (closed || path !== next) return;
+      if (baseline !== undefined) void compare();
       const name = basename(next);
       try {
         watcher = fsWatch(dirname(next), { persistent: false }, (_event, changed) => {
